@@ -1,0 +1,116 @@
+"""Load and validate knowledge/: one file per procedure, synonyms.yaml and intents.yaml."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from bot.data.models import IntentsFile, Procedure, SynonymsFile
+from bot.data.paths import knowledge_dir
+from bot.data.yamlfile import describe_validation_error, line_of, read_yaml
+from bot.errors import DataError
+
+M = TypeVar("M", bound=BaseModel)
+
+CATALOG_IDS: tuple[str, ...] = (
+    "vneid", "identity_card", "permanent_residence", "temporary_residence", "temporary_absence",
+    "accommodation_notice", "residence_confirmation", "birth_registration", "death_registration",
+    "marriage_registration", "marital_status", "vehicle_registration", "driving_license", "passport",
+    "criminal_record", "traffic_fine", "personal_tax", "unemployment_benefit", "health_insurance",
+    "exam_registration", "public_service_portal", "certified_copy",
+)  # fmt: skip
+"""The ids of shared/spec/catalog.md: a contract, never renamed."""
+
+HUMAN_HELP = "human_help"
+SPECIAL_FILES = {"synonyms.yaml", "intents.yaml", "communes.yaml"}
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    procedures: dict[str, Procedure]
+    synonyms: SynonymsFile
+    intents: IntentsFile
+    warnings: tuple[str, ...] = ()
+
+
+def _validate(model: type[M], path: Path, data: Any, problems: list[str]) -> M | None:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(describe_validation_error(_label(path), data, exc))
+        return None
+
+
+def _label(path: Path) -> str:
+    return f"knowledge/{path.name}"
+
+
+def load_knowledge(folder: Path | None = None) -> KnowledgeBase:
+    """Read every file, collect every problem, and raise one DataError listing them all."""
+    folder = folder or knowledge_dir()
+    problems: list[str] = []
+    warnings: list[str] = []
+    procedures: dict[str, Procedure] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        if path.name in SPECIAL_FILES:
+            continue
+        try:
+            data = read_yaml(path, _label(path))
+        except DataError as exc:
+            problems.extend(exc.problems)
+            continue
+        proc = _validate(Procedure, path, data, problems)
+        if proc is None:
+            continue
+        if proc.id != path.stem:
+            line = line_of(data, ("id",))
+            problems.append(
+                f"{_label(path)}:{line}: id: {proc.id!r} does not match the file name;"
+                f" rename the file to {proc.id}.yaml or fix the id"
+            )
+            continue
+        procedures[proc.id] = proc
+        warnings.extend(_suspicious(path, proc))
+    for missing in sorted(set(CATALOG_IDS) - procedures.keys()):
+        if not (folder / f"{missing}.yaml").exists():
+            problems.append(
+                f"knowledge/{missing}.yaml: missing: the catalog id {missing!r} has no file; add it"
+            )
+
+    synonyms = intents = None
+    for name, model in (("synonyms.yaml", SynonymsFile), ("intents.yaml", IntentsFile)):
+        path = folder / name
+        if not path.exists():
+            problems.append(f"knowledge/{name}: missing; this file is required")
+            continue
+        try:
+            data = read_yaml(path, _label(path))
+        except DataError as exc:
+            problems.extend(exc.problems)
+            continue
+        parsed = _validate(model, path, data, problems)
+        if isinstance(parsed, SynonymsFile):
+            synonyms = parsed
+        elif isinstance(parsed, IntentsFile):
+            intents = parsed
+    if problems or synonyms is None or intents is None:
+        raise DataError(problems)
+    return KnowledgeBase(procedures, synonyms, intents, tuple(warnings))
+
+
+def _suspicious(path: Path, proc: Procedure) -> list[str]:
+    """Things that load but are probably mistakes; `kb check --strict` fails on them."""
+    out = []
+    label = _label(path)
+    seen: set[str] = set()
+    for text in (*proc.aliases, *proc.examples):
+        key = text.casefold().strip()
+        if key in seen:
+            out.append(f"{label}: warning: {text!r} is listed twice in aliases/examples")
+        seen.add(key)
+    if not any(s.url.startswith("https://") for s in proc.sources):
+        out.append(f"{label}: warning: no https source; cite the official page")
+    return out
