@@ -1,0 +1,26 @@
+"""`trolyso kb check`: every data validation in one place, as CI runs it."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from bot.data.knowledge import load_knowledge
+
+
+def run_checks(strict: bool, out: TextIO) -> int:
+    from bot.i18n_check import check_catalogs
+
+    kb = load_knowledge()
+    warnings = list(kb.warnings)
+    problems = check_catalogs()
+    for line in problems:
+        out.write(f"error: {line}\n")
+    for line in warnings:
+        out.write(f"{line}\n")
+    out.write(f"knowledge: {len(kb.procedures)} procedures, {len(kb.synonyms.groups)} synonym groups, "
+              f"{len(kb.intents.intents)} intents\n")  # fmt: skip
+    if problems or (strict and warnings):
+        out.write("FAILED\n")
+        return 1
+    out.write("OK\n")
+    return 0

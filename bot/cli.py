@@ -1,0 +1,99 @@
+"""The `trolyso` command: chat in the terminal, ask one question, check the data."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from bot.errors import DataError, TrolysoError
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="trolyso",
+        description="Trợ lý số — a chat assistant for Vietnam's online public services.",
+        epilog="Start with `trolyso chat`. Every command has its own --help.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    chat = sub.add_parser("chat", help="talk to the assistant in this terminal")
+    chat.add_argument("--lang", choices=("vi", "en"), help="start in this language (default: vi)")
+    chat.add_argument("--user", default="terminal", help="conversation id to keep state under")
+
+    ask = sub.add_parser("ask", help="print the procedure matched for a question, and its answer")
+    ask.add_argument("question", nargs="?", help="the question; omit with --jsonl")
+    ask.add_argument("--jsonl", action="store_true",
+                     help="read one question per line on stdin, write one JSON object per line")  # fmt: skip
+    ask.add_argument("--lang", choices=("vi", "en"), default="vi")
+
+    kb = sub.add_parser("kb", help="knowledge base tools")
+    kb_sub = kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)
+    check = kb_sub.add_parser("check", help="validate knowledge/, flows/ and the translation catalogs")
+    check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _build_parser().parse_args(argv)
+    try:
+        if args.command == "chat":
+            from bot.terminal import run_chat
+
+            return asyncio.run(run_chat(args.lang, args.user, sys.stdin, sys.stdout))
+        if args.command == "ask":
+            return _ask(args, sys.stdin, sys.stdout)
+        if args.command == "kb":
+            from bot.checks import run_checks
+
+            return run_checks(strict=args.strict, out=sys.stdout)
+    except DataError as exc:
+        print("The data files have problems:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    except TrolysoError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def _ask(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    from bot.app import build_engine
+    from bot.core import i18n
+
+    engine = build_engine()
+    if args.jsonl:
+        for line in stdin:
+            query = line.rstrip("\n")
+            if not query.strip():
+                continue
+            m = engine.matcher.match(query)
+            row = {
+                "query": query,
+                "procedure": m.procedure,
+                "score": round(m.score, 4),
+                "candidates": [{"procedure": c.id, "score": c.score} for c in m.candidates],
+            }
+            stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        stdout.flush()
+        return 0
+    if not args.question:
+        print("trolyso ask: give a question, or --jsonl to read them from stdin", file=sys.stderr)
+        return 2
+    from bot.core.messages import Inbound
+    from bot.terminal import render
+
+    m = engine.matcher.match(args.question)
+    stdout.write(f"procedure: {m.procedure or '-'}  score: {m.score:.2f}  decision: {m.decision.value}\n")
+    stdout.write("candidates: " + ", ".join(f"{c.id} {c.score:.2f}" for c in m.candidates) + "\n\n")
+    with i18n.use(args.lang):
+        turn = asyncio.run(engine.handle(Inbound("cli", "ask", args.question, lang_hint=args.lang)))
+    for msg in turn.messages:
+        stdout.write(render(msg) + "\n")
+    return 0

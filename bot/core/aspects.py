@@ -1,0 +1,26 @@
+"""Which part of a procedure a question asks about: papers, fees, where/online, or common problems."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+# Canonical (normalised) words and pairs; see knowledge/synonyms.yaml for what folds into them.
+_ASPECTS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("fees", frozenset({"le phi", "phi", "tien", "bao nhieu", "mien phi", "gia", "bao lau",
+                        "thoi gian", "ngay", "han", "thoi han", "phat", "tre", "cham", "qua han"})),
+    ("papers", frozenset({"giay to", "ho so", "can gi", "chuan bi", "mang gi", "mang theo",
+                          "papers", "to khai"})),
+    ("online", frozenset({"o dau", "truc tuyen", "noi nao", "cho nao", "dia chi", "nop o"})),
+)  # fmt: skip
+
+
+def detect_aspect(tokens: Sequence[str]) -> str | None:
+    """The section to show first for a question, or None for the overview."""
+    words = set(tokens)
+    pairs = {f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)}
+    best: tuple[int, str] | None = None
+    for name, keys in _ASPECTS:
+        hits = len(keys & words) + 2 * len(keys & pairs)
+        if hits and (best is None or hits > best[0]):
+            best = (hits, name)
+    return best[1] if best else None

@@ -1,0 +1,264 @@
+"""The assistant: a deterministic function of (inbound message, conversation state).
+
+It returns the messages to send, the new state and the usage events to count. It knows no
+channel, web framework or database: channels and storage sit behind ``bot.core.messages`` and
+the ports in ``bot.core.ports``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from bot.core import answers, i18n
+from bot.core.aspects import detect_aspect
+from bot.core.i18n import _
+from bot.core.matcher import Decision, Matcher
+from bot.core.messages import Button, Inbound, Outbound, UsageEvent
+from bot.core.smalltalk import SmallTalk
+from bot.core.state import ConversationState
+from bot.core.text import fold
+from bot.data.knowledge import HUMAN_HELP, KnowledgeBase
+
+log = logging.getLogger("bot.engine")
+
+MAX_INPUT = 1000
+"""Only the start of a very long message is read: questions are short, pastes are not."""
+MENU_PAGE = 6
+
+
+@dataclass
+class Turn:
+    messages: list[Outbound]
+    state: ConversationState
+    events: list[UsageEvent] = field(default_factory=list)
+
+
+class Engine:
+    """Answers one inbound message at a time; safe to share between conversations."""
+
+    def __init__(self, kb: KnowledgeBase, matcher: Matcher | None = None) -> None:
+        self.kb = kb
+        self.matcher = matcher or Matcher(kb)
+        self.smalltalk = SmallTalk(kb, self.matcher.norm)
+        self.flows: dict[str, object] = {}  # procedure id -> flow; filled by the flows module
+        self._order = list(kb.procedures)
+
+    async def handle(self, inbound: Inbound, state: ConversationState | None = None) -> Turn:
+        state = (state or ConversationState()).model_copy(deep=True)
+        state.turns += 1
+        lang = state.lang or _guess_language(inbound) or i18n.pick_language(inbound.lang_hint)
+        started = time.perf_counter()
+        with i18n.use(lang):
+            turn = Turn([], state)
+            try:
+                self._dispatch(inbound, turn)
+            except Exception:  # a bug must never reach the citizen as a traceback
+                log.exception("turn failed channel=%s", inbound.channel)
+                turn.messages = [Outbound(_("Sorry, something went wrong on my side. Please try again, or ask for a person."), (Button(_("Talk to a person"), "h"),))]  # noqa: E501
+                turn.events.append(UsageEvent("error"))
+        log.debug("turn channel=%s procedure=%s ms=%.2f", inbound.channel, turn.state.procedure,
+                  (time.perf_counter() - started) * 1000)  # fmt: skip
+        return turn
+
+    # --- dispatch ------------------------------------------------------------------------
+    def _dispatch(self, inbound: Inbound, turn: Turn) -> None:
+        if inbound.payload:
+            self._press(inbound.payload, turn)
+            return
+        text = (inbound.text or "")[:MAX_INPUT * 4]
+        stripped = text.strip()
+        if stripped.startswith("/"):
+            self._command(stripped, turn)
+            return
+        if not fold(stripped):
+            turn.messages.append(Outbound(
+                _("I did not catch a question there. Type what you need, for example: \"làm căn cước ở đâu\"."),  # noqa: E501
+                self._start_buttons()))  # fmt: skip
+            turn.events.append(UsageEvent("empty"))
+            return
+        self._question(stripped[:MAX_INPUT], turn)
+
+    def _command(self, text: str, turn: Turn) -> None:
+        name, _sep, arg = text[1:].partition(" ")
+        name = name.split("@")[0].lower()
+        if name == "start":
+            self._greet(turn)
+        elif name in ("help", "trogiup"):
+            self._help(turn)
+        elif name in ("menu", "danhmuc"):
+            self._menu(turn, 0)
+        elif name in ("lang", "ngonngu"):
+            self._lang(arg.strip().lower(), turn)
+        elif name in ("cancel", "huy"):
+            had_flow = turn.state.flow is not None
+            turn.state.flow = None
+            turn.messages.append(Outbound(
+                _("Cancelled. What else can I help you with?") if had_flow
+                else _("Nothing to cancel. What can I help you with?"), self._start_buttons()))  # fmt: skip
+            if had_flow:
+                turn.events.append(UsageEvent("flow_cancelled"))
+        else:
+            turn.messages.append(Outbound(
+                _("I don't know that command. Try /menu, /help or just type your question."),
+                self._start_buttons()))  # fmt: skip
+
+    def _press(self, payload: str, turn: Turn) -> None:
+        kind, _sep, rest = payload.partition(":")
+        parts = rest.split(":") if rest else []
+        procs = self.kb.procedures
+        if kind == "p" and parts and parts[0] in procs:
+            self._answer(parts[0], "overview", None, turn, score=None)
+        elif kind == "s" and len(parts) == 2 and parts[0] in procs and parts[1] in (*answers.SECTIONS, "overview"):  # noqa: E501
+            turn.state.procedure = parts[0]
+            proc = procs[parts[0]]
+            turn.messages.append(Outbound(answers.render_section(proc, parts[1]),
+                                          answers.section_buttons(proc, parts[1], self._has_flow(proc.id))))  # fmt: skip
+            turn.events.append(UsageEvent("section", proc.id, detail={"section": parts[1]}))
+        elif kind == "m":
+            self._menu(turn, int(parts[0]) if parts and parts[0].isdigit() else 0)
+        elif kind == "l" and parts:
+            self._lang(parts[0], turn)
+        elif kind == "h":
+            self._human(turn)
+        elif kind == "help":
+            self._help(turn)
+        else:  # an old or foreign button: say so kindly and offer the start
+            turn.messages.append(Outbound(_("That button is no longer available. What can I help you with?"),
+                                          self._start_buttons()))  # fmt: skip
+            turn.events.append(UsageEvent("stale_button"))
+
+    # --- questions -----------------------------------------------------------------------
+    def _question(self, text: str, turn: Turn) -> None:
+        talk = self.smalltalk.classify(text)
+        if talk == "greeting":
+            self._greet(turn)
+            return
+        if talk == "thanks":
+            turn.messages.append(Outbound(_("You're welcome! Ask me anything else about public services."), self._start_buttons()))  # noqa: E501
+            return
+        if talk == "goodbye":
+            turn.messages.append(Outbound(_("Goodbye! Come back any time.")))
+            return
+        if talk == "help":
+            self._help(turn)
+            return
+        if talk == "menu":
+            self._menu(turn, 0)
+            return
+        match = self.matcher.match(text)
+        turn.events.append(UsageEvent("question", match.procedure, match.score))
+        if match.decision is Decision.ANSWER and match.best:
+            if match.best.id == HUMAN_HELP:
+                self._human(turn)
+                return
+            tokens = list(self.matcher.norm(text))
+            self._answer(match.best.id, detect_aspect(tokens) or "overview",
+                         self._faq_for(match.best.id, tokens), turn, match.score)  # fmt: skip
+        elif match.decision is Decision.CLARIFY:
+            buttons = [Button(self._name(c.id), f"p:{c.id}" if c.id != HUMAN_HELP else "h")
+                       for c in match.candidates if c.score >= 0.5 * match.score]  # fmt: skip
+            turn.messages.append(Outbound(_("Did you mean one of these?"),
+                                          (*buttons, Button(_("None of these"), "m:0"))))  # fmt: skip
+            turn.events.append(UsageEvent("did_you_mean", None, match.score,
+                                          {"candidates": ",".join(c.id for c in match.candidates)}))  # fmt: skip
+        else:
+            turn.messages.append(Outbound(
+                _("Sorry, I can only help with public-service procedures (ID card, VNeID, residence, birth, marriage, vehicles…), and I don't know the answer to that. Choose a topic, or ask for a person."),  # noqa: E501
+                (Button(_("All procedures"), "m:0"), Button(_("Talk to a person"), "h"))))  # fmt: skip
+            turn.events.append(UsageEvent("not_understood", None, match.score))
+
+    def _faq_for(self, proc_id: str, tokens: list[str]) -> int | None:
+        """A common-problem entry that the question closely matches, if any."""
+        proc = self.kb.procedures[proc_id]
+        stop = self.matcher.norm.stopwords
+        words = {t for t in tokens if t not in stop}
+        if len(words) < 2:
+            return None
+        best: tuple[float, int] | None = None
+        for i, item in enumerate(proc.faq):
+            for text in (item.q.vi, item.q.en, *item.match):
+                cand = {t for t in self.matcher.norm(text) if t not in stop}
+                if not cand:
+                    continue
+                overlap = len(words & cand) / len(cand | words)
+                if overlap >= 0.5 and (best is None or overlap > best[0]):
+                    best = (overlap, i)
+        return best[1] if best else None
+
+    def _answer(self, proc_id: str, section: str, faq: int | None, turn: Turn, score: float | None) -> None:  # noqa: E501
+        proc = self.kb.procedures[proc_id]
+        turn.state.procedure = proc_id
+        turn.messages.extend(answers.procedure_answer(proc, section, self._has_flow(proc_id), faq))
+        turn.events.append(UsageEvent("answered", proc_id, score, {"section": section}))
+
+    # --- fixed replies -------------------------------------------------------------------
+    def _greet(self, turn: Turn) -> None:
+        turn.messages.append(Outbound(
+            _("Hello! I am Trợ lý số, the digital assistant for online public services. Ask me in your own words — for example \"làm căn cước cho con\", \"đăng ký tạm trú online\" or \"kích hoạt VNeID mức 2\" — or choose a topic."),  # noqa: E501
+            self._start_buttons()))  # fmt: skip
+        turn.events.append(UsageEvent("greeting"))
+
+    def _help(self, turn: Turn) -> None:
+        turn.messages.append(Outbound(
+            _("How to use me:\n• Type your question, with or without accents.\n• Press the buttons under my answers for papers, fees and where to apply.\n• /menu lists all procedures; /lang switches language; /cancel stops a step-by-step guide.\n• Ask for a person at any time."),  # noqa: E501
+            self._start_buttons()))  # fmt: skip
+
+    def _menu(self, turn: Turn, page: int) -> None:
+        pages = max(1, -(-len(self._order) // MENU_PAGE))
+        page = min(max(page, 0), pages - 1)
+        ids = self._order[page * MENU_PAGE:(page + 1) * MENU_PAGE]
+        buttons = [Button(self._name(pid), f"p:{pid}") for pid in ids]
+        if page + 1 < pages:
+            buttons.append(Button(_("More ▶"), f"m:{page + 1}"))
+        if page > 0:
+            buttons.append(Button(_("◀ Back"), f"m:{page - 1}"))
+        turn.messages.append(Outbound(_("Procedures I can guide you through (page {page} of {pages}):").format(page=page + 1, pages=pages), tuple(buttons)))  # noqa: E501
+
+    def _lang(self, code: str, turn: Turn) -> None:
+        if code in i18n.LANGUAGES:
+            turn.state.lang = code
+            with i18n.use(code):
+                turn.messages.append(Outbound(_("Language set to English."), self._start_buttons()))
+            return
+        turn.messages.append(Outbound(_("Choose a language:"),
+                                      (Button("Tiếng Việt", "l:vi"), Button("English", "l:en"))))  # fmt: skip
+
+    def _human(self, turn: Turn) -> None:
+        turn.messages.append(Outbound(
+            _("A volunteer of your commune's community digital technology team (Tổ công nghệ số cộng đồng) or the commune one-stop office can help you in person. You can also call the VNeID hotline 1900 0368 for account problems."),  # noqa: E501
+            (Button(_("All procedures"), "m:0"),)))  # fmt: skip
+        turn.events.append(UsageEvent("human_help", HUMAN_HELP))
+
+    def _start_buttons(self) -> tuple[Button, ...]:
+        return (
+            Button(self._name("identity_card"), "p:identity_card"),
+            Button(self._name("vneid"), "p:vneid"),
+            Button(self._name("birth_registration"), "p:birth_registration"),
+            Button(_("All procedures"), "m:0"),
+            Button(_("Talk to a person"), "h"),
+        )
+
+    def _name(self, proc_id: str) -> str:
+        if proc_id == HUMAN_HELP:
+            return _("Talk to a person")
+        proc = self.kb.procedures.get(proc_id)
+        return proc.names.get(i18n.current()) if proc else proc_id
+
+    def _has_flow(self, proc_id: str) -> bool:
+        return proc_id in self.flows
+
+
+_EN_WORDS = frozenset("how do i to the a my what where can for is of get need in with much long apply".split())  # noqa: E501
+
+
+def _guess_language(inbound: Inbound) -> str | None:
+    """English when a message is plainly English; None to fall back to the platform hint."""
+    text = inbound.text or ""
+    if not text or any(ord(c) > 127 and c.isalpha() for c in text):
+        return None
+    words = fold(text).split()
+    if len(words) >= 3 and sum(w in _EN_WORDS for w in words) >= max(2, len(words) // 3):
+        return "en"
+    return None

@@ -1,0 +1,61 @@
+"""The contract between channels and the engine: what comes in, what goes out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Button:
+    """A choice under a message. ``payload`` (≤ 64 bytes) comes back when pressed; a ``url`` opens a page."""
+
+    label: str
+    payload: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One message or button press from a person, already stripped of platform details."""
+
+    channel: str
+    user_id: str
+    text: str = ""
+    payload: str | None = None
+    lang_hint: str | None = None
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """One message to show. Channels without buttons show them as numbered lines."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True)
+class UsageEvent:
+    """Something worth counting, without personal data: the usage log stores these."""
+
+    kind: str
+    procedure: str | None = None
+    score: float | None = None
+    detail: dict[str, str] = field(default_factory=dict)
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split ``text`` into pieces of at most ``limit`` characters at paragraph, line or word ends."""
+    pieces: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n\n"), window.rfind("\n"))
+        if cut < limit // 3:
+            cut = window.rfind(" ")
+        if cut < limit // 3:
+            cut = limit
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        pieces.append(rest)
+    return pieces

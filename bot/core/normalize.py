@@ -1,0 +1,152 @@
+"""From what people type to the words the knowledge base uses.
+
+Steps, in order: fold (accents, case, punctuation), repair words the index does not know (Telex/VNI
+left unconverted, regional spellings, one-letter typos — only when the repair gives a known word
+that fits its neighbour), then rewrite abbreviations, teencode, dialect and English terms from
+``knowledge/synonyms.yaml`` (longest phrase first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from bot.core.text import fold, regional_variants, telex_repairs
+from bot.data.models import SynonymsFile
+
+_MAX_PHRASE = 5
+
+
+class Normalizer:
+    """Turns a message into canonical tokens. Knows the vocabulary once ``learn`` has run."""
+
+    def __init__(self, synonyms: SynonymsFile) -> None:
+        self.stopwords = frozenset(fold(w) for w in synonyms.stopwords)
+        self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for group in synonyms.groups:
+            canonical = tuple(fold(group.canonical).split())
+            for variant in (group.canonical, *group.variants):
+                key = tuple(fold(variant).split())
+                if key:  # the canonical maps to itself so it is consumed whole, never re-expanded
+                    self._phrases.setdefault(key, canonical)
+        self._longest = min(_MAX_PHRASE, max((len(k) for k in self._phrases), default=1))
+        self.vocab: dict[str, int] = {}
+        self.bigrams: set[tuple[str, str]] = set()
+        self._known_raw: frozenset[str] = frozenset(
+            {t for k in self._phrases for t in k} | {t for v in self._phrases.values() for t in v}
+            | self.stopwords
+        )
+        self._vocab_list: list[str] = []
+        self._cache: dict[str, tuple[str, ...]] = {}
+
+    def learn(self, texts: Iterable[list[str]]) -> None:
+        """Record the words and word pairs of the index, the targets repairs may aim at."""
+        for toks in texts:
+            for t in toks:
+                self.vocab[t] = self.vocab.get(t, 0) + 1
+            self.bigrams.update(zip(toks, toks[1:], strict=False))
+        for t in self._known_raw:
+            self.vocab.setdefault(t, 1)
+        self._vocab_list = [t for t in self.vocab if len(t) >= 3 and t.isalpha()]
+        self._cache.clear()
+
+    def expand(self, toks: list[str]) -> list[str]:
+        """Rewrite synonym phrases, longest first, left to right."""
+        out: list[str] = []
+        i = 0
+        while i < len(toks):
+            for n in range(min(self._longest, len(toks) - i), 0, -1):
+                canonical = self._phrases.get(tuple(toks[i : i + n]))
+                if canonical is not None:
+                    out.extend(canonical)
+                    i += n
+                    break
+            else:
+                out.append(toks[i])
+                i += 1
+        return out
+
+    def __call__(self, text: str) -> tuple[str, ...]:
+        key = text[:2000]
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = tuple(self._fix_pairs(self.expand(self._repair(fold(key).split()))))
+            if len(self._cache) > 50_000:
+                self._cache.clear()
+            self._cache[key] = cached
+        return cached
+
+    def index_tokens(self, text: str) -> list[str]:
+        """Tokens of knowledge-base text: folded and expanded, never repaired."""
+        return self.expand(fold(text).split())
+
+    # --- repairs -------------------------------------------------------------------------
+    def _known(self, tok: str) -> bool:
+        return tok in self.vocab or tok.isdigit()
+
+    def _repair(self, toks: list[str]) -> list[str]:
+        if not self.vocab:
+            return toks
+        out = list(toks)
+        for i, tok in enumerate(toks):
+            if self._known(tok) or len(tok) > 20:
+                continue
+            prev = out[i - 1] if i else None
+            nxt = toks[i + 1] if i + 1 < len(toks) else None
+            fixed = self._best_repair(tok, prev, nxt)
+            if fixed:
+                out[i] = fixed
+        return out
+
+    def _fits(self, cand: str, prev: str | None, nxt: str | None) -> bool:
+        return (prev, cand) in self.bigrams or (cand, nxt) in self.bigrams
+
+    def _best_repair(self, tok: str, prev: str | None, nxt: str | None) -> str | None:
+        for cand in telex_repairs(tok):
+            if self._known(cand):
+                return cand
+        for cand in regional_variants(tok):
+            if self._known(cand) and self._fits(cand, prev, nxt):
+                return cand
+        if len(tok) < 3 or not tok.isalpha():
+            return None
+        limit = 1 if len(tok) < 8 else 2
+        matches = process.extract(tok, self._vocab_list, scorer=OSA.distance,
+                                  score_cutoff=limit, limit=8)  # fmt: skip
+        if not matches:
+            return None
+        fitting = [m for m in matches if self._fits(m[0], prev, nxt)]
+        if fitting:
+            return min(fitting, key=lambda m: (m[1], -self.vocab[m[0]]))[0]
+        # Out of context, only long words are safe to correct: short ones collide too easily.
+        if len(tok) >= 6 and matches[0][1] == 1:
+            best = [m for m in matches if m[1] == 1]
+            return max(best, key=lambda m: self.vocab[m[0]])[0]
+        return None
+
+    def _fix_pairs(self, toks: list[str]) -> list[str]:
+        """Known words in an unknown pair ("tam van", "tam chu"): try a regional spelling or a
+        one-letter change of the second word that makes a pair the index knows."""
+        if not self.bigrams:
+            return toks
+        out = list(toks)
+        for i in range(1, len(out)):
+            a, b = out[i - 1], out[i]
+            if (a, b) in self.bigrams or a in self.stopwords or len(a) < 2 or len(b) < 2:
+                continue
+            nxt = out[i + 1] if i + 1 < len(out) else None
+            if nxt is not None and (b, nxt) in self.bigrams:
+                continue  # b already pairs with its right neighbour
+            for cand in (*regional_variants(b), *self._near(b)):
+                if (a, cand) in self.bigrams:
+                    out[i] = cand
+                    break
+        return out
+
+    def _near(self, tok: str) -> list[str]:
+        if len(tok) < 3 or not tok.isalpha():
+            return []
+        found = process.extract(tok, self._vocab_list, scorer=OSA.distance, score_cutoff=1, limit=6)
+        return [m[0] for m in found]

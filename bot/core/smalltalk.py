@@ -1,0 +1,38 @@
+"""Greetings, thanks, help and menu requests: recognised only when they are the whole message."""
+
+from __future__ import annotations
+
+from bot.core.normalize import Normalizer
+from bot.data.knowledge import KnowledgeBase
+
+
+class SmallTalk:
+    def __init__(self, kb: KnowledgeBase, norm: Normalizer) -> None:
+        self.norm = norm
+        self._exact: dict[tuple[str, ...], str] = {}
+        self._words: dict[str, set[str]] = {}
+        for intent in kb.intents.intents:
+            if not intent.exact_only:
+                continue
+            words = self._words.setdefault(intent.id, set())
+            for example in intent.examples:
+                toks = norm.index_tokens(example)
+                self._exact.setdefault(tuple(toks), intent.id)
+                words.update(toks)
+
+    def classify(self, text: str) -> str | None:
+        """The chit-chat intent of a message made only of such words, else None."""
+        stripped = text.strip()
+        toks = self.norm(stripped)
+        if not toks:
+            return "help" if stripped and set(stripped) <= set("?!. ") else None
+        exact = self._exact.get(toks)
+        if exact:
+            return exact
+        content = [t for t in toks if t not in self.norm.stopwords]
+        if not content or len(toks) > 6:
+            return None
+        for intent, words in self._words.items():
+            if all(t in words for t in content):
+                return intent
+        return None

@@ -1,0 +1,76 @@
+"""Vietnamese-aware text folding: the first step of understanding how people really type.
+
+Folding maps every way of writing a word to one key: Unicode forms (precomposed or combining),
+case, accents and đ, punctuation, emoji and letters repeated for emphasis ("khongggg").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Emphasis repeats vowels or the last letter ("khongggg", "dauuu"); "cccd" must survive.
+_REPEATS = re.compile(r"([aeiouy])\1{2,}|([a-z])\2{2,}\b")
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+_CONTROL = {c: " " for c in range(32)} | {0x7F: " "}
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free, punctuation-free text with single spaces.
+
+    >>> fold("Làm CCCD ở đâu ạ??")
+    'lam cccd o dau a'
+    """
+    text = text.translate(_CONTROL).replace("Đ", "d").replace("đ", "d")
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    stripped = stripped.replace("đ", "d").replace("ð", "d")
+    words = _NON_WORD.sub(" ", stripped)
+    return _REPEATS.sub(lambda m: m.group(1) or m.group(2), words).strip()
+
+
+def tokens(text: str) -> list[str]:
+    """Folded words of ``text``."""
+    return fold(text).split()
+
+
+_VOWELS = set("aeiouy")
+_TELEX_PAIRS = (("dd", "d"), ("aw", "a"), ("aa", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o"),
+                ("uw", "u"), ("w", "u"))  # fmt: skip
+_TONE_KEYS = "sfrxj"
+
+
+def telex_repairs(token: str) -> list[str]:
+    """Plausible readings of a word typed with the Telex or VNI keys left unconverted.
+
+    "ddawng" -> "dang", "kys" -> "ky", "ca8n" -> "can". Callers keep a reading only if it is a
+    known word, so ordinary words are never damaged.
+    """
+    out: list[str] = []
+    if any(ch.isdigit() for ch in token) and any(ch.isalpha() for ch in token):
+        vni = re.sub(r"(?<=[a-z])[1-9]+|[1-9]+(?=[a-z])", "", token)
+        if vni and vni != token and vni.isalpha():
+            out.append(vni)
+    if not token.isalpha():
+        return out
+    word = token
+    if len(word) > 2 and word[-1] in _TONE_KEYS and any(c in _VOWELS for c in word[:-1]):
+        word = word[:-1].rstrip(_TONE_KEYS) or word
+    # a tone key typed right after the vowel, before the final consonant ("tamj" is the last case)
+    word = re.sub(r"(?<=[aeiouy])[sfrxj](?=[cmnpt]|ng|nh|ch)", "", word)
+    for pair, plain in _TELEX_PAIRS:
+        word = word.replace(pair, plain)
+    if word != token:
+        out.append(word)
+    return out
+
+
+def regional_variants(token: str) -> list[str]:
+    """Spellings confused in regional speech: tr/ch, s/x, d/gi/r, l/n (first consonant)."""
+    swaps = (("tr", "ch"), ("ch", "tr"), ("s", "x"), ("x", "s"), ("gi", "d"), ("d", "gi"),
+             ("r", "gi"), ("r", "d"), ("d", "r"), ("l", "n"), ("n", "l"))  # fmt: skip
+    out = []
+    for a, b in swaps:
+        if token.startswith(a) and not (a == "n" and token.startswith("ng")):
+            out.append(b + token[len(a) :])
+    return out
