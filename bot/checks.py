@@ -10,15 +10,18 @@ from bot.data.knowledge import load_knowledge
 def run_checks(strict: bool, out: TextIO) -> int:
     from bot.i18n_check import check_catalogs
 
+    from bot.data.flows import load_flows
+
     kb = load_knowledge()
-    warnings = list(kb.warnings)
+    flows = load_flows(kb.procedures)
+    warnings = [*kb.warnings, *flows.warnings]
     problems = check_catalogs()
     for line in problems:
         out.write(f"error: {line}\n")
     for line in warnings:
         out.write(f"{line}\n")
     out.write(f"knowledge: {len(kb.procedures)} procedures, {len(kb.synonyms.groups)} synonym groups, "
-              f"{len(kb.intents.intents)} intents\n")  # fmt: skip
+              f"{len(kb.intents.intents)} intents; flows: {len(flows.flows)}\n")  # fmt: skip
     if problems or (strict and warnings):
         out.write("FAILED\n")
         return 1

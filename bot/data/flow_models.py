@@ -1,0 +1,108 @@
+"""Frozen models of a guided flow (flows/*.yaml): steps, answer types, branches and result blocks."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from bot.data.models import ID_RE, Frozen, Link, Text
+
+END = "end"
+"""The reserved step id that finishes a flow and shows its result."""
+
+AnswerType = Literal["choice", "yesno", "date", "number", "text", "commune"]
+
+
+class Option(Frozen):
+    id: str
+    label: Text
+    match: tuple[str, ...] = ()  # extra words people may type for this option
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not ID_RE.match(v):
+            raise ValueError("option ids are lower_snake_case")
+        return v
+
+
+class Test(Frozen):
+    """A comparison on a date or number answer. Dates compare as days before today."""
+
+    days_ago_over: int | None = None
+    days_ago_at_most: int | None = None
+    over: float | None = None
+    at_most: float | None = None
+
+
+Condition = dict[str, "str | bool | list[str] | Test"]
+"""step id -> expected answer: an option id, true/false (yes/no), a list (any of), or a Test."""
+
+
+class Rule(Frozen):
+    when: Condition = Field(default_factory=dict)
+    goto: str
+
+
+class Step(Frozen):
+    id: str
+    ask: Text
+    type: AnswerType
+    options: tuple[Option, ...] = ()
+    help: Text | None = None  # shown when the person says "I don't know"
+    default: str | None = None  # safe answer offered after "I don't know"
+    min: float | None = None
+    max: float | None = None
+    not_future: bool = False  # dates: refuse a date after today
+    next: tuple[Rule, ...] = Field(min_length=1)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not ID_RE.match(v) or v == END:
+            raise ValueError(f"step ids are lower_snake_case and not {END!r}")
+        return v
+
+    @model_validator(mode="after")
+    def _options(self) -> Step:
+        if self.type == "choice" and len(self.options) < 2:
+            raise ValueError("a choice step needs at least two options")
+        if self.type != "choice" and self.options:
+            raise ValueError(f"only choice steps have options (this one is {self.type})")
+        return self
+
+
+class ResultBlock(Frozen):
+    """Part of the final checklist, included when ``when`` holds for the answers."""
+
+    when: Condition = Field(default_factory=dict)
+    papers: tuple[Text, ...] = ()
+    where: tuple[Text, ...] = ()
+    fees: tuple[Text, ...] = ()
+    time: tuple[Text, ...] = ()
+    warnings: tuple[Text, ...] = ()
+    mistakes: tuple[Text, ...] = ()
+    next_steps: tuple[Text, ...] = ()
+    links: tuple[Link, ...] = ()
+
+
+class Flow(Frozen):
+    version: Literal[1]
+    id: str
+    procedure: str
+    title: Text
+    intro: Text
+    start: str
+    steps: tuple[Step, ...] = Field(min_length=1)
+    result: tuple[ResultBlock, ...] = Field(min_length=1)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not ID_RE.match(v):
+            raise ValueError("flow ids are lower_snake_case")
+        return v
+
+    def step(self, step_id: str) -> Step | None:
+        return next((s for s in self.steps if s.id == step_id), None)

@@ -1,0 +1,195 @@
+"""Load flows/*.yaml and check them as a graph: every step reachable, every branch ends.
+
+Shape errors come from pydantic; reference errors (unknown steps, options, procedures) and graph
+errors (unreachable steps, cycles, branches that can fall through) are found here. Impossible
+things are errors; suspicious ones are warnings, which `kb check --strict` also refuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from bot.data.flow_models import END, Condition, Flow, Step, Test
+from bot.data.paths import flows_dir
+from bot.data.yamlfile import describe_validation_error, line_of, read_yaml
+from bot.errors import DataError
+
+
+@dataclass(frozen=True)
+class FlowSet:
+    flows: dict[str, Flow]  # by flow id
+    warnings: tuple[str, ...] = ()
+
+    def for_procedure(self, procedure: str) -> Flow | None:
+        return next((f for f in self.flows.values() if f.procedure == procedure), None)
+
+
+def load_flows(procedures: Iterable[str], folder: Path | None = None) -> FlowSet:
+    folder = folder or flows_dir()
+    known = set(procedures)
+    problems: list[str] = []
+    warnings: list[str] = []
+    flows: dict[str, Flow] = {}
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        label = f"flows/{path.name}"
+        try:
+            data = read_yaml(path, label)
+        except DataError as exc:
+            problems.extend(exc.problems)
+            continue
+        try:
+            flow = Flow.model_validate(data)
+        except ValidationError as exc:
+            problems.extend(describe_validation_error(label, data, exc))
+            continue
+        errs, warns = check_flow(flow, data, label, known)
+        if flow.id != path.stem:
+            errs.append(f"{label}:{line_of(data, ('id',))}: id {flow.id!r} differs from the file name; rename one")  # noqa: E501
+        if flow.id in flows:
+            errs.append(f"{label}: flow id {flow.id!r} is used by two files")
+        problems.extend(errs)
+        warnings.extend(warns)
+        if not errs:
+            flows[flow.id] = flow
+    if problems:
+        raise DataError(problems)
+    return FlowSet(flows, tuple(warnings))
+
+
+def check_flow(flow: Flow, data: Any, label: str, procedures: set[str]) -> tuple[list[str], list[str]]:
+    """Reference and graph checks of one flow; returns (errors, warnings) as `file:line: message`."""
+    errors: list[str] = []
+    warnings: list[str] = []
+
+    def at(*loc: str | int) -> str:
+        line = line_of(data, loc)
+        return f"{label}:{line}" if line else label
+
+    steps = {s.id: s for s in flow.steps}
+    index = {s.id: i for i, s in enumerate(flow.steps)}
+    if len(steps) != len(flow.steps):
+        seen: set[str] = set()
+        for i, s in enumerate(flow.steps):
+            if s.id in seen:
+                errors.append(f"{at('steps', i, 'id')}: step id {s.id!r} is used twice; rename one")
+            seen.add(s.id)
+    if flow.procedure not in procedures:
+        errors.append(f"{at('procedure')}: procedure {flow.procedure!r} does not exist in knowledge/; use a catalog id")  # noqa: E501
+    if flow.start not in steps:
+        errors.append(f"{at('start')}: start step {flow.start!r} does not exist; name one of: {', '.join(steps)}")  # noqa: E501
+
+    for i, step in enumerate(flow.steps):
+        if step.default is not None and not _valid_default(step):
+            errors.append(f"{at('steps', i, 'default')}: default {step.default!r} is not a valid answer for this {step.type} step")  # noqa: E501
+        if step.default is not None and step.help is None:
+            warnings.append(f"{at('steps', i)}: warning: step {step.id!r} has a default but no help text to explain it")  # noqa: E501
+        for r, rule in enumerate(step.next):
+            if rule.goto != END and rule.goto not in steps:
+                errors.append(f"{at('steps', i, 'next', r, 'goto')}: step {step.id!r} goes to {rule.goto!r}, which does not exist; use a step id or {END!r}")  # noqa: E501
+            errors.extend(_check_condition(rule.when, steps, (lambda *l, _i=i, _r=r: at("steps", _i, "next", _r, "when", *l))))  # noqa: E501
+        if step.next[-1].when:
+            errors.append(f"{at('steps', i, 'next', len(step.next) - 1)}: the last rule of step {step.id!r} has a condition, so some answers lead nowhere; end with a rule without `when`")  # noqa: E501
+        for r, rule in enumerate(step.next[:-1]):
+            if not rule.when:
+                warnings.append(f"{at('steps', i, 'next', r)}: warning: rule without `when` before other rules; the rules after it never apply")  # noqa: E501
+    for b, block in enumerate(flow.result):
+        errors.extend(_check_condition(block.when, steps, (lambda *l, _b=b: at("result", _b, "when", *l))))
+        if not any((block.papers, block.where, block.fees, block.time, block.warnings, block.mistakes,
+                    block.next_steps, block.links)):  # fmt: skip
+            warnings.append(f"{at('result', b)}: warning: result block is empty")
+    if errors:
+        return errors, warnings
+
+    # Graph: reachability and cycles (depth-first from the start, over every rule).
+    reachable: set[str] = set()
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+
+    def visit(sid: str, path: list[str]) -> None:
+        if state.get(sid) == 2:
+            return
+        if state.get(sid) == 1:
+            cycle = " -> ".join([*path[path.index(sid):], sid])
+            errors.append(f"{at('steps', index[sid])}: the steps loop ({cycle}) with no way out; a flow must always move forward")  # noqa: E501
+            return
+        state[sid] = 1
+        reachable.add(sid)
+        for rule in steps[sid].next:
+            if rule.goto != END:
+                visit(rule.goto, [*path, sid])
+        state[sid] = 2
+
+    visit(flow.start, [])
+    for i, step in enumerate(flow.steps):
+        if step.id not in reachable:
+            errors.append(f"{at('steps', i, 'id')}: step {step.id!r} can never be reached from {flow.start!r}; link it or remove it")  # noqa: E501
+    return errors, warnings
+
+
+def _valid_default(step: Step) -> bool:
+    d = step.default or ""
+    if step.type == "choice":
+        return any(o.id == d for o in step.options)
+    if step.type == "yesno":
+        return d in ("yes", "no")
+    if step.type == "number":
+        try:
+            float(d)
+        except ValueError:
+            return False
+        return True
+    return step.type in ("text", "commune")
+
+
+def _check_condition(cond: Condition, steps: dict[str, Step], at: Any) -> list[str]:
+    errors = []
+    for key, expected in cond.items():
+        step = steps.get(key)
+        if step is None:
+            errors.append(f"{at(key)}: condition on {key!r}, which is not a step of this flow")
+            continue
+        values = expected if isinstance(expected, list) else [expected]
+        for value in values:
+            if isinstance(value, Test):
+                if step.type not in ("date", "number"):
+                    errors.append(f"{at(key)}: comparisons only work on date or number steps; {key!r} is {step.type}")  # noqa: E501
+            elif isinstance(value, bool):
+                if step.type != "yesno":
+                    errors.append(f"{at(key)}: true/false only fits yes/no steps; {key!r} is {step.type}")
+            elif step.type == "choice" and value not in {o.id for o in step.options}:
+                errors.append(f"{at(key)}: {value!r} is not an option of step {key!r}; options: {', '.join(o.id for o in step.options)}")  # noqa: E501
+            elif step.type == "yesno":
+                errors.append(f"{at(key)}: write true or false for the yes/no step {key!r}")
+    return errors
+
+
+_NODE_END = "result"  # `end` is a keyword in Mermaid
+
+
+def mermaid(flow: Flow) -> str:
+    """The flow as a Mermaid flowchart, for review in a pull request."""
+    lines = ["flowchart TD"]
+    for step in flow.steps:
+        label = step.ask.vi.replace('"', "'")
+        lines.append(f'    {step.id}["{label}"]')
+    lines.append(f'    {_NODE_END}(["{flow.title.vi} — kết quả"])')
+    for step in flow.steps:
+        for rule in step.next:
+            cond = ", ".join(f"{k}={_show(v)}" for k, v in rule.when.items())
+            arrow = f" -->|{cond}| " if cond else " --> "
+            target = _NODE_END if rule.goto == END else rule.goto
+            lines.append(f"    {step.id}{arrow}{target}")
+    return "\n".join(lines)
+
+
+def _show(value: object) -> str:
+    if isinstance(value, Test):
+        parts = [f"{k} {v}" for k, v in value.model_dump(exclude_none=True).items()]
+        return " ".join(parts)
+    if isinstance(value, list):
+        return "/".join(str(v) for v in value)
+    return str(value).lower() if isinstance(value, bool) else str(value)
