@@ -21,12 +21,21 @@ from bot.data.knowledge import HUMAN_HELP, KnowledgeBase
 
 OUT_OF_SCOPE = "_out_of_scope"
 
-ANSWER_AT = 0.50
-"""At or above this score (and clear of the runner-up) the assistant answers."""
-UNSURE_AT = 0.30
-"""Below this score the assistant says honestly that it does not know."""
-MARGIN = 0.10
-"""A runner-up closer than this to the best turns an answer into "did you mean…"."""
+ANSWER_AT = 0.5
+"""At or above this calibrated score the assistant answers."""
+UNSURE_AT = 0.25
+"""Below this score the assistant says honestly that it does not know; between, it asks "did you
+mean…" with the top candidates."""
+OOS_RATIO = 0.7
+"""Declined when out-of-scope examples cover the question at least this much of the best procedure."""
+CALIBRATION = (2.424, 3.662, 1.386, -4.378, 0.565, -1.719)
+"""Weights of (coverage, margin, known share, out-of-scope, name evidence) and the bias."""
+NAME_SHARE = 0.5
+"""Strength of a term that appears in a procedure's names or aliases (see ``_rebuild``)."""
+NAME_BONUS = 0.5
+LEAD_MAX = 1.6
+LEAD_STEP = 0.1
+"""The first content word weighs LEAD_MAX, each later one LEAD_STEP less, down to 1."""
 UNKNOWN_WORD = 0.5
 """Weight of a word the knowledge base has never seen, relative to the rarest known word."""
 
@@ -71,6 +80,23 @@ def _terms(toks: Iterable[str], stop: frozenset[str]) -> set[str]:
     return out
 
 
+def _positioned_terms(toks: list[str] | tuple[str, ...], stop: frozenset[str]) -> dict[str, float]:
+    """Terms of a question with a weight for their position: Vietnamese puts the topic first
+    ("khai sinh cho con mà bố mẹ chưa đăng ký kết hôn" is about the birth), so the first content
+    words count more than the details that follow."""
+    out: dict[str, float] = {}
+    content = 0
+    for i, tok in enumerate(toks):
+        lead = LEAD_MAX - LEAD_STEP * min(content, (LEAD_MAX - 1) / LEAD_STEP) if LEAD_STEP else 1.0
+        if tok not in stop:
+            out[tok] = max(out.get(tok, 0.0), lead)
+            content += 1
+        if i + 1 < len(toks) and not (tok in stop and toks[i + 1] in stop):
+            pair = f"{tok} {toks[i + 1]}"
+            out[pair] = max(out.get(pair, 0.0), lead)
+    return out
+
+
 class Matcher:
     """The question index, built once at start-up; ``add_alias`` extends it at run time."""
 
@@ -91,7 +117,10 @@ class Matcher:
                     self._texts[HUMAN_HELP].append((self.norm.index_tokens(text), False))
         for text in kb.intents.out_of_scope:
             self._texts[OUT_OF_SCOPE].append((self.norm.index_tokens(text), False))
-        self.norm.learn(toks for texts in self._texts.values() for toks, _ in texts)
+        self.norm.learn(
+            (toks for texts in self._texts.values() for toks, _ in texts),
+            (toks for cls, texts in self._texts.items() if cls != OUT_OF_SCOPE for toks, named in texts if named),
+        )
         self._rebuild()
 
     def add_alias(self, target: str, text: str) -> None:
@@ -100,13 +129,17 @@ class Matcher:
             raise KeyError(target)
         toks = self.norm.index_tokens(text)
         self._texts[target].append((toks, True))
-        self.norm.learn([toks])
+        self.norm.learn([toks], [toks])
         self._rebuild()
 
     def _rebuild(self) -> None:
         stop = self.norm.stopwords
-        weight: dict[str, dict[str, float]] = {}
-        df: Counter[str] = Counter()
+        freq: dict[str, dict[str, float]] = defaultdict(dict)  # term -> class -> strength
+        self._named: dict[str, frozenset[str]] = {}
+        seen: Counter[str] = Counter()  # term -> texts containing it, over all classes
+        named_any: set[str] = set()
+        sizes = sorted(len(texts) for cls, texts in self._texts.items() if cls != OUT_OF_SCOPE)
+        typical = sizes[len(sizes) // 2] if sizes else 1
         for cls, texts in self._texts.items():
             tf: Counter[str] = Counter()
             named: set[str] = set()
@@ -115,53 +148,91 @@ class Matcher:
                 tf.update(terms)
                 if is_name:
                     named |= terms
-            # A term is central to a procedure if it names it or recurs in its questions.
-            weight[cls] = {
-                t: 1.0 if t in named else min(1.0, 0.55 + 0.15 * (n - 1)) for t, n in tf.items()
-            }
-            df.update(tf.keys())
+            # Out-of-scope examples are many small topics, not one: weigh them like one procedure.
+            size = typical if cls == OUT_OF_SCOPE else max(1, len(texts))
+            for t, count in tf.items():
+                # How typical the term is of this class: share of its texts, at least NAME_SHARE
+                # when it names the procedure (an alias said once is as telling as many examples).
+                share = count / size
+                freq[t][cls] = max(share, NAME_SHARE) if t in named else share
+            seen.update(tf)
+            named_any |= named
+            self._named[cls] = frozenset(named)
         n = len(self._texts)
-        # BM25's idf: a word every procedure uses weighs almost nothing.
-        self._idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+        self._postings: dict[str, list[tuple[str, float]]] = {}
+        self._weight: dict[str, float] = {}
+        for t, per_class in freq.items():
+            total = sum(per_class.values())
+            self._postings[t] = [(cls, f / total) for cls, f in per_class.items()]
+            df = len(per_class)
+            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            # A word met once, in one example, may be incidental ("Vinh"); trust it less.
+            reliable = 1.0 if t in named_any else min(1.0, 0.5 + 0.25 * seen[t])
+            self._weight[t] = idf * reliable
         self._unknown_weight = UNKNOWN_WORD * math.log(1 + (n - 0.5) / 1.5)
-        self._weights = weight
-        self._postings: dict[str, list[tuple[str, float]]] = defaultdict(list)
-        for cls, terms in weight.items():
-            for t, w in terms.items():
-                self._postings[t].append((cls, w))
 
     def scores(self, text: str) -> dict[str, float]:
         """Raw coverage per class (0..1) for a question; empty when nothing informative is in it."""
+        return self.evidence(text)[0]
+
+    def evidence(self, text: str) -> tuple[dict[str, float], float, dict[str, float]]:
+        """Coverage per class, the share of the question's weight the index knows at all, and the
+        share each class covers with the words of its own names and aliases."""
         toks = self.norm(text)
         stop = self.norm.stopwords
-        terms = _terms(toks, stop)
-        total = 0.0
+        terms = _positioned_terms(toks, stop)
+        total = known = 0.0
         acc: dict[str, float] = defaultdict(float)
-        for t in terms:
-            idf = self._idf.get(t)
-            if idf is None:
+        strongest: dict[str, float] = defaultdict(float)
+        for t, lead in terms.items():
+            weight = self._weight.get(t)
+            if weight is None:
                 if " " not in t:  # an unknown word: evidence against every procedure
-                    total += self._unknown_weight
+                    total += self._unknown_weight * lead
                 continue
-            total += idf
-            for cls, w in self._postings[t]:
-                acc[cls] += idf * w
+            weight *= lead
+            total += weight
+            known += weight
+            for cls, p in self._postings[t]:
+                if t in self._named[cls]:  # the question names the procedure: trust that most
+                    strongest[cls] += weight * p
+                    acc[cls] += weight * p * (1 + NAME_BONUS)
+                else:
+                    acc[cls] += weight * p
         if total <= 0:
-            return {}
-        return {cls: s / total for cls, s in acc.items()}
+            return {}, 0.0, {}
+        return ({c: s / total for c, s in acc.items()}, known / total,
+                {c: s / total for c, s in strongest.items()})  # fmt: skip
+
+    def features(self, text: str) -> tuple[list[tuple[str, float]], list[float]]:
+        """Ranked (class, coverage) pairs and the calibration features of the best one."""
+        raw, known, named = self.evidence(text)
+        oos = raw.pop(OUT_OF_SCOPE, 0.0)
+        ranked = sorted(raw.items(), key=lambda kv: (-kv[1], kv[0]))
+        if not ranked:
+            return [], [0.0, 0.0, known, oos, 0.0]
+        top = ranked[0][1]
+        second = ranked[1][1] if len(ranked) > 1 else 0.0
+        return ranked, [top, top - second, known, oos, named.get(ranked[0][0], 0.0)]
 
     def match(self, text: str) -> Match:
-        """Rank the procedures for a question and decide: answer, ask which one, or decline."""
-        raw = self.scores(text)
-        oos = raw.pop(OUT_OF_SCOPE, 0.0)
-        ranked = sorted(raw.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
-        candidates = tuple(Candidate(cls, round(min(1.0, s), 4)) for cls, s in ranked)
-        if not candidates:
+        """Rank the procedures for a question and decide: answer, ask which one, or decline.
+
+        The score is a calibrated probability that the best procedure is the right answer:
+        a logistic model over coverage, margin over the runner-up, known share, out-of-scope
+        likeness and name evidence, fitted by ``bench/calibrate.py`` on the labelled questions.
+        """
+        ranked, feats = self.features(text)
+        if not ranked:
             return Match(Decision.UNKNOWN, ())
-        top = candidates[0].score
-        second = candidates[1].score if len(candidates) > 1 else 0.0
-        if top < UNSURE_AT or oos >= top:
+        z = CALIBRATION[-1] + sum(w * f for w, f in zip(CALIBRATION, feats, strict=False))
+        confidence = 1.0 / (1.0 + math.exp(-z))
+        top = ranked[0][1]
+        candidates = tuple(
+            Candidate(cls, round(confidence * min(1.0, s / top), 4)) for cls, s in ranked[:3]
+        )
+        if feats[3] >= OOS_RATIO * top or confidence < UNSURE_AT:
             return Match(Decision.UNKNOWN, candidates)
-        if top < ANSWER_AT or top - second < MARGIN:
+        if confidence < ANSWER_AT:
             return Match(Decision.CLARIFY, candidates)
         return Match(Decision.ANSWER, candidates)

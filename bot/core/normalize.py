@@ -34,6 +34,7 @@ class Normalizer:
         self._longest = min(_MAX_PHRASE, max((len(k) for k in self._phrases), default=1))
         self.vocab: dict[str, int] = {}
         self.bigrams: set[tuple[str, str]] = set()
+        self.phrases: set[tuple[str, str]] = set()  # word pairs of procedure names and aliases
         self._known_raw: frozenset[str] = frozenset(
             {t for k in self._phrases for t in k} | {t for v in self._phrases.values() for t in v}
             | self.stopwords
@@ -41,8 +42,10 @@ class Normalizer:
         self._vocab_list: list[str] = []
         self._cache: dict[str, tuple[str, ...]] = {}
 
-    def learn(self, texts: Iterable[list[str]]) -> None:
+    def learn(self, texts: Iterable[list[str]], names: Iterable[list[str]] = ()) -> None:
         """Record the words and word pairs of the index, the targets repairs may aim at."""
+        for toks in names:
+            self.phrases.update(zip(toks, toks[1:], strict=False))
         for toks in texts:
             for t in toks:
                 self.vocab[t] = self.vocab.get(t, 0) + 1
@@ -101,7 +104,12 @@ class Normalizer:
         return out
 
     def _fits(self, cand: str, prev: str | None, nxt: str | None) -> bool:
-        return (prev, cand) in self.bigrams or (cand, nxt) in self.bigrams
+        """A repair must make a known pair with a neighbour; pairs with filler words prove nothing."""
+        if cand in self.stopwords:
+            return False
+        return (prev not in self.stopwords and (prev, cand) in self.bigrams) or (
+            nxt not in self.stopwords and (cand, nxt) in self.bigrams
+        )
 
     def _best_repair(self, tok: str, prev: str | None, nxt: str | None) -> str | None:
         for cand in telex_repairs(tok):
@@ -139,10 +147,17 @@ class Normalizer:
             nxt = out[i + 1] if i + 1 < len(out) else None
             if nxt is not None and (b, nxt) in self.bigrams:
                 continue  # b already pairs with its right neighbour
-            for cand in (*regional_variants(b), *self._near(b)):
-                if (a, cand) in self.bigrams:
+            # A one-letter change of a known word is only trusted when it makes a procedure's
+            # name ("tam van" -> "tam vang"); otherwise ordinary words would be rewritten.
+            for cand in regional_variants(b):
+                if (a, cand) in self.phrases or ((a, cand) in self.bigrams and cand not in self.stopwords):
                     out[i] = cand
                     break
+            else:
+                for cand in self._near(b):
+                    if (a, cand) in self.phrases:
+                        out[i] = cand
+                        break
         return out
 
     def _near(self, tok: str) -> list[str]:

@@ -1,0 +1,109 @@
+"""Runs each inbound message as one turn: load the person's state, ask the engine, save.
+
+Two guarantees meet here. Within a process, a per-person lock handles one person's messages in
+the order they arrived. Between worker processes, the store's version check lets only one turn
+win; the loser reloads the new state and runs its turn again, so no message is lost or counted
+twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bot.core.engine import Turn
+from bot.core.messages import Inbound, Outbound, UsageEvent
+from bot.core.ports import BaseStateStore, BaseUsageSink
+from bot.core.state import ConversationState
+from bot.errors import ConflictError, StorageError
+
+log = logging.getLogger("bot.conversations")
+
+MAX_ATTEMPTS = 5
+"""Turns tried per message before giving up; more than that means something is badly wrong."""
+
+
+class TurnEngine(Protocol):
+    """What :class:`Conversations` needs from :class:`bot.core.engine.Engine` (fakes welcome)."""
+
+    async def handle(self, inbound: Inbound, state: ConversationState | None) -> Turn: ...
+
+
+@dataclass
+class _KeyLock:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0  # turns holding or waiting for the lock; the entry goes when it drops to 0
+
+
+class Conversations:
+    """The glue between channels, the engine and storage; one per process, shared by channels."""
+
+    def __init__(
+        self, engine: TurnEngine, store: BaseStateStore, usage: BaseUsageSink | None = None
+    ) -> None:
+        self.engine = engine
+        self.store = store
+        self.usage = usage
+        self._locks: dict[str, _KeyLock] = {}
+
+    @property
+    def busy(self) -> int:
+        """How many people have a turn running or waiting in this process."""
+        return len(self._locks)
+
+    async def handle(self, inbound: Inbound) -> list[Outbound]:
+        """Answer one message; raises :class:`StorageError` when the state cannot be saved."""
+        key = conversation_key(inbound.channel, inbound.user_id)
+        async with self._serialised(key):
+            for attempt in range(1, MAX_ATTEMPTS + 1):
+                state, version = await self.store.load(key)
+                turn = await self.engine.handle(inbound, state)
+                try:
+                    await self.store.save(key, turn.state, version)
+                except ConflictError:
+                    log.info("conversation changed by another worker, retrying channel=%s attempt=%d",
+                             inbound.channel, attempt)  # fmt: skip
+                    continue
+                await self._record(key, inbound.channel, turn.events)
+                return turn.messages
+        raise StorageError(
+            f"gave up on a {inbound.channel} message after {MAX_ATTEMPTS} attempts: other workers kept "
+            "changing the same conversation; check for a message loop or a stuck worker"
+        )
+
+    async def forget(self, channel: str, user_id: str) -> None:
+        """Delete what is remembered about one person (after their turns in progress finish)."""
+        key = conversation_key(channel, user_id)
+        async with self._serialised(key):
+            await self.store.delete(key)
+
+    async def _record(self, key: str, channel: str, events: Sequence[UsageEvent]) -> None:
+        if self.usage is None:
+            return
+        try:
+            await self.usage.record(key, channel, events)
+        except Exception:  # counting is never worth a failed reply
+            log.exception("usage sink failed channel=%s events=%d", channel, len(events))
+
+    @asynccontextmanager
+    async def _serialised(self, key: str) -> AsyncIterator[None]:
+        entry = self._locks.get(key)
+        if entry is None:
+            entry = self._locks[key] = _KeyLock()
+        entry.users += 1
+        try:
+            async with entry.lock:
+                yield
+        finally:
+            entry.users -= 1
+            if entry.users == 0:
+                del self._locks[key]
+
+
+def conversation_key(channel: str, user_id: str) -> str:
+    """The store key of one person in one channel."""
+    return f"{channel}:{user_id}"

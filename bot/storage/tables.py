@@ -1,0 +1,55 @@
+"""The database schema in one place: every table is declared on :data:`metadata`.
+
+Migrations under ``bot/storage/migrations`` create these tables; a test compares the two so a
+table changed here without a migration fails CI. New tables (usage events, volunteers…) go here.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, DateTime, Dialect, Integer, MetaData, String, Table, Text, TypeDecorator
+
+# Explicit constraint names, so later migrations can alter them on every database alike.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware UTC datetime on every database.
+
+    SQLite keeps no time zone and hands back naive values; storing UTC and re-attaching it on
+    read keeps comparisons (``updated_at < cutoff``) right whichever clock zone the caller used.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass an aware one (e.g. datetime.now(UTC))")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("key", String(200), primary_key=True),  # channel:user_id
+    Column("state", Text, nullable=False),  # ConversationState as JSON
+    Column("version", Integer, nullable=False),  # optimistic lock: +1 on every save
+    Column("updated_at", UtcDateTime, nullable=False, index=True),  # last save, for expiry
+)
