@@ -42,9 +42,7 @@ class _KeyLock:
 class Conversations:
     """The glue between channels, the engine and storage; one per process, shared by channels."""
 
-    def __init__(
-        self, engine: TurnEngine, store: BaseStateStore, usage: BaseUsageSink | None = None
-    ) -> None:
+    def __init__(self, engine: TurnEngine, store: BaseStateStore, usage: BaseUsageSink | None = None) -> None:
         self.engine = engine
         self.store = store
         self.usage = usage
@@ -65,8 +63,11 @@ class Conversations:
                 try:
                     await self.store.save(key, turn.state, version)
                 except ConflictError:
-                    log.info("conversation changed by another worker, retrying channel=%s attempt=%d",
-                             inbound.channel, attempt)  # fmt: skip
+                    log.info(
+                        "conversation changed by another worker, retrying channel=%s attempt=%d",
+                        inbound.channel,
+                        attempt,
+                    )
                     continue
                 await self._record(key, inbound.channel, turn.events)
                 return turn.messages

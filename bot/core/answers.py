@@ -18,7 +18,7 @@ def section_label(section: str) -> str:
         "overview": _("Overview"),
         "papers": _("Papers to prepare"),
         "fees": _("Fees and time limits"),
-        "online": _("Where to do it online"),
+        "online": _("Where to apply"),
         "faq": _("Common problems"),
         "legal": _("Legal basis and sources"),
     }[section]

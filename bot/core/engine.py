@@ -19,7 +19,7 @@ from bot.core.messages import Button, Inbound, Outbound, UsageEvent
 from bot.core.smalltalk import SmallTalk
 from bot.core.state import ConversationState
 from bot.core.text import fold
-from bot.data.knowledge import HUMAN_HELP, KnowledgeBase
+from bot.data.knowledge import CATALOG_IDS, HUMAN_HELP, KnowledgeBase
 
 log = logging.getLogger("bot.engine")
 
@@ -43,7 +43,11 @@ class Engine:
         self.matcher = matcher or Matcher(kb)
         self.smalltalk = SmallTalk(kb, self.matcher.norm)
         self.flows: dict[str, object] = {}  # procedure id -> flow; filled by the flows module
-        self._order = list(kb.procedures)
+        # The catalog's order puts the most asked-about procedures first in the menu.
+        self._order = [p for p in CATALOG_IDS if p in kb.procedures] + sorted(
+            p for p in kb.procedures if p not in CATALOG_IDS
+        )
+        self._name_words: dict[str, set[str]] = {}
 
     async def handle(self, inbound: Inbound, state: ConversationState | None = None) -> Turn:
         state = (state or ConversationState()).model_copy(deep=True)
@@ -170,21 +174,26 @@ class Engine:
             turn.events.append(UsageEvent("not_understood", None, match.score))
 
     def _faq_for(self, proc_id: str, tokens: list[str]) -> int | None:
-        """A common-problem entry that the question closely matches, if any."""
+        """A common-problem entry the question closely matches, judged on the words that make
+        the entry specific (not the procedure's own name, which every entry shares)."""
         proc = self.kb.procedures[proc_id]
         stop = self.matcher.norm.stopwords
-        words = {t for t in tokens if t not in stop}
-        if len(words) < 2:
+        named = self._name_words.setdefault(proc_id, {
+            t for text in (proc.names.vi, proc.names.en) for t in self.matcher.norm(text)
+        })  # fmt: skip
+        words = {t for t in tokens if t not in stop} - named
+        if not words:
             return None
         best: tuple[float, int] | None = None
         for i, item in enumerate(proc.faq):
-            for text in (item.q.vi, item.q.en, *item.match):
-                cand = {t for t in self.matcher.norm(text) if t not in stop}
-                if not cand:
+            for text in (item.q.vi, *item.match):
+                specific = {t for t in self.matcher.norm(text) if t not in stop} - named
+                hits = len(words & specific)
+                if not specific or hits < min(2, len(specific)):
                     continue
-                overlap = len(words & cand) / len(cand | words)
-                if overlap >= 0.5 and (best is None or overlap > best[0]):
-                    best = (overlap, i)
+                score = hits / len(specific | words)
+                if score >= 0.4 and (best is None or score > best[0]):
+                    best = (score, i)
         return best[1] if best else None
 
     def _answer(self, proc_id: str, section: str, faq: int | None, turn: Turn, score: float | None) -> None:  # noqa: E501

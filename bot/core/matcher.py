@@ -28,10 +28,12 @@ UNSURE_AT = 0.25
 mean…" with the top candidates."""
 OOS_RATIO = 0.7
 """Declined when out-of-scope examples cover the question at least this much of the best procedure."""
-CALIBRATION = (2.424, 3.662, 1.386, -4.378, 0.565, -1.719)
+CALIBRATION = (3.056, 4.589, 1.065, -4.378, 0.842, -1.808)
 """Weights of (coverage, margin, known share, out-of-scope, name evidence) and the bias."""
 NAME_SHARE = 0.5
 """Strength of a term that appears in a procedure's names or aliases (see ``_rebuild``)."""
+NEAREST = 0.3
+"""Share of a class's score that comes from its single best-matching text (see ``_nearest``)."""
 NAME_BONUS = 0.5
 LEAD_MAX = 1.6
 LEAD_STEP = 0.1
@@ -140,11 +142,14 @@ class Matcher:
         named_any: set[str] = set()
         sizes = sorted(len(texts) for cls, texts in self._texts.items() if cls != OUT_OF_SCOPE)
         typical = sizes[len(sizes) // 2] if sizes else 1
+        docs: list[tuple[str, frozenset[str]]] = []
         for cls, texts in self._texts.items():
             tf: Counter[str] = Counter()
             named: set[str] = set()
             for toks, is_name in texts:
                 terms = _terms(toks, stop)
+                if len(terms) > 1:
+                    docs.append((cls, frozenset(terms)))
                 tf.update(terms)
                 if is_name:
                     named |= terms
@@ -170,6 +175,13 @@ class Matcher:
             reliable = 1.0 if t in named_any else min(1.0, 0.5 + 0.25 * seen[t])
             self._weight[t] = idf * reliable
         self._unknown_weight = UNKNOWN_WORD * math.log(1 + (n - 0.5) / 1.5)
+        # Single texts, indexed by term, for the nearest-text evidence.
+        self._doc_class = [cls for cls, _ in docs]
+        self._doc_weight = [sum(self._weight[t] for t in terms) for _, terms in docs]
+        self._doc_postings: dict[str, list[int]] = defaultdict(list)
+        for i, (_cls, terms) in enumerate(docs):
+            for t in terms:
+                self._doc_postings[t].append(i)
 
     def scores(self, text: str) -> dict[str, float]:
         """Raw coverage per class (0..1) for a question; empty when nothing informative is in it."""
@@ -184,13 +196,16 @@ class Matcher:
         total = known = 0.0
         acc: dict[str, float] = defaultdict(float)
         strongest: dict[str, float] = defaultdict(float)
+        qweight: dict[str, float] = {}
         for t, lead in terms.items():
             weight = self._weight.get(t)
             if weight is None:
                 if " " not in t:  # an unknown word: evidence against every procedure
                     total += self._unknown_weight * lead
+                    qweight[t] = self._unknown_weight * lead
                 continue
             weight *= lead
+            qweight[t] = weight
             total += weight
             known += weight
             for cls, p in self._postings[t]:
@@ -201,8 +216,31 @@ class Matcher:
                     acc[cls] += weight * p
         if total <= 0:
             return {}, 0.0, {}
-        return ({c: s / total for c, s in acc.items()}, known / total,
-                {c: s / total for c, s in strongest.items()})  # fmt: skip
+        cover = {c: s / total for c, s in acc.items()}
+        if NEAREST:
+            nearest = self._nearest(qweight)
+            for cls in sorted(cover, key=cover.__getitem__, reverse=True)[:6]:
+                cover[cls] = (1 - NEAREST) * cover[cls] + NEAREST * nearest.get(cls, 0.0)
+        return cover, known / total, {c: s / total for c, s in strongest.items()}
+
+    def _nearest(self, qweight: dict[str, float]) -> dict[str, float]:
+        """For each class, how closely its single best text (an example, an FAQ) matches the
+        question — weighted Jaccard, so combinations of words ("khai sinh" + "chưa kết hôn")
+        count, not only words one by one."""
+        qsum = sum(qweight.values())
+        inter: dict[int, float] = defaultdict(float)
+        inter_index: dict[int, float] = defaultdict(float)
+        for t, w in qweight.items():
+            for i in self._doc_postings.get(t, ()):
+                inter[i] += w
+                inter_index[i] += self._weight[t]
+        best: dict[str, float] = {}
+        for i, shared in inter.items():
+            score = shared / (qsum + self._doc_weight[i] - inter_index[i])
+            cls = self._doc_class[i]
+            if score > best.get(cls, 0.0):
+                best[cls] = score
+        return best
 
     def features(self, text: str) -> tuple[list[tuple[str, float]], list[float]]:
         """Ranked (class, coverage) pairs and the calibration features of the best one."""

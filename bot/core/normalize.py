@@ -41,6 +41,7 @@ class Normalizer:
         )
         self._vocab_list: list[str] = []
         self._cache: dict[str, tuple[str, ...]] = {}
+        self._similar_cache: dict[str, list[tuple[str, int]]] = {}
 
     def learn(self, texts: Iterable[list[str]], names: Iterable[list[str]] = ()) -> None:
         """Record the words and word pairs of the index, the targets repairs may aim at."""
@@ -54,6 +55,7 @@ class Normalizer:
             self.vocab.setdefault(t, 1)
         self._vocab_list = [t for t in self.vocab if len(t) >= 3 and t.isalpha()]
         self._cache.clear()
+        self._similar_cache.clear()
 
     def expand(self, toks: list[str]) -> list[str]:
         """Rewrite synonym phrases, longest first, left to right."""
@@ -120,9 +122,7 @@ class Normalizer:
                 return cand
         if len(tok) < 3 or not tok.isalpha():
             return None
-        limit = 1 if len(tok) < 8 else 2
-        matches = process.extract(tok, self._vocab_list, scorer=OSA.distance,
-                                  score_cutoff=limit, limit=8)  # fmt: skip
+        matches = self._similar(tok)
         if not matches:
             return None
         fitting = [m for m in matches if self._fits(m[0], prev, nxt)]
@@ -163,5 +163,16 @@ class Normalizer:
     def _near(self, tok: str) -> list[str]:
         if len(tok) < 3 or not tok.isalpha():
             return []
-        found = process.extract(tok, self._vocab_list, scorer=OSA.distance, score_cutoff=1, limit=6)
-        return [m[0] for m in found]
+        return [m[0] for m in self._similar(tok) if m[1] <= 1]
+
+    def _similar(self, tok: str) -> list[tuple[str, int]]:
+        """Known words within one edit (two for long words), cached: typos recur."""
+        found = self._similar_cache.get(tok)
+        if found is None:
+            limit = 1 if len(tok) < 8 else 2
+            found = [(m[0], int(m[1])) for m in process.extract(
+                tok, self._vocab_list, scorer=OSA.distance, score_cutoff=limit, limit=8)]  # fmt: skip
+            if len(self._similar_cache) > 20_000:
+                self._similar_cache.clear()
+            self._similar_cache[tok] = found
+        return found

@@ -40,7 +40,9 @@ class SqlStateStore(BaseStateStore):
     (:func:`bot.storage.db.upgrade`).
     """
 
-    def __init__(self, engine: sa.Engine, ttl: timedelta, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self, engine: sa.Engine, ttl: timedelta, clock: Callable[[], datetime] | None = None
+    ) -> None:
         self.engine = engine
         self.ttl = ttl
         self._clock = clock or _utc_now
@@ -86,7 +88,9 @@ class SqlStateStore(BaseStateStore):
         )
         with self.engine.begin() as connection:
             if connection.execute(update).rowcount == 0:
-                raise ConflictError(f"conversation changed by another worker since version {expected_version}")
+                raise ConflictError(
+                    f"conversation changed by another worker since version {expected_version}"
+                )
         return expected_version + 1
 
     def _insert(self, key: str, data: str, now: datetime) -> int:
@@ -107,7 +111,9 @@ class SqlStateStore(BaseStateStore):
         with self.engine.begin() as connection:
             if connection.execute(replace).rowcount == 0:
                 raise ConflictError("conversation was started by another worker")
-            version: int = connection.execute(sa.select(table.c.version).where(table.c.key == key)).scalar_one()
+            version: int = connection.execute(
+                sa.select(table.c.version).where(table.c.key == key)
+            ).scalar_one()
         return version
 
     def _delete(self, key: str) -> None:

@@ -145,7 +145,9 @@ class TestStateStoreContract:
         clock.advance(TTL)
         assert await store.load(KEY) == (sample_state(), 1)
 
-    async def test_expired_conversation_starts_afresh(self, store: BaseStateStore, clock: ManualClock) -> None:
+    async def test_expired_conversation_starts_afresh(
+        self, store: BaseStateStore, clock: ManualClock
+    ) -> None:
         """Past the time-to-live a conversation loads as new, and the new one saves without conflict."""
         await store.save(KEY, sample_state(), 0)
         clock.advance(TTL + timedelta(seconds=1))
@@ -205,7 +207,9 @@ class TestStateStoreContract:
         assert state is not None
         assert state.checklists["birth_registration"] == text
 
-    async def test_state_survives_restart(self, backend: Backend, store: BaseStateStore, clock: ManualClock) -> None:
+    async def test_state_survives_restart(
+        self, backend: Backend, store: BaseStateStore, clock: ManualClock
+    ) -> None:
         """A new store over the same database loads the identical state and version."""
         if backend.name == "memory":
             pytest.skip("an in-memory store forgets everything on restart, by design")
