@@ -24,3 +24,7 @@ def detect_aspect(tokens: Sequence[str]) -> str | None:
         if hits and (best is None or hits > best[0]):
             best = (hits, name)
     return best[1] if best else None
+
+
+ASPECT_WORDS = frozenset(w for _name, keys in _ASPECTS for key in keys for w in key.split())
+"""Every word of the aspect phrases: a message made only of these (and filler) is a follow-up."""

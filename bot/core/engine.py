@@ -7,18 +7,22 @@ the ports in ``bot.core.ports``.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.core import answers, i18n
-from bot.core.aspects import detect_aspect
+from bot.core.aspects import ASPECT_WORDS, detect_aspect
+from bot.core.flow_runner import FlowRunner, nav_intent
 from bot.core.i18n import _
-from bot.core.matcher import Decision, Matcher
+from bot.core.matcher import Decision, Match, Matcher
 from bot.core.messages import Button, Inbound, Outbound, UsageEvent
 from bot.core.smalltalk import SmallTalk
 from bot.core.state import ConversationState
 from bot.core.text import fold
+from bot.data.flows import FlowSet
 from bot.data.knowledge import CATALOG_IDS, HUMAN_HELP, KnowledgeBase
 
 log = logging.getLogger("bot.engine")
@@ -38,11 +42,17 @@ class Turn:
 class Engine:
     """Answers one inbound message at a time; safe to share between conversations."""
 
-    def __init__(self, kb: KnowledgeBase, matcher: Matcher | None = None) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        flows: FlowSet | None = None,
+        matcher: Matcher | None = None,
+        today: Callable[[], dt.date] = dt.date.today,
+    ) -> None:
         self.kb = kb
         self.matcher = matcher or Matcher(kb)
         self.smalltalk = SmallTalk(kb, self.matcher.norm)
-        self.flows: dict[str, object] = {}  # procedure id -> flow; filled by the flows module
+        self.runner = FlowRunner(flows or FlowSet({}), today)
         # The catalog's order puts the most asked-about procedures first in the menu.
         self._order = [p for p in CATALOG_IDS if p in kb.procedures] + sorted(
             p for p in kb.procedures if p not in CATALOG_IDS
@@ -76,6 +86,9 @@ class Engine:
         if stripped.startswith("/"):
             self._command(stripped, turn)
             return
+        flow = turn.state.flow
+        if flow is not None and (not flow.paused or self._resumes(stripped, turn)) and self._flow_text(stripped, turn):
+            return
         if not fold(stripped):
             turn.messages.append(Outbound(
                 _("I did not catch a question there. Type what you need, for example: \"làm căn cước ở đâu\"."),  # noqa: E501
@@ -83,6 +96,7 @@ class Engine:
             turn.events.append(UsageEvent("empty"))
             return
         self._question(stripped[:MAX_INPUT], turn)
+        self._offer_resume(turn)
 
     def _command(self, text: str, turn: Turn) -> None:
         name, _sep, arg = text[1:].partition(" ")
@@ -96,13 +110,9 @@ class Engine:
         elif name in ("lang", "ngonngu"):
             self._lang(arg.strip().lower(), turn)
         elif name in ("cancel", "huy"):
-            had_flow = turn.state.flow is not None
-            turn.state.flow = None
-            turn.messages.append(Outbound(
-                _("Cancelled. What else can I help you with?") if had_flow
-                else _("Nothing to cancel. What can I help you with?"), self._start_buttons()))  # fmt: skip
-            if had_flow:
-                turn.events.append(UsageEvent("flow_cancelled"))
+            self._cancel_flow(turn)
+        elif name in ("checklist", "danhsach"):
+            self._checklists(turn)
         else:
             turn.messages.append(Outbound(
                 _("I don't know that command. Try /menu, /help or just type your question."),
@@ -128,13 +138,142 @@ class Engine:
             self._human(turn)
         elif kind == "help":
             self._help(turn)
+        elif kind == "f" and parts and (flow := self.runner.flows.flows.get(parts[0])):
+            turn.messages.extend(self.runner.start(flow, turn.state, turn.events))
+        elif kind == "fa" and len(parts) == 3:
+            self._flow_button(parts[0], parts[1], parts[2], turn)
+        elif kind == "fn" and parts:
+            self._flow_nav(parts[0], turn)
         else:  # an old or foreign button: say so kindly and offer the start
             turn.messages.append(Outbound(_("That button is no longer available. What can I help you with?"),
                                           self._start_buttons()))  # fmt: skip
             turn.events.append(UsageEvent("stale_button"))
 
     # --- questions -----------------------------------------------------------------------
+    # --- guided flows ----------------------------------------------------------------------
+    def _flow_text(self, text: str, turn: Turn) -> bool:
+        """Handle a typed message inside a flow; False lets it be answered as a question."""
+        state = turn.state
+        current = self.runner.current(state)
+        if current is None:
+            self._flow_changed(turn)
+            return not text
+        flow, step = current
+        nav = nav_intent(text)
+        if nav:
+            self._flow_nav(nav, turn)
+            return True
+        reply = self.runner.answer(flow, step, text, state, turn.events)
+        if reply is not None:
+            turn.messages.extend(reply)
+            return True
+        match = self.matcher.match(text) if fold(text) else None
+        if match is not None and (match.decision is Decision.ANSWER or self.smalltalk.classify(text)):
+            assert state.flow is not None
+            state.flow.paused = True  # answer the side question, keep the place
+            return False
+        turn.messages.append(self.runner.invalid(flow, step, state))
+        return True
+
+    def _resumes(self, text: str, turn: Turn) -> bool:
+        """While a guide is paused, a message that answers its question (and is not a question of
+        its own) resumes it: "3" after "how many months?" is an answer, not a search."""
+        current = self.runner.current(turn.state)
+        if current is None or self.runner.interpret(current[1], text) is None:
+            return False
+        if self.matcher.match(text).decision is Decision.ANSWER:
+            return False
+        assert turn.state.flow is not None
+        turn.state.flow.paused = False
+        return True
+
+    def _flow_button(self, flow_id: str, step_id: str, value: str, turn: Turn) -> None:
+        current = self.runner.current(turn.state)
+        if current is None or current[0].id != flow_id or current[1].id != step_id:
+            if current is None and turn.state.flow is None:
+                turn.messages.append(Outbound(_("That question belongs to a guide that has ended. Start it again?"),
+                                              self._restart_buttons(flow_id)))  # fmt: skip
+            else:
+                turn.messages.append(Outbound(_("That button is from an earlier question.")))
+                self._flow_nav("continue", turn)
+            return
+        flow, step = current
+        assert turn.state.flow is not None
+        turn.state.flow.paused = False
+        reply = self.runner.answer(flow, step, value, turn.state, turn.events)
+        turn.messages.extend(reply or [self.runner.invalid(flow, step, turn.state)])
+
+    def _flow_nav(self, action: str, turn: Turn) -> None:
+        state = turn.state
+        current = self.runner.current(state)
+        if current is None:
+            if state.flow is not None:
+                self._flow_changed(turn)
+            else:
+                turn.messages.append(Outbound(_("There is no guide in progress. What can I help you with?"),
+                                              self._start_buttons()))  # fmt: skip
+            return
+        flow, step = current
+        assert state.flow is not None
+        state.flow.paused = False
+        if action == "cancel":
+            self._cancel_flow(turn)
+        elif action == "restart":
+            turn.messages.extend(self.runner.start(flow, state, turn.events))
+        elif action == "back":
+            turn.messages.extend(self.runner.back(flow, state))
+        elif action == "idk":
+            turn.messages.extend(self.runner.dont_know(flow, step, state))
+        else:
+            turn.messages.append(self.runner.ask(flow, step, state, _("Let's continue where we were.") + "\n\n"))
+
+    def _flow_changed(self, turn: Turn) -> None:
+        """The flow or its step vanished in a deploy: restart it politely, or drop it."""
+        state = turn.state
+        assert state.flow is not None
+        flow = self.runner.flows.flows.get(state.flow.flow)
+        state.flow = None
+        if flow is None:
+            turn.messages.append(Outbound(_("The guide you were following is no longer available. Ask me anything, or choose a topic."), self._start_buttons()))  # noqa: E501
+            return
+        turn.messages.append(Outbound(_("This guide has been updated since we last talked, so let's start it again from the beginning.")))  # noqa: E501
+        turn.messages.extend(self.runner.start(flow, state, turn.events))
+
+    def _cancel_flow(self, turn: Turn) -> None:
+        flow = turn.state.flow
+        turn.state.flow = None
+        if flow is not None:
+            turn.events.append(UsageEvent("flow_abandoned", turn.state.procedure,
+                                          detail={"flow": flow.flow, "step": flow.step}))  # fmt: skip
+        turn.messages.append(Outbound(
+            _("Cancelled. What else can I help you with?") if flow else _("Nothing to cancel. What can I help you with?"),  # noqa: E501
+            self._start_buttons()))  # fmt: skip
+
+    def _offer_resume(self, turn: Turn) -> None:
+        flow = turn.state.flow
+        if flow is not None and flow.paused and turn.messages:
+            turn.messages.append(Outbound(_("We were in the middle of a step-by-step guide."),
+                                          (Button(_("▶ Continue where we were"), "fn:continue"),
+                                           Button(_("✖ Cancel"), "fn:cancel"))))  # fmt: skip
+
+    def _checklists(self, turn: Turn) -> None:
+        if not turn.state.checklists:
+            turn.messages.append(Outbound(_("You have no checklist yet. Finish a step-by-step guide to get one."),
+                                          self._start_buttons()))  # fmt: skip
+            return
+        for flow_id, answers in turn.state.checklists.items():
+            flow = self.runner.flows.flows.get(flow_id)
+            if flow is not None:
+                turn.messages.extend(self.runner.render_result(flow, answers))
+
+    def _restart_buttons(self, flow_id: str) -> tuple[Button, ...]:
+        return (Button(_("Start the guide"), f"f:{flow_id}"), Button(_("All procedures"), "m:0"))
+
+    # --- questions -----------------------------------------------------------------------
     def _question(self, text: str, turn: Turn) -> None:
+        if fold(text) in _CHECKLIST_WORDS:
+            self._checklists(turn)
+            return
         talk = self.smalltalk.classify(text)
         if talk == "greeting":
             self._greet(turn)
@@ -151,11 +290,21 @@ class Engine:
         if talk == "menu":
             self._menu(turn, 0)
             return
-        match = self.matcher.match(text)
+        follow_up = self._follow_up(text, turn.state.procedure)
+        if follow_up is not None:
+            assert turn.state.procedure is not None
+            turn.events.append(UsageEvent("question", turn.state.procedure, None, {"follow_up": follow_up}))
+            self._answer(turn.state.procedure, follow_up, None, turn, None)
+            return
+        match = self.matcher.match(text) if any(c.isalpha() for c in text) else Match(Decision.UNKNOWN, ())
         turn.events.append(UsageEvent("question", match.procedure, match.score))
         if match.decision is Decision.ANSWER and match.best:
             if match.best.id == HUMAN_HELP:
                 self._human(turn)
+                return
+            flow = self.runner.for_procedure(match.best.id)
+            if flow is not None and turn.state.flow is None and _wants_guide(text):
+                turn.messages.extend(self.runner.start(flow, turn.state, turn.events))
                 return
             tokens = list(self.matcher.norm(text))
             self._answer(match.best.id, detect_aspect(tokens) or "overview",
@@ -172,6 +321,18 @@ class Engine:
                 _("Sorry, I can only help with public-service procedures (ID card, VNeID, residence, birth, marriage, vehicles…), and I don't know the answer to that. Choose a topic, or ask for a person."),  # noqa: E501
                 (Button(_("All procedures"), "m:0"), Button(_("Talk to a person"), "h"))))  # fmt: skip
             turn.events.append(UsageEvent("not_understood", None, match.score))
+
+    def _follow_up(self, text: str, procedure: str | None) -> str | None:
+        """A short follow-up ("bao nhiêu tiền?", "nộp ở đâu") about the procedure just discussed:
+        the section it asks for, if the message names nothing else."""
+        if procedure is None or procedure not in self.kb.procedures:
+            return None
+        tokens = list(self.matcher.norm(text))
+        aspect = detect_aspect(tokens)
+        if aspect is None:
+            return None
+        rest = [t for t in tokens if t not in self.matcher.norm.stopwords and t not in ASPECT_WORDS]
+        return aspect if not rest else None
 
     def _faq_for(self, proc_id: str, tokens: list[str]) -> int | None:
         """A common-problem entry the question closely matches, judged on the words that make
@@ -256,7 +417,19 @@ class Engine:
         return proc.names.get(i18n.current()) if proc else proc_id
 
     def _has_flow(self, proc_id: str) -> bool:
-        return proc_id in self.flows
+        return self.runner.for_procedure(proc_id) is not None
+
+
+_CHECKLIST_WORDS = frozenset({"danh sach cua toi", "checklist", "my checklist", "xem lai danh sach",
+                              "danh sach viec can lam", "ket qua cua toi", "xem checklist"})  # fmt: skip
+_GUIDE_WORDS = ("huong dan", "tung buoc", "chi toi", "chi minh", "chi em", "chi giup", "step by step",
+                "guide me", "walk me", "help me")  # fmt: skip
+
+
+def _wants_guide(text: str) -> bool:
+    """A direct request to be walked through ("hướng dẫn tôi làm khai sinh")."""
+    folded = f" {fold(text)} "
+    return any(f" {w} " in folded for w in _GUIDE_WORDS)
 
 
 _EN_WORDS = frozenset("how do i to the a my what where can for is of get need in with much long apply".split())  # noqa: E501

@@ -75,7 +75,7 @@ class Match:
 
 def _terms(toks: Iterable[str], stop: frozenset[str]) -> set[str]:
     toks = list(toks)
-    out = {t for t in toks if t not in stop}
+    out = {t for t in toks if t not in stop and not t.isdigit()}  # a bare number names nothing
     out.update(
         f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False) if not (a in stop and b in stop)
     )
@@ -90,7 +90,7 @@ def _positioned_terms(toks: list[str] | tuple[str, ...], stop: frozenset[str]) -
     content = 0
     for i, tok in enumerate(toks):
         lead = LEAD_MAX - LEAD_STEP * min(content, (LEAD_MAX - 1) / LEAD_STEP) if LEAD_STEP else 1.0
-        if tok not in stop:
+        if tok not in stop and not tok.isdigit():
             out[tok] = max(out.get(tok, 0.0), lead)
             content += 1
         if i + 1 < len(toks) and not (tok in stop and toks[i + 1] in stop):

@@ -25,6 +25,6 @@ class ConversationState(BaseModel):
     lang: str | None = None  # chosen with /lang; else the platform's hint
     procedure: str | None = None  # the procedure last talked about
     flow: FlowState | None = None
-    checklists: dict[str, str] = Field(default_factory=dict)  # flow id -> last result text
+    checklists: dict[str, dict[str, str]] = Field(default_factory=dict)  # flow id -> its answers
     feedback_for: str | None = None  # answer id waiting for 👍/👎
     turns: int = 0

@@ -33,7 +33,8 @@ def postgres_database() -> Iterator[str]:
         with admin.connect():
             pass
     except (SQLAlchemyError, ImportError) as exc:
-        message = f"PostgreSQL not reachable at {shown}: {exc}"
+        reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]
+        message = f"PostgreSQL not reachable at {shown}: {reason}"
         if os.environ.get("TROLYSO_REQUIRE_SERVICES") == "1":
             pytest.fail(message)
         pytest.skip(message)

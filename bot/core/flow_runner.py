@@ -1,0 +1,232 @@
+"""Walk a person through a flow one question at a time, and build their personalised checklist.
+
+Button payloads carry the flow and step they answer (``fa:<flow>:<step>:<value>``), so a press on
+an old message is recognised as old instead of answering the wrong question.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from bot.core import answers_parse as parse
+from bot.core.i18n import _, current
+from bot.core.messages import Button, Outbound, UsageEvent
+from bot.core.state import ConversationState, FlowState
+from bot.core.text import fold
+from bot.data.flow_models import END, Condition, Flow, Step, Test
+from bot.data.flows import FlowSet
+
+NAV_WORDS = {
+    "back": {"quay lai", "tro lai", "lui lai", "back", "quay ve", "cau truoc"},
+    "restart": {"lam lai", "bat dau lai", "restart", "start over", "lam lai tu dau"},
+    "cancel": {"huy", "thoi", "dung lai", "cancel", "stop", "thoat", "khong lam nua", "huy bo"},
+    "idk": {"khong biet", "ko biet", "k biet", "kh biet", "chua biet", "khong ro", "ko ro", "idk",
+            "dont know", "i don t know", "i dont know", "not sure", "khong chac", "hong biet", "ko bit",
+            "k bit", "khong bit"},
+    "continue": {"tiep tuc", "tiep", "continue", "lam tiep", "quay lai huong dan"},
+}  # fmt: skip
+
+RESULT_SECTIONS: tuple[tuple[str, str], ...] = (
+    ("papers", "📄"), ("where", "🏛"), ("fees", "💰"), ("time", "⏱"),
+    ("warnings", "⚠️"), ("mistakes", "🚫"), ("next_steps", "➡️"),
+)  # fmt: skip
+
+
+def nav_intent(text: str) -> str | None:
+    folded = fold(text)
+    for intent, words in NAV_WORDS.items():
+        if folded in words:
+            return intent
+    return None
+
+
+def _section_title(name: str) -> str:
+    return {
+        "papers": _("Papers to prepare"),
+        "where": _("Where and how to submit"),
+        "fees": _("Fees"),
+        "time": _("Processing time"),
+        "warnings": _("Deadlines and warnings"),
+        "mistakes": _("Mistakes to avoid"),
+        "next_steps": _("What to do next"),
+    }[name]
+
+
+class FlowRunner:
+    def __init__(self, flows: FlowSet, today: Callable[[], dt.date] = dt.date.today) -> None:
+        self.flows = flows
+        self.today = today
+
+    def for_procedure(self, procedure: str) -> Flow | None:
+        return self.flows.for_procedure(procedure)
+
+    # --- moving through a flow ---------------------------------------------------------------
+    def start(self, flow: Flow, state: ConversationState, events: list[UsageEvent]) -> list[Outbound]:
+        state.flow = FlowState(flow=flow.id, step=flow.start)
+        state.procedure = flow.procedure
+        events.append(UsageEvent("flow_started", flow.procedure, detail={"flow": flow.id}))
+        intro = f"🧭 {flow.title.get(current())}\n{flow.intro.get(current())}"
+        return [Outbound(intro), self.ask(flow, self._step(flow, flow.start), state)]
+
+    def current(self, state: ConversationState) -> tuple[Flow, Step] | None:
+        """The flow and step a conversation is on, or None if the flow or step no longer exists."""
+        if state.flow is None:
+            return None
+        flow = self.flows.flows.get(state.flow.flow)
+        step = flow.step(state.flow.step) if flow else None
+        return (flow, step) if flow and step else None
+
+    def ask(self, flow: Flow, step: Step, state: ConversationState, prefix: str = "",
+            first: Button | None = None) -> Outbound:  # fmt: skip
+        buttons: list[Button] = [first] if first else []
+        if step.type == "choice":
+            buttons += [Button(o.label.get(current()), f"fa:{flow.id}:{step.id}:{o.id}") for o in step.options]
+        elif step.type == "yesno":
+            buttons += [Button(_("Yes"), f"fa:{flow.id}:{step.id}:yes"), Button(_("No"), f"fa:{flow.id}:{step.id}:no")]
+        if step.help:
+            buttons.append(Button(_("I don't know"), "fn:idk"))
+        if state.flow and state.flow.history:
+            buttons.append(Button(_("◀ Back"), "fn:back"))
+        buttons += [Button(_("↺ Start over"), "fn:restart"), Button(_("✖ Cancel"), "fn:cancel")]
+        hint = {
+            "date": _("Type a date, day first, e.g. 3/5/2025."),
+            "number": _("Type a number."),
+            "text": _("Type your answer."),
+            "commune": _("Type the name of your commune or ward."),
+        }.get(step.type, "")
+        text = step.ask.get(current()) + (f"\n{hint}" if hint else "")
+        return Outbound(f"{prefix}{text}", tuple(buttons))
+
+    def answer(self, flow: Flow, step: Step, raw: str, state: ConversationState,
+               events: list[UsageEvent]) -> list[Outbound] | None:  # fmt: skip
+        """Record a typed or pressed answer and move on; None if the answer does not fit."""
+        value = self.interpret(step, raw)
+        if value is None:
+            return None
+        assert state.flow is not None
+        state.flow.answers[step.id] = value
+        state.flow.history.append(step.id)
+        events.append(UsageEvent("flow_step", flow.procedure, detail={"flow": flow.id, "step": step.id}))
+        target = self._next(step, state.flow.answers)
+        if target == END:
+            return self.finish(flow, state, events)
+        state.flow.step = target
+        return [self.ask(flow, self._step(flow, target), state)]
+
+    def interpret(self, step: Step, raw: str) -> str | None:
+        if step.type == "choice":
+            return parse.parse_choice(raw, step.options)
+        if step.type == "yesno":
+            return parse.parse_yesno(raw)
+        if step.type == "date":
+            date = parse.parse_date(raw, self.today())
+            if date is None or (step.not_future and date > self.today()):
+                return None
+            return date.isoformat()
+        if step.type == "number":
+            number = parse.parse_number(raw)
+            if number is None:
+                return None
+            if (step.min is not None and number < step.min) or (step.max is not None and number > step.max):
+                return None
+            return f"{number:g}"
+        text = raw.strip()
+        return text[:200] if text else None
+
+    def invalid(self, flow: Flow, step: Step, state: ConversationState) -> Outbound:
+        reason = {
+            "choice": _("Sorry, I didn't understand. Please press one of the buttons or type its number."),
+            "yesno": _("Sorry, I didn't understand. Please answer yes or no (có / không)."),
+            "date": _("That doesn't look like a valid date. Please type it like 3/5/2025 (day/month/year)."),
+            "number": _("Please type a number."),
+        }.get(step.type, _("Please type an answer."))
+        if step.type == "number" and (step.min is not None or step.max is not None):
+            reason = _("Please type a number between {low} and {high}.").format(
+                low=f"{step.min:g}" if step.min is not None else "…", high=f"{step.max:g}" if step.max is not None else "…")  # noqa: E501
+        return self.ask(flow, step, state, prefix=f"{reason}\n\n")
+
+    def dont_know(self, flow: Flow, step: Step, state: ConversationState) -> list[Outbound]:
+        text = step.help.get(current()) if step.help else _("No problem.")
+        suggested: Button | None = None
+        if step.default is not None:
+            label = step.default
+            if step.type == "choice":
+                label = next(o.label.get(current()) for o in step.options if o.id == step.default)
+            elif step.type == "yesno":
+                label = _("Yes") if step.default == "yes" else _("No")
+            text += "\n\n" + _("If you are not sure, the safe choice is: {choice}.").format(choice=label)
+            suggested = Button(f"✅ {label}", f"fa:{flow.id}:{step.id}:{step.default}")
+        return [Outbound(text), self.ask(flow, step, state, first=suggested)]
+
+    def back(self, flow: Flow, state: ConversationState) -> list[Outbound]:
+        assert state.flow is not None
+        if not state.flow.history:
+            return [self.ask(flow, self._step(flow, state.flow.step), state, _("This is the first question.") + "\n\n")]
+        previous = state.flow.history.pop()
+        state.flow.answers.pop(previous, None)
+        state.flow.step = previous
+        return [self.ask(flow, self._step(flow, previous), state)]
+
+    def finish(self, flow: Flow, state: ConversationState, events: list[UsageEvent]) -> list[Outbound]:
+        assert state.flow is not None
+        answers = dict(state.flow.answers)
+        state.checklists[flow.id] = answers
+        state.flow = None
+        events.append(UsageEvent("flow_completed", flow.procedure, detail={"flow": flow.id}))
+        return self.render_result(flow, answers)
+
+    # --- results -----------------------------------------------------------------------------
+    def render_result(self, flow: Flow, answers: dict[str, str]) -> list[Outbound]:
+        blocks = [b for b in flow.result if self.holds(b.when, answers)]
+        lines = [f"✅ {_('Your checklist')}: {flow.title.get(current())}"]
+        for name, icon in RESULT_SECTIONS:
+            items = [t.get(current()) for b in blocks for t in getattr(b, name)]
+            if items:
+                lines += ["", f"{icon} {_section_title(name)}:"] + [f"• {i}" for i in dict.fromkeys(items)]
+        links = [link for b in blocks for link in b.links]
+        if links:
+            lines += ["", f"🔗 {_('Links')}:"] + [f"• {link.label.get(current())}: {link.url}" for link in dict.fromkeys(links)]
+        lines += ["", _("Fees and deadlines change: check the official page before you pay.")]
+        buttons = (
+            Button(_("Start this guide again"), f"f:{flow.id}"),
+            Button(_("All procedures"), "m:0"),
+            Button(_("Talk to a person"), "h"),
+        )
+        return [Outbound("\n".join(lines), buttons)]
+
+    def holds(self, cond: Condition, answers: dict[str, str]) -> bool:
+        return all(self._test(answers.get(key), expected) for key, expected in cond.items())
+
+    def _test(self, value: str | None, expected: object) -> bool:
+        if value is None:
+            return False
+        if isinstance(expected, list):
+            return any(self._test(value, e) for e in expected)
+        if isinstance(expected, bool):
+            return value == ("yes" if expected else "no")
+        if isinstance(expected, Test):
+            return self._compare(value, expected)
+        return value == expected
+
+    def _compare(self, value: str, test: Test) -> bool:
+        try:
+            if test.days_ago_over is not None or test.days_ago_at_most is not None:
+                days = (self.today() - dt.date.fromisoformat(value)).days
+                return (test.days_ago_over is None or days > test.days_ago_over) and (
+                    test.days_ago_at_most is None or days <= test.days_ago_at_most)  # fmt: skip
+            number = float(value)
+        except ValueError:
+            return False
+        return (test.over is None or number > test.over) and (test.at_most is None or number <= test.at_most)
+
+    def _next(self, step: Step, answers: dict[str, str]) -> str:
+        return next(r.goto for r in step.next if self.holds(r.when, answers))
+
+    @staticmethod
+    def _step(flow: Flow, step_id: str) -> Step:
+        step = flow.step(step_id)
+        if step is None:  # load-time checks make this impossible; fail loudly if it happens
+            raise KeyError(f"flow {flow.id!r} has no step {step_id!r}")
+        return step
+
