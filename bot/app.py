@@ -1,12 +1,20 @@
-"""Wiring: build the engine (and later the stores and channels) from the data folders."""
+"""Wiring: build the engine, the stores and the conversation service from the settings."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 
+import sqlalchemy as sa
+
+from bot.conversations import Conversations
 from bot.core.engine import Engine
 from bot.data.flows import load_flows
 from bot.data.knowledge import load_knowledge
+from bot.settings import Settings
+from bot.storage.db import create_db_engine, upgrade
+from bot.storage.sql import SqlStateStore
 
 
 @cache
@@ -14,3 +22,28 @@ def build_engine() -> Engine:
     """The engine over the shipped knowledge base and flows, built once per process."""
     kb = load_knowledge()
     return Engine(kb, load_flows(kb.procedures))
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: Engine
+    db: sa.Engine
+    store: SqlStateStore
+    conversations: Conversations
+
+    async def close(self) -> None:
+        await self.store.close()
+        self.db.dispose()
+
+
+def build_app(settings: Settings | None = None) -> App:
+    """Everything a channel needs. The embedded SQLite default upgrades its own schema; a
+    shared database (PostgreSQL) is upgraded on purpose with `trolyso db upgrade`."""
+    settings = settings or Settings()
+    db = create_db_engine(settings.database_url)
+    if settings.database_url.startswith("sqlite"):
+        upgrade(db)
+    store = SqlStateStore(db, ttl=timedelta(hours=settings.conversation_ttl_hours))
+    engine = build_engine()
+    return App(settings, engine, db, store, Conversations(engine, store))

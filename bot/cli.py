@@ -23,12 +23,28 @@ def _build_parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="talk to the assistant in this terminal")
     chat.add_argument("--lang", choices=("vi", "en"), help="start in this language (default: vi)")
     chat.add_argument("--user", default="terminal", help="conversation id to keep state under")
+    resume = chat.add_mutually_exclusive_group()
+    resume.add_argument("--resume", dest="resume", action="store_true", default=None,
+                        help="continue the stored conversation (the default in a terminal)")  # fmt: skip
+    resume.add_argument("--new", dest="resume", action="store_false",
+                        help="start afresh (the default when input is piped)")  # fmt: skip
 
     ask = sub.add_parser("ask", help="print the procedure matched for a question, and its answer")
     ask.add_argument("question", nargs="?", help="the question; omit with --jsonl")
     ask.add_argument("--jsonl", action="store_true",
                      help="read one question per line on stdin, write one JSON object per line")  # fmt: skip
     ask.add_argument("--lang", choices=("vi", "en"), default="vi")
+
+    flows = sub.add_parser("flows", help="step-by-step flow tools")
+    flows_sub = flows.add_subparsers(dest="flows_command", metavar="FLOWS_COMMAND", required=True)
+    show = flows_sub.add_parser("show", help="print a flow as a Mermaid diagram for review")
+    show.add_argument("flow_id", help="e.g. birth_registration")
+    flows_sub.add_parser("list", help="list the flows")
+
+    db = sub.add_parser("db", help="database tools (TROLYSO_DATABASE_URL names the database)")
+    db_sub = db.add_subparsers(dest="db_command", metavar="DB_COMMAND", required=True)
+    db_sub.add_parser("upgrade", help="create or upgrade the schema (Alembic migrations)")
+    db_sub.add_parser("purge", help="delete conversations idle longer than TROLYSO_CONVERSATION_TTL_HOURS")
 
     kb = sub.add_parser("kb", help="knowledge base tools")
     kb_sub = kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)
@@ -43,13 +59,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "chat":
             from bot.terminal import run_chat
 
-            return asyncio.run(run_chat(args.lang, args.user, sys.stdin, sys.stdout))
+            return asyncio.run(run_chat(args.lang, args.user, sys.stdin, sys.stdout, args.resume))
         if args.command == "ask":
             return _ask(args, sys.stdin, sys.stdout)
         if args.command == "kb":
             from bot.checks import run_checks
 
             return run_checks(strict=args.strict, out=sys.stdout)
+        if args.command == "flows":
+            return _flows(args, sys.stdout)
+        if args.command == "db":
+            return _db(args, sys.stdout)
     except DataError as exc:
         print("The data files have problems:", file=sys.stderr)
         for problem in exc.problems:
@@ -96,4 +116,43 @@ def _ask(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         turn = asyncio.run(engine.handle(Inbound("cli", "ask", args.question, lang_hint=args.lang)))
     for msg in turn.messages:
         stdout.write(render(msg) + "\n")
+    return 0
+
+
+def _flows(args: argparse.Namespace, stdout: TextIO) -> int:
+    from bot.data.flows import load_flows, mermaid
+    from bot.data.knowledge import load_knowledge
+
+    flows = load_flows(load_knowledge().procedures)
+    if args.flows_command == "list":
+        for flow in flows.flows.values():
+            stdout.write(f"{flow.id}\t{flow.procedure}\t{len(flow.steps)} steps\t{flow.title.vi}\n")
+        return 0
+    flow = flows.flows.get(args.flow_id)
+    if flow is None:
+        print(f"trolyso flows show: no flow {args.flow_id!r}; try: {', '.join(flows.flows)}", file=sys.stderr)
+        return 2
+    stdout.write(mermaid(flow) + "\n")
+    return 0
+
+
+def _db(args: argparse.Namespace, stdout: TextIO) -> int:
+    from datetime import timedelta
+
+    from bot.settings import Settings
+    from bot.storage.db import create_db_engine, current_revision, upgrade
+    from bot.storage.sql import SqlStateStore
+
+    settings = Settings()
+    engine = create_db_engine(settings.database_url)
+    try:
+        if args.db_command == "upgrade":
+            upgrade(engine)
+            stdout.write(f"database at revision {current_revision(engine)}\n")
+        else:
+            store = SqlStateStore(engine, ttl=timedelta(hours=settings.conversation_ttl_hours))
+            count = asyncio.run(store.purge_expired())
+            stdout.write(f"deleted {count} idle conversations\n")
+    finally:
+        engine.dispose()
     return 0

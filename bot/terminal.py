@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TextIO
 
 from bot.core.messages import Button, Inbound, Outbound
-from bot.core.state import ConversationState
 
 
 def render(msg: Outbound) -> str:
@@ -16,23 +16,37 @@ def render(msg: Outbound) -> str:
     return "\n".join(lines)
 
 
-async def run_chat(lang: str | None, user: str, stdin: TextIO, stdout: TextIO) -> int:
-    from bot.app import build_engine
+async def run_chat(lang: str | None, user: str, stdin: TextIO, stdout: TextIO,
+                   resume: bool | None = None) -> int:  # fmt: skip
+    """Chat with the conversation kept in the database: quit and come back, and the guide you
+    were in continues where it was. A piped script starts afresh unless ``resume`` is set, so
+    the same script always gives the same replies."""
+    from bot.app import build_app
 
-    engine = build_engine()
-    state = ConversationState(lang=lang)
+    app = build_app()
     interactive = stdin.isatty()
+    if not (interactive if resume is None else resume):
+        await app.conversations.forget("terminal", user)
     buttons: tuple[Button, ...] = ()
 
     async def send(inbound: Inbound) -> None:
-        nonlocal state, buttons
-        turn = await engine.handle(inbound, state)
-        state = turn.state
-        for msg in turn.messages:
+        nonlocal buttons
+        for msg in await app.conversations.handle(inbound):
             stdout.write(render(msg) + "\n\n")
             if msg.buttons:
                 buttons = msg.buttons
         stdout.flush()
+
+    try:
+        return await _loop(send, lang, user, stdin, stdout, interactive, lambda: buttons)
+    finally:
+        await app.close()
+
+
+async def _loop(send: Callable[[Inbound], Awaitable[None]], lang: str | None, user: str, stdin: TextIO,
+                stdout: TextIO, interactive: bool, last_buttons: Callable[[], tuple[Button, ...]]) -> int:  # fmt: skip
+    if lang:
+        await send(Inbound("terminal", user, payload=f"l:{lang}:quiet"))
 
     if interactive:
         stdout.write("Trợ lý số — type a question; a number presses a button; Ctrl-D to leave.\n\n")
@@ -46,6 +60,7 @@ async def run_chat(lang: str | None, user: str, stdin: TextIO, stdout: TextIO) -
             break
         text = line.rstrip("\n")
         choice = text.strip()
+        buttons = last_buttons()
         if choice.isdigit() and buttons and 1 <= int(choice) <= len(buttons):
             button = buttons[int(choice) - 1]
             if button.payload:

@@ -133,7 +133,7 @@ class Engine:
         elif kind == "m":
             self._menu(turn, int(parts[0]) if parts and parts[0].isdigit() else 0)
         elif kind == "l" and parts:
-            self._lang(parts[0], turn)
+            self._lang(parts[0], turn, quiet=parts[-1] == "quiet")
         elif kind == "h":
             self._human(turn)
         elif kind == "help":
@@ -386,9 +386,11 @@ class Engine:
             buttons.append(Button(_("◀ Back"), f"m:{page - 1}"))
         turn.messages.append(Outbound(_("Procedures I can guide you through (page {page} of {pages}):").format(page=page + 1, pages=pages), tuple(buttons)))  # noqa: E501
 
-    def _lang(self, code: str, turn: Turn) -> None:
+    def _lang(self, code: str, turn: Turn, quiet: bool = False) -> None:
         if code in i18n.LANGUAGES:
             turn.state.lang = code
+            if quiet:
+                return
             with i18n.use(code):
                 turn.messages.append(Outbound(_("Language set to English."), self._start_buttons()))
             return
