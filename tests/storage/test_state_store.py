@@ -79,7 +79,7 @@ def sample_state() -> ConversationState:
         lang="vi",
         procedure="birth_registration",
         flow=FlowState(flow="birth_registration", step="papers", answers={"parent": "mẹ"}, history=["start"]),
-        checklists={"birth_registration": "Giấy chứng sinh ✅, CCCD của cha mẹ 👨‍👩‍👧 — đủ rồi!"},
+        checklists={"birth_registration": {"note": "Giấy chứng sinh ✅, CCCD của cha mẹ 👨‍👩‍👧 — đủ rồi!"}},
         feedback_for="birth_registration:overview",
         turns=3,
     )
@@ -202,10 +202,10 @@ class TestStateStoreContract:
     async def test_unicode_and_emoji_survive(self, store: BaseStateStore) -> None:
         """Vietnamese text and emoji (outside the BMP) come back byte for byte."""
         text = "Đăng ký khai sinh cho bé — xong rồi 🎉👶🏽 ơ ư ạ ẫ 𠀀"
-        await store.save(KEY, ConversationState(checklists={"birth_registration": text}), 0)
+        await store.save(KEY, ConversationState(checklists={"birth_registration": {"note": text}}), 0)
         state, _version = await store.load(KEY)
         assert state is not None
-        assert state.checklists["birth_registration"] == text
+        assert state.checklists["birth_registration"]["note"] == text
 
     async def test_state_survives_restart(
         self, backend: Backend, store: BaseStateStore, clock: ManualClock

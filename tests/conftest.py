@@ -83,3 +83,28 @@ def database_url(request: pytest.FixtureRequest, fresh_database: Callable[[str],
     """A migrated, empty database: a fresh SQLite file, or the session's PostgreSQL database."""
     kind: str = request.param
     return fresh_database(kind)
+
+
+# --- the assistant over the shipped data ---------------------------------------------------------
+from bot.core.engine import Engine  # noqa: E402
+from bot.data.flows import FlowSet, load_flows  # noqa: E402
+from bot.data.knowledge import KnowledgeBase, load_knowledge  # noqa: E402
+
+TODAY = __import__("datetime").date(2026, 11, 23)
+"""Tests run on a fixed date so deadline branches ("registered after 60 days") are stable."""
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    return load_knowledge()
+
+
+@pytest.fixture(scope="session")
+def flows(kb: KnowledgeBase) -> FlowSet:
+    return load_flows(kb.procedures)
+
+
+@pytest.fixture(scope="session")
+def engine(kb: KnowledgeBase, flows: FlowSet) -> Engine:
+    """The real engine on the real knowledge base and flows, with today fixed to TODAY."""
+    return Engine(kb, flows, today=lambda: TODAY)
