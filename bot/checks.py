@@ -8,9 +8,8 @@ from bot.data.knowledge import load_knowledge
 
 
 def run_checks(strict: bool, out: TextIO) -> int:
-    from bot.i18n_check import check_catalogs
-
     from bot.data.flows import load_flows
+    from bot.i18n_check import check_catalogs
 
     kb = load_knowledge()
     flows = load_flows(kb.procedures)

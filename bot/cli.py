@@ -125,8 +125,8 @@ def _flows(args: argparse.Namespace, stdout: TextIO) -> int:
 
     flows = load_flows(load_knowledge().procedures)
     if args.flows_command == "list":
-        for flow in flows.flows.values():
-            stdout.write(f"{flow.id}\t{flow.procedure}\t{len(flow.steps)} steps\t{flow.title.vi}\n")
+        for each in flows.flows.values():
+            stdout.write(f"{each.id}\t{each.procedure}\t{len(each.steps)} steps\t{each.title.vi}\n")
         return 0
     flow = flows.flows.get(args.flow_id)
     if flow is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 # Canonical (normalised) words and pairs; see knowledge/synonyms.yaml for what folds into them.
 _ASPECTS: tuple[tuple[str, frozenset[str]], ...] = (
@@ -17,7 +18,7 @@ _ASPECTS: tuple[tuple[str, frozenset[str]], ...] = (
 def detect_aspect(tokens: Sequence[str]) -> str | None:
     """The section to show first for a question, or None for the overview."""
     words = set(tokens)
-    pairs = {f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)}
+    pairs = {f"{a} {b}" for a, b in pairwise(tokens)}
     best: tuple[int, str] | None = None
     for name, keys in _ASPECTS:
         hits = len(keys & words) + 2 * len(keys & pairs)

@@ -70,7 +70,7 @@ class Engine:
                 self._dispatch(inbound, turn)
             except Exception:  # a bug must never reach the citizen as a traceback
                 log.exception("turn failed channel=%s", inbound.channel)
-                turn.messages = [Outbound(_("Sorry, something went wrong on my side. Please try again, or ask for a person."), (Button(_("Talk to a person"), "h"),))]  # noqa: E501
+                turn.messages = [Outbound(_("Sorry, something went wrong on my side. Please try again, or ask for a person."), (Button(_("Talk to a person"), "h"),))]
                 turn.events.append(UsageEvent("error"))
         log.debug("turn channel=%s procedure=%s ms=%.2f", inbound.channel, turn.state.procedure,
                   (time.perf_counter() - started) * 1000)  # fmt: skip
@@ -91,7 +91,7 @@ class Engine:
             return
         if not fold(stripped):
             turn.messages.append(Outbound(
-                _("I did not catch a question there. Type what you need, for example: \"làm căn cước ở đâu\"."),  # noqa: E501
+                _("I did not catch a question there. Type what you need, for example: \"làm căn cước ở đâu\"."),
                 self._start_buttons()))  # fmt: skip
             turn.events.append(UsageEvent("empty"))
             return
@@ -124,7 +124,7 @@ class Engine:
         procs = self.kb.procedures
         if kind == "p" and parts and parts[0] in procs:
             self._answer(parts[0], "overview", None, turn, score=None)
-        elif kind == "s" and len(parts) == 2 and parts[0] in procs and parts[1] in (*answers.SECTIONS, "overview"):  # noqa: E501
+        elif kind == "s" and len(parts) == 2 and parts[0] in procs and parts[1] in (*answers.SECTIONS, "overview"):
             turn.state.procedure = parts[0]
             proc = procs[parts[0]]
             turn.messages.append(Outbound(answers.render_section(proc, parts[1]),
@@ -234,9 +234,9 @@ class Engine:
         flow = self.runner.flows.flows.get(state.flow.flow)
         state.flow = None
         if flow is None:
-            turn.messages.append(Outbound(_("The guide you were following is no longer available. Ask me anything, or choose a topic."), self._start_buttons()))  # noqa: E501
+            turn.messages.append(Outbound(_("The guide you were following is no longer available. Ask me anything, or choose a topic."), self._start_buttons()))
             return
-        turn.messages.append(Outbound(_("This guide has been updated since we last talked, so let's start it again from the beginning.")))  # noqa: E501
+        turn.messages.append(Outbound(_("This guide has been updated since we last talked, so let's start it again from the beginning.")))
         turn.messages.extend(self.runner.start(flow, state, turn.events))
 
     def _cancel_flow(self, turn: Turn) -> None:
@@ -246,7 +246,7 @@ class Engine:
             turn.events.append(UsageEvent("flow_abandoned", turn.state.procedure,
                                           detail={"flow": flow.flow, "step": flow.step}))  # fmt: skip
         turn.messages.append(Outbound(
-            _("Cancelled. What else can I help you with?") if flow else _("Nothing to cancel. What can I help you with?"),  # noqa: E501
+            _("Cancelled. What else can I help you with?") if flow else _("Nothing to cancel. What can I help you with?"),
             self._start_buttons()))  # fmt: skip
 
     def _offer_resume(self, turn: Turn) -> None:
@@ -261,10 +261,10 @@ class Engine:
             turn.messages.append(Outbound(_("You have no checklist yet. Finish a step-by-step guide to get one."),
                                           self._start_buttons()))  # fmt: skip
             return
-        for flow_id, answers in turn.state.checklists.items():
+        for flow_id, given in turn.state.checklists.items():
             flow = self.runner.flows.flows.get(flow_id)
             if flow is not None:
-                turn.messages.extend(self.runner.render_result(flow, answers))
+                turn.messages.extend(self.runner.render_result(flow, given))
 
     def _restart_buttons(self, flow_id: str) -> tuple[Button, ...]:
         return (Button(_("Start the guide"), f"f:{flow_id}"), Button(_("All procedures"), "m:0"))
@@ -279,7 +279,7 @@ class Engine:
             self._greet(turn)
             return
         if talk == "thanks":
-            turn.messages.append(Outbound(_("You're welcome! Ask me anything else about public services."), self._start_buttons()))  # noqa: E501
+            turn.messages.append(Outbound(_("You're welcome! Ask me anything else about public services."), self._start_buttons()))
             return
         if talk == "goodbye":
             turn.messages.append(Outbound(_("Goodbye! Come back any time.")))
@@ -318,7 +318,7 @@ class Engine:
                                           {"candidates": ",".join(c.id for c in match.candidates)}))  # fmt: skip
         else:
             turn.messages.append(Outbound(
-                _("Sorry, I can only help with public-service procedures (ID card, VNeID, residence, birth, marriage, vehicles…), and I don't know the answer to that. Choose a topic, or ask for a person."),  # noqa: E501
+                _("Sorry, I can only help with public-service procedures (ID card, VNeID, residence, birth, marriage, vehicles…), and I don't know the answer to that. Choose a topic, or ask for a person."),
                 (Button(_("All procedures"), "m:0"), Button(_("Talk to a person"), "h"))))  # fmt: skip
             turn.events.append(UsageEvent("not_understood", None, match.score))
 
@@ -357,7 +357,7 @@ class Engine:
                     best = (score, i)
         return best[1] if best else None
 
-    def _answer(self, proc_id: str, section: str, faq: int | None, turn: Turn, score: float | None) -> None:  # noqa: E501
+    def _answer(self, proc_id: str, section: str, faq: int | None, turn: Turn, score: float | None) -> None:
         proc = self.kb.procedures[proc_id]
         turn.state.procedure = proc_id
         turn.messages.extend(answers.procedure_answer(proc, section, self._has_flow(proc_id), faq))
@@ -366,13 +366,13 @@ class Engine:
     # --- fixed replies -------------------------------------------------------------------
     def _greet(self, turn: Turn) -> None:
         turn.messages.append(Outbound(
-            _("Hello! I am Trợ lý số, the digital assistant for online public services. Ask me in your own words — for example \"làm căn cước cho con\", \"đăng ký tạm trú online\" or \"kích hoạt VNeID mức 2\" — or choose a topic."),  # noqa: E501
+            _("Hello! I am Trợ lý số, the digital assistant for online public services. Ask me in your own words — for example \"làm căn cước cho con\", \"đăng ký tạm trú online\" or \"kích hoạt VNeID mức 2\" — or choose a topic."),
             self._start_buttons()))  # fmt: skip
         turn.events.append(UsageEvent("greeting"))
 
     def _help(self, turn: Turn) -> None:
         turn.messages.append(Outbound(
-            _("How to use me:\n• Type your question, with or without accents.\n• Press the buttons under my answers for papers, fees and where to apply.\n• /menu lists all procedures; /lang switches language; /cancel stops a step-by-step guide.\n• Ask for a person at any time."),  # noqa: E501
+            _("How to use me:\n• Type your question, with or without accents.\n• Press the buttons under my answers for papers, fees and where to apply.\n• /menu lists all procedures; /lang switches language; /cancel stops a step-by-step guide.\n• Ask for a person at any time."),
             self._start_buttons()))  # fmt: skip
 
     def _menu(self, turn: Turn, page: int) -> None:
@@ -384,7 +384,7 @@ class Engine:
             buttons.append(Button(_("More ▶"), f"m:{page + 1}"))
         if page > 0:
             buttons.append(Button(_("◀ Back"), f"m:{page - 1}"))
-        turn.messages.append(Outbound(_("Procedures I can guide you through (page {page} of {pages}):").format(page=page + 1, pages=pages), tuple(buttons)))  # noqa: E501
+        turn.messages.append(Outbound(_("Procedures I can guide you through (page {page} of {pages}):").format(page=page + 1, pages=pages), tuple(buttons)))
 
     def _lang(self, code: str, turn: Turn, quiet: bool = False) -> None:
         if code in i18n.LANGUAGES:
@@ -399,7 +399,7 @@ class Engine:
 
     def _human(self, turn: Turn) -> None:
         turn.messages.append(Outbound(
-            _("A volunteer of your commune's community digital technology team (Tổ công nghệ số cộng đồng) or the commune one-stop office can help you in person. You can also call the VNeID hotline 1900 0368 for account problems."),  # noqa: E501
+            _("A volunteer of your commune's community digital technology team (Tổ công nghệ số cộng đồng) or the commune one-stop office can help you in person. You can also call the VNeID hotline 1900 0368 for account problems."),
             (Button(_("All procedures"), "m:0"),)))  # fmt: skip
         turn.events.append(UsageEvent("human_help", HUMAN_HELP))
 
@@ -434,7 +434,7 @@ def _wants_guide(text: str) -> bool:
     return any(f" {w} " in folded for w in _GUIDE_WORDS)
 
 
-_EN_WORDS = frozenset("how do i to the a my what where can for is of get need in with much long apply".split())  # noqa: E501
+_EN_WORDS = frozenset(["how", "do", "i", "to", "the", "a", "my", "what", "where", "can", "for", "is", "of", "get", "need", "in", "with", "much", "long", "apply"])
 
 
 def _guess_language(inbound: Inbound) -> str | None:

@@ -143,7 +143,7 @@ class FlowRunner:
         }.get(step.type, _("Please type an answer."))
         if step.type == "number" and (step.min is not None or step.max is not None):
             reason = _("Please type a number between {low} and {high}.").format(
-                low=f"{step.min:g}" if step.min is not None else "…", high=f"{step.max:g}" if step.max is not None else "…")  # noqa: E501
+                low=f"{step.min:g}" if step.min is not None else "…", high=f"{step.max:g}" if step.max is not None else "…")
         return self.ask(flow, step, state, prefix=f"{reason}\n\n")
 
     def dont_know(self, flow: Flow, step: Step, state: ConversationState) -> list[Outbound]:

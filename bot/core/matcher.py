@@ -14,7 +14,8 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
+from itertools import pairwise
 
 from bot.core.normalize import Normalizer
 from bot.data.knowledge import HUMAN_HELP, KnowledgeBase
@@ -42,7 +43,7 @@ UNKNOWN_WORD = 0.5
 """Weight of a word the knowledge base has never seen, relative to the rarest known word."""
 
 
-class Decision(str, Enum):
+class Decision(StrEnum):
     ANSWER = "answer"
     CLARIFY = "clarify"
     UNKNOWN = "unknown"
@@ -77,7 +78,7 @@ def _terms(toks: Iterable[str], stop: frozenset[str]) -> set[str]:
     toks = list(toks)
     out = {t for t in toks if t not in stop and not t.isdigit()}  # a bare number names nothing
     out.update(
-        f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False) if not (a in stop and b in stop)
+        f"{a} {b}" for a, b in pairwise(toks) if not (a in stop and b in stop)
     )
     return out
 
@@ -179,8 +180,8 @@ class Matcher:
         self._doc_class = [cls for cls, _ in docs]
         self._doc_weight = [sum(self._weight[t] for t in terms) for _, terms in docs]
         self._doc_postings: dict[str, list[int]] = defaultdict(list)
-        for i, (_cls, terms) in enumerate(docs):
-            for t in terms:
+        for i, (_cls, doc_terms) in enumerate(docs):
+            for t in doc_terms:
                 self._doc_postings[t].append(i)
 
     def scores(self, text: str) -> dict[str, float]:

@@ -9,6 +9,7 @@ that fits its neighbour), then rewrite abbreviations, teencode, dialect and Engl
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import pairwise
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -46,11 +47,11 @@ class Normalizer:
     def learn(self, texts: Iterable[list[str]], names: Iterable[list[str]] = ()) -> None:
         """Record the words and word pairs of the index, the targets repairs may aim at."""
         for toks in names:
-            self.phrases.update(zip(toks, toks[1:], strict=False))
+            self.phrases.update(pairwise(toks))
         for toks in texts:
             for t in toks:
                 self.vocab[t] = self.vocab.get(t, 0) + 1
-            self.bigrams.update(zip(toks, toks[1:], strict=False))
+            self.bigrams.update(pairwise(toks))
         for t in self._known_raw:
             self.vocab.setdefault(t, 1)
         self._vocab_list = [t for t in self.vocab if len(t) >= 3 and t.isalpha()]

@@ -49,7 +49,7 @@ def load_flows(procedures: Iterable[str], folder: Path | None = None) -> FlowSet
             continue
         errs, warns = check_flow(flow, data, label, known)
         if flow.id != path.stem:
-            errs.append(f"{label}:{line_of(data, ('id',))}: id {flow.id!r} differs from the file name; rename one")  # noqa: E501
+            errs.append(f"{label}:{line_of(data, ('id',))}: id {flow.id!r} differs from the file name; rename one")
         if flow.id in flows:
             errs.append(f"{label}: flow id {flow.id!r} is used by two files")
         problems.extend(errs)
@@ -79,26 +79,26 @@ def check_flow(flow: Flow, data: Any, label: str, procedures: set[str]) -> tuple
                 errors.append(f"{at('steps', i, 'id')}: step id {s.id!r} is used twice; rename one")
             seen.add(s.id)
     if flow.procedure not in procedures:
-        errors.append(f"{at('procedure')}: procedure {flow.procedure!r} does not exist in knowledge/; use a catalog id")  # noqa: E501
+        errors.append(f"{at('procedure')}: procedure {flow.procedure!r} does not exist in knowledge/; use a catalog id")
     if flow.start not in steps:
-        errors.append(f"{at('start')}: start step {flow.start!r} does not exist; name one of: {', '.join(steps)}")  # noqa: E501
+        errors.append(f"{at('start')}: start step {flow.start!r} does not exist; name one of: {', '.join(steps)}")
 
     for i, step in enumerate(flow.steps):
         if step.default is not None and not _valid_default(step):
-            errors.append(f"{at('steps', i, 'default')}: default {step.default!r} is not a valid answer for this {step.type} step")  # noqa: E501
+            errors.append(f"{at('steps', i, 'default')}: default {step.default!r} is not a valid answer for this {step.type} step")
         if step.default is not None and step.help is None:
-            warnings.append(f"{at('steps', i)}: warning: step {step.id!r} has a default but no help text to explain it")  # noqa: E501
+            warnings.append(f"{at('steps', i)}: warning: step {step.id!r} has a default but no help text to explain it")
         for r, rule in enumerate(step.next):
             if rule.goto != END and rule.goto not in steps:
-                errors.append(f"{at('steps', i, 'next', r, 'goto')}: step {step.id!r} goes to {rule.goto!r}, which does not exist; use a step id or {END!r}")  # noqa: E501
-            errors.extend(_check_condition(rule.when, steps, (lambda *l, _i=i, _r=r: at("steps", _i, "next", _r, "when", *l))))  # noqa: E501
+                errors.append(f"{at('steps', i, 'next', r, 'goto')}: step {step.id!r} goes to {rule.goto!r}, which does not exist; use a step id or {END!r}")
+            errors.extend(_check_condition(rule.when, steps, (lambda *loc, _i=i, _r=r: at("steps", _i, "next", _r, "when", *loc))))
         if step.next[-1].when:
-            errors.append(f"{at('steps', i, 'next', len(step.next) - 1)}: the last rule of step {step.id!r} has a condition, so some answers lead nowhere; end with a rule without `when`")  # noqa: E501
+            errors.append(f"{at('steps', i, 'next', len(step.next) - 1)}: the last rule of step {step.id!r} has a condition, so some answers lead nowhere; end with a rule without `when`")
         for r, rule in enumerate(step.next[:-1]):
             if not rule.when:
-                warnings.append(f"{at('steps', i, 'next', r)}: warning: rule without `when` before other rules; the rules after it never apply")  # noqa: E501
+                warnings.append(f"{at('steps', i, 'next', r)}: warning: rule without `when` before other rules; the rules after it never apply")
     for b, block in enumerate(flow.result):
-        errors.extend(_check_condition(block.when, steps, (lambda *l, _b=b: at("result", _b, "when", *l))))
+        errors.extend(_check_condition(block.when, steps, (lambda *loc, _b=b: at("result", _b, "when", *loc))))
         if not any((block.papers, block.where, block.fees, block.time, block.warnings, block.mistakes,
                     block.next_steps, block.links)):  # fmt: skip
             warnings.append(f"{at('result', b)}: warning: result block is empty")
@@ -114,7 +114,7 @@ def check_flow(flow: Flow, data: Any, label: str, procedures: set[str]) -> tuple
             return
         if state.get(sid) == 1:
             cycle = " -> ".join([*path[path.index(sid):], sid])
-            errors.append(f"{at('steps', index[sid])}: the steps loop ({cycle}) with no way out; a flow must always move forward")  # noqa: E501
+            errors.append(f"{at('steps', index[sid])}: the steps loop ({cycle}) with no way out; a flow must always move forward")
             return
         state[sid] = 1
         reachable.add(sid)
@@ -126,7 +126,7 @@ def check_flow(flow: Flow, data: Any, label: str, procedures: set[str]) -> tuple
     visit(flow.start, [])
     for i, step in enumerate(flow.steps):
         if step.id not in reachable:
-            errors.append(f"{at('steps', i, 'id')}: step {step.id!r} can never be reached from {flow.start!r}; link it or remove it")  # noqa: E501
+            errors.append(f"{at('steps', i, 'id')}: step {step.id!r} can never be reached from {flow.start!r}; link it or remove it")
     return errors, warnings
 
 
@@ -156,12 +156,12 @@ def _check_condition(cond: Condition, steps: dict[str, Step], at: Any) -> list[s
         for value in values:
             if isinstance(value, Test):
                 if step.type not in ("date", "number"):
-                    errors.append(f"{at(key)}: comparisons only work on date or number steps; {key!r} is {step.type}")  # noqa: E501
+                    errors.append(f"{at(key)}: comparisons only work on date or number steps; {key!r} is {step.type}")
             elif isinstance(value, bool):
                 if step.type != "yesno":
                     errors.append(f"{at(key)}: true/false only fits yes/no steps; {key!r} is {step.type}")
             elif step.type == "choice" and value not in {o.id for o in step.options}:
-                errors.append(f"{at(key)}: {value!r} is not an option of step {key!r}; options: {', '.join(o.id for o in step.options)}")  # noqa: E501
+                errors.append(f"{at(key)}: {value!r} is not an option of step {key!r}; options: {', '.join(o.id for o in step.options)}")
             elif step.type == "yesno":
                 errors.append(f"{at(key)}: write true or false for the yes/no step {key!r}")
     return errors

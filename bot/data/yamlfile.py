@@ -56,8 +56,8 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> _LinedList:
     return result
 
 
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)  # type: ignore[arg-type]
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)  # type: ignore[arg-type]
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 # Dates stay strings until pydantic parses them, so `checked: 2026-11-23` and "2026-11-23" agree;
 # only true/false are booleans, so words like "on", "no" and "y" in word lists stay words.
 _Loader.yaml_implicit_resolvers = {
