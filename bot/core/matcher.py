@@ -179,10 +179,10 @@ class Matcher:
         # Single texts, indexed by term, for the nearest-text evidence.
         self._doc_class = [cls for cls, _ in docs]
         self._doc_weight = [sum(self._weight[t] for t in terms) for _, terms in docs]
-        self._doc_postings: dict[str, list[int]] = defaultdict(list)
-        for i, (_cls, doc_terms) in enumerate(docs):
+        self._doc_postings: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+        for i, (cls, doc_terms) in enumerate(docs):
             for t in doc_terms:
-                self._doc_postings[t].append(i)
+                self._doc_postings[cls][t].append(i)
 
     def scores(self, text: str) -> dict[str, float]:
         """Raw coverage per class (0..1) for a question; empty when nothing informative is in it."""
@@ -219,29 +219,26 @@ class Matcher:
             return {}, 0.0, {}
         cover = {c: s / total for c, s in acc.items()}
         if NEAREST:
-            nearest = self._nearest(qweight)
             for cls in sorted(cover, key=cover.__getitem__, reverse=True)[:6]:
-                cover[cls] = (1 - NEAREST) * cover[cls] + NEAREST * nearest.get(cls, 0.0)
+                cover[cls] = (1 - NEAREST) * cover[cls] + NEAREST * self._nearest(cls, qweight)
         return cover, known / total, {c: s / total for c, s in strongest.items()}
 
-    def _nearest(self, qweight: dict[str, float]) -> dict[str, float]:
-        """For each class, how closely its single best text (an example, an FAQ) matches the
-        question — weighted Jaccard, so combinations of words ("khai sinh" + "chưa kết hôn")
-        count, not only words one by one."""
+    def _nearest(self, cls: str, qweight: dict[str, float]) -> float:
+        """How closely the class's single best text (an example, an FAQ) matches the question —
+        weighted Jaccard, so combinations of words ("khai sinh" + "chưa kết hôn") count, not
+        only words one by one."""
+        postings = self._doc_postings.get(cls)
+        if not postings:
+            return 0.0
         qsum = sum(qweight.values())
         inter: dict[int, float] = defaultdict(float)
         inter_index: dict[int, float] = defaultdict(float)
         for t, w in qweight.items():
-            for i in self._doc_postings.get(t, ()):
+            for i in postings.get(t, ()):
                 inter[i] += w
                 inter_index[i] += self._weight[t]
-        best: dict[str, float] = {}
-        for i, shared in inter.items():
-            score = shared / (qsum + self._doc_weight[i] - inter_index[i])
-            cls = self._doc_class[i]
-            if score > best.get(cls, 0.0):
-                best[cls] = score
-        return best
+        return max((shared / (qsum + self._doc_weight[i] - inter_index[i]) for i, shared in inter.items()),
+                   default=0.0)  # fmt: skip
 
     def features(self, text: str) -> tuple[list[tuple[str, float]], list[float]]:
         """Ranked (class, coverage) pairs and the calibration features of the best one."""

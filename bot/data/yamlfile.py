@@ -25,7 +25,11 @@ class _LinedList(list[Any]):
     start: int
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml parses (fast, with the same line marks) when installed; the pure-Python loader otherwise.
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[valid-type, misc]
     pass
 
 

@@ -1,0 +1,213 @@
+"""bot.core.matcher: routing questions to procedures, measured on the labelled question set."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.core.matcher import OUT_OF_SCOPE, Decision, Matcher
+from bot.data.knowledge import CATALOG_IDS, KnowledgeBase
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+CATALOG = Path("/work/shared/spec/catalog.md")
+_CATALOG_ROW = re.compile(r"^\| `([a-z_]+)` \| ([^|]+?) \| [^|]+ \|$", re.MULTILINE)
+
+
+def labelled() -> list[dict[str, Any]]:
+    data = yaml.safe_load((DATA / "labelled_questions.yaml").read_text(encoding="utf-8"))
+    return list(data["questions"])
+
+
+def catalog_names() -> dict[str, str]:
+    """The catalog's procedure table: id -> Vietnamese name (the intents table has no name column)."""
+    return dict(_CATALOG_ROW.findall(CATALOG.read_text(encoding="utf-8")))
+
+
+def strip_accents(text: str) -> str:
+    """What a phone without a Vietnamese keyboard sends: no tone or vowel marks, đ -> d."""
+    decomposed = unicodedata.normalize("NFD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return plain.replace("đ", "d").replace("Đ", "D")
+
+
+@pytest.fixture(scope="module")
+def matcher(engine: Any) -> Matcher:
+    """The engine's matcher over the real knowledge base (never taught new aliases here)."""
+    m: Matcher = engine.matcher
+    return m
+
+
+def is_right(matcher: Matcher, question: str, expect: str | None) -> bool:
+    """Answered with the expected procedure, or declined/asked when nothing is expected."""
+    return matcher.match(question).procedure == expect
+
+
+# --- accuracy on the labelled set ------------------------------------------------------------
+
+
+def test_top1_accuracy_on_in_scope_questions(matcher: Matcher) -> None:
+    """At least 95 % of in-scope labelled questions are answered with the expected procedure."""
+    items = [q for q in labelled() if q["expect"] is not None]
+    got = {q["q"]: matcher.match(q["q"]).procedure for q in items}
+    wrong = [(q["q"], q["expect"], got[q["q"]]) for q in items if got[q["q"]] != q["expect"]]
+    accuracy = 1 - len(wrong) / len(items)
+    assert accuracy >= 0.95, f"top-1 {accuracy:.1%} of {len(items)} in-scope questions; wrong: {wrong[:10]}"
+
+
+def test_top3_accuracy_on_in_scope_questions(matcher: Matcher) -> None:
+    """At least 99 % of in-scope labelled questions have the expected procedure among the candidates."""
+    items = [q for q in labelled() if q["expect"] is not None]
+    missed = [q["q"] for q in items if q["expect"] not in [c.id for c in matcher.match(q["q"]).candidates]]
+    accuracy = 1 - len(missed) / len(items)
+    assert accuracy >= 0.99, f"top-3 {accuracy:.1%} of {len(items)} in-scope questions; missed: {missed[:10]}"
+
+
+def test_out_of_scope_questions_are_declined(matcher: Matcher) -> None:
+    """At least 90 % of out-of-scope labelled questions get no procedure."""
+    items = [q for q in labelled() if q["expect"] is None]
+    got = {q["q"]: matcher.match(q["q"]).procedure for q in items}
+    answered = [(question, proc) for question, proc in got.items() if proc is not None]
+    declined = 1 - len(answered) / len(items)
+    assert declined >= 0.90, f"declined {declined:.1%} of {len(items)} out-of-scope questions; answered: {answered}"
+
+
+def test_accent_free_questions_are_understood_as_well_as_accented_ones(matcher: Matcher) -> None:
+    """Stripping the diacritics from labelled questions costs at most 2 points of accuracy."""
+    items = [q for q in labelled() if strip_accents(q["q"]) != q["q"]]
+    assert len(items) >= 100, "the labelled set should have many accented questions"
+    right = [is_right(matcher, q["q"], q["expect"]) for q in items]
+    right_plain = [is_right(matcher, strip_accents(q["q"]), q["expect"]) for q in items]
+    accented, plain = sum(right) / len(items), sum(right_plain) / len(items)
+    lost = [q["q"] for q, a, b in zip(items, right, right_plain, strict=True) if a and not b]
+    assert plain >= accented - 0.02, (
+        f"accented {accented:.1%}, accent-free {plain:.1%} on {len(items)} questions; lost: {lost[:10]}"
+    )
+
+
+# --- names, out of scope, ambiguity ----------------------------------------------------------
+
+
+def test_catalog_table_lists_exactly_the_contract_ids() -> None:
+    """The ids parsed from shared/spec/catalog.md are the ids the code treats as the contract."""
+    assert tuple(catalog_names()) == CATALOG_IDS
+
+
+@pytest.mark.parametrize(("proc_id", "name"), sorted(catalog_names().items()))
+def test_each_procedure_is_answered_for_its_vietnamese_name(matcher: Matcher, proc_id: str, name: str) -> None:
+    """Asking with a procedure's Vietnamese name from the catalog answers with that procedure."""
+    match = matcher.match(name)
+    assert match.decision is Decision.ANSWER and match.procedure == proc_id, match
+
+
+@pytest.mark.parametrize("proc_id", CATALOG_IDS)
+def test_each_procedure_is_answered_for_its_english_name(matcher: Matcher, kb: KnowledgeBase, proc_id: str) -> None:
+    """Asking with a procedure's English name answers with that procedure."""
+    match = matcher.match(kb.procedures[proc_id].names.en)
+    assert match.decision is Decision.ANSWER and match.procedure == proc_id, match
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "thời tiết hôm nay thế nào",
+        "thoi tiet ha noi ngay mai",
+        "kết quả bóng đá tối qua",
+        "tối nay Việt Nam đá với Thái Lan mấy giờ",
+        "kể chuyện cười đi",
+        "tell me a joke",
+        "what's the weather like today",
+    ],
+)
+def test_weather_football_and_jokes_are_declined(matcher: Matcher, question: str) -> None:
+    """Questions outside public services are declined, never answered with a procedure."""
+    match = matcher.match(question)
+    assert match.decision is Decision.UNKNOWN and match.procedure is None, match
+
+
+def test_a_question_between_two_procedures_asks_which_one(matcher: Matcher) -> None:
+    """A question that fits temporary residence and residence confirmation alike asks "did you mean"."""
+    match = matcher.match("ra Vinh làm công nhân, tạm trú mần ở mô")
+    ids = [c.id for c in match.candidates]
+    assert match.decision is Decision.CLARIFY, match
+    assert match.procedure is None
+    assert {"temporary_residence", "residence_confirmation"} <= set(ids), ids
+
+
+@pytest.mark.parametrize("question", ["giấy tờ", "đăng ký", "lệ phí", "khai báo"])
+def test_a_bare_generic_word_is_never_answered_confidently(matcher: Matcher, question: str) -> None:
+    """A word shared by many procedures ("giấy tờ", "đăng ký"…) asks which one or declines; it never answers."""
+    match = matcher.match(question)
+    assert match.decision in (Decision.CLARIFY, Decision.UNKNOWN), (
+        f"{question!r} answered {match.procedure} with score {match.score}; candidates {match.candidates}"
+    )
+
+
+# --- shape of a match ------------------------------------------------------------------------
+
+
+def test_candidate_scores_are_probabilities_sorted_best_first(matcher: Matcher) -> None:
+    """Every match has at most three candidates, none out-of-scope, scores in 0..1, best first."""
+    for item in labelled():
+        match = matcher.match(item["q"])
+        scores = [c.score for c in match.candidates]
+        assert len(match.candidates) <= 3, item
+        assert OUT_OF_SCOPE not in [c.id for c in match.candidates], item
+        assert all(0.0 <= s <= 1.0 for s in scores), (item, scores)
+        assert scores == sorted(scores, reverse=True), (item, scores)
+        assert 0.0 <= match.score <= 1.0
+        if match.candidates:
+            assert match.score == scores[0]
+
+
+def test_raw_coverage_scores_stay_within_their_documented_range(matcher: Matcher) -> None:
+    """Matcher.scores() returns coverage in 0..1 per class, as its docstring says."""
+    over = {}
+    for item in labelled():
+        for cls, value in matcher.scores(item["q"]).items():
+            if not 0.0 <= value <= 1.0:
+                over[item["q"]] = (cls, round(value, 3))
+    assert not over, f"{len(over)} questions score outside 0..1, e.g. {list(over.items())[:5]}"
+
+
+def test_answer_and_procedure_agree(matcher: Matcher) -> None:
+    """procedure is the best candidate exactly when the decision is ANSWER."""
+    for question in ("lam cccd o dau", "ra Vinh làm công nhân, tạm trú mần ở mô", "thời tiết hôm nay"):
+        match = matcher.match(question)
+        if match.decision is Decision.ANSWER:
+            assert match.best is not None and match.procedure == match.best.id
+        else:
+            assert match.procedure is None
+
+
+@pytest.mark.parametrize("question", ["", "   ", "???", "😀😀", "123 456"])
+def test_a_message_without_words_is_unknown(matcher: Matcher, question: str) -> None:
+    """Nothing informative in a message: unknown, no candidates, score 0."""
+    match = matcher.match(question)
+    assert match.decision is Decision.UNKNOWN
+    assert match.candidates == ()
+    assert match.score == 0.0
+
+
+# --- teaching the index ----------------------------------------------------------------------
+
+
+def test_add_alias_makes_a_new_phrasing_match_at_once(kb: KnowledgeBase) -> None:
+    """A phrasing unknown to the index answers with its procedure right after add_alias."""
+    fresh = Matcher(kb)
+    phrase = "bùa hộ mệnh số"
+    assert fresh.match(phrase).procedure is None
+    fresh.add_alias("vneid", phrase)
+    assert fresh.match(phrase).procedure == "vneid"
+    assert fresh.match("bua ho menh so").procedure == "vneid"
+
+
+def test_add_alias_rejects_an_unknown_target(kb: KnowledgeBase) -> None:
+    """Teaching a phrasing for a procedure that does not exist raises KeyError."""
+    fresh = Matcher(kb)
+    with pytest.raises(KeyError):
+        fresh.add_alias("no_such_procedure", "abc")

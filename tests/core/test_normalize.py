@@ -1,0 +1,143 @@
+"""bot.core.normalize: abbreviations, teencode, dialect and English rewritten; typos repaired safely."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.matcher import Matcher
+from bot.core.normalize import Normalizer
+from bot.core.text import fold
+from bot.data.knowledge import KnowledgeBase
+
+
+@pytest.fixture(scope="module")
+def norm(kb: KnowledgeBase) -> Normalizer:
+    """The normaliser of a matcher over the real knowledge base (its vocabulary learned)."""
+    return Matcher(kb).norm
+
+
+def words(norm: Normalizer, text: str) -> str:
+    return " ".join(norm(text))
+
+
+@pytest.mark.parametrize(
+    ("typed", "canonical"),
+    [
+        ("cccd", "can cuoc"),
+        ("ks", "khai sinh"),
+        ("đkks", "dang ky khai sinh"),
+        ("gplx", "giay phep lai xe"),
+        ("bhyt", "bao hiem y te"),
+        ("lltp", "ly lich tu phap"),
+        ("mst", "ma so thue"),
+        ("ntn", "nhu the nao"),
+        ("ko", "khong"),
+        ("j", "gi"),
+        ("bn", "bao nhieu"),
+        ("dk ko", "duoc khong"),
+        ("dk", "dang ky"),
+        ("o mo", "o dau"),
+        ("passport", "ho chieu"),
+        ("Passport", "ho chieu"),
+    ],
+)
+def test_synonyms_are_rewritten_to_their_canonical_words(norm: Normalizer, typed: str, canonical: str) -> None:
+    """Abbreviations, teencode, dialect and English terms become the knowledge base's words."""
+    assert words(norm, typed) == canonical
+
+
+def test_synonyms_are_rewritten_inside_a_sentence(norm: Normalizer) -> None:
+    """Each synonym in a question is rewritten in place, the other words kept in order."""
+    assert words(norm, "lam cccd o mo") == "lam can cuoc o dau"
+    assert words(norm, "làm passport ở đâu") == "lam ho chieu o dau"
+    assert words(norm, "đk vneid dk ko") == "dang ky vneid duoc khong"
+
+
+@pytest.mark.parametrize(
+    ("typed", "canonical"),
+    [
+        ("dk ko", "duoc khong"),  # not "dang ky khong"
+        ("het bn tien", "het le phi"),  # "bn tien" wins over "bn"
+        ("can cuoc cong dan", "can cuoc"),  # not "can cuoc cong dan" kept word by word
+        ("dk ks", "dang ky khai sinh"),
+        ("cc cd", "can cuoc"),
+    ],
+)
+def test_longest_synonym_phrase_wins(norm: Normalizer, typed: str, canonical: str) -> None:
+    """A multi-word variant is rewritten before any shorter variant it contains."""
+    assert words(norm, typed) == canonical
+
+
+def test_expand_consumes_a_canonical_phrase_whole(norm: Normalizer) -> None:
+    """A canonical phrase is kept as it is, never re-expanded word by word."""
+    assert norm.expand(["dang", "ky", "khai", "sinh"]) == ["dang", "ky", "khai", "sinh"]
+    assert norm.expand(["dk", "ko"]) == ["duoc", "khong"]
+    assert norm.expand(["dk"]) == ["dang", "ky"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "repaired"),
+    [
+        ("tam chu", "tam tru"),
+        ("dang ky tam chu", "dang ky tam tru"),
+        ("khai xinh", "khai sinh"),
+        ("lam khai xinh cho con", "lam khai sinh cho con"),
+        ("dang ky khai sing", "dang ky khai sinh"),
+        ("dang ky ket hom", "dang ky ket hon"),
+        ("khai bao tam vag", "khai bao tam vang"),
+        ("dang ky se may", "dang ky xe may"),
+        ("dang ky thuong tri", "dang ky thuong tru"),
+        ("ddawng kys tamj truf", "dang ky tam tru"),
+        ("cawn cuwowcs", "can cuoc"),
+        ("ca8n cuo8c", "can cuoc"),
+    ],
+)
+def test_typos_are_repaired_into_known_pairs(norm: Normalizer, typed: str, repaired: str) -> None:
+    """Regional spellings, one-letter typos and Telex/VNI become the pair the knowledge base knows."""
+    assert words(norm, typed) == repaired
+
+
+def test_a_known_word_in_an_unknown_pair_is_repaired_to_the_procedure_name(norm: Normalizer) -> None:
+    """"tam van" (a dropped final g) becomes "tam vang", as the module documents."""
+    assert words(norm, "tam van") == "tam vang"
+    assert words(norm, "khai bao tam van") == "khai bao tam vang"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bong da",
+        "thoi tiet",
+        "ket qua bong da",
+        "thoi tiet hom nay",
+        "hom nay troi mua",
+        "bong da viet nam",
+        "co gai xinh dep",
+        "mua rau o cho",
+        "ban co khoe khong",
+        "chu nha tro",
+        "xinh",
+        "chu",
+    ],
+)
+def test_ordinary_words_are_never_rewritten(norm: Normalizer, text: str) -> None:
+    """Words outside any synonym and not forming a typo of a known pair come out as typed."""
+    assert norm(text) == tuple(fold(text).split())
+
+
+def test_knowledge_base_text_is_expanded_but_never_repaired(norm: Normalizer) -> None:
+    """index_tokens rewrites synonyms but leaves unknown words alone: data is not guessed at."""
+    assert norm.index_tokens("làm CCCD") == ["lam", "can", "cuoc"]
+    assert norm.index_tokens("dang ky ket hom") == ["dang", "ky", "ket", "hom"]
+
+
+def test_normalizer_without_vocabulary_does_not_repair(kb: KnowledgeBase) -> None:
+    """Before learn() has run there is nothing to aim repairs at, so only synonyms apply."""
+    fresh = Normalizer(kb.synonyms)
+    assert fresh("dang ky ket hom") == ("dang", "ky", "ket", "hom")
+    assert fresh("cccd") == ("can", "cuoc")
+
+
+def test_normalizing_accented_and_plain_text_agrees(norm: Normalizer) -> None:
+    """The same question with and without accents normalises to the same tokens."""
+    assert norm("Đăng ký tạm trú ở đâu?") == norm("dang ky tam tru o dau")

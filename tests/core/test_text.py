@@ -1,0 +1,161 @@
+"""bot.core.text: folding what people type, and the readings of Telex/VNI and regional spellings."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.core.text import fold, regional_variants, telex_repairs, tokens
+
+# --- fold ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Làm CCCD ở đâu ạ??", "lam cccd o dau a"),
+        ("đăng ký thường trú", "dang ky thuong tru"),
+        ("hộ chiếu phổ thông", "ho chieu pho thong"),
+        ("ơ ư ô â ă ê", "o u o a a e"),
+        ("Ỷ Ỹ Ỵ Ý Ỳ", "y y y y y"),
+    ],
+)
+def test_fold_removes_accents(text: str, folded: str) -> None:
+    """Folding strips every Vietnamese tone and vowel mark."""
+    assert fold(text) == folded
+
+
+@pytest.mark.parametrize("text", ["đ", "Đ", "đĐ"])
+def test_fold_turns_d_with_stroke_into_d(text: str) -> None:
+    """Both đ and Đ become a plain d, which Unicode decomposition alone would not do."""
+    assert fold(text) == "d" * len(text)
+
+
+def test_fold_gives_the_same_key_for_nfc_and_nfd_input() -> None:
+    """Precomposed (NFC) and combining-mark (NFD) spellings of a sentence fold alike."""
+    nfc = unicodedata.normalize("NFC", "Đăng ký tạm trú ở Nghệ An được không?")
+    nfd = unicodedata.normalize("NFD", nfc)
+    assert nfc != nfd
+    assert fold(nfc) == fold(nfd) == "dang ky tam tru o nghe an duoc khong"
+
+
+def test_fold_lowercases() -> None:
+    """Upper, lower and mixed case fold to the same lower-case key."""
+    assert fold("CCCD") == fold("Cccd") == fold("cCcD") == "cccd"
+    assert fold("VNeID MỨC 2") == "vneid muc 2"
+
+
+def test_fold_replaces_punctuation_with_single_spaces() -> None:
+    """Punctuation splits words and never leaves double or edge spaces."""
+    assert fold("  căn-cước,,, (CCCD)...  ở đâu?!  ") == "can cuoc cccd o dau"
+
+
+def test_fold_removes_emoji() -> None:
+    """Emoji are dropped, the words around them kept."""
+    assert fold("xin chào 😀 bạn 🙏🙏") == "xin chao ban"
+    assert fold("😀😀😀") == ""
+
+
+def test_fold_treats_control_characters_as_spaces() -> None:
+    """Control characters separate words instead of gluing them together or surviving."""
+    assert fold("lam\x00cccd\x07o\x1fdau\x7f") == "lam cccd o dau"
+    assert fold("hello\tworld\r\nnew") == "hello world new"
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [("khongggg", "khong"), ("dauuu", "dau"), ("Đâuuuuu", "dau"), ("ko điiii", "ko di"), ("zzz", "z")],
+)
+def test_fold_collapses_letters_repeated_for_emphasis(text: str, folded: str) -> None:
+    """A vowel or final letter typed three or more times counts once."""
+    assert fold(text) == folded
+
+
+@pytest.mark.parametrize("text", ["cccd", "lam cccd o dau", "xoong", "coo"])
+def test_fold_keeps_letters_that_are_really_doubled(text: str) -> None:
+    """"cccd" and double vowels are real spellings and stay as typed."""
+    assert fold(text) == text
+
+
+def test_tokens_are_the_folded_words() -> None:
+    """tokens() splits the folded text into words."""
+    assert tokens("Làm  CCCD, ở đâu?") == ["lam", "cccd", "o", "dau"]
+
+
+@given(st.text())
+def test_fold_output_is_plain_lowercase_ascii_words(text: str) -> None:
+    """Any input folds to lower-case ASCII letters and digits separated by single spaces."""
+    folded = fold(text)
+    assert re.fullmatch(r"(?:[0-9a-z]+(?: [0-9a-z]+)*)?", folded), folded
+
+
+@given(st.text())
+def test_fold_is_idempotent(text: str) -> None:
+    """Folding a folded text changes nothing."""
+    once = fold(text)
+    assert fold(once) == once
+
+
+# --- telex_repairs ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "reading"),
+    [
+        ("ddawng", "dang"),
+        ("kys", "ky"),
+        ("cawn", "can"),
+        ("cuwowcs", "cuoc"),
+        ("ddinhj", "dinh"),
+        ("tamj", "tam"),
+        ("truwf", "tru"),
+        ("ca8n", "can"),
+    ],
+)
+def test_telex_repairs_reads_unconverted_keys(typed: str, reading: str) -> None:
+    """Telex and VNI keys left unconverted are read as the plain word."""
+    assert reading in telex_repairs(typed)
+
+
+@pytest.mark.parametrize("word", ["can", "dang", "ky", "hello", "vneid", "123"])
+def test_telex_repairs_offers_nothing_for_plain_words(word: str) -> None:
+    """A word with no Telex or VNI keys in it has no other reading."""
+    assert telex_repairs(word) == []
+
+
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=12))
+def test_telex_repairs_never_returns_the_word_itself(word: str) -> None:
+    """Every reading differs from what was typed and is made of letters only."""
+    for reading in telex_repairs(word):
+        assert reading != word
+        assert reading.isalpha()
+
+
+# --- regional_variants -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("word", "variant"),
+    [("chu", "tru"), ("tru", "chu"), ("xinh", "sinh"), ("sinh", "xinh"), ("dang", "giang"),
+     ("dang", "rang"), ("giay", "day"), ("rang", "dang"), ("nam", "lam"), ("lam", "nam")],
+)  # fmt: skip
+def test_regional_variants_swaps_confused_first_consonants(word: str, variant: str) -> None:
+    """tr/ch, s/x, d/gi/r and l/n spellings are offered for one another."""
+    assert variant in regional_variants(word)
+
+
+def test_regional_variants_does_not_treat_ng_as_n() -> None:
+    """"ng" is its own consonant, so "nguoi" has no l/n variant."""
+    assert regional_variants("nguoi") == []
+    assert regional_variants("ngay") == []
+
+
+def test_regional_variants_only_changes_the_first_consonant() -> None:
+    """Words starting with an unconfused consonant have no variants, and the rest of a word is kept."""
+    assert regional_variants("tam") == []
+    assert regional_variants("khai") == []
+    assert all(v.endswith("inh") for v in regional_variants("xinh"))
