@@ -49,12 +49,13 @@ def _sqlite_engine(url: URL) -> sa.Engine:
     if database in ("", ":memory:") or "mode=memory" in database:
         # One shared connection, or every thread would see its own empty database.
         engine = sa.create_engine(
-            url, poolclass=StaticPool, connect_args={"check_same_thread": False}, pool_pre_ping=True
+            url, poolclass=StaticPool, connect_args={"check_same_thread": False}
         )
     else:
         if not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, pool_pre_ping=True)
+        # No pre-ping: a local file cannot drop the connection, and the ping doubles each query.
+        engine = sa.create_engine(url)
     sa.event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 

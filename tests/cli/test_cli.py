@@ -20,13 +20,16 @@ def env(tmp_path: Path) -> dict[str, str]:
             "PYTHONIOENCODING": "utf-8"}  # fmt: skip
 
 
-def trolyso(*args: str, env: dict[str, str], cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def trolyso(
+    *args: str, env: dict[str, str], cwd: Path, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, env=env, cwd=cwd,
                           capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
 
 
 def assert_no_traceback(done: subprocess.CompletedProcess[str]) -> None:
-    assert "Traceback" not in done.stderr and "Traceback" not in done.stdout, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    assert "Traceback" not in done.stdout
 
 
 # --- ask -------------------------------------------------------------------------------------
@@ -37,14 +40,22 @@ def test_ask_prints_the_matched_procedure_and_its_answer(env: dict[str, str], tm
     done = trolyso("ask", "lam cccd o dau", env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     first = done.stdout.splitlines()[0]
-    assert first.startswith("procedure: identity_card ") and "decision: answer" in first
+    assert first.startswith("procedure: identity_card ")
+    assert "decision: answer" in first
     assert "📋 Thẻ căn cước (CCCD)" in done.stdout
     assert "[1] " in done.stdout
 
 
 def test_ask_jsonl_writes_one_object_per_question(env: dict[str, str], tmp_path: Path) -> None:
     """`ask --jsonl` writes one JSON object per non-blank line with query, procedure, score, candidates."""
-    lines = ["lam cccd o dau", "thời tiết hôm nay thế nào", "", "   ", "how do I get a passport", "đăng ký khai sinh"]
+    lines = [
+        "lam cccd o dau",
+        "thời tiết hôm nay thế nào",
+        "",
+        "   ",
+        "how do I get a passport",
+        "đăng ký khai sinh",
+    ]
     done = trolyso("ask", "--jsonl", env=env, cwd=tmp_path, stdin="\n".join(lines) + "\n")
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in done.stdout.splitlines()]
@@ -69,7 +80,8 @@ def test_ask_without_a_question_is_a_usage_error(env: dict[str, str], tmp_path: 
 
 
 @pytest.mark.parametrize(
-    "args", [(), ("nope",), ("ask", "--lang", "fr", "x"), ("flows",), ("kb", "check", "--bogus")],
+    "args",
+    [(), ("nope",), ("ask", "--lang", "fr", "x"), ("flows",), ("kb", "check", "--bogus")],
     ids=["no command", "unknown command", "bad choice", "missing subcommand", "unknown option"],
 )
 def test_bad_usage_exits_2_with_usage(env: dict[str, str], tmp_path: Path, args: tuple[str, ...]) -> None:
@@ -84,7 +96,8 @@ def test_flows_show_unknown_flow_is_a_clear_error(env: dict[str, str], tmp_path:
     """`flows show` with an unknown id exits 2 and lists the known flows."""
     done = trolyso("flows", "show", "no_such_flow", env=env, cwd=tmp_path)
     assert done.returncode == 2
-    assert "no flow 'no_such_flow'" in done.stderr and "birth_registration" in done.stderr
+    assert "no flow 'no_such_flow'" in done.stderr
+    assert "birth_registration" in done.stderr
     assert_no_traceback(done)
 
 

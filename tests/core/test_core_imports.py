@@ -8,7 +8,7 @@ import sys
 
 FORBIDDEN = ("aiogram", "telegram", "sqlalchemy", "starlette", "fastapi", "aiohttp", "httpx", "psycopg")
 
-_PROBE = """
+_PROBE = f"""
 import importlib, json, pkgutil, sys
 imported = []
 for name in sys.argv[1:]:
@@ -18,10 +18,10 @@ for name in sys.argv[1:]:
         for info in pkgutil.walk_packages(module.__path__, name + "."):
             importlib.import_module(info.name)
             imported.append(info.name)
-forbidden = set({forbidden!r})
+forbidden = set({FORBIDDEN!r})
 loaded = sorted(m for m in sys.modules if m.split(".")[0] in forbidden)
 print(json.dumps({{"imported": imported, "loaded": loaded}}))
-""".format(forbidden=FORBIDDEN)
+"""
 
 
 def probe(*modules: str) -> dict[str, list[str]]:
@@ -36,7 +36,9 @@ def probe(*modules: str) -> dict[str, list[str]]:
 def test_core_modules_load_no_channel_web_or_sql_library() -> None:
     """Importing every bot.core module loads none of aiogram, telegram, SQLAlchemy, web frameworks or psycopg."""
     result = probe("bot.core")
-    assert {"bot.core.engine", "bot.core.matcher", "bot.core.normalize", "bot.core.i18n"} <= set(result["imported"])
+    assert {"bot.core.engine", "bot.core.matcher", "bot.core.normalize", "bot.core.i18n"} <= set(
+        result["imported"]
+    )
     assert result["loaded"] == [], f"bot.core pulled in {result['loaded']}"
 
 

@@ -104,7 +104,9 @@ async def test_lang_with_argument_switches_language(engine: Engine) -> None:
     assert turn.messages[0].buttons[0].label == "Identity card (căn cước)"
 
 
-async def test_language_button_switches_language_for_later_questions(engine: Engine, kb: KnowledgeBase) -> None:
+async def test_language_button_switches_language_for_later_questions(
+    engine: Engine, kb: KnowledgeBase
+) -> None:
     """Pressing "l:en" switches to English, and the next Vietnamese question is answered in English."""
     turn = await say(engine, payload="l:en")
     assert turn.state.lang == "en"
@@ -117,7 +119,7 @@ async def test_language_button_switches_language_for_later_questions(engine: Eng
 
 
 async def test_quiet_language_button_switches_without_a_reply(engine: Engine) -> None:
-    """"l:en:quiet" (sent by the terminal's --lang) switches silently."""
+    """The quiet language button "l:en:quiet" (sent by the terminal's --lang) switches silently."""
     turn = await say(engine, payload="l:en:quiet")
     assert turn.state.lang == "en"
     assert turn.messages == []
@@ -134,7 +136,9 @@ async def test_cancel_with_nothing_to_cancel_says_so_kindly(engine: Engine) -> N
 async def test_unknown_command_points_to_the_known_ones(engine: Engine) -> None:
     """An unknown /command gets a hint, not a search."""
     turn = await say(engine, "/foo")
-    assert turn.messages[0].text == tr("I don't know that command. Try /menu, /help or just type your question.")
+    assert turn.messages[0].text == tr(
+        "I don't know that command. Try /menu, /help or just type your question."
+    )
 
 
 # --- small talk ------------------------------------------------------------------------------
@@ -198,7 +202,9 @@ async def test_person_button_gets_the_human_help_reply(engine: Engine) -> None:
     assert turn.messages[0].text == tr(HUMAN)
 
 
-@pytest.mark.parametrize("text", ["thời tiết hôm nay thế nào", "kết quả bóng đá tối qua", "kể chuyện cười đi"])
+@pytest.mark.parametrize(
+    "text", ["thời tiết hôm nay thế nào", "kết quả bóng đá tối qua", "kể chuyện cười đi"]
+)
 async def test_out_of_scope_question_is_declined_honestly(engine: Engine, text: str) -> None:
     """A question outside public services gets the honest decline with menu and person buttons."""
     turn = await say(engine, text)
@@ -219,7 +225,8 @@ async def test_did_you_mean_offers_at_most_four_procedure_buttons(engine: Engine
     *choices, none = msg.buttons
     assert none.payload == "m:0"
     for button in choices:
-        assert button.payload is not None and button.payload.startswith("p:")
+        assert button.payload is not None
+        assert button.payload.startswith("p:")
         assert button.payload[2:] in kb.procedures
         assert button.label == kb.procedures[button.payload[2:]].names.vi
     assert "p:temporary_residence" in payloads(msg)
@@ -230,7 +237,7 @@ async def test_did_you_mean_offers_at_most_four_procedure_buttons(engine: Engine
 
 
 async def test_an_old_section_button_works_in_a_fresh_conversation(engine: Engine, kb: KnowledgeBase) -> None:
-    """"s:identity_card:fees" pressed with no state shows the identity-card fees."""
+    """The button "s:identity_card:fees" pressed with no state shows the identity-card fees."""
     turn = await say(engine, payload="s:identity_card:fees")
     text = turn.messages[0].text
     assert kb.procedures["identity_card"].fees.vi in text
@@ -239,13 +246,15 @@ async def test_an_old_section_button_works_in_a_fresh_conversation(engine: Engin
 
 
 async def test_procedure_button_shows_the_overview(engine: Engine, kb: KnowledgeBase) -> None:
-    """"p:passport" shows the passport overview with section buttons."""
+    """The button "p:passport" shows the passport overview with section buttons."""
     turn = await say(engine, payload="p:passport")
     assert kb.procedures["passport"].summary.vi in turn.messages[0].text
     assert "s:passport:fees" in payloads(turn.messages[0])
 
 
-@pytest.mark.parametrize("payload", ["zz:1", "p:no_such_procedure", "s:identity_card:nonsense", "f:nope", "l:"])
+@pytest.mark.parametrize(
+    "payload", ["zz:1", "p:no_such_procedure", "s:identity_card:nonsense", "f:nope", "l:"]
+)
 async def test_an_unknown_button_gets_a_kind_reply(engine: Engine, payload: str) -> None:
     """A button the engine does not know says so kindly and offers the start buttons."""
     turn = await say(engine, payload=payload)
@@ -257,7 +266,7 @@ async def test_an_unknown_button_gets_a_kind_reply(engine: Engine, payload: str)
 
 
 async def test_english_question_is_answered_in_english(engine: Engine, kb: KnowledgeBase) -> None:
-    """"how do I get a passport" is answered in English about the passport."""
+    """The question "how do I get a passport" is answered in English about the passport."""
     turn = await say(engine, "how do I get a passport")
     passport = kb.procedures["passport"]
     assert turn.state.procedure == "passport"
@@ -281,8 +290,10 @@ async def test_question_without_hint_is_answered_in_vietnamese(engine: Engine, k
     assert turn.messages[0].text.startswith(f"📋 {card.names.vi} — Nộp hồ sơ ở đâu")
 
 
-async def test_follow_up_about_fees_uses_the_procedure_just_discussed(engine: Engine, kb: KnowledgeBase) -> None:
-    """"bao nhiêu tiền" right after an identity-card answer shows the identity-card fees."""
+async def test_follow_up_about_fees_uses_the_procedure_just_discussed(
+    engine: Engine, kb: KnowledgeBase
+) -> None:
+    """A follow-up "bao nhiêu tiền" after an identity-card answer shows the identity-card fees."""
     first = await say(engine, "làm căn cước ở đâu")
     assert first.state.procedure == "identity_card"
     follow = await say(engine, "bao nhiêu tiền", state=first.state)
@@ -293,7 +304,7 @@ async def test_follow_up_about_fees_uses_the_procedure_just_discussed(engine: En
 
 
 async def test_faq_question_gets_that_faq_answer(engine: Engine, kb: KnowledgeBase) -> None:
-    """"mất cccd làm lại thế nào" shows the lost-card FAQ entry, question and answer."""
+    """The question "mất cccd làm lại thế nào" shows the lost-card FAQ entry, question and answer."""
     card = kb.procedures["identity_card"]
     lost = next(f for f in card.faq if "mat cccd" in f.match)
     turn = await say(engine, "mất cccd làm lại thế nào")
@@ -330,7 +341,9 @@ async def test_hostile_input_gets_a_bounded_reply(engine: Engine, text: str) -> 
 
 @pytest.mark.parametrize("proc_id", CATALOG_IDS)
 @pytest.mark.parametrize("lang", ["vi", "en"])
-async def test_every_section_of_every_procedure_fits_a_message(engine: Engine, proc_id: str, lang: str) -> None:
+async def test_every_section_of_every_procedure_fits_a_message(
+    engine: Engine, proc_id: str, lang: str
+) -> None:
     """All sections of all procedures fit in one 4096-char message with payloads ≤ 64 bytes."""
     state = ConversationState(lang=lang)
     for section in ("overview", "papers", "fees", "online", "faq", "legal"):
@@ -347,7 +360,10 @@ def test_arbitrary_text_never_raises_and_replies_are_bounded(engine: Engine, tex
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(payload=st.from_regex(r"(p|s|m|l|h|f|fa|fn|help|zz)(:[a-z_0-9]{0,24}){0,4}", fullmatch=True) | st.text(min_size=1, max_size=64))
+@given(
+    payload=st.from_regex(r"(p|s|m|l|h|f|fa|fn|help|zz)(:[a-z_0-9]{0,24}){0,4}", fullmatch=True)
+    | st.text(min_size=1, max_size=64)
+)
 def test_arbitrary_button_payloads_never_raise(engine: Engine, payload: str) -> None:
     """Whatever button payload arrives, the engine replies within the limits and hits no internal error."""
     turn = asyncio.run(say(engine, payload=payload))

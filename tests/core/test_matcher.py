@@ -73,7 +73,9 @@ def test_out_of_scope_questions_are_declined(matcher: Matcher) -> None:
     got = {q["q"]: matcher.match(q["q"]).procedure for q in items}
     answered = [(question, proc) for question, proc in got.items() if proc is not None]
     declined = 1 - len(answered) / len(items)
-    assert declined >= 0.90, f"declined {declined:.1%} of {len(items)} out-of-scope questions; answered: {answered}"
+    assert declined >= 0.90, (
+        f"declined {declined:.1%} of {len(items)} out-of-scope questions; answered: {answered}"
+    )
 
 
 def test_accent_free_questions_are_understood_as_well_as_accented_ones(matcher: Matcher) -> None:
@@ -98,17 +100,23 @@ def test_catalog_table_lists_exactly_the_contract_ids() -> None:
 
 
 @pytest.mark.parametrize(("proc_id", "name"), sorted(catalog_names().items()))
-def test_each_procedure_is_answered_for_its_vietnamese_name(matcher: Matcher, proc_id: str, name: str) -> None:
+def test_each_procedure_is_answered_for_its_vietnamese_name(
+    matcher: Matcher, proc_id: str, name: str
+) -> None:
     """Asking with a procedure's Vietnamese name from the catalog answers with that procedure."""
     match = matcher.match(name)
-    assert match.decision is Decision.ANSWER and match.procedure == proc_id, match
+    assert match.decision is Decision.ANSWER, match
+    assert match.procedure == proc_id, match
 
 
 @pytest.mark.parametrize("proc_id", CATALOG_IDS)
-def test_each_procedure_is_answered_for_its_english_name(matcher: Matcher, kb: KnowledgeBase, proc_id: str) -> None:
+def test_each_procedure_is_answered_for_its_english_name(
+    matcher: Matcher, kb: KnowledgeBase, proc_id: str
+) -> None:
     """Asking with a procedure's English name answers with that procedure."""
     match = matcher.match(kb.procedures[proc_id].names.en)
-    assert match.decision is Decision.ANSWER and match.procedure == proc_id, match
+    assert match.decision is Decision.ANSWER, match
+    assert match.procedure == proc_id, match
 
 
 @pytest.mark.parametrize(
@@ -126,7 +134,8 @@ def test_each_procedure_is_answered_for_its_english_name(matcher: Matcher, kb: K
 def test_weather_football_and_jokes_are_declined(matcher: Matcher, question: str) -> None:
     """Questions outside public services are declined, never answered with a procedure."""
     match = matcher.match(question)
-    assert match.decision is Decision.UNKNOWN and match.procedure is None, match
+    assert match.decision is Decision.UNKNOWN, match
+    assert match.procedure is None
 
 
 def test_a_question_between_two_procedures_asks_which_one(matcher: Matcher) -> None:
@@ -179,7 +188,8 @@ def test_answer_and_procedure_agree(matcher: Matcher) -> None:
     for question in ("lam cccd o dau", "ra Vinh làm công nhân, tạm trú mần ở mô", "thời tiết hôm nay"):
         match = matcher.match(question)
         if match.decision is Decision.ANSWER:
-            assert match.best is not None and match.procedure == match.best.id
+            assert match.best is not None
+            assert match.procedure == match.best.id
         else:
             assert match.procedure is None
 

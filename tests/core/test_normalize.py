@@ -41,7 +41,9 @@ def words(norm: Normalizer, text: str) -> str:
         ("Passport", "ho chieu"),
     ],
 )
-def test_synonyms_are_rewritten_to_their_canonical_words(norm: Normalizer, typed: str, canonical: str) -> None:
+def test_synonyms_are_rewritten_to_their_canonical_words(
+    norm: Normalizer, typed: str, canonical: str
+) -> None:
     """Abbreviations, teencode, dialect and English terms become the knowledge base's words."""
     assert words(norm, typed) == canonical
 
@@ -98,7 +100,7 @@ def test_typos_are_repaired_into_known_pairs(norm: Normalizer, typed: str, repai
 
 
 def test_a_known_word_in_an_unknown_pair_is_repaired_to_the_procedure_name(norm: Normalizer) -> None:
-    """"tam van" (a dropped final g) becomes "tam vang", as the module documents."""
+    """The pair "tam van" (a dropped final g) becomes "tam vang", as the module documents."""
     assert words(norm, "tam van") == "tam vang"
     assert words(norm, "khai bao tam van") == "khai bao tam vang"
 

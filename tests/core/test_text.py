@@ -77,7 +77,7 @@ def test_fold_collapses_letters_repeated_for_emphasis(text: str, folded: str) ->
 
 @pytest.mark.parametrize("text", ["cccd", "lam cccd o dau", "xoong", "coo"])
 def test_fold_keeps_letters_that_are_really_doubled(text: str) -> None:
-    """"cccd" and double vowels are real spellings and stay as typed."""
+    """Real doubled letters ("cccd", double vowels) stay as typed."""
     assert fold(text) == text
 
 
@@ -149,7 +149,7 @@ def test_regional_variants_swaps_confused_first_consonants(word: str, variant: s
 
 
 def test_regional_variants_does_not_treat_ng_as_n() -> None:
-    """"ng" is its own consonant, so "nguoi" has no l/n variant."""
+    """The consonant "ng" is not "n", so "nguoi" has no l/n variant."""
     assert regional_variants("nguoi") == []
     assert regional_variants("ngay") == []
 

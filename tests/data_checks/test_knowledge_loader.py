@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.data.knowledge import CATALOG_IDS, KnowledgeBase, load_knowledge
+from bot.data.knowledge import KnowledgeBase, load_knowledge
 from bot.data.models import Text
 from bot.data.paths import knowledge_dir
 from bot.errors import DataError, TrolysoError
@@ -66,8 +66,10 @@ def test_missing_required_field_is_named(folder: Path) -> None:
     """A procedure without `summary` is reported as a required field, with the file and a line."""
     edit(folder / "passport.yaml", lambda t: re.sub(r"(?m)^summary:\n(?:  .*\n)+", "", t))
     file, line, problem = only_problem(folder)
-    assert file == "passport.yaml" and line is not None
-    assert ": summary: " in problem and "required" in problem
+    assert file == "passport.yaml"
+    assert line is not None
+    assert ": summary: " in problem
+    assert "required" in problem
 
 
 def test_wrong_type_names_the_line_and_field(folder: Path) -> None:
@@ -94,7 +96,8 @@ def test_unknown_field_is_named_with_its_line(folder: Path) -> None:
     edit(path, lambda t: t.replace("id: passport\n", "id: passport\ncolour: blue\n", 1))
     file, line, problem = only_problem(folder)
     assert (file, line) == ("passport.yaml", line_no(path, r"^colour: blue$"))
-    assert ": colour: " in problem and "unknown field" in problem
+    assert ": colour: " in problem
+    assert "unknown field" in problem
 
 
 def test_yaml_syntax_error_names_the_line(folder: Path) -> None:
@@ -103,7 +106,9 @@ def test_yaml_syntax_error_names_the_line(folder: Path) -> None:
     edit(path, lambda t: t.replace("id: passport\n", "id: passport\nbroken: [unclosed, list\n", 1))
     file, line, problem = only_problem(folder)
     broken = line_no(path, r"^broken: ")
-    assert file == "passport.yaml" and line is not None and broken <= line <= broken + 1, problem
+    assert file == "passport.yaml"
+    assert line is not None
+    assert broken <= line <= broken + 1, problem
     assert "YAML syntax error" in problem
 
 
@@ -122,7 +127,8 @@ def test_id_must_match_the_file_name(folder: Path) -> None:
     edit(path, lambda t: t.replace("id: passport\n", "id: passports\n", 1))
     file, line, problem = only_problem(folder)
     assert (file, line) == ("passport.yaml", line_no(path, r"^id: passports$"))
-    assert ": id: " in problem and "file name" in problem
+    assert ": id: " in problem
+    assert "file name" in problem
 
 
 def test_missing_catalog_file_is_reported(folder: Path) -> None:
@@ -130,7 +136,8 @@ def test_missing_catalog_file_is_reported(folder: Path) -> None:
     (folder / "passport.yaml").unlink()
     file, line, problem = only_problem(folder)
     assert (file, line) == ("passport.yaml", None)
-    assert "'passport'" in problem and "missing" in problem
+    assert "'passport'" in problem
+    assert "missing" in problem
 
 
 @pytest.mark.parametrize(

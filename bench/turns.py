@@ -1,0 +1,113 @@
+"""Full-turn benchmark: load state, run the engine, save state — on SQLite, PostgreSQL and memory.
+
+    python bench/turns.py [--people 1000] [--turns 6] [--concurrency 32] [--postgres URL]
+
+1,000 simulated people talk at once (at most ``--concurrency`` turns in flight, like a worker's
+capacity); each walks a realistic conversation (a question without accents, a section button,
+the birth-registration guide with typed answers). Every store runs the same script in the same
+run, so the database overhead is read against the in-memory store directly. Latency is per turn,
+from the message arriving to the reply being ready (queueing included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import tempfile
+import time
+from datetime import timedelta
+
+from bot.app import build_engine
+from bot.conversations import Conversations
+from bot.core.messages import Inbound
+from bot.core.ports import BaseStateStore
+from bot.storage.db import create_db_engine, upgrade
+from bot.storage.memory import MemoryStateStore
+from bot.storage.sql import SqlStateStore
+from bot.storage.tables import conversations
+
+SCRIPT = (
+    ("text", "lam giay khai sinh cho con o dau"),
+    ("payload", "s:birth_registration:fees"),
+    ("payload", "f:birth_registration"),
+    ("text", "benh vien"),
+    ("text", "3/5/2026"),
+    ("text", "co"),
+    ("text", "co"),
+)
+
+
+async def run(store: BaseStateStore, people: int, turns: int, concurrency: int) -> tuple[list[float], float]:
+    conversations = Conversations(build_engine(), store)
+    gate = asyncio.Semaphore(concurrency)
+    latencies: list[float] = []
+
+    async def person(n: int) -> None:
+        for kind, value in SCRIPT[:turns]:
+            inbound = (Inbound("bench", f"p{n}", value) if kind == "text"
+                       else Inbound("bench", f"p{n}", payload=value))  # fmt: skip
+            async with gate:
+                started = time.perf_counter()
+                await conversations.handle(inbound)
+                latencies.append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(person(n) for n in range(people)))
+    return latencies, time.perf_counter() - started
+
+
+def row(name: str, lat: list[float], seconds: float, base_p50: float | None) -> str:
+    lat.sort()
+    p50 = statistics.median(lat)
+    p99 = lat[int(len(lat) * 0.99)]
+    ratio = f"{p50 / base_p50:5.2f}x" if base_p50 else "  1.00x"
+    return f"{name:<12} {len(lat):>7} {len(lat) / seconds:>9.0f} {p50:>8.2f} {p99:>8.2f} {ratio:>8}"
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=1000)
+    parser.add_argument("--turns", type=int, default=len(SCRIPT))
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--postgres", default=os.environ.get("TROLYSO_BENCH_POSTGRES_URL",
+                                                            "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))  # fmt: skip
+    args = parser.parse_args()
+    build_engine().matcher.match("warm up")
+    for concurrency in sorted({1, args.concurrency}):
+        await compare(args.people, args.turns, concurrency, args.postgres)
+
+
+async def compare(people: int, turns: int, concurrency: int, postgres: str) -> None:
+    ttl = timedelta(hours=1)
+    print(f"\n{people} people x {turns} turns, {concurrency} turn(s) in flight")
+    print(f"{'store':<12} {'turns':>7} {'turns/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p50 vs mem':>8}")
+    lat, sec = await run(MemoryStateStore(ttl), people, turns, concurrency)
+    base = statistics.median(lat)
+    print(row("memory", lat, sec, None))
+    with tempfile.TemporaryDirectory() as tmp:
+        db = create_db_engine(f"sqlite:///{tmp}/bench.sqlite3")
+        upgrade(db)
+        store = SqlStateStore(db, ttl)
+        lat, sec = await run(store, people, turns, concurrency)
+        print(row("sqlite", lat, sec, base))
+        await store.close()
+        db.dispose()
+    try:
+        pg = create_db_engine(postgres)
+        upgrade(pg)
+        wipe = conversations.delete().where(conversations.c.key.like("bench:%"))
+        with pg.begin() as connection:
+            connection.execute(wipe)
+        lat, sec = await run(SqlStateStore(pg, ttl), people, turns, concurrency)
+        print(row("postgresql", lat, sec, base))
+        with pg.begin() as connection:
+            connection.execute(wipe)
+        pg.dispose()
+    except Exception as exc:  # a laptop without PostgreSQL still gets the other rows
+        print(f"postgresql   skipped: {exc.__class__.__name__}: {str(exc).splitlines()[0][:100]}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
