@@ -22,14 +22,16 @@ from bot.data.knowledge import load_knowledge
 ROOT = Path(__file__).resolve().parent.parent
 LABELLED = ROOT / "tests/data/labelled_questions.yaml"
 HELDOUT = ROOT / "tests/data/heldout_questions.yaml"
+VAGUE = ROOT / "tests/data/vague_questions.yaml"
 
 
 def rows(m: M.Matcher, path: Path) -> list[tuple[list[float], int, str | None, str | None]]:
     out = []
     for item in yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]:
-        ranked, feats = m.features(item["q"])
+        ranked, feats = m.features(item["q"] if isinstance(item, dict) else item)
         best = ranked[0][0] if ranked else None
-        out.append((feats, int(item["expect"] is not None and best == item["expect"]), best, item["expect"]))
+        expect = item.get("expect") if isinstance(item, dict) else None
+        out.append((feats, int(expect is not None and best == expect), best, expect))
     return out
 
 
@@ -69,11 +71,14 @@ def main() -> None:
     args = parser.parse_args()
     m = M.Matcher(load_knowledge())
     if not args.check:
-        w = fit(rows(m, LABELLED))
+        w = fit(rows(m, LABELLED) + rows(m, VAGUE))
         print("CALIBRATION = (" + ", ".join(f"{x:.3f}" for x in w) + ")")
         M.CALIBRATION = tuple(w)
     report(m, LABELLED)
     report(m, HELDOUT)
+    vague = yaml.safe_load(VAGUE.read_text(encoding="utf-8"))["questions"]
+    answered = [q for q in vague if m.match(q).procedure is not None]
+    print(f"{VAGUE.name}: answered confidently {len(answered)} of {len(vague)} {answered[:8]}")
 
 
 if __name__ == "__main__":

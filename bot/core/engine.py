@@ -89,6 +89,9 @@ class Engine:
         flow = turn.state.flow
         if flow is not None and (not flow.paused or self._resumes(stripped, turn)) and self._flow_text(stripped, turn):
             return
+        if stripped and set(stripped) <= set("?¿？ "):
+            self._help(turn)
+            return
         if not fold(stripped):
             turn.messages.append(Outbound(
                 _("I did not catch a question there. Type what you need, for example: \"làm căn cước ở đâu\"."),

@@ -29,10 +29,12 @@ UNSURE_AT = 0.25
 mean…" with the top candidates."""
 OOS_RATIO = 0.7
 """Declined when out-of-scope examples cover the question at least this much of the best procedure."""
-CALIBRATION = (3.056, 4.589, 1.065, -4.378, 0.842, -1.808)
-"""Weights of (coverage, margin, known share, out-of-scope, name evidence) and the bias."""
+CALIBRATION = (2.037, 4.416, -1.454, -4.270, 0.297, 3.923, -2.677)
+"""Weights of (coverage, margin, known share, out-of-scope, name evidence, evidence mass) and the bias."""
 NAME_SHARE = 0.5
 """Strength of a term that appears in a procedure's names or aliases (see ``_rebuild``)."""
+MASS_REF = 12
+"""Informative weight (sum of known term weights) at which a question has enough to go on."""
 NEAREST = 0.3
 """Share of a class's score that comes from its single best-matching text (see ``_nearest``)."""
 NAME_BONUS = 0.5
@@ -165,6 +167,10 @@ class Matcher:
             named_any |= named
             self._named[cls] = frozenset(named)
         n = len(self._texts)
+        # A word many procedures share ("hồ sơ", "đăng ký") names none of them, even inside an alias.
+        common = {t for t, per_class in freq.items() if len(per_class) > n / 4}
+        self._named = {cls: frozenset(t for t in named if t not in common) for cls, named in self._named.items()}
+        named_any -= common
         self._postings: dict[str, list[tuple[str, float]]] = {}
         self._weight: dict[str, float] = {}
         for t, per_class in freq.items():
@@ -221,7 +227,9 @@ class Matcher:
         if NEAREST:
             for cls in sorted(cover, key=cover.__getitem__, reverse=True)[:6]:
                 cover[cls] = (1 - NEAREST) * cover[cls] + NEAREST * self._nearest(cls, qweight)
-        return cover, known / total, {c: s / total for c, s in strongest.items()}
+        self._last_mass = known
+        return ({c: min(1.0, s) for c, s in cover.items()}, known / total,
+                {c: s / total for c, s in strongest.items()})  # fmt: skip
 
     def _nearest(self, cls: str, qweight: dict[str, float]) -> float:
         """How closely the class's single best text (an example, an FAQ) matches the question —
@@ -245,11 +253,13 @@ class Matcher:
         raw, known, named = self.evidence(text)
         oos = raw.pop(OUT_OF_SCOPE, 0.0)
         ranked = sorted(raw.items(), key=lambda kv: (-kv[1], kv[0]))
+        # How much there is to go on: one generic word ("giấy tờ") is not enough for an answer.
+        mass = min(1.0, self._last_mass / MASS_REF) if raw else 0.0
         if not ranked:
-            return [], [0.0, 0.0, known, oos, 0.0]
+            return [], [0.0, 0.0, known, oos, 0.0, mass]
         top = ranked[0][1]
         second = ranked[1][1] if len(ranked) > 1 else 0.0
-        return ranked, [top, top - second, known, oos, named.get(ranked[0][0], 0.0)]
+        return ranked, [top, top - second, known, oos, named.get(ranked[0][0], 0.0), mass]
 
     def match(self, text: str) -> Match:
         """Rank the procedures for a question and decide: answer, ask which one, or decline.

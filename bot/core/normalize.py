@@ -78,7 +78,9 @@ class Normalizer:
         key = text[:2000]
         cached = self._cache.get(key)
         if cached is None:
-            cached = tuple(self._fix_pairs(self.expand(self._repair(fold(key).split()))))
+            fixed = self._fix_pairs(self.expand(self._repair(fold(key).split())))
+            # A repair can meet the expansion of its neighbour ("lai se" + "giay phep lai" -> "xe xe").
+            cached = tuple(t for i, t in enumerate(fixed) if i == 0 or t != fixed[i - 1])
             if len(self._cache) > 50_000:
                 self._cache.clear()
             self._cache[key] = cached
@@ -172,7 +174,7 @@ class Normalizer:
         if found is None:
             limit = 1 if len(tok) < 8 else 2
             found = [(m[0], int(m[1])) for m in process.extract(
-                tok, self._vocab_list, scorer=OSA.distance, score_cutoff=limit, limit=8)]  # fmt: skip
+                tok, self._vocab_list, scorer=OSA.distance, score_cutoff=limit, limit=40)]  # fmt: skip
             if len(self._similar_cache) > 20_000:
                 self._similar_cache.clear()
             self._similar_cache[tok] = found

@@ -5,6 +5,8 @@ from __future__ import annotations
 from bot.core.normalize import Normalizer
 from bot.data.knowledge import KnowledgeBase
 
+_FILLER = frozenset(["a", "ah", "ak", "ha", "oi", "nhe", "nha", "nhi", "ne", "ad", "admin", "ban", "em", "anh", "chi", "minh", "bot", "shop", "vay", "the", "nhieu", "lam", "qua"])
+
 
 class SmallTalk:
     def __init__(self, kb: KnowledgeBase, norm: Normalizer) -> None:
@@ -29,7 +31,9 @@ class SmallTalk:
         exact = self._exact.get(toks)
         if exact:
             return exact
-        content = [t for t in toks if t not in self.norm.stopwords]
+        # Only politeness and address words may surround chit-chat: "cảm ơn bạn nhé" is thanks,
+        # but "tôi muốn gặp người thật" is not a goodbye, though "gặp" is in "hẹn gặp lại".
+        content = [t for t in toks if t not in _FILLER]
         if not content or len(toks) > 6:
             return None
         for intent, words in self._words.items():

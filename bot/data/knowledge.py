@@ -111,6 +111,10 @@ def _suspicious(path: Path, proc: Procedure) -> list[str]:
         if key in seen:
             out.append(f"{label}: warning: {text!r} is listed twice in aliases/examples")
         seen.add(key)
+    for alias in proc.aliases:
+        if len(alias.split()) > 8 or alias.rstrip().endswith("?"):
+            out.append(f"{label}: warning: alias {alias!r} reads like a question; move it to examples"
+                       " (an alias makes every word of it a name of the procedure)")  # fmt: skip
     if not any(s.url.startswith("https://") for s in proc.sources):
         out.append(f"{label}: warning: no https source; cite the official page")
     return out

@@ -25,16 +25,20 @@ class Text(Frozen):
         return self.en if lang == "en" else self.vi
 
 
+_URL_RE = re.compile(r"^https?://[^\s/]+\.[^\s]+$")
+
+
+def _web_address(value: str) -> str:
+    if not _URL_RE.match(value):
+        raise ValueError("must be a full web address starting with https://, without spaces")
+    return value
+
+
 class Link(Frozen):
     label: Text
     url: str
 
-    @field_validator("url")
-    @classmethod
-    def _https(cls, v: str) -> str:
-        if not re.match(r"^https?://[^\s/]+\.[^\s]+$", v):
-            raise ValueError("must be a full web address starting with https://")
-        return v
+    _https = field_validator("url")(_web_address)
 
 
 class Faq(Frozen):
@@ -50,12 +54,7 @@ class Source(Frozen):
     title: str = Field(min_length=3)
     checked: dt.date
 
-    @field_validator("url")
-    @classmethod
-    def _https(cls, v: str) -> str:
-        if not v.startswith(("https://", "http://")):
-            raise ValueError("must be a full web address starting with https://")
-        return v
+    _https = field_validator("url")(_web_address)
 
 
 class Procedure(Frozen):

@@ -450,6 +450,29 @@ async def test_asking_to_be_guided_starts_the_flow(chat: Chat, flows: FlowSet, t
     assert ("flow_started", BIRTH) in [(e.kind, e.procedure) for e in turn.events]
 
 
+GUIDE_REQUESTS = [
+    ("birth_registration", "huong dan toi lam khai sinh"),
+    ("death_registration", "huong dan khai tu"),
+    ("identity_card", "hướng dẫn tôi làm căn cước"),
+    ("identity_card", "huong dan lam cccd"),
+    ("marriage_registration", "huong dan dang ky ket hon"),
+    ("permanent_residence", "huong dan dang ky thuong tru"),
+    ("temporary_absence", "huong dan khai bao tam vang"),
+    ("temporary_residence", "huong dan dang ky tam tru"),
+    ("vehicle_registration", "huong dan sang ten xe"),
+    ("vneid", "huong dan lam vneid muc 2"),
+]
+
+
+@pytest.mark.parametrize(("flow_id", "typed"), GUIDE_REQUESTS, ids=[t for _f, t in GUIDE_REQUESTS])
+async def test_each_guide_starts_when_asked_for(chat: Chat, flows: FlowSet, flow_id: str, typed: str) -> None:
+    """'Hướng dẫn …' naming a procedure that has a guide starts that guide."""
+    await chat.say(typed)
+    assert chat.state is not None and chat.state.flow is not None, chat.text[:200]
+    assert chat.state.flow.flow == flow_id
+    assert chat.last.text.startswith(ask(flows, flow_id, flows.flows[flow_id].start))
+
+
 async def test_plain_question_does_not_start_the_flow(chat: Chat) -> None:
     """A plain question about a procedure answers it and offers the guide as a button."""
     await chat.say("lam khai sinh can giay to gi")
