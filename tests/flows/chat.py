@@ -72,7 +72,8 @@ class Chat:
 
     @property
     def answers(self) -> dict[str, str]:
-        assert self.state is not None and self.state.flow is not None, "no flow in progress"
+        assert self.state is not None, "no conversation yet"
+        assert self.state.flow is not None, "no flow in progress"
         return dict(self.state.flow.answers)
 
 

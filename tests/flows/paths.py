@@ -91,7 +91,9 @@ def answers_for(flow: Flow, step: Step, today: dt.date) -> list[Answer]:
     if step.type == "number":
         limits = [n for t in tests for n in (t.over, t.at_most) if n is not None]
         numbers = sorted({v for n in limits for v in (math.floor(n), math.floor(n) + 1)})
-        numbers = [v for v in numbers if (step.min is None or v >= step.min) and (step.max is None or v <= step.max)]
+        numbers = [
+            v for v in numbers if (step.min is None or v >= step.min) and (step.max is None or v <= step.max)
+        ]
         if not numbers:
             numbers = [int(step.min) + 1 if step.min is not None else 1]
         return [Answer(f"{float(v):g}", str(v), text=str(v)) for v in numbers]
@@ -125,8 +127,11 @@ def result_texts(flow: Flow, answers: dict[str, str], today: dt.date) -> tuple[l
     shown: list[str] = []
     hidden: list[str] = []
     for block in flow.result:
-        texts = [f"• {t.vi}" for name in ("papers", "where", "fees", "time", "warnings", "mistakes", "next_steps")
-                 for t in getattr(block, name)]  # fmt: skip
+        texts = [
+            f"• {t.vi}"
+            for name in ("papers", "where", "fees", "time", "warnings", "mistakes", "next_steps")
+            for t in getattr(block, name)
+        ]
         (shown if holds(block.when, answers, today) else hidden).extend(texts)
     return shown, [t for t in hidden if t not in shown]
 

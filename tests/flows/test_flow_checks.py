@@ -82,34 +82,106 @@ def test_the_good_flow_loads(tmp_path: Path) -> None:
 
 # (id, change to the good flow, marker on the line to blame, words of the fix)
 BAD = [
-    ("unknown goto", edit("goto: second", "goto: nowhere"), "goto: nowhere", ["'nowhere'", "use a step id or 'end'"]),
-    ("unreachable step", edit("      - when: {first: opt_a}\n        goto: second\n", ""), "- id: second",
-     ["'second'", "can never be reached", "link it or remove it"]),
-    ("last rule with a condition", edit("      - goto: end\n  - id: second", "      - when: {first: opt_b}\n        goto: end\n  - id: second"),
-     "- when: {first: opt_b}", ["last rule", "end with a rule without `when`"]),
-    ("condition on an unknown step", edit("{first: opt_a}", "{nope: opt_a}"), "{nope: opt_a}",
-     ["'nope'", "first", "second"]),
-    ("unknown option", edit("{first: opt_a}", "{first: opt_c}"), "{first: opt_c}", ["'opt_c'", "options: opt_a, opt_b"]),
-    ("true/false on a choice step", edit("{first: opt_a}", "{first: true}"), "{first: true}", ["true/false", "yes/no"]),
-    ("option name on a yes/no step", edit("{second: true}", "{second: maybe}"), "{second: maybe}", ["write true or false"]),
-    ("comparison on a choice step", edit("{first: opt_a}", "{first: {over: 3}}"), "{first: {over: 3}}",
-     ["comparisons only work on date or number steps"]),
-    ("unknown procedure", edit("procedure: birth_registration", "procedure: no_such_thing"), "procedure: no_such_thing",
-     ["'no_such_thing'", "use a catalog id"]),
-    ("unknown default", edit("default: opt_a", "default: opt_z"), "default: opt_z", ["'opt_z'", "not a valid answer"]),
-    ("unknown start", edit("start: first", "start: beginning"), "start: beginning", ["'beginning'", "first, second"]),
-    ("YAML syntax error", edit("    type: yesno", "    type: yesno: oops"), "type: yesno: oops", ["YAML syntax error"]),
-    ("YAML duplicate key", edit("    type: yesno", "    type: yesno\n    type: choice  # again"), "# again",
-     ["duplicate key 'type'"]),
-    ("missing required field", edit("    type: yesno\n", ""), "- id: second", ["steps.1.type", "required; add it"]),
-    ("unknown field", edit("    type: yesno\n", "    type: yesno\n    colour: red\n"), "colour: red",
-     ["steps.1.colour", "remove it or check its spelling"]),
-]  # fmt: skip
+    (
+        "unknown goto",
+        edit("goto: second", "goto: nowhere"),
+        "goto: nowhere",
+        ["'nowhere'", "use a step id or 'end'"],
+    ),
+    (
+        "unreachable step",
+        edit("      - when: {first: opt_a}\n        goto: second\n", ""),
+        "- id: second",
+        ["'second'", "can never be reached", "link it or remove it"],
+    ),
+    (
+        "last rule with a condition",
+        edit(
+            "      - goto: end\n  - id: second",
+            "      - when: {first: opt_b}\n        goto: end\n  - id: second",
+        ),
+        "- when: {first: opt_b}",
+        ["last rule", "end with a rule without `when`"],
+    ),
+    (
+        "condition on an unknown step",
+        edit("{first: opt_a}", "{nope: opt_a}"),
+        "{nope: opt_a}",
+        ["'nope'", "first", "second"],
+    ),
+    (
+        "unknown option",
+        edit("{first: opt_a}", "{first: opt_c}"),
+        "{first: opt_c}",
+        ["'opt_c'", "options: opt_a, opt_b"],
+    ),
+    (
+        "true/false on a choice step",
+        edit("{first: opt_a}", "{first: true}"),
+        "{first: true}",
+        ["true/false", "yes/no"],
+    ),
+    (
+        "option name on a yes/no step",
+        edit("{second: true}", "{second: maybe}"),
+        "{second: maybe}",
+        ["write true or false"],
+    ),
+    (
+        "comparison on a choice step",
+        edit("{first: opt_a}", "{first: {over: 3}}"),
+        "{first: {over: 3}}",
+        ["comparisons only work on date or number steps"],
+    ),
+    (
+        "unknown procedure",
+        edit("procedure: birth_registration", "procedure: no_such_thing"),
+        "procedure: no_such_thing",
+        ["'no_such_thing'", "use a catalog id"],
+    ),
+    (
+        "unknown default",
+        edit("default: opt_a", "default: opt_z"),
+        "default: opt_z",
+        ["'opt_z'", "not a valid answer"],
+    ),
+    (
+        "unknown start",
+        edit("start: first", "start: beginning"),
+        "start: beginning",
+        ["'beginning'", "first, second"],
+    ),
+    (
+        "YAML syntax error",
+        edit("    type: yesno", "    type: yesno: oops"),
+        "type: yesno: oops",
+        ["YAML syntax error"],
+    ),
+    (
+        "YAML duplicate key",
+        edit("    type: yesno", "    type: yesno\n    type: choice  # again"),
+        "# again",
+        ["duplicate key 'type'"],
+    ),
+    (
+        "missing required field",
+        edit("    type: yesno\n", ""),
+        "- id: second",
+        ["steps.1.type", "required; add it"],
+    ),
+    (
+        "unknown field",
+        edit("    type: yesno\n", "    type: yesno\n    colour: red\n"),
+        "colour: red",
+        ["steps.1.colour", "remove it or check its spelling"],
+    ),
+]
 
 
 @pytest.mark.parametrize(("change", "marker", "fix"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
-def test_bad_flow_names_file_line_and_fix(tmp_path: Path, change: Callable[[str], str], marker: str,
-                                          fix: list[str]) -> None:  # fmt: skip
+def test_bad_flow_names_file_line_and_fix(
+    tmp_path: Path, change: Callable[[str], str], marker: str, fix: list[str]
+) -> None:
     """A broken flow raises DataError naming flows/<file>.yaml:<line> of the mistake and how to fix it."""
     text = change(GOOD)
     (tmp_path / "demo.yaml").write_text(text, encoding="utf-8")
@@ -123,13 +195,16 @@ def test_bad_flow_names_file_line_and_fix(tmp_path: Path, change: Callable[[str]
 
 def test_cycle_names_a_line_of_the_loop(tmp_path: Path) -> None:
     """A loop between steps is refused, naming the steps of the loop and a line on it."""
-    text = edit("    type: yesno\n    next:\n      - goto: end", "    type: yesno\n    next:\n      - goto: first")(GOOD)
+    text = edit(
+        "    type: yesno\n    next:\n      - goto: end", "    type: yesno\n    next:\n      - goto: first"
+    )(GOOD)
     (tmp_path / "demo.yaml").write_text(text, encoding="utf-8")
     problems = problems_of(tmp_path)
     assert len(problems) == 1, problems
     on_the_loop = {line(text, "- id: first"), line(text, "- id: second"), line(text, "goto: first")}
     found = re.match(r"flows/demo\.yaml:(\d+): ", problems[0])
-    assert found and int(found.group(1)) in on_the_loop, problems[0]
+    assert found, problems[0]
+    assert int(found.group(1)) in on_the_loop, problems[0]
     assert "first -> second -> first" in problems[0]
     assert "loop" in problems[0]
 
@@ -138,15 +213,20 @@ def test_id_must_match_the_file_name(tmp_path: Path) -> None:
     """A flow whose id differs from its file name is refused at the id's line."""
     (tmp_path / "other.yaml").write_text(GOOD, encoding="utf-8")
     problems = problems_of(tmp_path)
-    assert problems == [f"flows/other.yaml:{line(GOOD, 'id: demo')}: id 'demo' differs from the file name; rename one"]
+    assert problems == [
+        f"flows/other.yaml:{line(GOOD, 'id: demo')}: id 'demo' differs from the file name; rename one"
+    ]
 
 
 def test_every_broken_file_is_reported_at_once(tmp_path: Path) -> None:
     """Problems in several files are all listed in one error, and a good file beside them is not blamed."""
-    (tmp_path / "a_bad.yaml").write_text(GOOD.replace("id: demo", "id: a_bad").replace("goto: second", "goto: nowhere"),
-                                         encoding="utf-8")  # fmt: skip
-    (tmp_path / "b_bad.yaml").write_text(GOOD.replace("id: demo", "id: b_bad").replace("procedure: birth_registration",
-                                         "procedure: nope"), encoding="utf-8")  # fmt: skip
+    (tmp_path / "a_bad.yaml").write_text(
+        GOOD.replace("id: demo", "id: a_bad").replace("goto: second", "goto: nowhere"), encoding="utf-8"
+    )
+    (tmp_path / "b_bad.yaml").write_text(
+        GOOD.replace("id: demo", "id: b_bad").replace("procedure: birth_registration", "procedure: nope"),
+        encoding="utf-8",
+    )
     (tmp_path / "demo.yaml").write_text(GOOD, encoding="utf-8")
     problems = problems_of(tmp_path)
     assert [p.split(":", 1)[0] for p in problems] == ["flows/a_bad.yaml", "flows/b_bad.yaml"]
@@ -180,7 +260,8 @@ def test_mermaid_draws_every_step_and_rule(flows: FlowSet, flow_id: str) -> None
     assert len(nodes) + len(edges) == len(rows) - 1, "a line is neither a node nor an edge"
     assert len(nodes) == len(set(nodes)) == len(flow.steps) + 1
     assert {s.id for s in flow.steps} <= set(nodes)
-    assert "end" not in nodes and all("end" not in edge for edge in edges)
+    assert "end" not in nodes
+    assert all("end" not in edge for edge in edges)
     assert len(edges) == sum(len(s.next) for s in flow.steps)
     assert {target for _source, target in edges} <= set(nodes)
     for step in flow.steps:
@@ -205,8 +286,14 @@ def test_mermaid_quotes_in_questions_do_not_break_labels(tmp_path: Path) -> None
 
 def test_flows_show_prints_the_diagram(flows: FlowSet, tmp_path: Path) -> None:
     """`trolyso flows show birth_registration` prints the flow's Mermaid diagram."""
-    done = subprocess.run([sys.executable, "-m", "bot", "flows", "show", "birth_registration"],
-                          capture_output=True, text=True, timeout=60, cwd=tmp_path, check=False)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "flows", "show", "birth_registration"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout == mermaid(flows.flows["birth_registration"]) + "\n"
     assert done.stdout.startswith("flowchart TD\n")

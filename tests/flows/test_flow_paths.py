@@ -53,8 +53,10 @@ async def test_path_ends_in_its_checklist(chat: Chat, path: Path) -> None:
     found = list(sections(checklist))
     assert found, checklist
     for header, lines in found:
-        assert header.startswith(SECTION_ICONS) and header.endswith(":"), header
-        assert lines and all(line.startswith("• ") and len(line) > 2 for line in lines), (header, lines)
+        assert header.startswith(SECTION_ICONS), header
+        assert header.endswith(":"), header
+        assert lines, f"section {header!r} is empty"
+        assert all(line.startswith("• ") and len(line) > 2 for line in lines), (header, lines)
     assert any(header.startswith(("📄", "🏛")) for header, _lines in found), "no papers and no place to submit"
     shown, hidden = result_texts(flow, path.answers, TODAY)
     bullets = set(checklist.split("\n"))
@@ -81,8 +83,11 @@ def test_paths_visit_every_step_and_take_every_branch(flow_id: str) -> None:
 def test_every_result_block_applies_on_some_path(flow_id: str) -> None:
     """Each result block of a flow is shown to somebody: no block has a condition no path meets."""
     flow = FLOWS[flow_id]
-    never = [i for i, block in enumerate(flow.result)
-             if not any(holds(block.when, p.answers, TODAY) for p in PATHS[flow_id])]  # fmt: skip
+    never = [
+        i
+        for i, block in enumerate(flow.result)
+        if not any(holds(block.when, p.answers, TODAY) for p in PATHS[flow_id])
+    ]
     assert not never, f"result blocks {never} of {flow_id} never apply"
 
 
@@ -93,6 +98,7 @@ def test_paths_end_where_the_graph_ends(flow_id: str) -> None:
     for p in PATHS[flow_id]:
         last_step, _answer, rule = p.trail[-1]
         step = flow.step(last_step)
-        assert step is not None and step.next[rule].goto == END
+        assert step is not None
+        assert step.next[rule].goto == END
         steps = [s for s, _a, _r in p.trail]
         assert len(steps) == len(set(steps)) == len(p.answers)

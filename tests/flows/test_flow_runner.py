@@ -42,26 +42,39 @@ async def finish_birth(chat: Chat, birth_date: str, married: str = "yes", combin
     if married == "no":
         await chat.press(f"fa:{BIRTH}:father_acknowledged:no")
     await chat.press(f"fa:{BIRTH}:combined:{combined}")
-    assert chat.state is not None and chat.state.flow is None
+    assert chat.state is not None
+    assert chat.state.flow is None
     return chat.last.text
 
 
 # --- typed answers ---------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    ("typed", "stored"), [("có", "yes"), ("ko", "no"), ("rồi", "yes"), ("chưa", "no"), ("Có ạ", "yes"),
-                          ("khong", "no"), ("yes", "yes"), ("chưa đăng ký", "no")],  # fmt: skip
+    ("typed", "stored"),
+    [
+        ("có", "yes"),
+        ("ko", "no"),
+        ("rồi", "yes"),
+        ("chưa", "no"),
+        ("Có ạ", "yes"),
+        ("khong", "no"),
+        ("yes", "yes"),
+        ("chưa đăng ký", "no"),
+    ],
 )
 async def test_yes_no_typed_in_everyday_words(chat: Chat, typed: str, stored: str) -> None:
     """A yes/no question understands có, ko, rồi, chưa and their variants."""
     await to_parents_married(chat)
     before = chat.answers
     await chat.say(typed)
-    assert chat.state is not None and chat.state.flow is not None
+    assert chat.state is not None
+    assert chat.state.flow is not None
     assert chat.state.flow.answers == {**before, "parents_married": stored}
     assert chat.step == ("father_acknowledged" if stored == "no" else "combined")
 
 
-@pytest.mark.parametrize("typed", ["3/5/2025", "03-05-2025", "3.5.2025", "03/05/2025", "3/5/25", "sinh ngày 3/5/2025"])
+@pytest.mark.parametrize(
+    "typed", ["3/5/2025", "03-05-2025", "3.5.2025", "03/05/2025", "3/5/25", "sinh ngày 3/5/2025"]
+)
 async def test_dates_typed_day_first(chat: Chat, typed: str) -> None:
     """A date question reads day-first dates with slashes, dashes or dots."""
     await to_birth_date(chat)
@@ -91,8 +104,14 @@ async def test_number_typed(chat: Chat, flows: FlowSet, typed: str, stored: str)
 
 @pytest.mark.parametrize(
     ("typed", "option"),
-    [("tai nha, ngoai co so y te", "home"), ("o nuoc ngoai", "abroad"), ("benh vien", "facility"),
-     ("Tại nhà", "home"), ("sinh o nha", "home"), ("At home", "home")],  # fmt: skip
+    [
+        ("tai nha, ngoai co so y te", "home"),
+        ("o nuoc ngoai", "abroad"),
+        ("benh vien", "facility"),
+        ("Tại nhà", "home"),
+        ("sinh o nha", "home"),
+        ("At home", "home"),
+    ],
 )
 async def test_choice_typed_as_its_label_or_words(chat: Chat, typed: str, option: str) -> None:
     """A choice question understands an option's label typed without accents, or its match words."""
@@ -103,7 +122,9 @@ async def test_choice_typed_as_its_label_or_words(chat: Chat, typed: str, option
     assert answers["born_where"] == option
 
 
-@pytest.mark.parametrize(("typed", "option"), [("1", "facility"), ("2", "home"), ("3", "abroad"), (" 2. ", "home")])
+@pytest.mark.parametrize(
+    ("typed", "option"), [("1", "facility"), ("2", "home"), ("3", "abroad"), (" 2. ", "home")]
+)
 async def test_choice_typed_as_its_number(chat: Chat, typed: str, option: str) -> None:
     """A choice question takes the number of an option."""
     await chat.start(BIRTH)
@@ -114,8 +135,9 @@ async def test_choice_typed_as_its_number(chat: Chat, typed: str, option: str) -
 
 
 # --- answers that do not fit -------------------------------------------------------------------
-async def assert_asked_again(chat: Chat, flows: FlowSet, flow_id: str, step_id: str,
-                             before: dict[str, str], explanation: str) -> None:  # fmt: skip
+async def assert_asked_again(
+    chat: Chat, flows: FlowSet, flow_id: str, step_id: str, before: dict[str, str], explanation: str
+) -> None:
     assert chat.step == step_id
     assert chat.answers == before
     assert len(chat.replies) == 1
@@ -132,7 +154,17 @@ async def test_choice_not_understood_is_asked_again(chat: Chat, flows: FlowSet, 
     await chat.say(typed)
     await assert_asked_again(chat, flows, BIRTH, "born_where", {}, "Xin lỗi, mình chưa hiểu. Bạn bấm một nút")
     assert [p for p in chat.payloads if p.startswith("fa:")] == [
-        f"fa:{BIRTH}:born_where:{o}" for o in ("facility", "home", "abroad")]  # fmt: skip
+        f"fa:{BIRTH}:born_where:{o}" for o in ("facility", "home", "abroad")
+    ]
+
+
+@pytest.mark.parametrize("typed", ["²", "①", "³"])
+async def test_unicode_digit_on_a_choice_is_asked_again(chat: Chat, flows: FlowSet, typed: str) -> None:
+    """A superscript or circled digit at a choice question gets the kind re-ask, not a crash."""
+    await chat.start(BIRTH)
+    await chat.say(typed)  # Chat fails on the engine's `error` event
+    assert chat.step == "born_where"
+    assert ask(flows, BIRTH, "born_where") in chat.last.text
 
 
 async def test_yes_no_not_understood_is_asked_again(chat: Chat, flows: FlowSet) -> None:
@@ -140,7 +172,9 @@ async def test_yes_no_not_understood_is_asked_again(chat: Chat, flows: FlowSet) 
     await to_parents_married(chat)
     before = chat.answers
     await chat.say("qwerty")
-    await assert_asked_again(chat, flows, BIRTH, "parents_married", before, "Xin lỗi, mình chưa hiểu. Bạn trả lời có hoặc không")
+    await assert_asked_again(
+        chat, flows, BIRTH, "parents_married", before, "Xin lỗi, mình chưa hiểu. Bạn trả lời có hoặc không"
+    )
 
 
 @pytest.mark.parametrize("typed", ["qwerty", "31/2/2025", "3/5", "2025-05-03"])
@@ -148,12 +182,27 @@ async def test_date_not_understood_is_asked_again(chat: Chat, flows: FlowSet, ty
     """An unreadable or impossible date re-asks with the expected format."""
     await to_birth_date(chat)
     await chat.say(typed)
-    await assert_asked_again(chat, flows, BIRTH, "birth_date", {"born_where": "facility"}, "Ngày này chưa đúng. Bạn nhập theo dạng 3/5/2025")
+    await assert_asked_again(
+        chat,
+        flows,
+        BIRTH,
+        "birth_date",
+        {"born_where": "facility"},
+        "Ngày này chưa đúng. Bạn nhập theo dạng 3/5/2025",
+    )
 
 
-@pytest.mark.parametrize(("typed", "explanation"), [("abc", "Bạn nhập một số từ 0 đến 13"), ("20", "Bạn nhập một số từ 0 đến 13"),
-                                                    ("-1", "Bạn nhập một số từ 0 đến 13")])  # fmt: skip
-async def test_number_out_of_range_is_asked_again(chat: Chat, flows: FlowSet, typed: str, explanation: str) -> None:
+@pytest.mark.parametrize(
+    ("typed", "explanation"),
+    [
+        ("abc", "Bạn nhập một số từ 0 đến 13"),
+        ("20", "Bạn nhập một số từ 0 đến 13"),
+        ("-1", "Bạn nhập một số từ 0 đến 13"),
+    ],
+)
+async def test_number_out_of_range_is_asked_again(
+    chat: Chat, flows: FlowSet, typed: str, explanation: str
+) -> None:
     """A number question re-asks with the allowed range when the answer is not a number in it."""
     await chat.start("identity_card")
     await chat.press("fa:identity_card:card_case:child")
@@ -161,9 +210,14 @@ async def test_number_out_of_range_is_asked_again(chat: Chat, flows: FlowSet, ty
     await assert_asked_again(chat, flows, "identity_card", "child_age", {"card_case": "child"}, explanation)
 
 
-@pytest.mark.parametrize(("flow_id", "first"), [(BIRTH, f"fa:{BIRTH}:born_where:home"),
-                                                ("vehicle_registration", "fa:vehicle_registration:vehicle_case:used"),
-                                                ("death_registration", "fa:death_registration:died_where:home")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("flow_id", "first"),
+    [
+        (BIRTH, f"fa:{BIRTH}:born_where:home"),
+        ("vehicle_registration", "fa:vehicle_registration:vehicle_case:used"),
+        ("death_registration", "fa:death_registration:died_where:home"),
+    ],
+)
 async def test_future_date_is_refused(chat: Chat, flows: FlowSet, flow_id: str, first: str) -> None:
     """A date after today is refused where the step does not accept future dates."""
     await chat.start(flow_id)
@@ -171,7 +225,9 @@ async def test_future_date_is_refused(chat: Chat, flows: FlowSet, flow_id: str, 
     step = chat.step
     assert step is not None
     flow_step = flows.flows[flow_id].step(step)
-    assert flow_step is not None and flow_step.type == "date" and flow_step.not_future
+    assert flow_step is not None
+    assert flow_step.type == "date"
+    assert flow_step.not_future
     before = chat.answers
     tomorrow = TODAY + dt.timedelta(days=1)
     await chat.say(f"{tomorrow.day}/{tomorrow.month}/{tomorrow.year}")
@@ -187,7 +243,9 @@ async def test_future_date_refusal_says_why(chat: Chat) -> None:
     format_hint = chat.last.text
     await chat.say("3/5/2099")
     assert chat.step == "birth_date"
-    assert chat.last.text != format_hint, "a correctly typed future date is told to use the format it already used"
+    assert chat.last.text != format_hint, (
+        "a correctly typed future date is told to use the format it already used"
+    )
 
 
 @pytest.mark.parametrize("typed", ["ko chac", "chua ro", "khong nho"])
@@ -205,13 +263,16 @@ async def test_number_in_words_is_read_whole_or_asked_again(chat: Chat, typed: s
     await chat.start("marriage_registration")
     await chat.press("fa:marriage_registration:foreign_element:domestic")
     await chat.say(typed)
-    assert chat.state is not None and chat.state.flow is not None
+    assert chat.state is not None
+    assert chat.state.flow is not None
     assert chat.state.flow.answers.get("man_age") in (None, value)
 
 
 # --- navigation --------------------------------------------------------------------------------
 @pytest.mark.parametrize("how", ["fn:back", "quay lai", "Quay lại"])
-async def test_back_goes_to_the_previous_question_and_forgets_its_answer(chat: Chat, flows: FlowSet, how: str) -> None:
+async def test_back_goes_to_the_previous_question_and_forgets_its_answer(
+    chat: Chat, flows: FlowSet, how: str
+) -> None:
     """Back returns to the previous question, forgets its answer and keeps the ones before."""
     await to_parents_married(chat)
     await (chat.press(how) if how.startswith("fn:") else chat.say(how))
@@ -252,7 +313,9 @@ async def test_cancel_ends_the_flow_without_a_checklist(chat: Chat, how: str) ->
     assert chat.state.checklists == {}
     assert chat.text.startswith("Đã hủy.")
     assert "m:0" in chat.payloads
-    assert [(e.kind, e.detail) for e in turn.events] == [("flow_abandoned", {"flow": BIRTH, "step": "parents_married"})]
+    assert [(e.kind, e.detail) for e in turn.events] == [
+        ("flow_abandoned", {"flow": BIRTH, "step": "parents_married"})
+    ]
 
 
 async def test_navigation_without_a_flow_says_there_is_none(chat: Chat) -> None:
@@ -260,7 +323,8 @@ async def test_navigation_without_a_flow_says_there_is_none(chat: Chat) -> None:
     for action in ("back", "restart", "continue", "idk"):
         await chat.press(f"fn:{action}")
         assert chat.text.startswith("Hiện không có lượt hướng dẫn nào đang làm.")
-        assert chat.state is not None and chat.state.flow is None
+        assert chat.state is not None
+        assert chat.state.flow is None
     await chat.say("/cancel")
     assert chat.text.startswith("Không có gì để hủy.")
 
@@ -271,7 +335,9 @@ async def test_dont_know_explains_and_offers_the_default_first(chat: Chat, flows
     """'Không biết' shows the step's help and offers its safe default as the first button."""
     await to_parents_married(chat)
     step = flows.flows[BIRTH].step("parents_married")
-    assert step is not None and step.help is not None and step.default == "yes"
+    assert step is not None
+    assert step.help is not None
+    assert step.default == "yes"
     await (chat.press(how) if how.startswith("fn:") else chat.say(how))
     assert chat.step == "parents_married"
     assert chat.replies[0].text.startswith(step.help.vi)
@@ -299,7 +365,9 @@ async def test_dont_know_without_a_default_only_explains(chat: Chat, flows: Flow
     """A step with help but no default shows the help and asks again, suggesting nothing."""
     await to_birth_date(chat)
     step = flows.flows[BIRTH].step("birth_date")
-    assert step is not None and step.help is not None and step.default is None
+    assert step is not None
+    assert step.help is not None
+    assert step.default is None
     await chat.press("fn:idk")
     assert chat.replies[0].text == step.help.vi
     assert not any(label.startswith("✅") for label in labels(chat.buttons))
@@ -315,7 +383,9 @@ async def test_side_question_is_answered_and_the_flow_resumes(chat: Chat, flows:
     await chat.say("le phi lam ho chieu bao nhieu")
     assert "hộ chiếu" in chat.text
     assert "200.000" in chat.text
-    assert chat.state is not None and chat.state.flow is not None and chat.state.flow.paused
+    assert chat.state is not None
+    assert chat.state.flow is not None
+    assert chat.state.flow.paused
     assert chat.last.text == "Mình đang làm dở hướng dẫn từng bước."
     assert [b.payload for b in chat.last.buttons] == ["fn:continue", "fn:cancel"]
     await chat.press_label("Tiếp tục")
@@ -333,7 +403,9 @@ async def test_typing_an_answer_while_paused_resumes(chat: Chat) -> None:
     """After a side question, typing an answer to the guide's question resumes the guide."""
     await to_birth_date(chat)
     await chat.say("le phi lam ho chieu bao nhieu")
-    assert chat.state is not None and chat.state.flow is not None and chat.state.flow.paused
+    assert chat.state is not None
+    assert chat.state.flow is not None
+    assert chat.state.flow.paused
     await chat.say("3/5/2025")
     assert chat.step == "parents_married"
     assert chat.answers == {"born_where": "facility", "birth_date": "2025-05-03"}
@@ -346,16 +418,21 @@ async def test_pressing_the_current_question_while_paused_resumes(chat: Chat) ->
     await chat.say("le phi lam ho chieu bao nhieu")
     await chat.press(f"fa:{BIRTH}:parents_married:no")
     assert chat.step == "father_acknowledged"
-    assert chat.state is not None and chat.state.flow is not None and not chat.state.flow.paused
+    assert chat.state is not None
+    assert chat.state.flow is not None
+    assert not chat.state.flow.paused
 
 
-@pytest.mark.parametrize(("typed", "step"), [("tiep tuc", "parents_married"), ("tiếp tục", "parents_married")])
+@pytest.mark.parametrize(
+    ("typed", "step"), [("tiep tuc", "parents_married"), ("tiếp tục", "parents_married")]
+)
 async def test_continue_typed_while_paused_resumes(chat: Chat, typed: str, step: str) -> None:
     """Typing 'tiếp tục' after a side question resumes the guide like the button does."""
     await to_parents_married(chat)
     await chat.say("le phi lam ho chieu bao nhieu")
     await chat.say(typed)
-    assert chat.state is not None and chat.state.flow is not None
+    assert chat.state is not None
+    assert chat.state.flow is not None
     assert not chat.state.flow.paused
     assert chat.step == step
     assert chat.last.text.startswith("Mình tiếp tục từ chỗ đang dở nhé.")
@@ -367,7 +444,8 @@ async def test_cancel_typed_while_paused_cancels(chat: Chat, typed: str) -> None
     await to_parents_married(chat)
     await chat.say("le phi lam ho chieu bao nhieu")
     await chat.say(typed)
-    assert chat.state is not None and chat.state.flow is None
+    assert chat.state is not None
+    assert chat.state.flow is None
     assert chat.text.startswith("Đã hủy.")
 
 
@@ -377,7 +455,8 @@ async def test_button_of_a_side_answer_keeps_the_way_back(chat: Chat) -> None:
     await chat.say("le phi lam ho chieu bao nhieu")
     papers = next(p for p in chat.payloads if p.startswith("s:passport:"))
     await chat.press(papers)
-    assert chat.state is not None and chat.state.flow is not None
+    assert chat.state is not None
+    assert chat.state.flow is not None
     assert {"fn:continue", "fn:cancel"} <= set(chat.payloads), labels(chat.buttons)
 
 
@@ -389,7 +468,8 @@ async def test_follow_up_after_a_guide_is_about_the_guide(chat: Chat) -> None:
     await chat.press(f"fa:{BIRTH}:parents_married:yes")
     await chat.press(f"fa:{BIRTH}:combined:yes")
     assert chat.text.startswith("✅")
-    assert chat.state is not None and chat.state.procedure == BIRTH
+    assert chat.state is not None
+    assert chat.state.procedure == BIRTH
 
 
 # --- stale buttons -------------------------------------------------------------------------------
@@ -424,7 +504,8 @@ async def test_answer_button_after_the_flow_ended_offers_a_restart(chat: Chat) -
     await chat.press(f"fa:{BIRTH}:combined:no")
     assert chat.text.startswith("Câu hỏi này thuộc một lượt hướng dẫn đã kết thúc.")
     assert f"f:{BIRTH}" in chat.payloads
-    assert chat.state is not None and chat.state.flow is None
+    assert chat.state is not None
+    assert chat.state.flow is None
     assert chat.state.checklists == kept
 
 
@@ -438,13 +519,17 @@ async def test_invalid_value_on_a_current_button_is_asked_again(chat: Chat, flow
 
 
 # --- starting and results -----------------------------------------------------------------------
-@pytest.mark.parametrize("typed", ["hướng dẫn tôi làm khai sinh", "huong dan toi lam khai sinh",
-                                   "chi toi cach dang ky khai sinh cho con"])  # fmt: skip
+@pytest.mark.parametrize(
+    "typed",
+    ["hướng dẫn tôi làm khai sinh", "huong dan toi lam khai sinh", "chi toi cach dang ky khai sinh cho con"],
+)
 async def test_asking_to_be_guided_starts_the_flow(chat: Chat, flows: FlowSet, typed: str) -> None:
     """Asking to be walked through a procedure starts its guide at the first question."""
     turn = await chat.say(typed)
     assert chat.step == "born_where"
-    assert chat.state is not None and chat.state.flow is not None and chat.state.flow.flow == BIRTH
+    assert chat.state is not None
+    assert chat.state.flow is not None
+    assert chat.state.flow.flow == BIRTH
     assert chat.text.startswith("🧭 Đăng ký khai sinh")
     assert chat.last.text.startswith(ask(flows, BIRTH, "born_where"))
     assert ("flow_started", BIRTH) in [(e.kind, e.procedure) for e in turn.events]
@@ -468,7 +553,8 @@ GUIDE_REQUESTS = [
 async def test_each_guide_starts_when_asked_for(chat: Chat, flows: FlowSet, flow_id: str, typed: str) -> None:
     """'Hướng dẫn …' naming a procedure that has a guide starts that guide."""
     await chat.say(typed)
-    assert chat.state is not None and chat.state.flow is not None, chat.text[:200]
+    assert chat.state is not None
+    assert chat.state.flow is not None, chat.text[:200]
     assert chat.state.flow.flow == flow_id
     assert chat.last.text.startswith(ask(flows, flow_id, flows.flows[flow_id].start))
 
@@ -476,7 +562,8 @@ async def test_each_guide_starts_when_asked_for(chat: Chat, flows: FlowSet, flow
 async def test_plain_question_does_not_start_the_flow(chat: Chat) -> None:
     """A plain question about a procedure answers it and offers the guide as a button."""
     await chat.say("lam khai sinh can giay to gi")
-    assert chat.state is not None and chat.state.flow is None
+    assert chat.state is not None
+    assert chat.state.flow is None
     assert f"f:{BIRTH}" in chat.payloads
 
 
@@ -513,10 +600,12 @@ async def test_unmarried_parents_get_their_own_lines(chat: Chat) -> None:
     married = await finish_birth(chat, "3/5/2025", married="yes", combined="no")
     unmarried = await finish_birth(chat, "3/5/2025", married="no", combined="yes")
     line = "Cha mẹ chưa kết hôn vẫn đăng ký khai sinh bình thường."
-    assert line in unmarried and line not in married
+    assert line in unmarried
+    assert line not in married
     assert "Liên thông khai sinh, thường trú, BHYT" in unmarried
     assert "Liên thông khai sinh, thường trú, BHYT" not in married
-    assert chat.state is not None and chat.state.checklists[BIRTH]["parents_married"] == "no"
+    assert chat.state is not None
+    assert chat.state.checklists[BIRTH]["parents_married"] == "no"
 
 
 async def test_vietnamese_checklist_has_no_english(chat: Chat) -> None:
@@ -558,4 +647,5 @@ async def test_checklist_button_starts_the_guide_afresh(chat: Chat) -> None:
     await chat.press_label("Làm lại hướng dẫn này")
     assert chat.step == "born_where"
     assert chat.answers == {}
-    assert chat.state is not None and BIRTH in chat.state.checklists
+    assert chat.state is not None
+    assert BIRTH in chat.state.checklists
