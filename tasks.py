@@ -24,9 +24,11 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
 
 
-def run(*cmd: str | Path, check: bool = True) -> int:
-    print("+", " ".join(str(c) for c in cmd), flush=True)
-    return subprocess.run([str(c) for c in cmd], cwd=ROOT, check=check).returncode
+def run(*cmd: str | Path, check: bool = True, quiet: bool = False, setup: bool = False) -> int:
+    # Set-up talk goes to stderr, so `python3 tasks.py chat` piped keeps stdout for the chat.
+    print("+", " ".join(str(c) for c in cmd), file=sys.stderr if setup else sys.stdout, flush=True)
+    out = subprocess.DEVNULL if quiet else (sys.stderr if setup else None)
+    return subprocess.run([str(c) for c in cmd], cwd=ROOT, check=check, stdout=out).returncode
 
 
 def setup() -> None:
@@ -37,10 +39,10 @@ def setup() -> None:
     stamp = VENV / ".installed"
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if not stamp.exists() or stamp.read_text() != digest:
-        run(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-        run(PY, "-m", "pip", "install", "--quiet", "-e", ".[dev,bench]")
+        run(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip", check=False, setup=True)
+        run(PY, "-m", "pip", "install", "--quiet", "-e", ".[dev,bench]", setup=True)
         stamp.write_text(digest)
-    run(BIN / "pybabel", "compile", "--use-fuzzy", "-q", "-d", "locales", "-D", "messages")
+    run(BIN / "pybabel", "compile", "-d", "locales", "-D", "messages", quiet=True, setup=True)
 
 
 def test(extra: list[str]) -> int:
