@@ -61,7 +61,11 @@ async def _loop(send: Callable[[Inbound], Awaitable[None]], lang: str | None, us
         text = line.rstrip("\n")
         choice = text.strip()
         buttons = last_buttons()
-        if choice.isdigit() and buttons and 1 <= int(choice) <= len(buttons):
+        # A number presses a button, unless the last reply asks for a typed answer (a guide's
+        # date or number question: only navigation buttons, no answer buttons).
+        payloads = {b.payload or "" for b in buttons}
+        typed_answer = "fn:restart" in payloads and not any(p.startswith("fa:") for p in payloads)
+        if choice.isascii() and choice.isdigit() and not typed_answer and buttons and 1 <= int(choice) <= len(buttons):
             button = buttons[int(choice) - 1]
             if button.payload:
                 await send(Inbound("terminal", user, payload=button.payload, lang_hint=lang))

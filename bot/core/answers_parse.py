@@ -18,9 +18,6 @@ NO = frozenset({"khong", "ko", "k", "kh", "chua", "no", "n", "nope", "sai", "kho
 
 _DATE = re.compile(r"\b(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{2,4})\b")
 _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
-_WORD_NUMBERS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5, "sau": 6, "bay": 7,
-                 "tam": 8, "chin": 9, "muoi": 10, "mươi": 10, "one": 1, "two": 2, "three": 3,
-                 "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}  # fmt: skip
 
 
 def parse_yesno(text: str) -> str | None:
@@ -54,19 +51,51 @@ def parse_date(text: str, today: dt.date) -> dt.date | None:
 
 
 def parse_number(text: str) -> float | None:
+    """Digits ("3", "2,5") or Vietnamese number words up to 999 ("hai mươi lăm", "mười tám")."""
     m = _NUMBER.search(text)
     if m:
         return float(m.group().replace(",", "."))
-    for word in fold(text).split():
-        if word in _WORD_NUMBERS:
-            return float(_WORD_NUMBERS[word])
-    return None
+    return _number_words(fold(text).split())
+
+
+_UNITS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5, "lam": 5, "sau": 6, "bay": 7, "tam": 8,
+          "chin": 9}  # fmt: skip
+_AFTER_TENS_ONLY = frozenset({"lam", "tu"})  # "lăm", "tư" are numbers only after "mươi"
+
+
+def _number_words(words: list[str]) -> float | None:
+    """Read spoken Vietnamese numbers: "ba mươi" 30, "mười tám" 18, "hai mươi mốt" 21,
+    "một trăm linh năm" 105. English words one to ten too."""
+    total = current = 0
+    seen = False
+    if words and words[0] in _ENGLISH:
+        return float(_ENGLISH[words[0]])
+    for word in words:
+        if word in _UNITS and (word not in _AFTER_TENS_ONLY or current >= 10):
+            current += _UNITS[word]
+            seen = True
+        elif word == "muoi" or word == "chuc":
+            current = (current or 1) * 10
+            seen = True
+        elif word == "tram":
+            total += (current or 1) * 100
+            current = 0
+            seen = True
+        elif word in ("linh", "le") and seen:
+            continue
+        else:
+            break  # the number is at the start of the answer or not at all ("làm thế nào" is not 5)
+    return float(total + current) if seen else None
+
+
+_ENGLISH = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+            "nine": 9, "ten": 10}  # fmt: skip
 
 
 def parse_choice(text: str, options: Sequence[Option]) -> str | None:
     """The option meant by a typed answer: its number, its label, its id or one of its words."""
     stripped = text.strip().rstrip(".")
-    if stripped.isdigit() and 1 <= int(stripped) <= len(options):
+    if stripped.isascii() and stripped.isdigit() and 1 <= int(stripped) <= len(options):
         return options[int(stripped) - 1].id
     folded = fold(text)
     if not folded:

@@ -37,6 +37,7 @@ class Turn:
     messages: list[Outbound]
     state: ConversationState
     events: list[UsageEvent] = field(default_factory=list)
+    flow_spoke: bool = False  # this turn's reply is the guide's own (a question, a result)
 
 
 class Engine:
@@ -78,6 +79,15 @@ class Engine:
 
     # --- dispatch ------------------------------------------------------------------------
     def _dispatch(self, inbound: Inbound, turn: Turn) -> None:
+        self._route(inbound, turn)
+        # Whatever was not the guide's own question (a side question, /menu, a section button)
+        # leaves the guide paused, with a way back to it under the reply.
+        flow = turn.state.flow
+        if flow is not None and not turn.flow_spoke:
+            flow.paused = True
+            self._offer_resume(turn)
+
+    def _route(self, inbound: Inbound, turn: Turn) -> None:
         if inbound.payload:
             self._press(inbound.payload, turn)
             return
@@ -87,8 +97,13 @@ class Engine:
             self._command(stripped, turn)
             return
         flow = turn.state.flow
-        if flow is not None and (not flow.paused or self._resumes(stripped, turn)) and self._flow_text(stripped, turn):
-            return
+        if flow is not None:
+            nav = nav_intent(stripped)
+            if nav is not None:
+                self._flow_nav(nav, turn)
+                return
+            if (not flow.paused or self._resumes(stripped, turn)) and self._flow_text(stripped, turn):
+                return
         if stripped and set(stripped) <= set("?¿？ "):
             self._help(turn)
             return
@@ -99,7 +114,6 @@ class Engine:
             turn.events.append(UsageEvent("empty"))
             return
         self._question(stripped[:MAX_INPUT], turn)
-        self._offer_resume(turn)
 
     def _command(self, text: str, turn: Turn) -> None:
         name, _sep, arg = text[1:].partition(" ")
@@ -142,6 +156,7 @@ class Engine:
         elif kind == "help":
             self._help(turn)
         elif kind == "f" and parts and (flow := self.runner.flows.flows.get(parts[0])):
+            turn.flow_spoke = True
             turn.messages.extend(self.runner.start(flow, turn.state, turn.events))
         elif kind == "fa" and len(parts) == 3:
             self._flow_button(parts[0], parts[1], parts[2], turn)
@@ -159,15 +174,11 @@ class Engine:
         state = turn.state
         current = self.runner.current(state)
         if current is None:
-            self._flow_changed(turn)
-            return not text
+            return self._flow_changed(turn)
         flow, step = current
-        nav = nav_intent(text)
-        if nav:
-            self._flow_nav(nav, turn)
-            return True
         reply = self.runner.answer(flow, step, text, state, turn.events)
         if reply is not None:
+            turn.flow_spoke = True
             turn.messages.extend(reply)
             return True
         match = self.matcher.match(text) if fold(text) else None
@@ -175,7 +186,8 @@ class Engine:
             assert state.flow is not None
             state.flow.paused = True  # answer the side question, keep the place
             return False
-        turn.messages.append(self.runner.invalid(flow, step, state))
+        turn.flow_spoke = True
+        turn.messages.append(self.runner.invalid(flow, step, state, text))
         return True
 
     def _resumes(self, text: str, turn: Turn) -> bool:
@@ -199,16 +211,19 @@ class Engine:
             else:
                 turn.messages.append(Outbound(_("That button is from an earlier question.")))
                 self._flow_nav("continue", turn)
+                return
             return
         flow, step = current
         assert turn.state.flow is not None
         turn.state.flow.paused = False
+        turn.flow_spoke = True
         reply = self.runner.answer(flow, step, value, turn.state, turn.events)
-        turn.messages.extend(reply or [self.runner.invalid(flow, step, turn.state)])
+        turn.messages.extend(reply or [self.runner.invalid(flow, step, turn.state, value)])
 
     def _flow_nav(self, action: str, turn: Turn) -> None:
         state = turn.state
         current = self.runner.current(state)
+        turn.flow_spoke = True
         if current is None:
             if state.flow is not None:
                 self._flow_changed(turn)
@@ -219,6 +234,7 @@ class Engine:
         flow, step = current
         assert state.flow is not None
         state.flow.paused = False
+        state.procedure = flow.procedure  # follow-up questions are about the guide again
         if action == "cancel":
             self._cancel_flow(turn)
         elif action == "restart":
@@ -230,17 +246,20 @@ class Engine:
         else:
             turn.messages.append(self.runner.ask(flow, step, state, _("Let's continue where we were.") + "\n\n"))
 
-    def _flow_changed(self, turn: Turn) -> None:
-        """The flow or its step vanished in a deploy: restart it politely, or drop it."""
+    def _flow_changed(self, turn: Turn) -> bool:
+        """The flow or its step vanished in a deploy: restart it politely (True), or drop it and
+        let the message be answered as a question (False)."""
         state = turn.state
         assert state.flow is not None
         flow = self.runner.flows.flows.get(state.flow.flow)
         state.flow = None
         if flow is None:
             turn.messages.append(Outbound(_("The guide you were following is no longer available. Ask me anything, or choose a topic."), self._start_buttons()))
-            return
+            return False
+        turn.flow_spoke = True
         turn.messages.append(Outbound(_("This guide has been updated since we last talked, so let's start it again from the beginning.")))
         turn.messages.extend(self.runner.start(flow, state, turn.events))
+        return True
 
     def _cancel_flow(self, turn: Turn) -> None:
         flow = turn.state.flow
@@ -254,7 +273,7 @@ class Engine:
 
     def _offer_resume(self, turn: Turn) -> None:
         flow = turn.state.flow
-        if flow is not None and flow.paused and turn.messages:
+        if flow is not None and flow.paused:
             turn.messages.append(Outbound(_("We were in the middle of a step-by-step guide."),
                                           (Button(_("▶ Continue where we were"), "fn:continue"),
                                            Button(_("✖ Cancel"), "fn:cancel"))))  # fmt: skip
@@ -299,15 +318,13 @@ class Engine:
             turn.events.append(UsageEvent("question", turn.state.procedure, None, {"follow_up": follow_up}))
             self._answer(turn.state.procedure, follow_up, None, turn, None)
             return
+        if turn.state.flow is None and _wants_guide(text) and self._guide_request(text, turn):
+            return
         match = self.matcher.match(text) if any(c.isalpha() for c in text) else Match(Decision.UNKNOWN, ())
         turn.events.append(UsageEvent("question", match.procedure, match.score))
         if match.decision is Decision.ANSWER and match.best:
             if match.best.id == HUMAN_HELP:
                 self._human(turn)
-                return
-            flow = self.runner.for_procedure(match.best.id)
-            if flow is not None and turn.state.flow is None and _wants_guide(text):
-                turn.messages.extend(self.runner.start(flow, turn.state, turn.events))
                 return
             tokens = list(self.matcher.norm(text))
             self._answer(match.best.id, detect_aspect(tokens) or "overview",
@@ -324,6 +341,23 @@ class Engine:
                 _("Sorry, I can only help with public-service procedures (ID card, VNeID, residence, birth, marriage, vehicles…), and I don't know the answer to that. Choose a topic, or ask for a person."),
                 (Button(_("All procedures"), "m:0"), Button(_("Talk to a person"), "h"))))  # fmt: skip
             turn.events.append(UsageEvent("not_understood", None, match.score))
+
+    def _guide_request(self, text: str, turn: Turn) -> bool:
+        """"Hướng dẫn tôi làm căn cước": match what follows the request, so the words of asking
+        for guidance (which also ask for a person) do not decide the procedure."""
+        rest = fold(text)
+        for phrase in _GUIDE_WORDS:
+            rest = f" {rest} ".replace(f" {phrase} ", " ").strip()
+        if not rest:
+            return False
+        match = self.matcher.match(rest)
+        flow = self.runner.for_procedure(match.procedure) if match.procedure else None
+        if flow is None:
+            return False
+        turn.events.append(UsageEvent("question", match.procedure, match.score, {"guide": flow.id}))
+        turn.flow_spoke = True
+        turn.messages.extend(self.runner.start(flow, turn.state, turn.events))
+        return True
 
     def _follow_up(self, text: str, procedure: str | None) -> str | None:
         """A short follow-up ("bao nhiêu tiền?", "nộp ở đâu") about the procedure just discussed:
@@ -428,7 +462,8 @@ class Engine:
 _CHECKLIST_WORDS = frozenset({"danh sach cua toi", "checklist", "my checklist", "xem lai danh sach",
                               "danh sach viec can lam", "ket qua cua toi", "xem checklist"})  # fmt: skip
 _GUIDE_WORDS = ("huong dan", "tung buoc", "chi toi", "chi minh", "chi em", "chi giup", "step by step",
-                "guide me", "walk me", "help me")  # fmt: skip
+                "guide me through", "walk me through", "guide me", "walk me", "help me with", "help me",
+                "guide")  # fmt: skip
 
 
 def _wants_guide(text: str) -> bool:

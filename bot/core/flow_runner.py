@@ -23,7 +23,8 @@ NAV_WORDS = {
     "cancel": {"huy", "thoi", "dung lai", "cancel", "stop", "thoat", "khong lam nua", "huy bo"},
     "idk": {"khong biet", "ko biet", "k biet", "kh biet", "chua biet", "khong ro", "ko ro", "idk",
             "dont know", "i don t know", "i dont know", "not sure", "khong chac", "hong biet", "ko bit",
-            "k bit", "khong bit"},
+            "k bit", "khong bit", "ko chac", "k chac", "chua chac", "chua ro", "khong nho", "ko nho",
+            "k nho", "quen roi", "khong ro lam", "unsure", "no idea", "chiu", "bo tay"},
     "continue": {"tiep tuc", "tiep", "continue", "lam tiep", "quay lai huong dan"},
 }  # fmt: skip
 
@@ -105,6 +106,7 @@ class FlowRunner:
         if value is None:
             return None
         assert state.flow is not None
+        state.procedure = flow.procedure
         state.flow.answers[step.id] = value
         state.flow.history.append(step.id)
         events.append(UsageEvent("flow_step", flow.procedure, detail={"flow": flow.id, "step": step.id}))
@@ -134,13 +136,15 @@ class FlowRunner:
         text = raw.strip()
         return text[:200] if text else None
 
-    def invalid(self, flow: Flow, step: Step, state: ConversationState) -> Outbound:
+    def invalid(self, flow: Flow, step: Step, state: ConversationState, raw: str = "") -> Outbound:
         reason = {
             "choice": _("Sorry, I didn't understand. Please press one of the buttons or type its number."),
             "yesno": _("Sorry, I didn't understand. Please answer yes or no (có / không)."),
             "date": _("That doesn't look like a valid date. Please type it like 3/5/2025 (day/month/year)."),
             "number": _("Please type a number."),
         }.get(step.type, _("Please type an answer."))
+        if step.type == "date" and (date := parse.parse_date(raw, self.today())) and date > self.today():
+            reason = _("That date is in the future. Please type the date it happened, like 3/5/2025.")
         if step.type == "number" and (step.min is not None or step.max is not None):
             reason = _("Please type a number between {low} and {high}.").format(
                 low=f"{step.min:g}" if step.min is not None else "…", high=f"{step.max:g}" if step.max is not None else "…")
@@ -179,14 +183,15 @@ class FlowRunner:
     # --- results -----------------------------------------------------------------------------
     def render_result(self, flow: Flow, answers: dict[str, str]) -> list[Outbound]:
         blocks = [b for b in flow.result if self.holds(b.when, answers)]
-        lines = [f"✅ {_('Your checklist')}: {flow.title.get(current())}"]
+        lines = ["✅ " + _("Your checklist") + ": " + flow.title.get(current())]
         for name, icon in RESULT_SECTIONS:
             items = [t.get(current()) for b in blocks for t in getattr(b, name)]
             if items:
                 lines += ["", f"{icon} {_section_title(name)}:"] + [f"• {i}" for i in dict.fromkeys(items)]
         links = [link for b in blocks for link in b.links]
         if links:
-            lines += ["", f"🔗 {_('Links')}:"] + [f"• {link.label.get(current())}: {link.url}" for link in dict.fromkeys(links)]
+            lines += ["", "🔗 " + _("Links") + ":"]
+            lines += [f"• {link.label.get(current())}: {link.url}" for link in dict.fromkeys(links)]
         lines += ["", _("Fees and deadlines change: check the official page before you pay.")]
         buttons = (
             Button(_("Start this guide again"), f"f:{flow.id}"),

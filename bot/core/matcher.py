@@ -29,11 +29,13 @@ UNSURE_AT = 0.25
 mean…" with the top candidates."""
 OOS_RATIO = 0.7
 """Declined when out-of-scope examples cover the question at least this much of the best procedure."""
-CALIBRATION = (2.037, 4.416, -1.454, -4.270, 0.297, 3.923, -2.677)
+CALIBRATION = (2.294, 4.608, -1.585, -4.723, -1.058, 4.219, -2.671)
 """Weights of (coverage, margin, known share, out-of-scope, name evidence, evidence mass) and the bias."""
 NAME_SHARE = 0.5
 """Strength of a term that appears in a procedure's names or aliases (see ``_rebuild``)."""
-MASS_REF = 12
+NAMED_SHARE = 0.3
+"""Least share of a term's use a procedure must have for the term to count as its name."""
+MASS_REF = 18
 """Informative weight (sum of known term weights) at which a question has enough to go on."""
 NEAREST = 0.3
 """Share of a class's score that comes from its single best-matching text (see ``_nearest``)."""
@@ -102,6 +104,14 @@ def _positioned_terms(toks: list[str] | tuple[str, ...], stop: frozenset[str]) -
     return out
 
 
+_NAME_FILLER = frozenset(["lam", "cho", "toi", "minh", "em", "anh", "chi", "a", "ah", "oi", "nhe", "nha", "the", "thu", "tuc", "ve", "hoi", "xin", "giup"])
+
+
+def _name_key(toks: Iterable[str]) -> tuple[str, ...]:
+    """A name as typed, without the words around it ("làm", "cho tôi", "thủ tục", "thẻ")."""
+    return tuple(t for t in toks if t not in _NAME_FILLER)
+
+
 class Matcher:
     """The question index, built once at start-up; ``add_alias`` extends it at run time."""
 
@@ -139,6 +149,17 @@ class Matcher:
 
     def _rebuild(self) -> None:
         stop = self.norm.stopwords
+        # A message that is exactly one procedure's name ("vneid", "làm cccd") is answered even
+        # when that name is also mentioned all over the other procedures' texts.
+        owners: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        for cls, texts in self._texts.items():
+            if cls == OUT_OF_SCOPE:
+                continue
+            for toks, is_name in texts:
+                key = _name_key(toks)
+                if is_name and key:
+                    owners[key].add(cls)
+        self._exact = {key: next(iter(c)) for key, c in owners.items() if len(c) == 1}
         freq: dict[str, dict[str, float]] = defaultdict(dict)  # term -> class -> strength
         self._named: dict[str, frozenset[str]] = {}
         seen: Counter[str] = Counter()  # term -> texts containing it, over all classes
@@ -167,16 +188,22 @@ class Matcher:
             named_any |= named
             self._named[cls] = frozenset(named)
         n = len(self._texts)
-        # A word many procedures share ("hồ sơ", "đăng ký") names none of them, even inside an alias.
-        common = {t for t, per_class in freq.items() if len(per_class) > n / 4}
-        self._named = {cls: frozenset(t for t in named if t not in common) for cls, named in self._named.items()}
-        named_any -= common
+        # An alias word names a procedure only if that procedure owns most of its use: "căn cước"
+        # names the identity card though many others mention it; "hồ sơ" names nothing.
+        def owns(cls: str, t: str) -> bool:
+            return freq[t][cls] / sum(freq[t].values()) >= NAMED_SHARE
+
+        self._named = {cls: frozenset(t for t in named if owns(cls, t)) for cls, named in self._named.items()}
+        named_any = set().union(*self._named.values()) if self._named else set()
         self._postings: dict[str, list[tuple[str, float]]] = {}
         self._weight: dict[str, float] = {}
         for t, per_class in freq.items():
             total = sum(per_class.values())
             self._postings[t] = [(cls, f / total) for cls, f in per_class.items()]
-            df = len(per_class)
+            # The effective number of procedures using the term (inverse Simpson index): passing
+            # mentions elsewhere ("cần thẻ căn cước" in a VNeID example) barely lower the weight
+            # of a term one procedure owns.
+            df = 1.0 / sum((f / total) ** 2 for f in per_class.values())
             idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
             # A word met once, in one example, may be incidental ("Vinh"); trust it less.
             reliable = 1.0 if t in named_any else min(1.0, 0.5 + 0.25 * seen[t])
@@ -271,6 +298,10 @@ class Matcher:
         ranked, feats = self.features(text)
         if not ranked:
             return Match(Decision.UNKNOWN, ())
+        named = self._exact.get(_name_key(self.norm(text)))
+        if named is not None:
+            others = tuple(Candidate(c, round(min(s, 0.5), 4)) for c, s in ranked if c != named)[:2]
+            return Match(Decision.ANSWER, (Candidate(named, 0.95), *others))
         z = CALIBRATION[-1] + sum(w * f for w, f in zip(CALIBRATION, feats, strict=False))
         confidence = 1.0 / (1.0 + math.exp(-z))
         top = ranked[0][1]

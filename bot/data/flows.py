@@ -150,7 +150,7 @@ def _check_condition(cond: Condition, steps: dict[str, Step], at: Any) -> list[s
     for key, expected in cond.items():
         step = steps.get(key)
         if step is None:
-            errors.append(f"{at(key)}: condition on {key!r}, which is not a step of this flow")
+            errors.append(f"{at(key)}: condition on {key!r}, which is not a step of this flow; steps: {', '.join(steps)}")
             continue
         values = expected if isinstance(expected, list) else [expected]
         for value in values:
@@ -167,7 +167,7 @@ def _check_condition(cond: Condition, steps: dict[str, Step], at: Any) -> list[s
     return errors
 
 
-_NODE_END = "result"  # `end` is a keyword in Mermaid
+_NODE_END = "RESULT"  # `end` is a Mermaid keyword; step ids are lower case, so this cannot collide
 
 
 def mermaid(flow: Flow) -> str:

@@ -244,8 +244,8 @@ def test_suspicious_flow_loads_with_a_warning(tmp_path: Path) -> None:
 
 
 # --- Mermaid -----------------------------------------------------------------------------------
-NODE = re.compile(r"^    ([a-z][a-z0-9_]*)(\[|\(\[)")
-EDGE = re.compile(r"^    ([a-z][a-z0-9_]*) -->(?:\|[^|]*\|)? ([a-z][a-z0-9_]*)$")
+NODE = re.compile(r"^    ([A-Za-z][A-Za-z0-9_]*)(\[|\(\[)")
+EDGE = re.compile(r"^    ([A-Za-z][A-Za-z0-9_]*) -->(?:\|[^|]*\|)? ([A-Za-z][A-Za-z0-9_]*)$")
 
 
 @pytest.mark.parametrize("flow_id", ["birth_registration", "identity_card", "permanent_residence", "vneid"])
