@@ -18,7 +18,7 @@ from bot.core.aspects import ASPECT_WORDS, detect_aspect
 from bot.core.flow_runner import FlowRunner, nav_intent
 from bot.core.i18n import _
 from bot.core.matcher import Decision, Match, Matcher
-from bot.core.messages import Button, Inbound, Outbound, UsageEvent
+from bot.core.messages import Button, Inbound, Outbound, UsageEvent, split_text
 from bot.core.smalltalk import SmallTalk
 from bot.core.state import ConversationState
 from bot.core.text import fold
@@ -73,6 +73,7 @@ class Engine:
                 log.exception("turn failed channel=%s", inbound.channel)
                 turn.messages = [Outbound(_("Sorry, something went wrong on my side. Please try again, or ask for a person."), (Button(_("Talk to a person"), "h"),))]
                 turn.events.append(UsageEvent("error"))
+        turn.messages = _fit(turn.messages)
         log.debug("turn channel=%s procedure=%s ms=%.2f", inbound.channel, turn.state.procedure,
                   (time.perf_counter() - started) * 1000)  # fmt: skip
         return turn
@@ -457,6 +458,22 @@ class Engine:
 
     def _has_flow(self, proc_id: str) -> bool:
         return self.runner.for_procedure(proc_id) is not None
+
+
+MAX_MESSAGE = 4096
+"""No message is longer than this (Telegram's limit); channels with less split further."""
+
+
+def _fit(messages: list[Outbound]) -> list[Outbound]:
+    """Split any over-long message at paragraph or line ends; its buttons go with the last piece."""
+    out: list[Outbound] = []
+    for msg in messages:
+        if len(msg.text) <= MAX_MESSAGE:
+            out.append(msg)
+            continue
+        pieces = split_text(msg.text, MAX_MESSAGE)
+        out += [Outbound(p) for p in pieces[:-1]] + [Outbound(pieces[-1], msg.buttons)]
+    return out
 
 
 _CHECKLIST_WORDS = frozenset({"danh sach cua toi", "checklist", "my checklist", "xem lai danh sach",
