@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from bot.conversations import Conversations
 from bot.core.engine import Engine
+from bot.core.ports import BaseUsageSink
 from bot.data.flows import load_flows
 from bot.data.knowledge import load_knowledge
 from bot.settings import Settings
@@ -37,7 +38,7 @@ class App:
         self.db.dispose()
 
 
-def build_app(settings: Settings | None = None) -> App:
+def build_app(settings: Settings | None = None, usage: BaseUsageSink | None = None) -> App:
     """Everything a channel needs. The embedded SQLite default upgrades its own schema; a
     shared database (PostgreSQL) is upgraded on purpose with `trolyso db upgrade`."""
     settings = settings or Settings()
@@ -46,4 +47,4 @@ def build_app(settings: Settings | None = None) -> App:
         upgrade(db)
     store = SqlStateStore(db, ttl=timedelta(hours=settings.conversation_ttl_hours))
     engine = build_engine()
-    return App(settings, engine, db, store, Conversations(engine, store))
+    return App(settings, engine, db, store, Conversations(engine, store, usage))

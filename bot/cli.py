@@ -35,6 +35,10 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="read one question per line on stdin, write one JSON object per line")  # fmt: skip
     ask.add_argument("--lang", choices=("vi", "en"), default="vi")
 
+    serve = sub.add_parser("serve", help="run the HTTP server: webhooks, web chat, /healthz, /metrics")
+    serve.add_argument("--host", help="listen address (default: TROLYSO_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="listen port (default: TROLYSO_PORT or 8080)")
+
     flows = sub.add_parser("flows", help="step-by-step flow tools")
     flows_sub = flows.add_subparsers(dest="flows_command", metavar="FLOWS_COMMAND", required=True)
     show = flows_sub.add_parser("show", help="print a flow as a Mermaid diagram for review")
@@ -66,6 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.checks import run_checks
 
             return run_checks(strict=args.strict, out=sys.stdout)
+        if args.command == "serve":
+            return _serve(args)
         if args.command == "flows":
             return _flows(args, sys.stdout)
         if args.command == "db":
@@ -155,4 +161,24 @@ def _db(args: argparse.Namespace, stdout: TextIO) -> int:
             stdout.write(f"deleted {count} idle conversations\n")
     finally:
         engine.dispose()
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import logging
+
+    import uvicorn
+
+    from bot.settings import Settings
+    from bot.web.app import create_app
+
+    settings = Settings()
+    if args.host:
+        settings = settings.model_copy(update={"host": args.host})
+    if args.port:
+        settings = settings.model_copy(update={"port": args.port})
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    print(f"Trợ lý số serving on http://{settings.host}:{settings.port}/ — channels: {settings.channels}",
+          file=sys.stderr)  # fmt: skip
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
     return 0

@@ -26,6 +26,33 @@ class Settings(BaseSettings):
     )
     production: bool = Field(False, description="Refuse to start without the secrets production needs")
 
+    # --- the HTTP server (`trolyso serve`) ---
+    host: str = Field("127.0.0.1", description="Address the HTTP server listens on")
+    port: int = Field(8080, description="Port the HTTP server listens on", ge=1, le=65535)
+    public_url: str | None = Field(None, description="https address the platforms reach us at (for webhooks)")
+    channels: str = Field("web", description="Comma-separated channels to run: web, telegram, zalo")
+    max_body_bytes: int = Field(256 * 1024, description="Webhook and chat requests larger than this get 413")
+
+    # --- Telegram ---
+    telegram_library: str = Field("aiogram", description="aiogram (default) or ptb (python-telegram-bot)")
+    telegram_token: SecretStr | None = Field(None, description="Bot token from @BotFather")
+    telegram_webhook_secret: SecretStr | None = Field(
+        None, description="Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token (A-Z a-z 0-9 _ -)"
+    )
+    telegram_api_base: str = Field("https://api.telegram.org", description="Bot API server (a local one in tests)")
+
+    # --- Zalo Official Account ---
+    zalo_app_id: str | None = Field(None, description="Zalo app id")
+    zalo_app_secret: SecretStr | None = Field(None, description="Zalo app secret (signs webhooks, refreshes tokens)")
+    zalo_oa_id: str | None = Field(None, description="The Official Account's id (its own echoed sends are ignored)")
+    zalo_access_token: SecretStr | None = Field(None, description="Initial OA access token")
+    zalo_refresh_token: SecretStr | None = Field(None, description="Initial one-time refresh token")
+    zalo_api_base: str = Field("https://openapi.zalo.me", description="Zalo OA API server (a local one in tests)")
+    zalo_oauth_base: str = Field("https://oauth.zaloapp.com", description="Zalo OAuth server (a local one in tests)")
+
+    def enabled_channels(self) -> list[str]:
+        return [c.strip().lower() for c in self.channels.split(",") if c.strip()]
+
     def sqlite_path(self) -> Path | None:
         """The file of a SQLite URL, so it can be created beside the app on first start."""
         prefix = "sqlite:///"

@@ -1,0 +1,140 @@
+"""The one HTTP application: channel webhooks, the web chat, /healthz and /metrics.
+
+    uvicorn --factory bot.web.app:create_app      (or `trolyso serve`)
+
+Channels are chosen in the settings (TROLYSO_CHANNELS=web,telegram,zalo); each adapter adds its
+routes and runs its start/stop with the app's lifespan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from typing import Any
+
+import sqlalchemy as sa
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.app import App, build_app
+from bot.channels.base import BaseChannel, ChannelContext
+from bot.errors import ConfigError
+from bot.settings import Settings
+from bot.web.metrics import Metrics, MetricsSink
+
+log = logging.getLogger("bot.web")
+
+CHANNELS: dict[str, str] = {
+    "web": "bot.channels.webchat:WebChat",
+    "telegram:aiogram": "bot.channels.telegram_aiogram:AiogramTelegram",
+    "telegram:ptb": "bot.channels.telegram_ptb:PtbTelegram",
+    "zalo": "bot.channels.zalo:ZaloChannel",
+}
+"""Adapters by name, imported only when switched on (a web-only server never loads aiogram)."""
+
+
+def _channel_class(name: str, settings: Settings) -> type[BaseChannel]:
+    key = f"telegram:{settings.telegram_library}" if name == "telegram" else name
+    target = CHANNELS.get(key)
+    if target is None:
+        raise ConfigError(f"unknown channel {key!r} in TROLYSO_CHANNELS; choose from: web, telegram, zalo"
+                          " (TROLYSO_TELEGRAM_LIBRARY: aiogram or ptb)")  # fmt: skip
+    module, _sep, attr = target.partition(":")
+    cls: type[BaseChannel] = getattr(importlib.import_module(module), attr)
+    return cls
+
+
+class BodyLimit:
+    """Refuse request bodies over the limit with 413 before anything reads them."""
+
+    def __init__(self, app: Callable[..., Awaitable[None]], limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await PlainTextResponse("request body too large", status_code=413)(scope, receive, send)
+            return
+        received = 0
+
+        async def limited() -> MutableMapping[str, Any]:
+            nonlocal received
+            message: MutableMapping[str, Any] = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await PlainTextResponse("request body too large", status_code=413)(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def create_app(settings: Settings | None = None, app: App | None = None) -> Starlette:
+    """The ASGI app. Pass ``app`` to share one already built (tests, benchmarks)."""
+    settings = settings or (app.settings if app else Settings())
+    metrics = Metrics()
+    core = app or build_app(settings, usage=MetricsSink(metrics))
+    if app is not None and core.conversations.usage is None:
+        core.conversations.usage = MetricsSink(metrics)
+    ctx = ChannelContext(core.conversations, metrics, settings)
+    channels = [_channel_class(name, settings)(ctx) for name in settings.enabled_channels()]
+
+    async def healthz(_request: Request) -> Response:
+        try:
+            await asyncio.to_thread(_ping, core.db)
+            database = "ok"
+        except Exception as exc:  # any failure means unhealthy; say which
+            database = f"error: {type(exc).__name__}"
+        body = {"ok": database == "ok", "database": database,
+                "channels": {c.name: c.status() for c in channels}}  # fmt: skip
+        return JSONResponse(body, status_code=200 if body["ok"] else 503)
+
+    async def metrics_page(_request: Request) -> Response:
+        return Response(metrics.render(), media_type="text/plain; version=0.0.4")
+
+    async def home(_request: Request) -> Response:
+        return RedirectResponse("/chat" if "web" in settings.enabled_channels() else "/healthz")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        for channel in channels:
+            await channel.start()
+        try:
+            yield
+        finally:
+            for channel in reversed(channels):
+                await channel.stop()
+            if app is None:
+                await core.close()
+
+    routes: list[BaseRoute] = [Route("/", home), Route("/healthz", healthz), Route("/metrics", metrics_page)]
+    for channel in channels:
+        routes.extend(channel.routes())
+    web = Starlette(routes=routes, lifespan=lifespan)
+    web.state.core = core
+    web.state.metrics = metrics
+    web.state.channels = channels
+    web.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    return web
+
+
+def _ping(db: sa.Engine) -> None:
+    with db.connect() as connection:
+        connection.execute(sa.text("SELECT 1"))

@@ -1,0 +1,48 @@
+"""Prometheus metrics of one server process: turns, latency, answers vs. not understood, errors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+from bot.core.messages import UsageEvent
+from bot.core.ports import BaseUsageSink
+
+
+class Metrics:
+    """A registry per app (not the global one), so tests and several apps never collide."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.turns = Counter("trolyso_turns", "Messages handled", ["channel"], registry=self.registry)
+        self.latency = Histogram(
+            "trolyso_turn_seconds", "Time to answer one message", ["channel"], registry=self.registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+        )  # fmt: skip
+        self.outcomes = Counter("trolyso_questions", "Questions by outcome (answered, did_you_mean, not_understood)",
+                                ["channel", "outcome"], registry=self.registry)  # fmt: skip
+        self.errors = Counter("trolyso_errors", "Turns that failed", ["channel"], registry=self.registry)
+        self.webhooks = Counter("trolyso_webhook_requests", "Webhook requests by result",
+                                ["channel", "result"], registry=self.registry)  # fmt: skip
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class MetricsSink(BaseUsageSink):
+    """Counts each turn's usage events into the metrics (the usage log of a later issue sits beside it)."""
+
+    OUTCOMES = {"answered": "answered", "did_you_mean": "did_you_mean", "not_understood": "not_understood",
+                "human_help": "human_help", "error": "error"}  # fmt: skip
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    async def record(self, key: str, channel: str, events: Sequence[UsageEvent]) -> None:
+        for event in events:
+            outcome = self.OUTCOMES.get(event.kind)
+            if outcome == "error":
+                self.metrics.errors.labels(channel).inc()
+            elif outcome:
+                self.metrics.outcomes.labels(channel, outcome).inc()
