@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
@@ -33,16 +34,14 @@ class Metrics:
 class MetricsSink(BaseUsageSink):
     """Counts each turn's usage events into the metrics (the usage log of a later issue sits beside it)."""
 
-    OUTCOMES = {"answered": "answered", "did_you_mean": "did_you_mean", "not_understood": "not_understood",
-                "human_help": "human_help", "error": "error"}  # fmt: skip
+    OUTCOMES: ClassVar[frozenset[str]] = frozenset({"answered", "did_you_mean", "not_understood", "human_help"})
 
     def __init__(self, metrics: Metrics) -> None:
         self.metrics = metrics
 
     async def record(self, key: str, channel: str, events: Sequence[UsageEvent]) -> None:
         for event in events:
-            outcome = self.OUTCOMES.get(event.kind)
-            if outcome == "error":
+            if event.kind == "error":
                 self.metrics.errors.labels(channel).inc()
-            elif outcome:
-                self.metrics.outcomes.labels(channel, outcome).inc()
+            elif event.kind in self.OUTCOMES:
+                self.metrics.outcomes.labels(channel, event.kind).inc()
