@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from bot.core.engine import Turn
@@ -59,7 +60,12 @@ class Conversations:
         async with self._serialised(key):
             for attempt in range(1, MAX_ATTEMPTS + 1):
                 state, version = await self.store.load(key)
+                started = time.perf_counter()
                 turn = await self.engine.handle(inbound, state)
+                latency = round((time.perf_counter() - started) * 1000, 3)
+                if getattr(turn, "erase", False):
+                    await self._erase(key, inbound.channel)
+                    return turn.messages
                 try:
                     await self.store.save(key, turn.state, version)
                 except ConflictError:
@@ -69,7 +75,7 @@ class Conversations:
                         attempt,
                     )
                     continue
-                await self._record(key, inbound.channel, turn.events)
+                await self._record(key, inbound.channel, [replace(e, latency_ms=latency) for e in turn.events])
                 return turn.messages
         raise StorageError(
             f"gave up on a {inbound.channel} message after {MAX_ATTEMPTS} attempts: other workers kept "
@@ -81,6 +87,13 @@ class Conversations:
         key = conversation_key(channel, user_id)
         async with self._serialised(key):
             await self.store.delete(key)
+
+    async def _erase(self, key: str, channel: str) -> None:
+        """The person's right to erase: their state and their usage events go."""
+        await self.store.delete(key)
+        if self.usage is not None:
+            await self.usage.erase(key, channel)
+        log.info("data erased on request channel=%s", channel)
 
     async def _record(self, key: str, channel: str, events: Sequence[UsageEvent]) -> None:
         if self.usage is None:

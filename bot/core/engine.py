@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.core import answers, i18n
 from bot.core.aspects import ASPECT_WORDS, detect_aspect
@@ -38,6 +38,7 @@ class Turn:
     state: ConversationState
     events: list[UsageEvent] = field(default_factory=list)
     flow_spoke: bool = False  # this turn's reply is the guide's own (a question, a result)
+    erase: bool = False  # the person asked to delete their data: state and usage go after this turn
 
 
 class Engine:
@@ -74,6 +75,7 @@ class Engine:
                 turn.messages = [Outbound(_("Sorry, something went wrong on my side. Please try again, or ask for a person."), (Button(_("Talk to a person"), "h"),))]
                 turn.events.append(UsageEvent("error"))
         turn.messages = _fit(turn.messages)
+        turn.events = [replace(e, locale=lang) for e in turn.events]
         log.debug("turn channel=%s procedure=%s ms=%.2f", inbound.channel, turn.state.procedure,
                   (time.perf_counter() - started) * 1000)  # fmt: skip
         return turn
@@ -131,6 +133,10 @@ class Engine:
             self._cancel_flow(turn)
         elif name in ("checklist", "danhsach"):
             self._checklists(turn)
+        elif name in ("xoadulieu", "deletemydata", "erase"):
+            turn.messages.append(Outbound(
+                _("This deletes everything the assistant keeps about you: this conversation, your checklists and the record of your questions. Delete?"),
+                (Button(_("Yes, delete my data"), "erase:yes"), Button(_("No, keep it"), "erase:no"))))  # fmt: skip
         else:
             turn.messages.append(Outbound(
                 _("I don't know that command. Try /menu, /help or just type your question."),
@@ -156,6 +162,15 @@ class Engine:
             self._human(turn)
         elif kind == "help":
             self._help(turn)
+        elif kind == "erase":
+            if parts == ["yes"]:
+                turn.erase = True
+                turn.state = ConversationState(lang=turn.state.lang)
+                turn.messages.append(Outbound(_("Done: your data has been deleted. You can start again any time.")))
+            else:
+                turn.messages.append(Outbound(_("Nothing was deleted."), self._start_buttons()))
+        elif kind == "fb" and len(parts) == 2:
+            self._feedback(parts[0], parts[1], turn)
         elif kind == "f" and parts and (flow := self.runner.flows.flows.get(parts[0])):
             turn.flow_spoke = True
             turn.messages.extend(self.runner.start(flow, turn.state, turn.events))
@@ -316,13 +331,13 @@ class Engine:
         follow_up = self._follow_up(text, turn.state.procedure)
         if follow_up is not None:
             assert turn.state.procedure is not None
-            turn.events.append(UsageEvent("question", turn.state.procedure, None, {"follow_up": follow_up}))
+            turn.events.append(UsageEvent("question", turn.state.procedure, None, {"follow_up": follow_up}, text=text))
             self._answer(turn.state.procedure, follow_up, None, turn, None)
             return
         if turn.state.flow is None and _wants_guide(text) and self._guide_request(text, turn):
             return
         match = self.matcher.match(text) if any(c.isalpha() for c in text) else Match(Decision.UNKNOWN, ())
-        turn.events.append(UsageEvent("question", match.procedure, match.score))
+        turn.events.append(UsageEvent("question", match.procedure, match.score, text=text))
         if match.decision is Decision.ANSWER and match.best:
             if match.best.id == HUMAN_HELP:
                 self._human(turn)
@@ -336,12 +351,12 @@ class Engine:
             turn.messages.append(Outbound(_("Did you mean one of these?"),
                                           (*buttons, Button(_("None of these"), "m:0"))))  # fmt: skip
             turn.events.append(UsageEvent("did_you_mean", None, match.score,
-                                          {"candidates": ",".join(c.id for c in match.candidates)}))  # fmt: skip
+                                          {"candidates": ",".join(c.id for c in match.candidates)}, text=text))  # fmt: skip
         else:
             turn.messages.append(Outbound(
                 _("Sorry, I can only help with public-service procedures (ID card, VNeID, residence, birth, marriage, vehicles…), and I don't know the answer to that. Choose a topic, or ask for a person."),
                 (Button(_("All procedures"), "m:0"), Button(_("Talk to a person"), "h"))))  # fmt: skip
-            turn.events.append(UsageEvent("not_understood", None, match.score))
+            turn.events.append(UsageEvent("not_understood", None, match.score, text=text))
 
     def _guide_request(self, text: str, turn: Turn) -> bool:
         """"Hướng dẫn tôi làm căn cước": match what follows the request, so the words of asking
@@ -398,8 +413,33 @@ class Engine:
     def _answer(self, proc_id: str, section: str, faq: int | None, turn: Turn, score: float | None) -> None:
         proc = self.kb.procedures[proc_id]
         turn.state.procedure = proc_id
-        turn.messages.extend(answers.procedure_answer(proc, section, self._has_flow(proc_id), faq))
+        replies = answers.procedure_answer(proc, section, self._has_flow(proc_id), faq)
+        if score is not None and turn.state.feedback_for != proc_id and proc_id not in turn.state.feedback_given:
+            # Ask "did this help?" once per procedure and conversation: a light touch, never nagging.
+            # The two buttons go last under the answer itself, so numbered buttons stay where they were.
+            turn.state.feedback_for = proc_id
+            last = replies[-1]
+            replies[-1] = Outbound(last.text, (*last.buttons, Button(_("👍 Helpful"), f"fb:{proc_id}:up"),
+                                               Button(_("👎 Not helpful"), f"fb:{proc_id}:down")))  # fmt: skip
+        turn.messages.extend(replies)
         turn.events.append(UsageEvent("answered", proc_id, score, {"section": section}))
+
+    def _feedback(self, proc_id: str, verdict: str, turn: Turn) -> None:
+        """Record 👍/👎 once per answer; a second press of the same buttons changes nothing."""
+        state = turn.state
+        if proc_id in state.feedback_given or verdict not in ("up", "down"):
+            turn.messages.append(Outbound(_("Thanks, we already have your feedback.")))
+            return
+        state.feedback_given.append(proc_id)
+        if state.feedback_for == proc_id:
+            state.feedback_for = None
+        turn.events.append(UsageEvent("feedback_helpful" if verdict == "up" else "feedback_not_helpful", proc_id))
+        if verdict == "up":
+            turn.messages.append(Outbound(_("Thank you! Glad it helped.")))
+        else:
+            turn.messages.append(Outbound(
+                _("Thank you for telling us. We will improve this answer. A person can also help you."),
+                (Button(_("Talk to a person"), "h"), Button(_("All procedures"), "m:0"))))  # fmt: skip
 
     # --- fixed replies -------------------------------------------------------------------
     def _greet(self, turn: Turn) -> None:

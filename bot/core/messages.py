@@ -35,12 +35,16 @@ class Outbound:
 
 @dataclass(frozen=True)
 class UsageEvent:
-    """Something worth counting, without personal data: the usage log stores these."""
+    """Something worth counting. ``text`` is the person's words as typed: a usage sink must
+    redact it before storing (see bot.usage.redact); nothing else here is personal."""
 
     kind: str
     procedure: str | None = None
     score: float | None = None
     detail: dict[str, str] = field(default_factory=dict)
+    text: str | None = None
+    locale: str | None = None
+    latency_ms: float | None = None
 
 
 def split_text(text: str, limit: int) -> list[str]:

@@ -41,6 +41,9 @@ class BaseUsageSink(abc.ABC):
     @abc.abstractmethod
     async def record(self, key: str, channel: str, events: Sequence[UsageEvent]) -> None: ...
 
+    async def erase(self, key: str, channel: str) -> None:  # noqa: B027 - nothing kept by default
+        """Delete every event of one person (their right to erase)."""
+
 
 class NullUsageSink(BaseUsageSink):
     async def record(self, key: str, channel: str, events: Sequence[UsageEvent]) -> None:

@@ -26,5 +26,6 @@ class ConversationState(BaseModel):
     procedure: str | None = None  # the procedure last talked about
     flow: FlowState | None = None
     checklists: dict[str, dict[str, str]] = Field(default_factory=dict)  # flow id -> its answers
-    feedback_for: str | None = None  # answer id waiting for 👍/👎
+    feedback_for: str | None = None  # procedure whose answer is waiting for 👍/👎
+    feedback_given: list[str] = Field(default_factory=list)  # procedures already rated here
     turns: int = 0
