@@ -8,7 +8,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, Dialect, Integer, MetaData, String, Table, Text, TypeDecorator
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
 
 # Explicit constraint names, so later migrations can alter them on every database alike.
 metadata = MetaData(
@@ -53,3 +67,41 @@ conversations = Table(
     Column("version", Integer, nullable=False),  # optimistic lock: +1 on every save
     Column("updated_at", UtcDateTime, nullable=False, index=True),  # last save, for expiry
 )
+
+
+# Usage log: one row per event, never a raw platform id or unredacted text (see bot.usage).
+EventId = BigInteger().with_variant(Integer, "sqlite")  # SQLite's rowid alias must be INTEGER
+
+usage_events = Table(
+    "usage_events",
+    metadata,
+    Column("id", EventId, primary_key=True, autoincrement=True),
+    Column("event_key", String(64), nullable=False, unique=True),  # idempotency: a replay never doubles
+    Column("ts", UtcDateTime, nullable=False, index=True),
+    Column("day", Date, nullable=False),  # the local (Vietnam) calendar day, for reports
+    Column("channel", String(16), nullable=False),
+    Column("person", String(64), nullable=False, index=True),  # keyed hash of channel:user id
+    Column("locale", String(8)),
+    Column("commune", String(64)),
+    Column("kind", String(32), nullable=False),
+    Column("procedure", String(64)),
+    Column("score", Float),
+    Column("latency_ms", Float),
+    Column("text", Text),  # the question after redaction
+    Column("assisted_by", String(64)),  # volunteer id when a volunteer was assisting
+    Index("ix_usage_events_day_kind", "day", "kind"),
+    Index("ix_usage_events_day_procedure", "day", "procedure"),
+    Index("ix_usage_events_day_commune", "day", "commune"),
+)
+
+usage_daily = Table(
+    "usage_daily",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("channel", String(16), primary_key=True),
+    Column("commune", String(64), primary_key=True),  # "" when unknown
+    Column("kind", String(32), primary_key=True),
+    Column("procedure", String(64), primary_key=True),  # "" when none
+    Column("count", Integer, nullable=False),
+)
+"""Pre-aggregated counts, so dashboard pages stay fast over millions of events."""
