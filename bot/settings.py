@@ -43,7 +43,13 @@ class Settings(BaseSettings):
 
     # --- Zalo Official Account ---
     zalo_app_id: str | None = Field(None, description="Zalo app id")
-    zalo_app_secret: SecretStr | None = Field(None, description="Zalo app secret (signs webhooks, refreshes tokens)")
+    zalo_app_secret: SecretStr | None = Field(None, description="Zalo app secret (refreshes access tokens)")
+    zalo_oa_secret_key: SecretStr | None = Field(
+        None, description="OA secret key from the Zalo app's webhook settings; signs webhook events"
+    )
+    zalo_max_event_age_seconds: float = Field(
+        10800, description="Zalo events older than this are refused as replays (retries keep their timestamp)", gt=0
+    )
     zalo_oa_id: str | None = Field(None, description="The Official Account's id (its own echoed sends are ignored)")
     zalo_access_token: SecretStr | None = Field(None, description="Initial OA access token")
     zalo_refresh_token: SecretStr | None = Field(None, description="Initial one-time refresh token")

@@ -24,10 +24,12 @@ log = logging.getLogger("bot.channel")
 class ChannelContext:
     """What a channel may use: the conversation service, the settings and the metrics."""
 
-    def __init__(self, conversations: Conversations, metrics: Metrics, settings: Any) -> None:
+    def __init__(self, conversations: Conversations, metrics: Metrics, settings: Any,
+                 db: Any = None) -> None:  # fmt: skip
         self.conversations = conversations
         self.metrics = metrics
         self.settings = settings
+        self.db = db  # the SQLAlchemy engine, for channel state such as tokens
 
     async def converse(self, inbound: Inbound) -> list[Outbound]:
         """One turn, timed and counted; storage trouble becomes a kind reply, never a crash."""

@@ -69,6 +69,19 @@ conversations = Table(
 )
 
 
+channel_tokens = Table(
+    "channel_tokens",
+    metadata,
+    Column("key", String(200), primary_key=True),  # channel:account, e.g. zalo:<oa_id>
+    Column("access_token", Text, nullable=False),
+    Column("refresh_token", Text, nullable=True),  # one-time on Zalo: saved the moment a refresh returns it
+    Column("expires_at", UtcDateTime, nullable=True),  # the access token's expiry, when known
+    Column("seeded_from", String(64), nullable=True),  # sha256 of the configured refresh token the row came from
+    Column("version", Integer, nullable=False),  # +1 on every save
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+
 # Usage log: one row per event, never a raw platform id or unredacted text (see bot.usage).
 EventId = BigInteger().with_variant(Integer, "sqlite")  # SQLite's rowid alias must be INTEGER
 

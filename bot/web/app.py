@@ -93,7 +93,7 @@ def create_app(settings: Settings | None = None, app: App | None = None) -> Star
     core = app or build_app(settings, usage=MetricsSink(metrics))
     if app is not None and core.conversations.usage is None:
         core.conversations.usage = MetricsSink(metrics)
-    ctx = ChannelContext(core.conversations, metrics, settings)
+    ctx = ChannelContext(core.conversations, metrics, settings, core.db)
     channels = [_channel_class(name, settings)(ctx) for name in settings.enabled_channels()]
 
     async def healthz(_request: Request) -> Response:

@@ -1,0 +1,273 @@
+"""The Zalo Official Account channel: a signed webhook in, consultation messages out.
+
+    POST /zalo/webhook     Zalo's events (set this URL in the Zalo app's Webhook settings)
+
+Zalo wants a 200 within about 2 seconds, retries slow or failed deliveries for hours and then
+switches the webhook off. So the webhook only checks the event (signature, age, echo, duplicate),
+answers at once, and runs the turn in a background task that :meth:`ZaloChannel.stop` waits for.
+Answers:
+
+- 400  the body is not a Zalo event (not JSON, no app_id/timestamp/event_name);
+- 401  the signature is missing or wrong;
+- 403  a signed event for another app, or one older than ``zalo_max_event_age_seconds`` (or from
+       the future): a replay. The default, 3 hours, still takes Zalo's retries after an outage;
+- 413  the body is over ``max_body_bytes`` (the app's BodyLimit);
+- 200  everything else, including events we ignore (the OA's own echoed sends, receipts, types
+       we don't know, events of another OA of the same app) and redeliveries of events taken.
+
+Buttons come back as text messages (see :mod:`bot.channels.zalo_api`). Zalo gives no language,
+so conversations start in the default language (Vietnamese).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Coroutine, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.channels.base import BaseChannel, ChannelContext, SeenIds
+from bot.channels.zalo_api import MorePage, Press, ZaloApi, ZaloApiError, read_query, render
+from bot.channels.zalo_events import SIGNATURE_HEADER, BadEvent, ZaloEvent, parse_event, signature_matches
+from bot.channels.zalo_tokens import Tokens, ZaloTokens
+from bot.conversations import conversation_key
+from bot.core import i18n
+from bot.core.i18n import _
+from bot.core.messages import Inbound, Outbound
+from bot.errors import ConfigError, StorageError
+
+log = logging.getLogger("bot.channel.zalo")
+
+MAX_EVENT_AGE = 3 * 3600.0
+"""Seconds a signed event stays acceptable: Zalo's retries (30 s … 1 h apart) repeat the original
+timestamp, so a short window would refuse the retries that follow an outage."""
+MAX_CLOCK_AHEAD = 300.0
+"""Seconds an event's timestamp may be ahead of our clock."""
+SEND_ATTEMPTS = 3
+"""Tries for a message when Zalo says it is busy (-32, -100) or cannot be reached."""
+STOP_WAIT = 20.0
+"""Seconds :meth:`ZaloChannel.stop` waits for turns in progress before cancelling them."""
+
+
+class ZaloChannel(BaseChannel):
+    """Zalo OA webhook and sender; one per process, safe with several workers behind one URL."""
+
+    name = "zalo"
+
+    def __init__(self, ctx: ChannelContext) -> None:
+        super().__init__(ctx)
+        s = ctx.settings
+        missing = [
+            name for name in ("zalo_app_id", "zalo_app_secret", "zalo_access_token") if not getattr(s, name)
+        ]
+        if missing:
+            names = ", ".join(f"TROLYSO_{n.upper()}" for n in missing)
+            raise ConfigError(f"the zalo channel needs {names}: take them from the Zalo app and the OA's "
+                              "authorisation (see README, 'Zalo Official Account')")  # fmt: skip
+        self.app_id: str = s.zalo_app_id
+        self.oa_id: str | None = s.zalo_oa_id
+        app_secret: str = s.zalo_app_secret.get_secret_value()
+        oa_key = getattr(s, "zalo_oa_secret_key", None)
+        # Zalo signs events with the OA secret key, which is not the app secret (facts §1.4).
+        self.signing_key: str = oa_key.get_secret_value() if oa_key else app_secret
+        self._signing_key_source = "oa_secret_key" if oa_key else "app_secret"
+        self.max_event_age = float(getattr(s, "zalo_max_event_age_seconds", None) or MAX_EVENT_AGE)
+        self.retry_pause = 1.0  # seconds before the first retry of a busy send; doubled each time
+        self.seen = SeenIds()
+        self.api_client = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0))
+        self.api = ZaloApi(s.zalo_api_base, self.api_client)
+        refresh = s.zalo_refresh_token.get_secret_value() if s.zalo_refresh_token else None
+        db = ctx.db if ctx.db is not None else getattr(ctx.conversations.store, "engine", None)
+        self.tokens = ZaloTokens(
+            db=db if isinstance(db, sa.Engine) else None, key=f"zalo:{self.oa_id or self.app_id}",
+            app_id=self.app_id, app_secret=app_secret, oauth_base=s.zalo_oauth_base, client=self.api_client,
+            seed=Tokens(s.zalo_access_token.get_secret_value(), refresh),
+        )  # fmt: skip
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._people: dict[str, tuple[asyncio.Lock, int]] = {}
+        self._closing = False
+        self.sent = 0
+        self.failed = 0
+        self.last_error: dict[str, Any] | None = None
+
+    def routes(self) -> Sequence[BaseRoute]:
+        return [Route("/zalo/webhook", self.webhook, methods=["POST"])]
+
+    async def start(self) -> None:
+        if self._signing_key_source == "app_secret":
+            log.warning("zalo: checking webhook signatures with the app secret; Zalo signs with the OA "
+                        "secret key (Webhook settings of the Zalo app) - set TROLYSO_ZALO_OA_SECRET_KEY")  # fmt: skip
+        await self.tokens.open()
+
+    async def stop(self) -> None:
+        self._closing = True
+        if self._tasks:
+            _done, pending = await asyncio.wait(set(self._tasks), timeout=STOP_WAIT)
+            for task in pending:
+                log.error("zalo: a turn was still running after %.0f s at shutdown; cancelled", STOP_WAIT)
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        await self.api_client.aclose()
+
+    async def idle(self) -> None:
+        """Wait until every turn taken so far has been answered (tests and shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*set(self._tasks), return_exceptions=True)
+
+    def status(self) -> dict[str, Any]:
+        tokens = self.tokens.status()
+        return {
+            "ok": tokens["refresh_refused"] is None and tokens["storage_error"] is None,
+            "pending": len(self._tasks), "sent": self.sent, "failed": self.failed,
+            "last_error": self.last_error, "token": tokens, "signing_key": self._signing_key_source,
+        }  # fmt: skip
+
+    # --- the webhook ----------------------------------------------------------------------
+
+    async def webhook(self, request: Request) -> Response:
+        raw = await request.body()
+        try:
+            event = parse_event(json.loads(raw))
+        except (ValueError, BadEvent) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            return self._answer("bad_request", 400, f"not a Zalo event: {str(exc)[:100]}")
+        header = request.headers.get(SIGNATURE_HEADER)
+        if not signature_matches(header, event.app_id, raw, event.timestamp, self.signing_key):
+            log.warning("zalo webhook: %s signature; event refused", "wrong" if header else "missing")
+            return self._answer("bad_signature", 401, "signature missing or wrong")
+        if event.app_id != self.app_id:
+            return self._answer("wrong_app", 403, "event for another app")
+        age = time.time() - event.millis / 1000
+        if age > self.max_event_age or -age > MAX_CLOCK_AHEAD:
+            log.warning("zalo webhook: event %s is %.0f s old (accepted up to %.0f s); refused as a replay",
+                        event.name, age, self.max_event_age)  # fmt: skip
+            return self._answer("stale", 403, "event timestamp outside the accepted window")
+        if event.name.startswith("oa_send_") or (self.oa_id is not None and event.sender == self.oa_id):
+            return self._answer("echo", 200)
+        if event.user_id is None:
+            log.debug("zalo webhook: %s ignored", event.name)
+            return self._answer("ignored", 200)
+        if self.oa_id is not None and event.oa_id is not None and event.oa_id != self.oa_id:
+            return self._answer("other_oa", 200)  # another OA of the same Zalo app
+        if not self.seen.first_time(event.dedupe_key):
+            return self._answer("duplicate", 200)
+        if self._closing:  # shutting down: let Zalo deliver it again to a worker that stays up
+            return self._answer("closing", 503, "shutting down")
+        self._spawn(self._take(event))
+        return self._answer("ok", 200)
+
+    def _answer(self, result: str, status: int, detail: str = "") -> Response:
+        self.ctx.metrics.webhooks.labels(self.name, result).inc()
+        body: dict[str, Any] = {"ok": status == 200}
+        if detail:
+            body["error"] = detail
+        return JSONResponse(body, status_code=status)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # --- one turn, in the background ------------------------------------------------------
+
+    async def _take(self, event: ZaloEvent) -> None:
+        assert event.user_id is not None
+        user = event.user_id
+        try:
+            async with self._one_at_a_time(user):  # replies leave in the order messages came
+                messages = await self._replies(event, user)
+                for message in messages:
+                    if not await self._send(user, message):
+                        break
+        except Exception:  # a background task has no caller to tell: log it, count it
+            log.exception("zalo: turn failed event=%s", event.name)
+            self.ctx.metrics.errors.labels(self.name).inc()
+
+    async def _replies(self, event: ZaloEvent, user: str) -> list[dict[str, Any]]:
+        query = read_query(event.text) if event.name == "user_send_text" else None
+        if isinstance(query, MorePage):
+            with i18n.use(query.lang):
+                more_text, more_label = _("More choices:"), _("More ▶")
+            return render(Outbound(more_text, query.buttons), query.lang, more_label, more_text)
+        if isinstance(query, Press):
+            inbound = Inbound(self.name, user, payload=query.payload)
+        elif event.name == "follow":  # a new follower gets the greeting, as /start does elsewhere
+            inbound = Inbound(self.name, user, "/start")
+        else:
+            inbound = Inbound(self.name, user, event.text)
+        replies = await self.ctx.converse(inbound)
+        lang = (
+            await self._language(user) if any(len(r.buttons) > 5 for r in replies) else i18n.DEFAULT_LANGUAGE
+        )
+        with i18n.use(lang):
+            more_text, more_label = _("More choices:"), _("More ▶")
+        return [message for reply in replies for message in render(reply, lang, more_label, more_text)]
+
+    async def _language(self, user: str) -> str:
+        """The conversation's language, for the words this adapter adds ("More ▶")."""
+        try:
+            state, _version = await self.ctx.conversations.store.load(conversation_key(self.name, user))
+        except StorageError:
+            state = None
+        default: str = self.ctx.settings.default_language
+        return state.lang if state is not None and state.lang else i18n.pick_language(default)
+
+    async def _send(self, user: str, message: dict[str, Any]) -> bool:
+        """Send one message, refreshing the token once and retrying a busy Zalo; False if it failed."""
+        refreshed = False
+        attempt = 0
+        while True:
+            token = await self.tokens.access_token()
+            try:
+                await self.api.send(user, message, token)
+                self.sent += 1
+                return True
+            except ZaloApiError as exc:
+                if exc.kind == "token" and not refreshed:
+                    log.info("zalo: access token rejected (%s); refreshing", exc)
+                    refreshed = True
+                    try:
+                        await self.tokens.refresh(token)
+                    except ZaloApiError as refusal:
+                        return self._failed(refusal)
+                    continue
+                attempt += 1
+                if exc.kind == "retry" and attempt < SEND_ATTEMPTS:
+                    log.warning("zalo: send failed (%s); retry %d of %d", exc, attempt, SEND_ATTEMPTS - 1)
+                    await asyncio.sleep(self.retry_pause * 2 ** (attempt - 1))
+                    continue
+                return self._failed(exc)
+
+    def _failed(self, exc: ZaloApiError) -> bool:
+        self.failed += 1
+        self.last_error = {"code": exc.code, "kind": exc.kind, "message": str(exc),
+                           "at": datetime.now(UTC).isoformat(timespec="seconds")}  # fmt: skip
+        if exc.kind == "window":
+            log.warning("zalo refused a reply: %s. The person cannot be messaged now (outside the reply "
+                        "window, not following, or blocked); the rest of this turn is dropped", exc)  # fmt: skip
+        else:
+            log.error("zalo refused a reply: %s; the rest of this turn is dropped", exc)
+        return False
+
+    @asynccontextmanager
+    async def _one_at_a_time(self, user: str) -> AsyncIterator[None]:
+        lock, users = self._people.get(user) or (asyncio.Lock(), 0)
+        self._people[user] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._people[user]
+            if users == 1:
+                del self._people[user]
+            else:
+                self._people[user] = (lock, users - 1)
