@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     public_url: str | None = Field(None, description="https address the platforms reach us at (for webhooks)")
     channels: str = Field("web", description="Comma-separated channels to run: web, telegram, zalo")
     max_body_bytes: int = Field(256 * 1024, description="Webhook and chat requests larger than this get 413")
+    web_frame_ancestors: str = Field(
+        "*", description="Sites allowed to embed the web chat (CSP frame-ancestors), e.g. \"'self' https://dichvucong.nghean.gov.vn\""
+    )
 
     # --- Telegram ---
     telegram_library: str = Field("aiogram", description="aiogram (default) or ptb (python-telegram-bot)")

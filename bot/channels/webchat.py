@@ -1,9 +1,238 @@
-"""The web chat: a page at /chat and a small JSON API it talks to (placeholder until built)."""
+"""The web chat: a small page at /chat that a provincial portal links to or embeds in an iframe,
+and the JSON API the page talks to.
+
+The page is three static files served by the app itself — no framework, no CDN, no web fonts,
+no cookies — so a cheap phone on a slow connection loads it in one round of small requests.
+Each browser keeps a random id in localStorage; the conversation itself lives on the server, like
+every other channel's, so a reload carries on where it was.
+
+    GET  /chat                   the page (Vietnamese; an English switch on it)
+    GET  /chat/static/<file>     its stylesheet and script, cacheable, gzip when asked
+    POST /chat/api/message       {"user": id, "text": "..."} or {"user": id, "payload": "..."},
+                                 optional "lang": "vi" | "en"  →  {"messages": [...]}
+
+Embedding: the page sends ``frame-ancestors *`` and no X-Frame-Options, so any portal may put it
+in an iframe. Nothing on the page acts with the visitor's authority (no cookies, no login), so
+being framed risks no clickjacking of anything that matters; a deployment that wants to allow
+only its own portal sets ``web_frame_ancestors`` (see :data:`DEFAULT_FRAME_ANCESTORS`).
+"""
 
 from __future__ import annotations
 
-from bot.channels.base import BaseChannel
+import gzip
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.channels.base import BaseChannel, ChannelContext
+from bot.core import i18n
+from bot.core.i18n import _
+from bot.core.messages import Inbound, Outbound
+from bot.errors import ConfigError
+
+log = logging.getLogger("bot.channel.web")
+
+USER_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+"""What the page's random per-browser id looks like; anything else is refused."""
+MAX_TEXT = 4000
+"""Characters per typed message; the page's text box stops there too."""
+MAX_PAYLOAD_BYTES = 64
+"""A button payload is never longer (see :class:`bot.core.messages.Button`)."""
+DEFAULT_FRAME_ANCESTORS = "*"
+"""Who may embed the page. A deployment may narrow it with a ``web_frame_ancestors`` setting
+(e.g. ``'self' https://dichvucong.tinh.gov.vn``); until that setting exists, any portal may."""
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ASSETS = {"chat.css": "text/css; charset=utf-8", "chat.js": "text/javascript; charset=utf-8"}
+
+
+class BadMessage(ValueError):
+    """A request the API refuses: ``kind`` picks the citizen's message, ``detail`` tells a developer."""
+
+    def __init__(self, kind: str, detail: str, lang: str | None = None) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+        self.lang = lang
+
+
+def read_message(body: bytes) -> Inbound:
+    """The API request ``body`` as an Inbound, or :class:`BadMessage` saying what is wrong."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        raise BadMessage("malformed", "the body is not JSON") from None
+    if not isinstance(data, dict):
+        raise BadMessage("malformed", "the body must be a JSON object")
+    lang = data.get("lang")
+    if lang is not None and lang not in i18n.LANGUAGES:
+        raise BadMessage("malformed", f"lang must be one of {', '.join(i18n.LANGUAGES)}")
+    user = data.get("user")
+    if not isinstance(user, str) or not USER_ID.fullmatch(user):
+        raise BadMessage("malformed", "user must be 8-64 characters of A-Z a-z 0-9 _ -", lang)
+    text, payload = data.get("text"), data.get("payload")
+    if text is not None and not isinstance(text, str):
+        raise BadMessage("malformed", "text must be a string", lang)
+    if payload is not None and not isinstance(payload, str):
+        raise BadMessage("malformed", "payload must be a string", lang)
+    if text and payload:
+        raise BadMessage("malformed", "send text or payload, not both", lang)
+    if payload:
+        payload = _clean(payload)
+        if len(payload.encode()) > MAX_PAYLOAD_BYTES or "\n" in payload:
+            raise BadMessage(
+                "malformed", f"payload must be one line of at most {MAX_PAYLOAD_BYTES} bytes", lang
+            )
+        return Inbound("web", user, payload=payload, lang_hint=lang)
+    if text is not None and len(text) > MAX_TEXT:
+        raise BadMessage("too_long", f"text must be at most {MAX_TEXT} characters", lang)
+    text = _clean(text or "")
+    if not text.strip():
+        raise BadMessage("empty", "send a non-empty text or a payload", lang)
+    return Inbound("web", user, text, lang_hint=lang)
+
+
+def _clean(value: str) -> str:
+    """Drop control characters and lone surrogates, which no database or page should store."""
+    return _CONTROL.sub("", value).encode("utf-8", "replace").decode("utf-8")
+
+
+def _friendly(kind: str) -> str:
+    if kind == "empty":
+        return _("Please type a message, or press one of the buttons.")
+    if kind == "too_long":
+        return _("That message is too long: please keep it under {limit} characters.").format(
+            limit=i18n.number(MAX_TEXT)
+        )
+    return _("Sorry, the chat could not read that message. Please reload the page and try again.")
+
+
+def render(messages: Sequence[Outbound]) -> dict[str, Any]:
+    """Replies as the API's JSON: each button has a ``payload`` to send back or a ``url`` to open."""
+    out = []
+    for message in messages:
+        buttons: list[dict[str, str]] = []
+        for button in message.buttons:
+            if button.payload:
+                buttons.append({"label": button.label, "payload": button.payload})
+            elif button.url:
+                buttons.append({"label": button.label, "url": button.url})
+        out.append({"text": message.text, "buttons": buttons})
+    return {"messages": out}
+
+
+@dataclass(frozen=True)
+class _Asset:
+    body: bytes
+    gzipped: bytes
+    media_type: str
+    version: str  # the start of the body's SHA-256: its ETag and its ?v= in the page
+
+
+def _asset(body: bytes, media_type: str) -> _Asset:
+    version = hashlib.sha256(body).hexdigest()[:16]
+    return _Asset(body, gzip.compress(body, mtime=0), media_type, version)
+
+
+def _static_file(name: str) -> bytes:
+    return (resources.files("bot.web") / "static" / name).read_bytes()
 
 
 class WebChat(BaseChannel):
+    """The page, its two assets and the message API; the files are read once, at start-up."""
+
     name = "web"
+
+    def __init__(self, ctx: ChannelContext) -> None:
+        super().__init__(ctx)
+        self.assets = {name: _asset(_static_file(name), kind) for name, kind in _ASSETS.items()}
+        html = _static_file("chat.html").decode("utf-8")
+        for name, asset in self.assets.items():
+            # Relative URLs keep working when a proxy serves the app under a prefix (/trolyso/chat).
+            html = html.replace("{{" + name + "}}", f"chat/static/{name}?v={asset.version}")
+        self.page = _asset(html.encode("utf-8"), "text/html; charset=utf-8")
+        ancestors = str(getattr(ctx.settings, "web_frame_ancestors", None) or DEFAULT_FRAME_ANCESTORS)
+        if re.search(r"[;,\x00-\x1f]", ancestors):
+            raise ConfigError(f"web_frame_ancestors {ancestors!r}: list sources separated by spaces, "
+                              "e.g. 'self' https://portal.example.gov.vn")  # fmt: skip
+        self.page_headers = {
+            "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
+            "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; "
+            f"frame-ancestors {ancestors}",
+            "Referrer-Policy": "no-referrer",
+            "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+            "Cache-Control": "no-cache",
+        }
+
+    def routes(self) -> Sequence[BaseRoute]:
+        return (
+            Route("/chat", self._page, methods=["GET"]),
+            Route("/chat/static/{name}", self._static, methods=["GET"]),
+            Route("/chat/api/message", self._message, methods=["POST"]),
+        )
+
+    def status(self) -> dict[str, Any]:
+        return {"ok": True, "page": "/chat"}
+
+    async def _page(self, request: Request) -> Response:
+        return _send(request, self.page, self.page_headers)
+
+    async def _static(self, request: Request) -> Response:
+        asset = self.assets.get(request.path_params["name"])
+        if asset is None:
+            return Response("not found", status_code=404, media_type="text/plain")
+        # A versioned URL (?v= the current digest) never changes: cache it for a year. Any other
+        # (an old page's link) is answered with today's file and cached briefly.
+        current = request.query_params.get("v") == asset.version
+        cache = "public, max-age=31536000, immutable" if current else "public, max-age=300"
+        return _send(request, asset, {"Cache-Control": cache})
+
+    async def _message(self, request: Request) -> Response:
+        body = await request.body()  # over the app's body limit, BodyLimit answers 413 first
+        try:
+            inbound = read_message(body)
+        except BadMessage as exc:
+            self.ctx.metrics.webhooks.labels(self.name, "bad_request").inc()
+            with i18n.use(i18n.pick_language(exc.lang)):
+                return _json({"error": _friendly(exc.kind), "detail": exc.detail}, 400)
+        try:
+            replies = await self.ctx.converse(inbound)
+        except Exception:  # a bug must reach the log, not the citizen
+            log.exception("web chat turn failed")
+            self.ctx.metrics.webhooks.labels(self.name, "error").inc()
+            with i18n.use(i18n.pick_language(inbound.lang_hint)):
+                sorry = _("Sorry, something went wrong on my side. Please try again, or ask for a person.")
+            return _json({"error": sorry}, 500)
+        self.ctx.metrics.webhooks.labels(self.name, "ok").inc()
+        return _json(render(replies), 200)
+
+
+_NO_SNIFF = {"X-Content-Type-Options": "nosniff"}
+
+
+def _json(data: dict[str, Any], status: int) -> Response:
+    return JSONResponse(data, status_code=status, headers={"Cache-Control": "no-store", **_NO_SNIFF})
+
+
+def _send(request: Request, asset: _Asset, headers: dict[str, str]) -> Response:
+    """``asset`` gzipped when the browser takes it, with an ETag per encoding (304 when it has it)."""
+    zipped = "gzip" in request.headers.get("accept-encoding", "")
+    etag = f'"{asset.version}-gz"' if zipped else f'"{asset.version}"'
+    common = {**headers, **_NO_SNIFF, "ETag": etag, "Vary": "Accept-Encoding"}
+    held = [tag.strip().removeprefix("W/") for tag in request.headers.get("if-none-match", "").split(",")]
+    if etag in held or "*" in held:
+        return Response(status_code=304, headers=common)
+    if zipped:
+        return Response(
+            asset.gzipped, media_type=asset.media_type, headers={**common, "Content-Encoding": "gzip"}
+        )
+    return Response(asset.body, media_type=asset.media_type, headers=common)

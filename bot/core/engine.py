@@ -334,7 +334,9 @@ class Engine:
             turn.events.append(UsageEvent("question", turn.state.procedure, None, {"follow_up": follow_up}, text=text))
             self._answer(turn.state.procedure, follow_up, None, turn, None)
             return
-        if turn.state.flow is None and _wants_guide(text) and self._guide_request(text, turn):
+        # A new guide asked for by name replaces one left paused ("hướng dẫn đăng ký tạm trú").
+        flow = turn.state.flow
+        if (flow is None or flow.paused) and _wants_guide(text) and self._guide_request(text, turn):
             return
         match = self.matcher.match(text) if any(c.isalpha() for c in text) else Match(Decision.UNKNOWN, ())
         turn.events.append(UsageEvent("question", match.procedure, match.score, text=text))

@@ -1,0 +1,204 @@
+"""The web chat in a real browser (Debian's Chromium driven by Playwright) on a 360×640 phone screen.
+
+Skips when /usr/bin/chromium is missing, unless ``TROLYSO_REQUIRE_SERVICES=1`` (CI), where a
+missing browser is a failure. Playwright's own browser download is not used: Chromium is
+launched by path. The last screenshot is saved to ``test-artifacts/webchat.png``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from bot.core.engine import Engine
+from tests.channels.test_webchat import LiveServer, build_core, serve
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+WAIT_MS = 15_000
+
+playwright_api = pytest.importorskip("playwright.async_api")
+
+
+@pytest.fixture
+def chromium() -> Path:
+    """Debian's Chromium, or a skip (a failure in CI) saying it is missing."""
+    if not CHROMIUM.exists():
+        message = f"no Chromium at {CHROMIUM}: install Debian's chromium package to run the browser test"
+        if os.environ.get("TROLYSO_REQUIRE_SERVICES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return CHROMIUM
+
+
+@pytest.fixture
+async def live(engine: Engine, sqlite_url: str) -> AsyncIterator[LiveServer]:
+    async with serve(build_core(engine, sqlite_url)) as server:
+        yield server
+
+
+@pytest.fixture
+async def phone(chromium: Path, tmp_path: Path) -> AsyncIterator[Page]:
+    """A fresh browser profile with a 360×640 touch screen; yields its first page."""
+    async with playwright_api.async_playwright() as pw:
+        context = await pw.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=str(chromium), args=ARGS, headless=True,
+            viewport={"width": 360, "height": 640}, device_scale_factor=2, is_mobile=True, has_touch=True,
+            locale="vi-VN",
+        )  # fmt: skip
+        try:
+            yield context.pages[0] if context.pages else await context.new_page()
+        finally:
+            await context.close()
+
+
+async def test_a_conversation_on_a_phone_survives_a_reload(live: LiveServer, phone: Page) -> None:
+    """Typing without accents, pressing buttons through a guide, switching to English and reloading all work."""
+    expect = playwright_api.expect
+    page = phone
+    problems: list[str] = []
+    outside: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("request", lambda r: None if r.url.startswith((live.url, "data:")) else outside.append(r.url))
+    log = page.locator("#log")
+    box = page.locator("#q")
+
+    async def ask(text: str) -> None:
+        await box.fill(text)
+        await box.press("Enter")
+
+    async def press(label: str, exact: bool = False) -> None:
+        await page.get_by_role("button", name=label, exact=exact).last.click()
+
+    await page.goto(f"{live.url}/chat")
+    await expect(page).to_have_title(re.compile("Trợ lý số"))
+    await expect(log).to_contain_text("Xin chào", timeout=WAIT_MS)
+
+    await ask("lam cccd o dau")
+    await expect(log).to_contain_text("Công an cấp xã", timeout=WAIT_MS)
+    await expect(box).to_have_value("")
+    await expect(log.get_by_role("link", name="https://dichvucong.gov.vn")).to_have_count(1)
+    await press("Lệ phí và thời gian")
+    await expect(log).to_contain_text("70.000", timeout=WAIT_MS)
+
+    await ask("huong dan lam khai sinh")
+    await expect(log).to_contain_text("Bé sinh ở đâu?", timeout=WAIT_MS)
+    await press("Bệnh viện")
+    await expect(log).to_contain_text("Bé sinh ngày nào?", timeout=WAIT_MS)
+    await ask("3/5/2026")
+    await expect(log).to_contain_text("Cha mẹ bé đã đăng ký kết hôn chưa?", timeout=WAIT_MS)
+    await press("Có", exact=True)
+    await expect(log).to_contain_text("liên thông một lần", timeout=WAIT_MS)
+    await press("Có", exact=True)
+    await expect(log).to_contain_text("Danh sách việc cần làm", timeout=WAIT_MS)
+
+    await page.locator("#lang").click()
+    await expect(log).to_contain_text("Language set to English.", timeout=WAIT_MS)
+    await expect(page.locator("html")).to_have_attribute("lang", "en")
+    await expect(box).to_have_attribute("placeholder", "Type your question…")
+    await ask("how do i register temporary residence step by step")
+    await expect(log).to_contain_text("Why are you staying at the new place?", timeout=WAIT_MS)
+    await press("Renting a room or house")
+    await expect(log).to_contain_text("how many months will you stay", timeout=WAIT_MS)
+    user = await page.evaluate("localStorage.getItem('trolyso.chat.user')")
+
+    await page.reload()
+    await expect(log).to_contain_text("how many months will you stay")
+    await expect(page.locator("#lang")).to_have_text("Tiếng Việt")
+    assert await page.evaluate("localStorage.getItem('trolyso.chat.user')") == user
+    await ask("about 8 months")
+    await expect(log).to_contain_text("first registration here, an extension", timeout=WAIT_MS)
+    await press("Extending")
+    await expect(log).to_contain_text("Do you want to file online on VNeID?", timeout=WAIT_MS)
+    await expect(page.locator("#status")).to_have_text("")
+
+    assert live.stored() == 1, "one browser is one conversation"
+    assert await page.evaluate("document.cookie") == ""
+    assert not outside, f"the page asked other sites: {outside}"
+    assert not problems, f"the browser reported: {problems}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "webchat.png"))
+
+
+@contextlib.asynccontextmanager
+async def portal(html: str) -> AsyncIterator[str]:
+    """A one-page "provincial portal" on another loopback port; yields its address on localhost,
+    another site than 127.0.0.1, as a real portal is. (A made-up public origin served by
+    ``page.route`` cannot be used: Chromium's Local Network Access checks block a public page's
+    iframe of a loopback address with ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS.)"""
+    body = html.encode("utf-8")
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        head = f"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        writer.write(head.encode() + body)
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    try:
+        yield f"http://localhost:{server.sockets[0].getsockname()[1]}/"
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def test_the_chat_works_inside_a_portal_iframe(live: LiveServer, phone: Page) -> None:
+    """A portal on another site embeds the page in an iframe, and the chat answers inside it."""
+    page = phone
+    html = f'<!doctype html><title>Cổng tỉnh</title><iframe src="{live.url}/chat" width="360" height="560"></iframe>'
+    async with portal(html) as address:
+        await page.goto(address)
+        chat = page.frame_locator("iframe")
+        await playwright_api.expect(chat.locator("#log")).to_contain_text("Xin chào", timeout=WAIT_MS)
+        await chat.locator("#q").fill("lam cccd o dau")
+        await chat.locator("#send").click()
+        await playwright_api.expect(chat.locator("#log")).to_contain_text("Công an cấp xã", timeout=WAIT_MS)
+
+
+async def test_a_lost_connection_keeps_the_question_for_a_retry(live: LiveServer, phone: Page) -> None:
+    """When the request fails, the page says so and puts the question back in the box to send again."""
+    page = phone
+    expect = playwright_api.expect
+    await page.goto(f"{live.url}/chat")
+    await expect(page.locator("#log")).to_contain_text("Xin chào", timeout=WAIT_MS)
+    await page.route("**/chat/api/message", lambda route: route.abort())
+    await page.locator("#q").fill("lam cccd o dau")
+    await page.locator("#send").click()
+    await expect(page.locator("#status")).to_contain_text("Không kết nối được", timeout=WAIT_MS)
+    await expect(page.locator("#q")).to_have_value("lam cccd o dau")
+    await expect(page.locator(".msg.me")).to_have_count(0)
+    await page.unroute("**/chat/api/message")
+    await page.locator("#send").click()
+    await expect(page.locator("#log")).to_contain_text("Công an cấp xã", timeout=WAIT_MS)
+    await expect(page.locator("#status")).to_have_text("")
+    await expect(page.locator(".msg.me")).to_have_count(1)
+
+
+async def test_new_chat_starts_afresh_with_a_new_id(live: LiveServer, phone: Page) -> None:
+    """The "Trò chuyện mới" button clears the screen and talks as a new person (a shared phone's reset)."""
+    page = phone
+    expect = playwright_api.expect
+    await page.goto(f"{live.url}/chat")
+    await page.locator("#q").fill("lam cccd o dau")
+    await page.locator("#send").click()
+    await expect(page.locator("#log")).to_contain_text("Công an cấp xã", timeout=WAIT_MS)
+    before = await page.evaluate("localStorage.getItem('trolyso.chat.user')")
+    await page.locator("#reset").click()
+    await expect(page.locator("#log")).not_to_contain_text("Công an cấp xã")
+    await expect(page.locator("#log")).to_contain_text("Xin chào", timeout=WAIT_MS)
+    assert await page.evaluate("localStorage.getItem('trolyso.chat.user')") != before
+    assert live.stored() == 2
