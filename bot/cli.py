@@ -39,6 +39,11 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="listen address (default: TROLYSO_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="listen port (default: TROLYSO_PORT or 8080)")
 
+    telegram = sub.add_parser("telegram", help="run the Telegram bot by long polling (no public address needed)")
+    telegram.add_argument("--polling", action="store_true", required=True,
+                          help="fetch updates with getUpdates instead of a webhook; for a webhook set "
+                               "TROLYSO_PUBLIC_URL and run `trolyso serve`")  # fmt: skip
+
     flows = sub.add_parser("flows", help="step-by-step flow tools")
     flows_sub = flows.add_subparsers(dest="flows_command", metavar="FLOWS_COMMAND", required=True)
     show = flows_sub.add_parser("show", help="print a flow as a Mermaid diagram for review")
@@ -72,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_checks(strict=args.strict, out=sys.stdout)
         if args.command == "serve":
             return _serve(args)
+        if args.command == "telegram":
+            return _telegram()
         if args.command == "flows":
             return _flows(args, sys.stdout)
         if args.command == "db":
@@ -181,4 +188,17 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"Trợ lý số serving on http://{settings.host}:{settings.port}/ — channels: {settings.channels}",
           file=sys.stderr)  # fmt: skip
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    return 0
+
+
+def _telegram() -> int:
+    import logging
+
+    from bot.channels.telegram_polling import run_polling
+    from bot.settings import Settings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = Settings()
+    print(f"Trợ lý số polling Telegram with {settings.telegram_library}; Ctrl-C stops", file=sys.stderr)
+    asyncio.run(run_polling(settings))
     return 0

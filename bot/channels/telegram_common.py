@@ -1,0 +1,507 @@
+"""Telegram, whichever library speaks to it: the webhook, the rules, the rendering.
+
+Both adapters (aiogram, python-telegram-bot) subclass :class:`TelegramChannel` and only say how
+their library parses an update, sends a message and reports a flood wait. What a citizen or
+Telegram can observe lives here, once, so the two libraries cannot drift apart:
+
+* ``POST /telegram/webhook``: the secret header compared in constant time (401 before anything is
+  read), JSON only (415), a well-formed update (400), ``update_id`` de-duplicated, else 200 —
+  also for update types we skip, so Telegram never retries them;
+* we answer text and button presses in private chats; media get a polite "text only" reply, an
+  edit a "send it again" one. Groups, channels, bots and service messages are ignored: this is a
+  one-to-one helper, and answering in a group would publish a citizen's question to all in it;
+* ``Outbound`` → messages within 4096 UTF-16 units, inline keyboards with 1-64 byte
+  ``callback_data`` (a longer payload is dropped and logged, so the message still goes out);
+* "typing…" after a second, 429s waited out, every press answered so the spinner stops, one
+  chat's replies in order, and no exception ever reaching the library.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import hmac
+import json
+import logging
+import re
+import weakref
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import partial
+from typing import Any, ClassVar, Generic, TypeVar
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.channels.base import BaseChannel, ChannelContext, SeenIds
+from bot.core import i18n
+from bot.core.i18n import _
+from bot.core.messages import Button, Inbound, Outbound, split_text
+from bot.errors import ConfigError
+
+log = logging.getLogger("bot.channel.telegram")
+
+CHANNEL = "telegram"
+
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name, not a secret
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
+MAX_TEXT = 4096
+"""Telegram's limit for one message, counted in UTF-16 code units (an emoji counts twice)."""
+MAX_CALLBACK_BYTES = 64
+SHORT_LABEL = 20
+"""Two buttons share a row only when both labels are this short; long Vietnamese names stay alone."""
+TYPING_AFTER = 1.0
+TYPING_EVERY = 4.5  # Telegram shows "typing…" for 5 s after each chat action
+ANSWER_WITHIN = 10.0
+"""The webhook answers when the turn is done, or after this long with the turn still running."""
+FLOOD_ATTEMPTS = 3
+MAX_FLOOD_WAIT = 60.0
+"""A longer ``retry_after`` is not waited out: the reply would come too late to make sense."""
+DRAIN_WITHIN = 10.0
+_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+MEDIA_FIELDS = ("sticker", "photo", "voice", "audio", "video", "video_note", "animation", "document",
+                "location", "venue", "contact", "poll", "dice", "story")  # fmt: skip
+"""Message fields a person sends that carry no text we can read."""
+
+
+# --- rendering ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class KeyButton:
+    """One inline keyboard button, library-neutral: exactly one of ``callback_data`` and ``url``."""
+
+    text: str
+    callback_data: str | None = None
+    url: str | None = None
+
+
+Keyboard = tuple[tuple[KeyButton, ...], ...]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One ``sendMessage``: text within Telegram's limit and the keyboard under it (if any)."""
+
+    text: str
+    keyboard: Keyboard = ()
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_for_telegram(text: str) -> list[str]:
+    """Pieces of ``text`` within :data:`MAX_TEXT`, cut at paragraph, line or word ends."""
+    limit = MAX_TEXT
+    while True:
+        pieces = split_text(text, limit)
+        if all(utf16_len(p) <= MAX_TEXT for p in pieces):
+            return pieces
+        limit -= 512  # astral characters count twice; at 2048 every piece fits
+
+
+def callback_data_fits(payload: str) -> bool:
+    return 1 <= len(payload.encode("utf-8")) <= MAX_CALLBACK_BYTES
+
+
+def keyboard(buttons: Sequence[Button]) -> Keyboard:
+    """Inline keyboard rows for ``buttons``; buttons Telegram would refuse are left out, loudly."""
+    rows: list[list[KeyButton]] = []
+    for button in buttons:
+        label = button.label.strip()
+        if not label:
+            log.error("button without a label dropped payload=%r", button.payload)
+            continue
+        if button.url:
+            key = KeyButton(label, url=button.url)
+        elif button.payload and callback_data_fits(button.payload):
+            key = KeyButton(label, callback_data=button.payload)
+        else:
+            log.error("button %r dropped: its payload must be 1-%d bytes, got %d", label, MAX_CALLBACK_BYTES,
+                      len((button.payload or "").encode("utf-8")))  # fmt: skip
+            continue
+        last = rows[-1] if rows else None
+        if (
+            last is not None
+            and len(last) == 1
+            and len(last[0].text) <= SHORT_LABEL
+            and len(label) <= SHORT_LABEL
+        ):
+            last.append(key)
+        else:
+            rows.append([key])
+    return tuple(tuple(row) for row in rows)
+
+
+def render(outbound: Outbound) -> list[Chunk]:
+    """The messages that show ``outbound``; its buttons go under the last one."""
+    rows = keyboard(outbound.buttons)
+    pieces = split_for_telegram(outbound.text)
+    if not pieces:
+        if not rows:
+            return []
+        pieces = ["…"]  # Telegram refuses an empty message, and the buttons need one to sit under
+    return [Chunk(p) for p in pieces[:-1]] + [Chunk(pieces[-1], rows)]
+
+
+# --- what came in -----------------------------------------------------------------------------------
+class Kind(StrEnum):
+    TEXT = "text"
+    PRESS = "press"
+    MEDIA = "media"
+    EDITED = "edited"
+    OTHER = "other"  # service messages and the like: nothing to say
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A message or button press reduced to what the rules need, whichever library parsed it."""
+
+    kind: Kind
+    chat_id: int | None
+    private: bool
+    user_id: int | None
+    from_bot: bool = False
+    text: str = ""
+    data: str | None = None
+    callback_id: str | None = None
+    language_code: str | None = None
+
+    def answerable(self) -> bool:
+        """Only a person in a private chat with the bot gets an answer."""
+        return self.private and self.chat_id is not None and self.user_id is not None and not self.from_bot
+
+    def inbound(self) -> Inbound | None:
+        """What the conversation service gets; None when there is nothing to converse about."""
+        user = str(self.user_id)
+        if self.kind is Kind.TEXT:
+            return Inbound(CHANNEL, user, self.text, lang_hint=self.language_code)
+        if self.kind is Kind.PRESS and self.data:
+            return Inbound(CHANNEL, user, payload=self.data, lang_hint=self.language_code)
+        return None
+
+
+# Both libraries mirror the Bot API's field names (message.chat.type, from_user.language_code,
+# callback_query.data …), so one reader serves both; each adapter passes its own typed objects.
+def incoming_message(message: Any, *, edited: bool = False) -> Incoming:
+    """An :class:`Incoming` for a Message of either library."""
+    user = message.from_user
+    if edited:
+        kind = Kind.EDITED
+    elif message.text is not None:
+        kind = Kind.TEXT
+    elif any(getattr(message, name, None) for name in MEDIA_FIELDS):
+        kind = Kind.MEDIA
+    else:
+        kind = Kind.OTHER
+    return Incoming(kind, message.chat.id, str(message.chat.type) == "private",
+                    user.id if user else None, bool(user and user.is_bot), message.text or "",
+                    language_code=user.language_code if user else None)  # fmt: skip
+
+
+def incoming_press(query: Any) -> Incoming:
+    """An :class:`Incoming` for a CallbackQuery of either library."""
+    chat = query.message.chat if query.message is not None else None
+    user = query.from_user
+    return Incoming(Kind.PRESS, chat.id if chat else None, bool(chat and str(chat.type) == "private"),
+                    user.id, bool(user.is_bot), data=query.data, callback_id=query.id,
+                    language_code=user.language_code)  # fmt: skip
+
+
+def polite_reply(kind: Kind) -> str | None:
+    """The kind word for what we cannot read, in the current locale; None to stay silent."""
+    if kind is Kind.MEDIA:
+        return _("I can only read text messages. Please type your question in words.")
+    if kind is Kind.EDITED:
+        return _("I only read new messages, not edited ones. Please send your corrected message again.")
+    return None
+
+
+class _HideTokens(logging.Filter):
+    """Blanks bot tokens out of log lines: Bot API URLs carry the token, and httpx (PTB's client and
+    our polling loop) logs every request URL at INFO."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tokens: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(token in message for token in self.tokens):
+            for token in self.tokens:
+                message = message.replace(token, "<token>")
+            record.msg, record.args = message, ()
+        return True
+
+
+_HIDE_TOKENS = _HideTokens()
+
+
+class BadUpdate(ValueError):
+    """The body is JSON but not a Telegram update."""
+
+
+U = TypeVar("U")
+
+
+# --- the channel ------------------------------------------------------------------------------------
+class TelegramChannel(BaseChannel, Generic[U]):
+    """The Telegram channel; subclasses bind it to one library (``U`` is its Update type)."""
+
+    name = CHANNEL
+    library: ClassVar[str]
+
+    def __init__(self, ctx: ChannelContext) -> None:
+        super().__init__(ctx)
+        settings = ctx.settings
+        if settings.telegram_token is None:
+            raise ConfigError("the telegram channel needs TROLYSO_TELEGRAM_TOKEN (the token from @BotFather)")
+        self.token: str = settings.telegram_token.get_secret_value()
+        _HIDE_TOKENS.tokens.add(self.token)
+        for name in ("httpx", "aiohttp.client"):
+            logging.getLogger(name).addFilter(_HIDE_TOKENS)
+        secret = settings.telegram_webhook_secret
+        self._secret: bytes | None = None
+        if secret is not None:
+            if not _SECRET_RE.fullmatch(secret.get_secret_value()):
+                raise ConfigError(
+                    "TROLYSO_TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ -"
+                )
+            self._secret = secret.get_secret_value().encode()
+        self.api_base: str = str(settings.telegram_api_base).rstrip("/")
+        self.seen = SeenIds()
+        self.username: str | None = None
+        self.webhook_url: str | None = None
+        self.error: str | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._chats: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    # --- what each library provides -------------------------------------------------------------
+    @abc.abstractmethod
+    async def open(self) -> None:
+        """Open the library's HTTP session and learn the bot's username (getMe)."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Close the library's HTTP session."""
+
+    @abc.abstractmethod
+    async def set_webhook(self, url: str, secret: str) -> None: ...
+
+    @abc.abstractmethod
+    def parse(self, data: dict[str, Any]) -> U:
+        """The library's Update for ``data``; raises when it is not one."""
+
+    @abc.abstractmethod
+    async def dispatch(self, update: U) -> None:
+        """Route ``update`` through the library to :meth:`serve` (or nowhere, when ignored)."""
+
+    @abc.abstractmethod
+    async def send_message(self, chat_id: int, chunk: Chunk) -> None: ...
+
+    @abc.abstractmethod
+    async def answer_callback(self, callback_id: str) -> None: ...
+
+    @abc.abstractmethod
+    async def send_typing(self, chat_id: int) -> None: ...
+
+    @abc.abstractmethod
+    def flood_wait(self, exc: BaseException) -> float | None:
+        """Seconds to wait when ``exc`` is the library's 429 error, else None."""
+
+    # --- lifecycle -------------------------------------------------------------------------------
+    def routes(self) -> Sequence[BaseRoute]:
+        return [Route(WEBHOOK_PATH, self.webhook, methods=["POST"])]
+
+    async def start(self) -> None:
+        """Open the session; with TROLYSO_PUBLIC_URL, point Telegram's webhook at us."""
+        public_url = self.ctx.settings.public_url
+        if public_url and self._secret is None:
+            raise ConfigError("TROLYSO_PUBLIC_URL is set, so Telegram would call our webhook: set "
+                              "TROLYSO_TELEGRAM_WEBHOOK_SECRET too, or anyone could post fake updates")  # fmt: skip
+        await self.open_safely()
+        if public_url and self._secret is not None:
+            url = public_url.rstrip("/") + WEBHOOK_PATH
+            try:
+                await self.set_webhook(url, self._secret.decode())
+            except Exception as exc:  # the server still runs its other channels; /healthz says why
+                log.exception("setWebhook failed url=%s", url)
+                self.error = f"setWebhook failed: {type(exc).__name__}"
+            else:
+                self.webhook_url = url
+                log.info("telegram webhook set library=%s url=%s", self.library, url)
+
+    async def open_safely(self) -> None:
+        """Open the session; a Telegram outage at start-up is reported, not fatal."""
+        try:
+            await self.open()
+        except Exception as exc:
+            log.exception("telegram getMe failed library=%s", self.library)
+            self.error = f"getMe failed: {type(exc).__name__}"
+
+    async def stop(self) -> None:
+        await self.drain()
+        try:
+            await self.close()
+        except Exception:
+            log.exception("closing the telegram session failed")
+
+    async def drain(self) -> None:
+        """Let turns still running finish (for a while), so no accepted update is dropped."""
+        if self._tasks:
+            _done, late = await asyncio.wait(set(self._tasks), timeout=DRAIN_WITHIN)
+            for task in late:
+                task.cancel()
+            if late:
+                log.warning("telegram: %d turns cancelled at shutdown", len(late))
+
+    def status(self) -> dict[str, Any]:
+        return {"ok": self.error is None, "library": self.library, "bot": self.username,
+                "webhook": self.webhook_url, **({"error": self.error} if self.error else {})}  # fmt: skip
+
+    # --- the webhook -----------------------------------------------------------------------------
+    async def webhook(self, request: Request) -> Response:
+        """Telegram's POST. The update is processed before we answer (so replies go out in order and
+        a crash makes Telegram redeliver), unless it takes over ANSWER_WITHIN: then we answer and
+        the turn finishes in a tracked task, so a long flood wait never holds Telegram's connection
+        until it gives up and redelivers (SeenIds would catch that, but the queue behind would stall)."""
+        if not self.authorised(request.headers.get(SECRET_HEADER)):
+            return self._refuse(401, "unauthorized", "wrong or missing secret token")
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type != "application/json":
+            return self._refuse(415, "unsupported_media", "send the update as application/json")
+        body = await request.body()
+        try:
+            data = json.loads(body)
+            update = self.admit(data)
+        except BadUpdate as exc:
+            return self._refuse(400, "bad_update", str(exc))
+        except (ValueError, RecursionError):  # RecursionError: JSON nested too deep to parse
+            return self._refuse(400, "bad_json", "the body is not valid JSON")
+        if update is None:
+            self.ctx.metrics.webhooks.labels(self.name, "duplicate").inc()
+            return Response(status_code=200)
+        task = self._spawn(self.process(update))
+        await asyncio.wait({task}, timeout=ANSWER_WITHIN)
+        self.ctx.metrics.webhooks.labels(self.name, "ok").inc()
+        return Response(status_code=200)
+
+    def authorised(self, given: str | None) -> bool:
+        if self._secret is None or given is None:
+            return False
+        return hmac.compare_digest(given.encode("latin-1"), self._secret)
+
+    def _refuse(self, status: int, result: str, why: str) -> Response:
+        self.ctx.metrics.webhooks.labels(self.name, result).inc()
+        log.warning("telegram webhook refused status=%d reason=%s", status, result)
+        return PlainTextResponse(why, status_code=status)
+
+    def admit(self, data: object) -> U | None:
+        """The parsed update, or None when this update_id was handled already."""
+        if not isinstance(data, dict):
+            raise BadUpdate("an update is a JSON object")
+        update_id = data.get("update_id")
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
+            raise BadUpdate("an update needs an integer update_id")
+        try:
+            update = self.parse(data)
+        except Exception as exc:
+            raise BadUpdate(f"not a Telegram update: {type(exc).__name__}") from exc
+        if not self.seen.first_time(str(update_id)):
+            log.info("telegram update redelivered, ignored update_id=%d", update_id)
+            return None
+        return update
+
+    async def handle_update(self, data: object) -> None:
+        """Admit and process one update now (long polling)."""
+        try:
+            update = self.admit(data)
+        except BadUpdate as exc:
+            log.warning("telegram update skipped: %s", exc)
+            return
+        if update is not None:
+            await self.process(update)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def process(self, update: U) -> None:
+        try:
+            await self.dispatch(update)
+        except Exception:
+            log.exception("telegram update failed library=%s", self.library)
+            self.ctx.metrics.errors.labels(self.name).inc()
+
+    # --- answering ---------------------------------------------------------------------------------
+    async def serve(self, incoming: Incoming) -> None:
+        """Apply the rules to one message or press and send what they call for."""
+        if incoming.callback_id is not None:
+            await self.attempt("answerCallbackQuery", partial(self.answer_callback, incoming.callback_id))
+        if not incoming.answerable() or incoming.chat_id is None:
+            log.debug("telegram update ignored kind=%s private=%s", incoming.kind, incoming.private)
+            return
+        chat_id = incoming.chat_id
+        inbound = incoming.inbound()
+        if inbound is None:
+            with i18n.use(i18n.pick_language(incoming.language_code)):
+                polite = polite_reply(incoming.kind)
+            if polite is not None:
+                await self.deliver(chat_id, [Outbound(polite)])
+            return
+        # One chat's turns run one after another, sends included: Telegram may deliver two updates
+        # of a chat at once, and the replies must not interleave. The lock goes when unused.
+        lock = self._chats.get(chat_id)
+        if lock is None:
+            lock = self._chats[chat_id] = asyncio.Lock()
+        async with lock:
+            await self.deliver(chat_id, await self.converse(chat_id, inbound))
+
+    async def converse(self, chat_id: int, inbound: Inbound) -> list[Outbound]:
+        typing = asyncio.create_task(self._typing(chat_id))
+        try:
+            return await self.ctx.converse(inbound)
+        finally:
+            typing.cancel()
+            await asyncio.gather(typing, return_exceptions=True)
+
+    async def _typing(self, chat_id: int) -> None:
+        await asyncio.sleep(TYPING_AFTER)
+        while True:
+            try:
+                await self.send_typing(chat_id)
+            except Exception as exc:  # a missing "typing…" is not worth a retry
+                log.info("sendChatAction failed: %s", type(exc).__name__)
+                return
+            await asyncio.sleep(TYPING_EVERY)
+
+    async def deliver(self, chat_id: int, replies: Sequence[Outbound]) -> None:
+        """Send the replies in order; stop at the first that cannot be sent, so none arrives out of turn."""
+        for outbound in replies:
+            for chunk in render(outbound):
+                if not await self.attempt("sendMessage", partial(self.send_message, chat_id, chunk)):
+                    return
+
+    async def attempt(self, what: str, call: Callable[[], Awaitable[None]]) -> bool:
+        """Run one Bot API call, waiting out 429s; failures are logged, never raised."""
+        for number in range(1, FLOOD_ATTEMPTS + 1):
+            try:
+                await call()
+                return True
+            except Exception as exc:
+                wait = self.flood_wait(exc)
+                if wait is None:
+                    log.warning("telegram %s failed: %s: %s", what, type(exc).__name__, exc)
+                    return False
+                if wait > MAX_FLOOD_WAIT or number == FLOOD_ATTEMPTS:
+                    log.warning(
+                        "telegram %s gave up on flood control retry_after=%.0f attempt=%d", what, wait, number
+                    )
+                    return False
+                log.info("telegram %s flood control, retrying in %.1f s", what, wait)
+                await asyncio.sleep(wait)
+        return False
