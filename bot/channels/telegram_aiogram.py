@@ -1,17 +1,23 @@
-"""The Telegram channel on aiogram 3: a Bot pointed at ``TROLYSO_TELEGRAM_API_BASE`` and a
-Dispatcher whose handlers hand each message or press to the shared rules in
-:mod:`bot.channels.telegram_common`, where the webhook, the rendering and the retries live."""
+"""The Telegram channel on aiogram 3: a Bot pointed at ``TROLYSO_TELEGRAM_API_BASE``, aiogram's
+types to read updates, and the shared rules in :mod:`bot.channels.telegram_common`, where the
+webhook, the rendering and the retries live.
+
+Updates go straight to our three handlers rather than through aiogram's Dispatcher: we use none
+of its middlewares (FSM storage, user context), and skipping them is a fifth of the per-update
+cost on the webhook path (bench/webhook.py)."""
 
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from typing import Any
 
-from aiogram import Bot, Dispatcher, Router
+from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ChatAction
 from aiogram.exceptions import TelegramRetryAfter
+from aiogram.methods.base import Response
 from aiogram.types import (
     CallbackQuery,
     InlineKeyboardButton,
@@ -36,13 +42,17 @@ from bot.errors import ConfigError
 
 log = logging.getLogger("bot.channel.telegram")
 
+# aiogram builds ``Response[<type>]`` for every API answer; pydantic keeps parametrised models only
+# while something references them, so without these the class is rebuilt on every call.
+_RESPONSE_TYPES = (Response[Message], Response[bool])
+
 GET_ME_TIMEOUT = 10
 """Seconds to wait for getMe at start-up; a slow Telegram must not hold the whole server back."""
 
 
 class AiogramTelegram(TelegramChannel[Update]):
-    """Telegram through aiogram. Updates are fed to the Dispatcher one at a time (``feed_update``
-    awaits the handler), so one person's messages are answered in the order they came."""
+    """Telegram through aiogram. Each update is awaited to the end before the webhook answers,
+    so one person's messages are answered in the order they came."""
 
     library = "aiogram"
 
@@ -53,12 +63,6 @@ class AiogramTelegram(TelegramChannel[Update]):
             self.bot = Bot(self.token, session=session)
         except TokenValidationError as exc:
             raise ConfigError("TROLYSO_TELEGRAM_TOKEN does not look like a bot token (123456:ABC…)") from exc
-        router = Router(name="trolyso")
-        router.message.register(self._on_message)
-        router.edited_message.register(self._on_edited)
-        router.callback_query.register(self._on_press)
-        self.dispatcher = Dispatcher(name="trolyso")
-        self.dispatcher.include_router(router)
 
     async def _on_message(self, message: Message) -> None:
         await self.serve(incoming_message(message))
@@ -88,7 +92,12 @@ class AiogramTelegram(TelegramChannel[Update]):
         except UpdateTypeLookupError:  # newer than this aiogram: it would warn, we just skip it
             log.debug("telegram update of an unknown type ignored update_id=%d", update.update_id)
             return
-        await self.dispatcher.feed_update(self.bot, update)
+        if update.message is not None:
+            await self._on_message(update.message)
+        elif update.edited_message is not None:
+            await self._on_edited(update.edited_message)
+        elif update.callback_query is not None:
+            await self._on_press(update.callback_query)
 
     async def send_message(self, chat_id: int, chunk: Chunk) -> None:
         await self.bot.send_message(chat_id, chunk.text, reply_markup=_markup(chunk.keyboard),
@@ -104,7 +113,10 @@ class AiogramTelegram(TelegramChannel[Update]):
         return float(exc.retry_after) if isinstance(exc, TelegramRetryAfter) else None
 
 
+@lru_cache(maxsize=2048)
 def _markup(rows: Keyboard) -> InlineKeyboardMarkup | None:
+    """The inline keyboard for a reply. The same keyboards come back all the time (a procedure's
+    section buttons), and building aiogram's models is a tenth of a webhook turn: keep them."""
     if not rows:
         return None
     return InlineKeyboardMarkup(inline_keyboard=[

@@ -1,0 +1,159 @@
+"""Webhook benchmark: Telegram updates per second and latency through `trolyso serve`.
+
+    python bench/webhook.py [--rate 500] [--seconds 10]
+
+One server process (`python -m bot serve`, aiogram adapter, SQLite, one worker) receives
+Telegram updates from a load generator on loopback; its replies go to a fake Bot API server on
+127.0.0.1. Measured in the same run:
+  * the bare engine's rate (in process, no HTTP, no database) — the ceiling;
+  * the most updates per second the server sustains (32 requests in flight);
+  * latency at a fixed arrival rate (open loop, --rate per second), p50/p99.
+The webhook answers after the turn and its replies are done, so a request's latency is the
+whole turn: parse, dedupe, load state, engine, save state, sendMessage to the Bot API.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.fakes.telegram_api import FakeTelegram, Updates  # noqa: E402
+
+SECRET = "bench-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def questions() -> list[str]:
+    data = yaml.safe_load((ROOT / "tests/data/labelled_questions.yaml").read_text(encoding="utf-8"))
+    return [q["q"] for q in data["questions"]]
+
+
+async def bare_engine_rate(texts: list[str], n: int = 3000) -> float:
+    from bot.app import build_engine
+    from bot.core.messages import Inbound
+
+    engine = build_engine()
+    started = time.perf_counter()
+    for i in range(n):
+        await engine.handle(Inbound("bench", str(i % 1000), texts[i % len(texts)]))
+    return n / (time.perf_counter() - started)
+
+
+async def wait_up(url: str) -> None:
+    async with aiohttp.ClientSession() as session:
+        for _ in range(200):
+            try:
+                async with session.get(url) as r:
+                    if r.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError("server did not start")
+
+
+async def load(url: str, texts: list[str], updates: Updates, rate: float | None, seconds: float,
+               concurrency: int) -> tuple[list[float], float, int]:  # fmt: skip
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+    latencies: list[float] = []
+    errors = 0
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def one(i: int) -> None:
+            nonlocal errors
+            body = updates.text(texts[i % len(texts)], user_id=100_000 + i % 1000)
+            started = time.perf_counter()
+            async with session.post(url, json=body, headers=headers) as r:
+                await r.read()
+                if r.status != 200:
+                    errors += 1
+            latencies.append((time.perf_counter() - started) * 1000)
+
+        t0 = time.perf_counter()
+        if rate:  # open loop: arrivals on a fixed schedule, whatever the server does
+            tasks = []
+            total = int(rate * seconds)
+            for i in range(total):
+                delay = t0 + i / rate - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                tasks.append(asyncio.create_task(one(i)))
+            await asyncio.gather(*tasks)
+        else:  # closed loop: as fast as the server answers
+            counter = iter(range(10**9))
+            deadline = t0 + seconds
+
+            async def worker() -> None:
+                while time.perf_counter() < deadline:
+                    await one(next(counter))
+
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return latencies, time.perf_counter() - t0, errors
+
+
+def summary(name: str, lat: list[float], seconds: float, errors: int) -> str:
+    lat.sort()
+    return (f"{name:<34} {len(lat):>7} {len(lat) / seconds:>9.0f} {statistics.median(lat):>8.2f} "
+            f"{lat[int(len(lat) * 0.99)]:>8.2f} {errors:>6}")  # fmt: skip
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=500)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--library", default="aiogram", choices=("aiogram", "ptb"))
+    args = parser.parse_args()
+    texts = questions()
+    print(f"bare engine (in process, no HTTP, no database): {await bare_engine_rate(texts):.0f} turns/s")
+
+    fake = FakeTelegram()
+    await fake.start()
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "TROLYSO_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
+               "TROLYSO_CHANNELS": "telegram", "TROLYSO_TELEGRAM_LIBRARY": args.library,
+               "TROLYSO_TELEGRAM_TOKEN": "123456:BENCH", "TROLYSO_TELEGRAM_WEBHOOK_SECRET": SECRET,
+               "TROLYSO_TELEGRAM_API_BASE": fake.url}  # fmt: skip
+        server = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port)], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        try:
+            base = f"http://127.0.0.1:{port}"
+            await wait_up(f"{base}/healthz")
+            updates = Updates()
+            url = f"{base}/telegram/webhook"
+            await load(url, texts, updates, None, 2, 8)  # warm-up
+            print(f"\n{'webhook, one worker (' + args.library + ')':<34} {'updates':>7} {'per s':>9} "
+                  f"{'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")  # fmt: skip
+            lat, sec, err = await load(url, texts, updates, None, args.seconds, 32)
+            print(summary("max throughput (32 in flight)", lat, sec, err))
+            lat, sec, err = await load(url, texts, updates, args.rate, args.seconds, 256)
+            print(summary(f"fixed rate {args.rate:.0f}/s (open loop)", lat, sec, err))
+            print(f"\nreplies received by the fake Bot API: {len(fake.named('sendMessage'))}")
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+            await fake.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
