@@ -16,6 +16,7 @@ from bot.data.knowledge import load_knowledge
 from bot.settings import Settings
 from bot.storage.db import create_db_engine, upgrade
 from bot.storage.sql import SqlStateStore
+from bot.usage import BatchedUsageSink, FanOutSink, build_usage_sink
 
 
 @cache
@@ -32,8 +33,16 @@ class App:
     db: sa.Engine
     store: SqlStateStore
     conversations: Conversations
+    usage_log: BatchedUsageSink | None = None
+
+    async def start(self) -> None:
+        """Background work: the usage log's writer (replaying its spool) and its daily purge."""
+        if self.usage_log is not None:
+            await self.usage_log.start()
 
     async def close(self) -> None:
+        if self.usage_log is not None:
+            await self.usage_log.stop()  # writes (or spools) what is queued while the database is open
         await self.store.close()
         self.db.dispose()
 
@@ -46,5 +55,8 @@ def build_app(settings: Settings | None = None, usage: BaseUsageSink | None = No
     if settings.database_url.startswith("sqlite"):
         upgrade(db)
     store = SqlStateStore(db, ttl=timedelta(hours=settings.conversation_ttl_hours))
+    usage_log = build_usage_sink(settings, db)  # ConfigError in production without TROLYSO_SECRET_KEY
+    sinks = [sink for sink in (usage, usage_log) if sink is not None]
+    combined = FanOutSink(*sinks) if len(sinks) > 1 else (sinks[0] if sinks else None)
     engine = build_engine()
-    return App(settings, engine, db, store, Conversations(engine, store, usage))
+    return App(settings, engine, db, store, Conversations(engine, store, combined), usage_log)

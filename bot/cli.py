@@ -53,7 +53,8 @@ def _build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database tools (TROLYSO_DATABASE_URL names the database)")
     db_sub = db.add_subparsers(dest="db_command", metavar="DB_COMMAND", required=True)
     db_sub.add_parser("upgrade", help="create or upgrade the schema (Alembic migrations)")
-    db_sub.add_parser("purge", help="delete conversations idle longer than TROLYSO_CONVERSATION_TTL_HOURS")
+    db_sub.add_parser("purge", help="delete conversations idle longer than TROLYSO_CONVERSATION_TTL_HOURS "
+                                    "and usage events older than TROLYSO_USAGE_RETENTION_MONTHS")  # fmt: skip
 
     kb = sub.add_parser("kb", help="knowledge base tools")
     kb_sub = kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)
@@ -166,6 +167,11 @@ def _db(args: argparse.Namespace, stdout: TextIO) -> int:
             store = SqlStateStore(engine, ttl=timedelta(hours=settings.conversation_ttl_hours))
             count = asyncio.run(store.purge_expired())
             stdout.write(f"deleted {count} idle conversations\n")
+            from bot.usage import purge_usage
+
+            months = settings.usage_retention_months
+            events = purge_usage(engine, months)
+            stdout.write(f"deleted {events} usage events older than {months} months\n")
     finally:
         engine.dispose()
     return 0

@@ -26,6 +26,23 @@ class Settings(BaseSettings):
     )
     production: bool = Field(False, description="Refuse to start without the secrets production needs")
 
+    # --- the private usage log ---
+    usage_log: bool = Field(True, description="Keep the private usage log (redacted questions, pseudonymous ids)")
+    usage_retention_months: int = Field(
+        12, ge=1, description="Usage events older than this are deleted (daily in the server, and by `trolyso db purge`)"
+    )
+    usage_spool_path: str | None = Field(
+        None, description="Where events wait while the database is down (default: beside the SQLite file, else var/)"
+    )
+    usage_key_file: str | None = Field(
+        None, description="Local key for pseudonymous ids when TROLYSO_SECRET_KEY is unset (never in production)"
+    )
+    usage_flush_seconds: float = Field(0.5, gt=0, description="How often queued usage events are written")
+    usage_batch_size: int = Field(1000, ge=1, description="Usage events per write transaction")
+    usage_write_timeout_seconds: float = Field(
+        5.0, gt=0, description="A usage write unanswered this long goes to the spool"
+    )
+
     # --- the HTTP server (`trolyso serve`) ---
     host: str = Field("127.0.0.1", description="Address the HTTP server listens on")
     port: int = Field(8080, description="Port the HTTP server listens on", ge=1, le=65535)

@@ -104,6 +104,8 @@ async def run_polling(
     channel = make_channel(ChannelContext(core.conversations, metrics, settings))
     api = _Api(settings, channel.token, poll_timeout)
     offset: int | None = None
+    if app is None:
+        await core.start()
     try:
         await channel.open_safely()
         await _take_over_from_webhook(api)

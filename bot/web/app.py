@@ -114,6 +114,8 @@ def create_app(settings: Settings | None = None, app: App | None = None) -> Star
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if app is None:
+            await core.start()  # the usage log's writer and daily purge
         for channel in channels:
             await channel.start()
         try:

@@ -11,14 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from pydantic import SecretStr
 
 from bot.channels.zalo_tokens import Tokens, ZaloTokens
 from bot.core.engine import Engine
 from bot.storage.db import create_db_engine
-from bot.storage.tables import UtcDateTime, metadata
 from tests.channels.zalo_harness import APP_ID, APP_SECRET, Running, serving
 from tests.fakes.zalo_api import FakeZalo
 
@@ -136,28 +133,3 @@ async def test_a_refused_refresh_shows_in_status_and_the_log(
     assert status["last_error"]["kind"] == "refused"
     assert any("refused to refresh" in r.getMessage() and "authorises the app again" in r.getMessage()
                for r in caplog.records)  # fmt: skip
-
-
-def test_migration_0002_creates_the_proposed_channel_tokens_table(database_url: str) -> None:
-    """The migrated channel_tokens table equals the Table definition proposed for bot/storage/tables.py."""
-    proposed = sa.MetaData(naming_convention=metadata.naming_convention)
-    for table in metadata.tables.values():
-        table.to_metadata(proposed)
-    if "channel_tokens" not in proposed.tables:
-        sa.Table(
-            "channel_tokens", proposed,
-            sa.Column("key", sa.String(200), primary_key=True),
-            sa.Column("access_token", sa.Text, nullable=False),
-            sa.Column("refresh_token", sa.Text, nullable=True),
-            sa.Column("expires_at", UtcDateTime, nullable=True),
-            sa.Column("seeded_from", sa.String(64), nullable=True),
-            sa.Column("version", sa.Integer, nullable=False),
-            sa.Column("updated_at", UtcDateTime, nullable=False),
-        )  # fmt: skip
-    db = create_db_engine(database_url)
-    try:
-        with db.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
-            assert compare_metadata(context, proposed) == []
-    finally:
-        db.dispose()

@@ -1,0 +1,117 @@
+"""Masking the personal numbers people type into a question, before the question is stored.
+
+Citizens paste what a clerk would ask for: a citizen-ID number, a phone, a plate, an account, a
+date of birth. The usage log keeps questions so the knowledge base can learn what people ask,
+never who asked, so each of those becomes a placeholder. The patterns run in a fixed order:
+emails, dates, phones and plates first (they carry letters or separators that identify them),
+then any long run of digits left is an identity or account number. The numbers a question about
+procedures legitimately holds (60 ngày, 14 tuổi, mức 2, 70.000 đồng, Nghị định 282/2025/NĐ-CP)
+match none of them: they are short, or joined by ``/`` or thousands dots.
+"""
+
+from __future__ import annotations
+
+import re
+
+ID = "[số định danh]"
+PHONE = "[số điện thoại]"
+EMAIL = "[email]"
+PLATE = "[biển số]"
+ACCOUNT = "[số tài khoản]"
+BIRTH_DATE = "[ngày sinh]"
+DOSSIER = "[mã hồ sơ]"
+
+# Everything below needs an @ or at least four digits (3/5/90 is the shortest): most questions
+# have no digit at all, others ("con 14 tuổi", "mức 2") too few, and skip the regexes.
+_ANY_DIGIT_OR_AT = re.compile(r"[\d@]")
+_WORTH_A_LOOK = re.compile(r"@|(?:\d\D*+){4}")
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+# Day and month as 1–2 digits either way round: "12/25/1990" is a date of birth too.
+_DAY = r"(?:[0-3]?\d)"
+_MONTH = _DAY
+_YEAR = r"(?:19|20)\d{2}"
+_DATES = (
+    # 3/5/1990, 03-05-1990, 3.5.1990 (one separator throughout); 3/5/90 with slashes only
+    re.compile(rf"(?<![\d/.-]){_DAY}([/.-]){_MONTH}\1{_YEAR}(?![\d/])"),
+    re.compile(rf"(?<![\d/.-]){_DAY}/{_MONTH}/\d{{2}}(?![\d/])"),
+    # 1990-05-03, 1990/5/3
+    re.compile(rf"(?<![\d/.-]){_YEAR}([/.-]){_MONTH}\1{_DAY}(?![\d/])"),
+    # ngày 3 tháng 5 năm 1990, with or without accents
+    re.compile(rf"ng[àa]y\s*{_DAY}\s*th[áa]ng\s*{_MONTH}\s*(?:n[ăa]m\s*)?{_YEAR}(?!\d)", re.IGNORECASE),
+)
+
+# The subscriber part of a Vietnamese number after the trunk 0 or the country code 84: mobiles
+# are 9 digits (3x, 5x, 7x, 8x, 9x), landlines 10 (2x…). People group the digits as they like.
+_SEP = r"(?:[ .\-]|\)\s?)?"
+_SUBSCRIBER = rf"(?:[35789]{_SEP}\d(?:{_SEP}\d){{7}}|2{_SEP}\d(?:{_SEP}\d){{8}})(?!\d)"
+_PHONES = (
+    re.compile(rf"(?:\(\s*\+?\s*84\s*\)|\+\s*84|(?<![\d.,])84)\s?[.\-]?\s?(?:\(0\)\s?)?{_SUBSCRIBER}"),
+    re.compile(rf"(?<!\d)(?<!\d[.,])\(?0{_SUBSCRIBER}"),
+)
+
+# Province code, series (A, LD, B1, MĐ1), then 5 digits (123.45 or 12345) or an old 4.
+_PLATE = re.compile(
+    r"(?<![\w.,])[1-9]\d(?:\s?-\s?)?[A-Za-zĐđ]{1,2}\d?"
+    r"(?:[ .\-]?(?:\d{3}\.\d{2}|\d{5})|[.\-]\d{4})(?![\w])"
+)
+
+_PASSPORT = re.compile(r"(?<![\w])[A-Z]\d{7}(?![\w])")
+# The receipt code of an application on the public-services portal: it leads to its owner.
+_DOSSIER = re.compile(r"(?<![\w.])\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}-\d{6}-\d{4}(?!\d)")
+
+# Any run of digits, alone or in groups of 3+ joined by a space or dash ("001 090 012 345",
+# "1903 1234 5678 90": a grouped run may end in a short group),
+# that is not part of a decimal, a thousands-dotted amount or a document number ("282/2025").
+_DIGIT_RUN = re.compile(r"(?<![\d.,/])\d{3,}(?:(?:[ \-]\d{3,})+(?:[ \-]\d{1,2})?)?(?![\d/])(?![.,]\d)")
+_ID_CONTEXT = re.compile(
+    r"(?:cccd|cmnd|c[aă]n c[uư][oớ]c|ch[uứ]ng minh|đ[iị]nh danh|dinh danh|bhxh|b[aả]o hi[eể]m|"
+    r"m[aã] s[oố]|mst|h[oộ] chi[eế]u|passport|id)\W*$",
+    re.IGNORECASE,
+)
+_ACCOUNT_CONTEXT = re.compile(
+    r"(?:stk|tk|t[aà]i kho[aả]n|th[eẻ]|ng[aâ]n h[aà]ng|account|card)\W*$", re.IGNORECASE
+)
+_MONEY_AFTER = re.compile(r"\s*(?:đ\b|đồng|dong|vn[dđ]|nghìn|ngàn|triệu|trieu|tỷ|ty\b|k\b)", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """``text`` with identity, phone, email, plate, account numbers and dates replaced by placeholders."""
+    if not _ANY_DIGIT_OR_AT.search(text) or not _WORTH_A_LOOK.search(text):
+        return text
+    text = _EMAIL.sub(EMAIL, text)
+    text = _DOSSIER.sub(DOSSIER, text)
+    for pattern in _DATES:
+        text = pattern.sub(BIRTH_DATE, text)
+    for pattern in _PHONES:
+        text = pattern.sub(PHONE, text)
+    text = _PLATE.sub(PLATE, text)
+    text = _PASSPORT.sub(ID, text)
+    return _DIGIT_RUN.sub(_long_number, text)
+
+
+def _long_number(found: re.Match[str]) -> str:
+    run = found.group()
+    groups = re.split(r"[ \-]", run)
+    digits = "".join(groups)
+    if len(digits) < 8:  # longer than any account (19) is masked too: two numbers typed together
+        return run
+    text = found.string
+    if len(groups) > 1 and _amount(groups, text, found.start(), found.end()):
+        return run
+    if len(groups) > 1 and all(len(g) == 4 and g[:2] in ("19", "20") for g in groups):
+        return run  # a list of years: "2024 2025"
+    before = text[max(0, found.start() - 24) : found.start()]
+    if _ID_CONTEXT.search(before):
+        return ID
+    if _ACCOUNT_CONTEXT.search(before):
+        return ACCOUNT
+    return ID if len(digits) in (9, 12) else ACCOUNT
+
+
+def _amount(groups: list[str], text: str, start: int, end: int) -> bool:
+    """Space-grouped money ("1 500 000 000 đồng", "500 000 000 đ") rather than an identifier."""
+    if any(len(g) != 3 for g in groups) or groups[0].startswith("0"):
+        return False
+    return bool(re.search(r"\d\s$", text[max(0, start - 2) : start]) or _MONEY_AFTER.match(text, end))

@@ -1,0 +1,193 @@
+"""The usage store on SQLite or PostgreSQL: ``usage_events`` plus the ``usage_daily`` counts.
+
+Each write is one transaction: ``INSERT … ON CONFLICT (event_key) DO NOTHING RETURNING`` tells
+which rows were really new, and only those are added to the daily counts. A batch replayed after
+a timeout (when the first attempt may have committed after all) therefore changes nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.errors import ConfigError
+from bot.storage.tables import usage_daily, usage_events
+from bot.usage.rows import DailyKey, Row
+
+_COUNTED = (usage_events.c.day, usage_events.c.channel, usage_events.c.commune,
+            usage_events.c.kind, usage_events.c.procedure)  # fmt: skip
+_DAILY_KEY = ("day", "channel", "commune", "kind", "procedure")
+
+_COLUMNS = ("event_key", "ts", "day", "channel", "person", "locale", "commune", "kind", "procedure",
+            "score", "latency_ms", "text", "assisted_by")  # fmt: skip
+_SQLITE_CHUNK = 500  # rows per statement: 6,500 parameters, far below SQLite's 32,766
+_SQLITE_INSERT_TAIL = " ON CONFLICT (event_key) DO NOTHING RETURNING day, channel, commune, kind, procedure"
+_SQLITE_ADD = (
+    "INSERT INTO usage_daily (day, channel, commune, kind, procedure, count) VALUES (?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (day, channel, commune, kind, procedure) DO UPDATE SET count = count + excluded.count"
+)
+
+
+@lru_cache(maxsize=64)
+def _sqlite_insert(rows: int) -> str:
+    # Only "?" placeholders and our own column names go into the text.
+    one = "(" + ", ".join("?" * len(_COLUMNS)) + ")"
+    head = f"INSERT INTO usage_events ({', '.join(_COLUMNS)}) VALUES "  # noqa: S608
+    return head + ", ".join([one] * rows) + _SQLITE_INSERT_TAIL
+
+
+def _counts(rows: Sequence[Any]) -> Counter[DailyKey]:
+    """Events per ``usage_daily`` key, from result rows of (day, channel, commune, kind, procedure)."""
+    return Counter(
+        (day, channel, commune or "", kind, procedure or "")
+        for day, channel, commune, kind, procedure in rows
+    )
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+SQLITE_BUSY_MS = 250
+"""How long a usage write waits for SQLite's write lock before giving up (and spooling). Its
+writes run in the event loop, so waiting the state store's 5 s would stall every conversation."""
+
+
+class SqlUsageStore:
+    """Usage rows in the database of ``engine`` (migrated to revision 0003 or later)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        name = engine.dialect.name
+        if name not in ("sqlite", "postgresql"):
+            raise ConfigError(f"the usage log runs on SQLite or PostgreSQL, not {name}; "
+                              "check TROLYSO_DATABASE_URL")  # fmt: skip
+        self.engine = engine
+        self._insert: Any = sqlite.insert if name == "sqlite" else postgresql.insert
+        self._kept: sa.Connection | None = None
+        dialect = engine.dialect
+        self._write_ts: Callable[[Any], Any] = (
+            usage_events.c.ts.type.dialect_impl(dialect).bind_processor(dialect) or _same
+        )
+        self._write_day: Callable[[Any], Any] = (
+            usage_events.c.day.type.dialect_impl(dialect).bind_processor(dialect) or _same
+        )
+
+    @property
+    def inline(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def write(self, rows: Sequence[Row]) -> int:
+        if not rows:
+            return 0
+        if self.inline:
+            return self._write_sqlite(rows)
+        insert = (
+            self._insert(usage_events)
+            .on_conflict_do_nothing(index_elements=["event_key"])
+            .returning(*_COUNTED)
+        )
+        with self._transaction() as connection:
+            new = connection.execute(insert, list(rows)).all()
+            self._add(connection, _counts(new))
+        return len(new)
+
+    def erase(self, person: str) -> int:
+        delete = usage_events.delete().where(usage_events.c.person == person).returning(*_COUNTED)
+        with self._transaction() as connection:
+            gone = connection.execute(delete).all()
+            self._subtract(connection, _counts(gone))
+        return len(gone)
+
+    def purge(self, before: date, limit: int) -> int:
+        old = sa.select(usage_events.c.id).where(usage_events.c.day < before).limit(limit)
+        with self._transaction() as connection:
+            count: int = connection.execute(usage_events.delete().where(usage_events.c.id.in_(old))).rowcount
+            if count < limit:
+                connection.execute(usage_daily.delete().where(usage_daily.c.day < before))
+        return count
+
+    def _write_sqlite(self, rows: Sequence[Row]) -> int:
+        """:meth:`write` in plain SQL on the driver connection. It runs in the event loop on every
+        flush, and SQLAlchemy's per-row parameter handling costs twice what SQLite needs to store
+        the row; the type processors keep values stored exactly as SQLAlchemy stores them."""
+        connection = self._sqlite()
+        ts, day = self._write_ts, self._write_day
+        new: list[tuple[Any, ...]] = []
+        try:
+            for start in range(0, len(rows), _SQLITE_CHUNK):
+                chunk = rows[start : start + _SQLITE_CHUNK]
+                values: list[Any] = []
+                for row in chunk:
+                    values += (row["event_key"], ts(row["ts"]), day(row["day"]), row["channel"], row["person"],
+                               row["locale"], row["commune"], row["kind"], row["procedure"], row["score"],
+                               row["latency_ms"], row["text"], row["assisted_by"])  # fmt: skip
+                new += connection.execute(_sqlite_insert(len(chunk)), values).fetchall()
+            counts = _counts(new)
+            connection.executemany(_SQLITE_ADD, [(*key, n) for key, n in sorted(counts.items())])
+            connection.commit()
+        except BaseException:
+            connection.rollback()
+            self.close()
+            raise
+        return len(new)
+
+    def _sqlite(self) -> Any:
+        """The kept connection's driver connection (see :meth:`_transaction`)."""
+        if self._kept is None:
+            with self._transaction():
+                pass
+        assert self._kept is not None
+        return self._kept.connection.dbapi_connection
+
+    def close(self) -> None:
+        if self._kept is not None:
+            kept, self._kept = self._kept, None
+            kept.close()
+
+    def _add(self, connection: sa.Connection, counts: Counter[DailyKey]) -> None:
+        if not counts:
+            return
+        upsert = self._insert(usage_daily)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=list(_DAILY_KEY), set_={"count": usage_daily.c.count + upsert.excluded["count"]}
+        )
+        # Sorted, so two transactions touching the same days take their row locks in one order.
+        connection.execute(upsert, [{**dict(zip(_DAILY_KEY, key, strict=True)), "count": n}
+                                    for key, n in sorted(counts.items())])  # fmt: skip
+
+    def _subtract(self, connection: sa.Connection, counts: Counter[DailyKey]) -> None:
+        c = usage_daily.c
+        for key, n in sorted(counts.items()):
+            where = sa.and_(*(c[name] == value for name, value in zip(_DAILY_KEY, key, strict=True)))
+            connection.execute(usage_daily.update().where(where).values(count=c.count - n))
+        if counts:
+            days = sorted({key[0] for key in counts})
+            connection.execute(usage_daily.delete().where(c.day.in_(days), c.count <= 0))
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sa.Connection]:
+        """One transaction. SQLite keeps one connection with a short lock wait (it runs in the
+        event loop); a server database lends a pooled connection to the calling thread."""
+        if not self.inline:
+            with self.engine.begin() as connection:
+                yield connection
+            return
+        if self._kept is None:
+            self._kept = self.engine.connect()
+            self._kept.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+            self._kept.commit()
+        connection = self._kept
+        try:
+            yield connection
+            connection.commit()
+        except BaseException:
+            # A failed connection is dropped, so the next attempt starts from a clean one.
+            self.close()
+            raise
