@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+from bot.admin.cli import add_admin_commands
 from bot.errors import DataError, TrolysoError
 
 
@@ -60,6 +61,8 @@ def _build_parser() -> argparse.ArgumentParser:
     kb_sub = kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)
     check = kb_sub.add_parser("check", help="validate knowledge/, flows/ and the translation catalogs")
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
+
+    add_admin_commands(sub)
     return parser
 
 
@@ -82,6 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _telegram()
         if args.command == "flows":
             return _flows(args, sys.stdout)
+        if args.command == "admin":
+            from bot.admin.cli import run_admin
+
+            return run_admin(args)
         if args.command == "db":
             return _db(args, sys.stdout)
     except DataError as exc:

@@ -53,6 +53,18 @@ class Settings(BaseSettings):
         "*", description="Sites allowed to embed the web chat (CSP frame-ancestors), e.g. \"'self' https://dichvucong.nghean.gov.vn\""
     )
 
+    # --- the admin dashboard (/admin) ---
+    admin_dashboard: bool = Field(True, description="Serve the admin dashboard at /admin (off: only webhooks, chat and health)")
+    admin_session_hours: float = Field(8.0, description="An admin session ends this many hours after logging in", gt=0)
+    admin_login_attempts: int = Field(5, description="Wrong passwords allowed per username and address before logins wait", ge=1)
+    admin_lockout_seconds: float = Field(30.0, description="First wait after too many wrong passwords; doubles with each further one", gt=0)
+    admin_lockout_max_seconds: float = Field(900.0, description="Longest wait between login attempts after wrong passwords", gt=0)
+    admin_bootstrap: bool = Field(True, description="On SQLite with no admin yet, create 'admin' and print a one-time password")
+    admin_alias_refresh_seconds: float = Field(30.0, description="How often a worker loads phrasings taught in other workers (0: never)", ge=0)
+    admin_export_max_rows: int = Field(100_000, description="Most rows an export of the events browser writes", ge=1)
+    admin_province: str = Field("Tỉnh", description="Name of the province, printed on the province-wide quarterly report")
+    admin_pdf_font: str | None = Field(None, description="A .ttf font with Vietnamese letters for PDF reports; default: DejaVu Sans")
+
     # --- Telegram ---
     telegram_library: str = Field("aiogram", description="aiogram (default) or ptb (python-telegram-bot)")
     telegram_token: SecretStr | None = Field(None, description="Bot token from @BotFather")

@@ -147,6 +147,19 @@ class Matcher:
         self.norm.learn([toks], [toks])
         self._rebuild()
 
+    def add_aliases(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Teach several phrasings with one index rebuild (start-up loads them all)."""
+        learned = []
+        for target, text in pairs:
+            if target not in self._texts:
+                raise KeyError(target)
+            toks = self.norm.index_tokens(text)
+            self._texts[target].append((toks, True))
+            learned.append(toks)
+        if learned:
+            self.norm.learn(learned, learned)
+            self._rebuild()
+
     def _rebuild(self) -> None:
         stop = self.norm.stopwords
         # A message that is exactly one procedure's name ("vneid", "làm cccd") is answered even

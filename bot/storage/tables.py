@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -22,6 +24,9 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
+    false,
+    true,
 )
 
 # Explicit constraint names, so later migrations can alter them on every database alike.
@@ -118,3 +123,50 @@ usage_daily = Table(
     Column("count", Integer, nullable=False),
 )
 """Pre-aggregated counts, so dashboard pages stay fast over millions of events."""
+
+
+# Admin dashboard (migration 0004): its users, the audit log of their actions, the phrasings they
+# taught the matcher, and distinct people per closed day (a distinct count cannot be summed).
+admin_users = Table(
+    "admin_users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),  # argon2id, never the password
+    Column("role", String(16), nullable=False),  # admin | volunteer
+    Column("commune", String(64)),  # a volunteer's commune; None for a province admin
+    Column("active", Boolean, nullable=False, server_default=true()),
+    Column("must_change_password", Boolean, nullable=False, server_default=false()),  # one-time password
+    Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint("role IN ('admin', 'volunteer')", name="role"),
+)
+
+admin_audit = Table(
+    "admin_audit",
+    metadata,
+    Column("id", EventId, primary_key=True, autoincrement=True),
+    Column("ts", UtcDateTime, nullable=False, index=True),
+    Column("username", String(64), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("detail", Text),
+)
+
+learned_aliases = Table(
+    "learned_aliases",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("procedure", String(64), nullable=False),
+    Column("text", String(1000), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("procedure", "text"),
+)
+
+admin_daily_people = Table(
+    "admin_daily_people",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("channel", String(16), primary_key=True),  # "" on the row that marks the day as counted
+    Column("commune", String(64), primary_key=True),  # "" when unknown
+    Column("people", Integer, nullable=False),
+)

@@ -95,6 +95,11 @@ def create_app(settings: Settings | None = None, app: App | None = None) -> Star
         core.conversations.usage = MetricsSink(metrics)
     ctx = ChannelContext(core.conversations, metrics, settings, core.db)
     channels = [_channel_class(name, settings)(ctx) for name in settings.enabled_channels()]
+    admin = None
+    if settings.admin_dashboard:
+        from bot.admin.site import AdminSite
+
+        admin = AdminSite(core, settings)  # loads the phrasings taught in the dashboard into the matcher
 
     async def healthz(_request: Request) -> Response:
         try:
@@ -118,9 +123,13 @@ def create_app(settings: Settings | None = None, app: App | None = None) -> Star
             await core.start()  # the usage log's writer and daily purge
         for channel in channels:
             await channel.start()
+        if admin is not None:
+            await admin.start()  # first start on SQLite: prints a one-time admin password
         try:
             yield
         finally:
+            if admin is not None:
+                await admin.stop()
             for channel in reversed(channels):
                 await channel.stop()
             if app is None:
@@ -129,10 +138,13 @@ def create_app(settings: Settings | None = None, app: App | None = None) -> Star
     routes: list[BaseRoute] = [Route("/", home), Route("/healthz", healthz), Route("/metrics", metrics_page)]
     for channel in channels:
         routes.extend(channel.routes())
+    if admin is not None:
+        routes.extend(admin.routes())
     web = Starlette(routes=routes, lifespan=lifespan)
     web.state.core = core
     web.state.metrics = metrics
     web.state.channels = channels
+    web.state.admin = admin
     web.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return web
 

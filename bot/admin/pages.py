@@ -1,0 +1,249 @@
+"""The overview, the commune pages and the quarterly report, with their exports."""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import zipfile
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from bot.admin import charts
+from bot.admin.exports import MEDIA_TYPES, Sheet, to_csv, to_xlsx
+from bot.admin.queries import Dashboard, Filters, communes, dashboard
+from bot.admin.report import QuarterReport, build_report, current_quarter, report_xlsx
+from bot.admin.report_pdf import report_pdf
+from bot.admin.texts import number, percent, tr
+from bot.admin.web import problem, redirect, render, secure
+
+if TYPE_CHECKING:
+    from bot.admin.site import AdminSite, Visitor
+
+MAX_DAYS = 400
+"""Longest period a page shows: a year and a little, so year-on-year questions fit."""
+PRESETS = (7, 30, 90, 365)
+CHANNELS = ("web", "telegram", "zalo")
+FILE_TYPES = {**MEDIA_TYPES, "pdf": "application/pdf", "zip": "application/zip", "yaml": "text/yaml; charset=utf-8"}
+
+
+def parse_filters(request: Request, today: date, commune: str | None = None) -> Filters:
+    """The period and channel in the query string; the last 30 days by default. Bad dates are
+    replaced by the defaults rather than refused: these are bookmarks and hand-edited links."""
+    params = request.query_params
+    days = int(params["days"]) if params.get("days", "").isdigit() else 30
+    end = _date(params.get("to")) or today
+    start = _date(params.get("from")) or end - timedelta(days=max(1, min(days, MAX_DAYS)) - 1)
+    if start > end:
+        start, end = end, start
+    start = max(start, end - timedelta(days=MAX_DAYS - 1))
+    channel = params.get("channel") or None
+    return Filters(start, end, commune, channel if channel in CHANNELS else None)
+
+
+def commune_param(value: str | None) -> str | None:
+    """A commune filter from a form: "" is every commune, "-" the unknown commune, else its name."""
+    return None if not value else "" if value == "-" else value
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def download(body: bytes, filename: str, fmt: str) -> Response:
+    """A file download whose name keeps its Vietnamese letters where browsers allow it."""
+    ascii_name = unicodedata.normalize("NFKD", filename.replace("đ", "d").replace("Đ", "D"))
+    ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_name.encode("ascii", "ignore").decode()).strip("-")
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    media = FILE_TYPES.get(fmt, "application/octet-stream")
+    return secure(Response(body, media_type=media, headers={"Content-Disposition": disposition}))
+
+
+class DashboardPages:
+    def __init__(self, site: AdminSite) -> None:
+        self.site = site
+
+    def routes(self) -> list[BaseRoute]:
+        guard = self.site.guard
+        return [
+            Route("/admin", guard(self.overview, admin_only=False)),
+            Route("/admin/commune", guard(self.commune, admin_only=False)),
+            Route("/admin/export/overview.{fmt}", guard(self.export_overview)),
+            Route("/admin/export/commune.{fmt}", guard(self.export_commune, admin_only=False)),
+            Route("/admin/report", guard(self.report, admin_only=False)),
+            Route("/admin/report/download", guard(self.report_download, admin_only=False)),
+        ]
+
+    # --- data ------------------------------------------------------------------------------
+    def _load(self, filters: Filters, with_communes: bool) -> tuple[Dashboard, list[tuple[str, int]]]:
+        with self.site.db.connect() as connection:
+            board = dashboard(connection, filters, self.site.today())
+            places = communes(connection, Filters(filters.start, filters.end)) if with_communes else []
+        return board, places
+
+    def _places(self, filters: Filters) -> list[tuple[str, int]]:
+        with self.site.db.connect() as connection:
+            return communes(connection, filters)
+
+    def _commune_of(self, request: Request, visitor: Visitor) -> str | None:
+        """The commune asked for, or None when this visitor may not see it."""
+        if not visitor.user.is_admin:
+            wanted = request.query_params.get("name", visitor.user.commune)
+            return visitor.user.commune if wanted == visitor.user.commune else None
+        return request.query_params.get("name", "")
+
+    # --- pages -----------------------------------------------------------------------------
+    async def overview(self, request: Request, visitor: Visitor) -> Response:
+        if not visitor.user.is_admin:
+            return redirect("/admin/commune")
+        filters = parse_filters(request, self.site.today())
+        board, places = await self.site.run(self._load, filters, True)
+        return self._page(request, visitor, board, places, tr("Overview"), "overview")
+
+    async def commune(self, request: Request, visitor: Visitor) -> Response:
+        place = self._commune_of(request, visitor)
+        if place is None:
+            return problem(request, 403, tr("You are not allowed to open this page."), visitor)
+        if visitor.user.is_admin and "name" not in request.query_params:  # the busiest commune first
+            place = next((p for p, _n in await self.site.run(self._places, parse_filters(request, self.site.today()))
+                          if p), "")  # fmt: skip
+        filters = parse_filters(request, self.site.today(), place)
+        board, places = await self.site.run(self._load, filters, visitor.user.is_admin)
+        title = place or tr("Unknown commune")
+        return self._page(request, visitor, board, places, title, "commune")
+
+    def _page(self, request: Request, visitor: Visitor, board: Dashboard, places: list[tuple[str, int]],
+              title: str, view: str) -> Response:  # fmt: skip
+        name = self.site.procedure_name
+        t = board.totals
+        days = board.filters.days
+        context: dict[str, Any] = {
+            "title": title, "visitor": visitor, "view": view, "board": board, "totals": t, "places": places,
+            "presets": PRESETS, "channels": CHANNELS, "name": name, "done": request.query_params.get("done"),
+            "per_day": charts.line_chart(tr("Conversations and questions per day"), days, [
+                charts.Series(tr("Conversations"), [board.conversations_per_day[d] for d in days], "s1"),
+                charts.Series(tr("Questions"), [board.questions_per_day[d] for d in days], "s2"),
+                charts.Series(tr("Answered questions"), [board.answered_per_day[d] for d in days], "s3"),
+            ], number),
+            "top": charts.bar_chart(tr("Top procedures"), [(name(r.procedure), r.questions) for r in sorted(
+                board.procedures, key=lambda r: -r.questions) if r.questions][:10], number),
+            "funnel": charts.funnel(tr("Guide completion funnel"), [
+                (tr("Questions"), t.questions), (tr("Answered questions"), t.answered),
+                (tr("Guides started"), t.flows_started), (tr("Guides completed"), t.flows_completed),
+            ], number),
+            "helpful": charts.split_bar(tr("Was the answer helpful?"), [
+                (tr("Helpful"), t.helpful, "s3"), (tr("Not helpful"), t.not_helpful, "s4")], number),
+            "by_channel": charts.bar_chart(tr("By channel"),
+                                           [(c.channel, c.conversations) for c in board.channels], number, "s2"),
+        }  # fmt: skip
+        return render(request, "overview.html", context)
+
+    # --- exports ---------------------------------------------------------------------------
+    def sheets(self, board: Dashboard, places: list[tuple[str, int]]) -> list[Sheet]:
+        name, t, days = self.site.procedure_name, board.totals, board.filters.days
+        out = [
+            Sheet(tr("Summary"), [tr("Measure"), tr("Value")], [
+                [tr("From"), board.filters.start], [tr("To"), board.filters.end],
+                [tr("Commune"), board.filters.commune if board.filters.commune is not None else tr("All communes")],
+                [tr("Channel"), board.filters.channel or tr("All channels")],
+                [tr("Conversations"), t.conversations], [tr("Questions"), t.questions],
+                [tr("Answered questions"), t.answered], [tr("Answer rate"), percent(t.answer_rate)],
+                [tr("Not understood"), t.not_understood], [tr("Did you mean"), t.did_you_mean],
+                [tr("Requests for a person"), t.human_help], [tr("Helpful"), t.helpful],
+                [tr("Not helpful"), t.not_helpful], [tr("Guides started"), t.flows_started],
+                [tr("Guides completed"), t.flows_completed], [tr("Guides abandoned"), t.flows_abandoned],
+            ]),
+            Sheet(tr("Conversations and questions per day"),
+                  ["day", tr("Conversations"), tr("Questions"), tr("Answered questions")],
+                  [[d, board.conversations_per_day[d], board.questions_per_day[d], board.answered_per_day[d]]
+                   for d in days]),
+            Sheet(tr("Procedures"), ["id", tr("Procedure"), tr("Questions"), tr("Answers"), tr("Helpful"),
+                                     tr("Not helpful"), tr("Guides started"), tr("Guides completed"),
+                                     tr("Guides abandoned")],
+                  [[r.procedure, name(r.procedure), r.questions, r.answers, r.helpful, r.not_helpful,
+                    r.flows_started, r.flows_completed, r.flows_abandoned] for r in board.procedures]),
+            Sheet(tr("By channel"), [tr("Channel"), tr("Conversations"), tr("Questions"), tr("Answered questions")],
+                  [[c.channel, c.conversations, c.questions, c.answered] for c in board.channels]),
+        ]  # fmt: skip
+        if places:
+            out.append(Sheet(tr("By commune"), [tr("Commune"), tr("Questions")], [list(p) for p in places]))
+        return out
+
+    async def export_overview(self, request: Request, visitor: Visitor) -> Response:
+        return await self._export(request, visitor, parse_filters(request, self.site.today()), "overview")
+
+    async def export_commune(self, request: Request, visitor: Visitor) -> Response:
+        place = self._commune_of(request, visitor)
+        if place is None:
+            return problem(request, 403, tr("You are not allowed to open this page."), visitor)
+        return await self._export(request, visitor, parse_filters(request, self.site.today(), place), "commune")
+
+    async def _export(self, request: Request, visitor: Visitor, filters: Filters, view: str) -> Response:
+        fmt = request.path_params["fmt"]
+        if fmt not in ("csv", "xlsx"):
+            return problem(request, 404, tr("Not found"), visitor)
+        board, places = await self.site.run(self._load, filters, view == "overview")
+        sheets = self.sheets(board, places)
+        body = await self.site.run(to_csv if fmt == "csv" else to_xlsx, sheets)
+        place = f"-{filters.commune}" if filters.commune else ""
+        await self.site.audit(visitor, "export", f"{view}{place} {filters.start}..{filters.end} {fmt}")
+        return download(body, f"trolyso-{view}{place}-{filters.start}-{filters.end}.{fmt}", fmt)
+
+    # --- the quarterly report --------------------------------------------------------------
+    async def report(self, request: Request, visitor: Visitor) -> Response:
+        today = self.site.today()
+        year, quarter = current_quarter(today)
+        with_places = visitor.user.is_admin
+        places = await self.site.run(self._places, Filters(today - timedelta(days=365), today)) if with_places else []
+        context = {"title": tr("Quarterly report"), "visitor": visitor, "years": range(today.year, today.year - 4, -1),
+                   "year": year, "quarter": quarter, "places": [p for p, _n in places if p],
+                   "province": self.site.config.province}  # fmt: skip
+        return render(request, "report.html", context)
+
+    async def report_download(self, request: Request, visitor: Visitor) -> Response:
+        params = request.query_params
+        today = self.site.today()
+        default_year, default_quarter = current_quarter(today)
+        year = int(params["year"]) if params.get("year", "").isdigit() else default_year
+        quarter = int(params["quarter"]) if params.get("quarter", "") in ("1", "2", "3", "4") else default_quarter
+        fmt = params.get("format", "pdf")
+        commune = params.get("commune") or None
+        if not visitor.user.is_admin:
+            if commune not in (None, visitor.user.commune):
+                return problem(request, 403, tr("You are not allowed to open this page."), visitor)
+            commune = visitor.user.commune
+        if fmt not in ("xlsx", "pdf", "zip") or not 2000 <= year <= today.year + 1:
+            return problem(request, 404, tr("Not found"), visitor)
+        report = await self.site.run(self._report, year, quarter, commune)
+        files = await self.site.run(self._report_files, report, fmt)
+        stem = f"trolyso-bao-cao-{year}-Q{quarter}-{report.place}"
+        await self.site.audit(visitor, "report", f"Q{quarter}/{year} {report.place} {fmt}")
+        if fmt != "zip":
+            return download(files[fmt], f"{stem}.{fmt}", fmt)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for ext, body in files.items():
+                archive.writestr(f"{stem}.{ext}", body)
+        return download(buffer.getvalue(), f"{stem}.zip", "zip")
+
+    def _report(self, year: int, quarter: int, commune: str | None) -> QuarterReport:
+        with self.site.db.connect() as connection:
+            return build_report(connection, year, quarter, commune, self.site.today(), self.site.config.province,
+                                self.site.clock())  # fmt: skip
+
+    def _report_files(self, report: QuarterReport, fmt: str) -> dict[str, bytes]:
+        files: dict[str, bytes] = {}
+        if fmt in ("xlsx", "zip"):
+            files["xlsx"] = report_xlsx(report, self.site.procedure_name)
+        if fmt in ("pdf", "zip"):
+            files["pdf"] = report_pdf(report, self.site.procedure_name, number, self.site.config.pdf_font or None)
+        return files
+

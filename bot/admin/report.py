@@ -1,0 +1,140 @@
+"""The quarterly report for a commune or the whole province: its numbers and its spreadsheet.
+
+One action in the dashboard (or one function call) gives the department what it asks for each
+quarter — usage, procedures, completion of the step-by-step guides, requests for a person —
+as XLSX here and as PDF in :mod:`bot.admin.report_pdf`, both from the same :class:`QuarterReport`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from bot.admin.exports import Sheet, to_xlsx
+from bot.admin.queries import Dashboard, Filters, Totals, dashboard, per_month, totals
+from bot.admin.texts import percent, tr
+from bot.storage.tables import usage_events as events
+
+
+def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
+    """First and last day of a calendar quarter (1-4)."""
+    if not 1 <= quarter <= 4:
+        raise ValueError(f"quarter {quarter}: choose 1, 2, 3 or 4")
+    start = date(year, 3 * quarter - 2, 1)
+    following = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
+    return start, following - timedelta(days=1)
+
+
+def current_quarter(today: date) -> tuple[int, int]:
+    """The last complete quarter: the one a report is due for."""
+    quarter = (today.month - 1) // 3 + 1
+    return (today.year - 1, 4) if quarter == 1 else (today.year, quarter - 1)
+
+
+@dataclass
+class QuarterReport:
+    year: int
+    quarter: int
+    place: str  # the commune, or the province's name
+    commune: str | None
+    board: Dashboard
+    previous: Totals
+    assisted: int  # conversations (person-days) in which a volunteer helped
+    generated_at: datetime
+
+    @property
+    def title(self) -> str:
+        return tr("Quarterly report Q{quarter}/{year}").format(quarter=self.quarter, year=self.year)
+
+    @property
+    def period(self) -> str:
+        start, end = self.board.filters.start, self.board.filters.end
+        return f"{start:%d/%m/%Y} – {end:%d/%m/%Y}"
+
+
+def build_report(connection: sa.Connection, year: int, quarter: int, commune: str | None,
+                 today: date, province: str, now: datetime) -> QuarterReport:  # fmt: skip
+    """The numbers of one quarter, and the previous quarter's totals to compare with."""
+    start, end = quarter_bounds(year, quarter)
+    board = dashboard(connection, Filters(start, end, commune), today)
+    before_year, before_quarter = (year - 1, 4) if quarter == 1 else (year, quarter - 1)
+    p_start, p_end = quarter_bounds(before_year, before_quarter)
+    previous = totals(connection, Filters(p_start, p_end, commune), today)
+    helped = (
+        sa.select(events.c.day, events.c.person)
+        .where(events.c.day.between(start, end), events.c.assisted_by.is_not(None))
+        .distinct()
+    )
+    if commune is not None:
+        helped = helped.where(events.c.commune == commune)
+    assisted = int(connection.execute(sa.select(sa.func.count()).select_from(helped.subquery())).scalar_one())
+    return QuarterReport(year, quarter, commune or province, commune, board, previous, assisted, now)
+
+
+def summary_rows(report: QuarterReport, number: Callable[[int], str] = str) -> list[tuple[str, str, str]]:
+    """(measure, this quarter, previous quarter) as displayed text, for both the PDF and the page."""
+    t, p = report.board.totals, report.previous
+    return [
+        (tr("Conversations"), number(t.conversations), number(p.conversations)),
+        (tr("Questions"), number(t.questions), number(p.questions)),
+        (tr("Answer rate"), percent(t.answer_rate), percent(p.answer_rate)),
+        (tr("Not understood"), number(t.not_understood), number(p.not_understood)),
+        (tr("Guides started"), number(t.flows_started), number(p.flows_started)),
+        (tr("Guides completed"), number(t.flows_completed), number(p.flows_completed)),
+        (tr("Completion rate"), percent(t.completion_rate), percent(p.completion_rate)),
+        (tr("Helpful"), number(t.helpful), number(p.helpful)),
+        (tr("Not helpful"), number(t.not_helpful), number(p.not_helpful)),
+        (tr("Requests for a person"), number(t.human_help), number(p.human_help)),
+        (tr("Conversations helped by a volunteer"), number(report.assisted), "—"),
+    ]
+
+
+def report_sheets(report: QuarterReport, name: Callable[[str], str]) -> list[Sheet]:
+    """The report as worksheets: summary, months, procedures, guides, channels."""
+    board = report.board
+    head: list[list[str | int | float | datetime | None]] = [
+        [tr("Place"), report.place], [tr("Period"), report.period], [tr("Generated"), report.generated_at],
+        [], [tr("Measure"), tr("This quarter"), tr("Previous quarter")],
+    ]  # fmt: skip
+    t, p = board.totals, report.previous
+    figures: list[list[str | int | float | datetime | None]] = [
+        [tr("Conversations"), t.conversations, p.conversations],
+        [tr("Questions"), t.questions, p.questions],
+        [tr("Answered questions"), t.answered, p.answered],
+        [tr("Answer rate"), _ratio(t.answer_rate), _ratio(p.answer_rate)],
+        [tr("Not understood"), t.not_understood, p.not_understood],
+        [tr("Guides started"), t.flows_started, p.flows_started],
+        [tr("Guides completed"), t.flows_completed, p.flows_completed],
+        [tr("Guides abandoned"), t.flows_abandoned, p.flows_abandoned],
+        [tr("Completion rate"), _ratio(t.completion_rate), _ratio(p.completion_rate)],
+        [tr("Helpful"), t.helpful, p.helpful],
+        [tr("Not helpful"), t.not_helpful, p.not_helpful],
+        [tr("Requests for a person"), t.human_help, p.human_help],
+        [tr("Conversations helped by a volunteer"), report.assisted, None],
+    ]
+    months_q, months_a = per_month(board.questions_per_day), per_month(board.answered_per_day)
+    months_c = per_month(board.conversations_per_day)
+    return [
+        Sheet(tr("Summary"), [tr("Report"), report.title], [*head, *figures]),
+        Sheet(tr("Months"), [tr("Month"), tr("Conversations"), tr("Questions"), tr("Answered questions")],
+              [[m, months_c.get(m, 0), months_q[m], months_a.get(m, 0)] for m in months_q]),
+        Sheet(tr("Procedures"), [tr("Procedure"), tr("Questions"), tr("Answers"), tr("Helpful"), tr("Not helpful")],
+              [[name(r.procedure), r.questions, r.answers, r.helpful, r.not_helpful] for r in board.procedures]),
+        Sheet(tr("Guides"), [tr("Procedure"), tr("Started"), tr("Completed"), tr("Abandoned"), tr("Completion rate")],
+              [[name(r.procedure), r.flows_started, r.flows_completed, r.flows_abandoned,
+                _ratio(r.flows_completed / r.flows_started if r.flows_started else None)]
+               for r in board.procedures if r.flows_started]),
+        Sheet(tr("Channels"), [tr("Channel"), tr("Conversations"), tr("Questions"), tr("Answered questions")],
+              [[c.channel, c.conversations, c.questions, c.answered] for c in board.channels]),
+    ]  # fmt: skip
+
+
+def report_xlsx(report: QuarterReport, name: Callable[[str], str]) -> bytes:
+    return to_xlsx(report_sheets(report, name))
+
+
+def _ratio(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)

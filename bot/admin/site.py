@@ -1,0 +1,239 @@
+"""The dashboard as a part of the one HTTP app: its routes, its guard, its start-up work.
+
+    admin = AdminSite(core, settings)
+    routes.extend(admin.routes())          # in bot.web.app.create_app
+    await admin.start() / await admin.stop()  # in the app's lifespan
+
+Building the site loads the taught phrasings into the matcher; starting it creates, on the
+embedded SQLite default with no admin yet, one with a one-time password printed to stderr.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from typing import Any, TextIO, TypeVar
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from bot.admin.accounts import Accounts, User
+from bot.admin.aliases import LearnedAliases
+from bot.admin.auth import LANG_COOKIE, SESSION_COOKIE, Session, Sessions, Throttle, csrf_ok, session_key
+from bot.admin.config import AdminConfig
+from bot.admin.texts import tr
+from bot.admin.web import STATIC, problem, redirect, secure
+from bot.app import App
+from bot.core import i18n
+from bot.core.matcher import Matcher
+from bot.data.models import Procedure
+from bot.usage.pseudonym import usage_secret
+from bot.usage.rows import local_day
+
+log = logging.getLogger("bot.admin")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """A logged-in user on this request."""
+
+    user: User
+    session: Session
+
+    @property
+    def csrf(self) -> str:
+        return self.session.csrf
+
+
+Handler = Callable[[Request, Visitor], Awaitable[Response]]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AdminSite:
+    """Everything the dashboard needs, built once per worker."""
+
+    def __init__(self, core: App, settings: Any, config: AdminConfig | None = None, *,
+                 hasher: PasswordHasher | None = None, clock: Callable[[], datetime] = _utc_now,
+                 timer: Callable[[], float] | None = None, stderr: TextIO | None = None) -> None:  # fmt: skip
+        self.core = core
+        self.settings = settings
+        self.config = config or AdminConfig.from_settings(settings)
+        self.db: sa.Engine = core.db
+        self.clock = clock
+        self.accounts = Accounts(self.db, hasher, clock)
+        # A test double of the engine may have no knowledge base or matcher: the dashboard then
+        # shows procedure ids and cannot teach phrasings, but works otherwise.
+        kb = getattr(core.engine, "kb", None)
+        self.procedures: dict[str, Procedure] = dict(kb.procedures) if kb is not None else {}
+        self.matcher: Matcher | None = getattr(core.engine, "matcher", None)
+        self.aliases = LearnedAliases(self.db, self.matcher, self.procedures, clock)
+        key = session_key(usage_secret(settings))
+        self.sessions = Sessions(key, self.config.session_hours, *([timer] if timer else []))
+        self.throttle = Throttle(self.config.login_attempts, self.config.lockout_seconds,
+                                 self.config.lockout_max_seconds, *([timer] if timer else []))  # fmt: skip
+        self._refresher: asyncio.Task[None] | None = None
+        self._warmer: asyncio.Future[None] | None = None
+        self._stderr = stderr or sys.stderr
+        self._prepare()
+
+    def _prepare(self) -> None:
+        try:
+            count = self.aliases.apply(self.aliases.fetch_new())
+            if count:
+                log.info("admin: %d taught phrasings loaded into the matcher", count)
+        except sa.exc.SQLAlchemyError:
+            # The chat must keep working; the dashboard says what is wrong when opened.
+            log.exception("admin: the dashboard's tables are missing or unreadable; run `trolyso db upgrade`")
+
+    def _bootstrap(self) -> None:
+        """On the embedded SQLite default with no admin yet: one with a one-time password."""
+        if not (self.config.bootstrap and self.db.dialect.name == "sqlite"):
+            return
+        from bot.admin.cli import bootstrap_admin
+
+        try:
+            bootstrap_admin(self.accounts, self._stderr)
+        except sa.exc.SQLAlchemyError:
+            log.exception("admin: could not create the first admin; run `trolyso db upgrade`")
+
+    # --- names and time --------------------------------------------------------------------
+    def today(self) -> date:
+        return local_day(self.clock())
+
+    def procedure_name(self, procedure: str) -> str:
+        proc = self.procedures.get(procedure)
+        if proc is None:
+            return tr("Requests for a person") if procedure == "human_help" else procedure
+        return proc.names.get(i18n.current())
+
+    def procedure_ids(self) -> list[str]:
+        return list(self.procedures)
+
+    # --- plumbing --------------------------------------------------------------------------
+    async def run(self, work: Callable[..., T], *args: Any) -> T:
+        """Database (and argon2) work off the event loop."""
+        return await asyncio.to_thread(partial(work, *args))
+
+    def lang(self, request: Request) -> str:
+        return i18n.pick_language(request.cookies.get(LANG_COOKIE))
+
+    async def visitor(self, request: Request) -> Visitor | None:
+        session = self.sessions.read(request.cookies.get(SESSION_COOKIE))
+        if session is None:
+            return None
+        user = await self.run(self.accounts.get, session.user_id)
+        if user is None or not self.sessions.valid_for(session, user):
+            return None
+        return Visitor(user, session)
+
+    def guard(self, handler: Handler, admin_only: bool = True) -> Callable[[Request], Awaitable[Response]]:
+        """Only logged-in users (admins, unless ``admin_only`` is False) reach ``handler``; every
+        POST must carry the session's CSRF token."""
+
+        async def endpoint(request: Request) -> Response:
+            with i18n.use(self.lang(request)):
+                visitor = await self.visitor(request)
+                if visitor is None:
+                    if request.method != "GET":
+                        return problem(request, 403, tr("The form expired; please try again."))
+                    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                    return redirect("/admin/login?" + _next(target))
+                if visitor.user.must_change_password and request.url.path != "/admin/password":
+                    return redirect("/admin/password")
+                if admin_only and not visitor.user.is_admin:
+                    return problem(request, 403, tr("You are not allowed to open this page."), visitor)
+                if request.method == "POST":
+                    form = await request.form()
+                    token = form.get("csrf")
+                    if not csrf_ok(visitor.session, token if isinstance(token, str) else None):
+                        return problem(request, 403, tr("The form expired; please try again."), visitor)
+                return secure(await handler(request, visitor))
+
+        return endpoint
+
+    async def audit(self, visitor: Visitor | str, action: str, detail: str | None = None) -> None:
+        name = visitor if isinstance(visitor, str) else visitor.user.username
+        await self.run(self.accounts.audit, name, action, detail)
+
+    # --- wiring ----------------------------------------------------------------------------
+    def routes(self) -> list[BaseRoute]:
+        from bot.admin.account_pages import AccountPages
+        from bot.admin.pages import DashboardPages
+        from bot.admin.tools_pages import ToolPages
+
+        return [
+            *AccountPages(self).routes(),
+            *DashboardPages(self).routes(),
+            *ToolPages(self).routes(),
+            Mount("/admin/static", StaticFiles(directory=STATIC), name="admin-static"),
+            Route("/admin/{rest:path}", self._not_found, methods=["GET", "POST"]),
+        ]
+
+    async def _not_found(self, request: Request) -> Response:
+        with i18n.use(self.lang(request)):
+            return problem(request, 404, tr("Not found"))
+
+    async def start(self) -> None:
+        """Make the first admin if needed (see :func:`bot.admin.cli.bootstrap_admin`), then pick up
+        phrasings taught in other workers every few seconds, and count the people of past days in
+        the background, so the first visit to a long period is as quick as the next."""
+        await self.run(self._bootstrap)
+        loop = asyncio.get_running_loop()
+        if self._refresher is None and self.config.alias_refresh_seconds > 0:
+            self._refresher = loop.create_task(self._refresh(), name="admin-aliases")
+        if self._warmer is None:
+            self._warmer = loop.create_task(self.run(self._count_past_people), name="admin-people")
+
+    async def stop(self) -> None:
+        for task in (self._refresher, self._warmer):
+            if task is not None and not task.done():
+                task.cancel()
+            if task is not None:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        self._refresher = self._warmer = None
+
+    def _count_past_people(self) -> None:
+        from bot.admin.pages import MAX_DAYS
+        from bot.admin.people import OPEN_DAYS, fill
+
+        today = self.today()
+        try:
+            with self.db.connect() as connection:
+                days = fill(connection, today - timedelta(days=MAX_DAYS), today - timedelta(days=OPEN_DAYS))
+            if days:
+                log.info("admin: counted the people of %d past days", days)
+        except sa.exc.SQLAlchemyError:
+            log.exception("admin: could not count past days' people; pages will count them when opened")
+
+    async def refresh_aliases(self) -> int:
+        """Teach this worker's matcher what other workers stored since; returns how many."""
+        return self.aliases.apply(await self.run(self.aliases.fetch_new))
+
+    async def _refresh(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.alias_refresh_seconds)
+            try:
+                await self.refresh_aliases()
+            except Exception:
+                log.exception("admin: could not load taught phrasings; trying again later")
+
+
+def _next(target: str) -> str:
+    return urlencode({"next": target})
