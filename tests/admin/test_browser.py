@@ -10,12 +10,9 @@ on a desktop and on a 360 px phone go to ``test-artifacts/admin.png`` and ``admi
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import csv
 import io
-import os
-import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -24,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 import openpyxl
 import pytest
 import sqlalchemy as sa
-import uvicorn
 
 from bot.admin.accounts import Accounts
 from bot.admin.config import AdminConfig
@@ -41,16 +37,14 @@ from bot.usage.sql import SqlUsageStore
 from bot.usage.writer import BatchedUsageSink
 from bot.web.app import create_app
 from tests.admin.conftest import FAST_HASHER, PASSWORD
+from tests.live import ARTIFACTS, CHROMIUM_ARGS, require_chromium, served
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page
 
 playwright_api = pytest.importorskip("playwright.async_api")
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ARGS = CHROMIUM_ARGS
 WAIT_MS = 15_000
 UNSURE = "ông bà mất cần làm gì"
 
@@ -67,12 +61,7 @@ STREAM: tuple[tuple[str, str, tuple[str, ...]], ...] = (  # channel, user, turns
 
 @pytest.fixture
 def chromium() -> Path:
-    if not CHROMIUM.exists():
-        message = f"no Chromium at {CHROMIUM}: install Debian's chromium package to run the browser test"
-        if os.environ.get("TROLYSO_REQUIRE_SERVICES") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    return CHROMIUM
+    return require_chromium()
 
 
 @contextlib.asynccontextmanager
@@ -101,21 +90,10 @@ async def serve(sqlite_url: str, engine: Engine) -> AsyncIterator[tuple[str, App
             payload = text[1:] if text.startswith("!") else None
             await core.conversations.handle(Inbound(channel, user, "" if payload else text, payload))
     await sink.flush()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(web, lifespan="on", log_level="warning", ws="none", http="h11"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
-        for _ in range(500):
-            if server.started or task.done():
-                break
-            await asyncio.sleep(0.01)
-        assert server.started, "uvicorn did not start"
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}", core
+        async with served(web) as url:
+            yield url, core
     finally:
-        server.should_exit = True
-        await task
-        sock.close()
         await sink.stop()
         await core.close()
 

@@ -9,7 +9,6 @@ import contextlib
 import itertools
 import json
 import logging
-import socket
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,7 +18,6 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-import uvicorn
 from starlette.applications import Starlette
 
 from bot.app import App
@@ -35,6 +33,7 @@ from bot.storage.db import create_db_engine, upgrade
 from bot.storage.sql import SqlStateStore
 from bot.testing import load_scripts, run_script
 from tests.fakes.telegram_api import FakeTelegram, Updates, as_outbound
+from tests.live import served
 
 CONTRACT = load_scripts(Path(__file__).parent / "contract")
 SECRET = "s3cret"
@@ -120,24 +119,10 @@ async def serve(settings: Settings, engine: object, fake: FakeTelegram) -> Async
 
     core = build_core(settings, engine)
     web = create_app(settings, app=core)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(web, lifespan="on", log_level="warning", ws="none", http="h11"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
-        for _ in range(500):
-            if server.started or task.done():
-                break
-            await asyncio.sleep(0.01)
-        assert server.started, "uvicorn did not start"
-        url = f"http://127.0.0.1:{port}"
-        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+        async with served(web) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
             yield Live(url, web, core, fake, http, Updates())
     finally:
-        server.should_exit = True
-        await task
-        sock.close()
         await core.close()
 
 

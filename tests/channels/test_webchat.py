@@ -3,11 +3,9 @@ requests, and the page with its assets (small, self-contained, with a strict CSP
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import re
-import socket
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -18,7 +16,6 @@ from types import SimpleNamespace
 import httpx
 import pytest
 import sqlalchemy as sa
-import uvicorn
 from starlette.applications import Starlette
 
 from bot.app import App
@@ -35,6 +32,7 @@ from bot.storage.sql import SqlStateStore
 from bot.testing import Script, load_scripts, run_script
 from bot.web.app import create_app
 from bot.web.metrics import Metrics
+from tests.live import served
 
 CONTRACT = load_scripts(Path(__file__).parent / "contract")
 PAGE_BUDGET = 30 * 1024
@@ -72,25 +70,10 @@ def build_core(engine: object, sqlite_url: str) -> App:
 async def serve(core: App) -> AsyncIterator[LiveServer]:
     """Run the app with uvicorn on a free loopback port until the block ends."""
     web = create_app(core.settings, app=core)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(web, lifespan="on", log_level="warning", ws="none", http="h11")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
-        for _ in range(500):
-            if server.started or task.done():
-                break
-            await asyncio.sleep(0.01)
-        if not server.started:
-            raise RuntimeError("uvicorn did not start")
-        yield LiveServer(f"http://127.0.0.1:{port}", web, core)
+        async with served(web) as url:
+            yield LiveServer(url, web, core)
     finally:
-        server.should_exit = True
-        await task
-        sock.close()
         await core.close()
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,14 +18,12 @@ import pytest
 
 from bot.core.engine import Engine
 from tests.channels.test_webchat import LiveServer, build_core, serve
+from tests.live import ARTIFACTS, CHROMIUM_ARGS, require_chromium
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ARGS = CHROMIUM_ARGS
 WAIT_MS = 15_000
 
 playwright_api = pytest.importorskip("playwright.async_api")
@@ -35,12 +32,7 @@ playwright_api = pytest.importorskip("playwright.async_api")
 @pytest.fixture
 def chromium() -> Path:
     """Debian's Chromium, or a skip (a failure in CI) saying it is missing."""
-    if not CHROMIUM.exists():
-        message = f"no Chromium at {CHROMIUM}: install Debian's chromium package to run the browser test"
-        if os.environ.get("TROLYSO_REQUIRE_SERVICES") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    return CHROMIUM
+    return require_chromium()
 
 
 @pytest.fixture

@@ -3,15 +3,12 @@ Zalo, and playing a Zalo user against it (the webhook in, the fake's recorded me
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 
 import httpx
 import sqlalchemy as sa
-import uvicorn
 from pydantic import SecretStr
 
 from bot.app import build_app
@@ -23,6 +20,7 @@ from bot.settings import Settings
 from bot.storage.db import create_db_engine
 from bot.web.app import create_app
 from tests.fakes.zalo_api import FakeZalo, ZaloDelivery, to_outbound
+from tests.live import served
 
 APP_ID, OA_ID, APP_SECRET, OA_KEY = "1234567890", "999", "app-secret", "oa-secret-key"
 USER = "6142494823000000000"
@@ -97,22 +95,11 @@ async def serving(
     core = build_app(config)
     core.conversations = Conversations(engine, core.store)
     web = create_app(config, app=core)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(web, log_level="warning", lifespan="on", ws="none"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        assert not task.done(), "the server did not start"
-        await asyncio.sleep(0.01)
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     channel = web.state.channels[0]
     channel.retry_pause = 0.01
     try:
-        async with httpx.AsyncClient(timeout=10) as http:
+        async with served(web) as url, httpx.AsyncClient(timeout=10) as http:
             zalo = ZaloDelivery(http, f"{url}/zalo/webhook", app_id=APP_ID, oa_id=OA_ID, key=OA_KEY)
             yield Running(channel, url, http, zalo, fake, database_url)
     finally:
-        server.should_exit = True
-        await task
-        sock.close()
         await core.close()
