@@ -9,10 +9,15 @@ from functools import cache
 import sqlalchemy as sa
 
 from bot.conversations import Conversations
+from bot.core.desk import Target
 from bot.core.engine import Engine
 from bot.core.ports import BaseUsageSink
+from bot.data.communes import CommuneBook, load_communes
 from bot.data.flows import load_flows
 from bot.data.knowledge import load_knowledge
+from bot.helpdesk.service import HelpDeskUpkeep
+from bot.helpdesk.sql import SqlHelpDesk
+from bot.notify import Notifier
 from bot.settings import Settings
 from bot.storage.db import create_db_engine, upgrade
 from bot.storage.sql import SqlStateStore
@@ -26,6 +31,12 @@ def build_engine() -> Engine:
     return Engine(kb, load_flows(kb.procedures))
 
 
+@cache
+def communes() -> CommuneBook:
+    """knowledge/communes.yaml, read once per process."""
+    return load_communes()
+
+
 @dataclass
 class App:
     settings: Settings
@@ -34,13 +45,24 @@ class App:
     store: SqlStateStore
     conversations: Conversations
     usage_log: BatchedUsageSink | None = None
+    desk: SqlHelpDesk | None = None
+    upkeep: HelpDeskUpkeep | None = None
+
+    @property
+    def notifier(self) -> Notifier:
+        return self.conversations.notifier
 
     async def start(self) -> None:
-        """Background work: the usage log's writer (replaying its spool) and its daily purge."""
+        """Background work: the usage log's writer (replaying its spool) and its daily purge, and
+        the help desk's reminders and escalations."""
         if self.usage_log is not None:
             await self.usage_log.start()
+        if self.upkeep is not None:
+            await self.upkeep.start()
 
     async def close(self) -> None:
+        if self.upkeep is not None:
+            await self.upkeep.stop()
         if self.usage_log is not None:
             await self.usage_log.stop()  # writes (or spools) what is queued while the database is open
         await self.store.close()
@@ -58,5 +80,17 @@ def build_app(settings: Settings | None = None, usage: BaseUsageSink | None = No
     usage_log = build_usage_sink(settings, db)  # ConfigError in production without TROLYSO_SECRET_KEY
     sinks = [sink for sink in (usage, usage_log) if sink is not None]
     combined = FanOutSink(*sinks) if len(sinks) > 1 else (sinks[0] if sinks else None)
-    engine = build_engine()
-    return App(settings, engine, db, store, Conversations(engine, store, combined), usage_log)
+    escalation = [Target(channel, chat) for channel, chat in settings.escalation_targets()]
+    desk = SqlHelpDesk(db, escalation=escalation)
+    book = communes()
+    engine = build_engine().with_desk(desk, book, settings.help_retention_days)
+    notifier = Notifier()
+    upkeep = HelpDeskUpkeep(
+        desk, notifier, book, engine._name,
+        remind_after=timedelta(minutes=settings.help_remind_minutes),
+        escalate_after=timedelta(minutes=settings.help_escalate_minutes),
+        retention=timedelta(days=settings.help_retention_days),
+        every_seconds=settings.help_sweep_seconds,
+    )  # fmt: skip
+    conversations = Conversations(engine, store, combined, notifier, desk)
+    return App(settings, engine, db, store, conversations, usage_log, desk, upkeep)

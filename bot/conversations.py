@@ -16,11 +16,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+from bot.core.desk import BaseHelpDesk, Target
 from bot.core.engine import Turn
 from bot.core.messages import Inbound, Outbound, UsageEvent
 from bot.core.ports import BaseStateStore, BaseUsageSink
 from bot.core.state import ConversationState
 from bot.errors import ConflictError, StorageError
+from bot.notify import Notifier
 
 log = logging.getLogger("bot.conversations")
 
@@ -43,10 +45,13 @@ class _KeyLock:
 class Conversations:
     """The glue between channels, the engine and storage; one per process, shared by channels."""
 
-    def __init__(self, engine: TurnEngine, store: BaseStateStore, usage: BaseUsageSink | None = None) -> None:
+    def __init__(self, engine: TurnEngine, store: BaseStateStore, usage: BaseUsageSink | None = None,
+                 notifier: Notifier | None = None, desk: BaseHelpDesk | None = None) -> None:  # fmt: skip
         self.engine = engine
         self.store = store
         self.usage = usage
+        self.notifier = notifier or Notifier()
+        self.desk = desk
         self._locks: dict[str, _KeyLock] = {}
 
     @property
@@ -64,7 +69,7 @@ class Conversations:
                 turn = await self.engine.handle(inbound, state)
                 latency = round((time.perf_counter() - started) * 1000, 3)
                 if getattr(turn, "erase", False):
-                    await self._erase(key, inbound.channel)
+                    await self._erase(key, inbound)
                     return turn.messages
                 try:
                     await self.store.save(key, turn.state, version)
@@ -76,6 +81,9 @@ class Conversations:
                     )
                     continue
                 await self._record(key, inbound.channel, [replace(e, latency_ms=latency) for e in turn.events])
+                notices = getattr(turn, "notices", None)
+                if notices:  # after the save: a notice is never sent for a turn that did not happen
+                    await self.notifier.send(notices)
                 return turn.messages
         raise StorageError(
             f"gave up on a {inbound.channel} message after {MAX_ATTEMPTS} attempts: other workers kept "
@@ -88,12 +96,14 @@ class Conversations:
         async with self._serialised(key):
             await self.store.delete(key)
 
-    async def _erase(self, key: str, channel: str) -> None:
-        """The person's right to erase: their state and their usage events go."""
+    async def _erase(self, key: str, inbound: Inbound) -> None:
+        """The person's right to erase: their state, usage events and help requests' details go."""
         await self.store.delete(key)
         if self.usage is not None:
-            await self.usage.erase(key, channel)
-        log.info("data erased on request channel=%s", channel)
+            await self.usage.erase(key, inbound.channel)
+        if self.desk is not None:
+            await self.desk.forget(Target(inbound.channel, inbound.user_id))
+        log.info("data erased on request channel=%s", inbound.channel)
 
     async def _record(self, key: str, channel: str, events: Sequence[UsageEvent]) -> None:
         if self.usage is None:

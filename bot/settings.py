@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.errors import ConfigError
+
 
 class Settings(BaseSettings):
     """Safe defaults for a laptop: SQLite in ./var, no tokens, nothing exposed."""
@@ -87,6 +89,26 @@ class Settings(BaseSettings):
     zalo_refresh_token: SecretStr | None = Field(None, description="Initial one-time refresh token")
     zalo_api_base: str = Field("https://openapi.zalo.me", description="Zalo OA API server (a local one in tests)")
     zalo_oauth_base: str = Field("https://oauth.zaloapp.com", description="Zalo OAuth server (a local one in tests)")
+
+    # Community digital technology teams: help requests and volunteers
+    help_remind_minutes: float = Field(30.0, description="Remind the team of a help request nobody has taken after this many minutes", gt=0)
+    help_escalate_minutes: float = Field(120.0, description="Escalate a help request nobody has taken to the province after this many minutes", gt=0)
+    help_retention_days: int = Field(90, description="Days a help request keeps the citizen's phone number and words", ge=1)
+    help_escalation_chats: str = Field("", description="Extra chats told of escalated requests, comma-separated channel:chat_id (e.g. telegram:-1001234567)")
+    help_sweep_seconds: float = Field(60.0, description="How often a worker looks for help requests to remind about or escalate", gt=0)
+    link_code_hours: float = Field(72.0, description="Hours a volunteer's one-time link code stays valid", gt=0)
+
+    def escalation_targets(self) -> list[tuple[str, str]]:
+        """``help_escalation_chats`` as (channel, chat_id) pairs; a malformed entry is a ConfigError."""
+        pairs = []
+        for item in self.help_escalation_chats.split(","):
+            channel, sep, chat = item.strip().partition(":")
+            if not item.strip():
+                continue
+            if not sep or not channel or not chat:
+                raise ConfigError(f"TROLYSO_HELP_ESCALATION_CHATS: {item.strip()!r} is not channel:chat_id")
+            pairs.append((channel.strip().lower(), chat.strip()))
+        return pairs
 
     def enabled_channels(self) -> list[str]:
         return [c.strip().lower() for c in self.channels.split(",") if c.strip()]

@@ -1,4 +1,5 @@
-"""`trolyso admin …`: create users, reset a password, export taught phrasings; and the first admin.
+"""`trolyso admin …`: create users, reset a password, export taught phrasings, add volunteers; and
+the first admin.
 
 There is no default password anywhere. The first admin of a shared database is created with
 ``trolyso admin create-user NAME --role admin``; the embedded SQLite default instead makes one
@@ -16,6 +17,8 @@ import secrets
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
+
+from bot.helpdesk.cli import add_volunteer_commands, run_volunteer_command
 
 if TYPE_CHECKING:
     from bot.admin.accounts import Accounts
@@ -39,6 +42,7 @@ def add_admin_commands(sub: Any) -> None:
     export = admin_sub.add_parser("export-aliases", help="write phrasings taught in the dashboard into knowledge/")
     export.add_argument("--knowledge", type=Path, help="the knowledge folder (default: the one the bot loads)")
     export.add_argument("--print", dest="print_only", action="store_true", help="print YAML instead of editing files")
+    add_volunteer_commands(admin_sub)
 
 
 def run_admin(args: argparse.Namespace, stdin: TextIO | None = None, stdout: TextIO | None = None,
@@ -59,6 +63,8 @@ def run_admin(args: argparse.Namespace, stdin: TextIO | None = None, stdout: Tex
         accounts = Accounts(engine)
         if args.admin_command == "export-aliases":
             return _export(engine, args, stdout)
+        if args.admin_command in ("add-volunteer", "volunteer-code"):
+            return run_volunteer_command(args, engine, settings, stdout, stderr)
         password = read_password(args.password_stdin, stdin, stderr)
         if password is None:
             return 2

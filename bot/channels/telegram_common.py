@@ -8,8 +8,10 @@ Telegram can observe lives here, once, so the two libraries cannot drift apart:
   read), JSON only (415), a well-formed update (400), ``update_id`` de-duplicated, else 200 —
   also for update types we skip, so Telegram never retries them;
 * we answer text and button presses in private chats; media get a polite "text only" reply, an
-  edit a "send it again" one. Groups, channels, bots and service messages are ignored: this is a
-  one-to-one helper, and answering in a group would publish a citizen's question to all in it;
+  edit a "send it again" one. In groups only a team's business is heard (``/nhom``, "Nhận" under a
+  help request), and its replies go to the volunteer privately; everything else in groups,
+  channels, bots and service messages is ignored: answering in a group would publish a citizen's
+  question to all in it;
 * ``Outbound`` → messages within 4096 UTF-16 units, inline keyboards with 1-64 byte
   ``callback_data`` (a longer payload is dropped and logged, so the message still goes out);
 * "typing…" after a second, 429s waited out, every press answered so the spinner stops, one
@@ -78,6 +80,8 @@ FLOOD_ATTEMPTS = 3
 MAX_FLOOD_WAIT = 60.0
 """A longer ``retry_after`` is not waited out: the reply would come too late to make sense."""
 DRAIN_WITHIN = 10.0
+TOAST_LIMIT = 200
+"""answerCallbackQuery shows at most 200 characters."""
 _SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 class _HideTokens(logging.Filter):
@@ -138,6 +142,7 @@ class TelegramChannel(BaseChannel, Generic[U]):
         self.error: str | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._chats: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        ctx.conversations.notifier.register(self.name, self.push)
 
     # --- what each library provides -------------------------------------------------------------
     @abc.abstractmethod
@@ -163,7 +168,8 @@ class TelegramChannel(BaseChannel, Generic[U]):
     async def send_message(self, chat_id: int, chunk: Chunk) -> None: ...
 
     @abc.abstractmethod
-    async def answer_callback(self, callback_id: str) -> None: ...
+    async def answer_callback(self, callback_id: str, text: str | None = None) -> None:
+        """Stop the button's spinner; ``text`` shows as a short notice over the chat."""
 
     @abc.abstractmethod
     async def send_typing(self, chat_id: int) -> None: ...
@@ -301,6 +307,10 @@ class TelegramChannel(BaseChannel, Generic[U]):
     # --- answering ---------------------------------------------------------------------------------
     async def serve(self, incoming: Incoming) -> None:
         """Apply the rules to one message or press and send what they call for."""
+        team = incoming.team_action()
+        if team is not None:
+            await self.serve_team(incoming, team)
+            return
         if incoming.callback_id is not None:
             await self.attempt("answerCallbackQuery", partial(self.answer_callback, incoming.callback_id))
         if not incoming.answerable() or incoming.chat_id is None:
@@ -322,6 +332,27 @@ class TelegramChannel(BaseChannel, Generic[U]):
         async with lock:
             await self.deliver(chat_id, await self.converse(chat_id, inbound))
 
+    async def serve_team(self, incoming: Incoming, inbound: Inbound) -> None:
+        """A volunteer acting in a team group: the group hears only what the engine sends it as a
+        notice ("taken by …"); the volunteer's own reply (the phone number!) goes to their private
+        chat, and a press gets its outcome as a pop-up too, in case they never opened one."""
+        assert incoming.user_id is not None
+        replies = await self.ctx.converse(inbound)
+        if incoming.callback_id is not None:
+            toast = replies[0].text[:TOAST_LIMIT] if replies else None
+            await self.attempt("answerCallbackQuery", partial(self.answer_callback, incoming.callback_id, toast))
+        await self.deliver(incoming.user_id, replies)
+
+    async def push(self, chat_id: str, messages: Sequence[Outbound]) -> bool:
+        """Send to a chat that did not just write to us (a team group, a citizen told who will call).
+        No chat lock: the turn that made the notice may hold the lock of this very chat."""
+        try:
+            target = int(chat_id)
+        except ValueError:
+            log.warning("telegram push to a chat id that is not a number")
+            return False
+        return await self.deliver(target, messages)
+
     async def converse(self, chat_id: int, inbound: Inbound) -> list[Outbound]:
         typing = asyncio.create_task(self._typing(chat_id))
         try:
@@ -340,12 +371,13 @@ class TelegramChannel(BaseChannel, Generic[U]):
                 return
             await asyncio.sleep(TYPING_EVERY)
 
-    async def deliver(self, chat_id: int, replies: Sequence[Outbound]) -> None:
+    async def deliver(self, chat_id: int, replies: Sequence[Outbound]) -> bool:
         """Send the replies in order; stop at the first that cannot be sent, so none arrives out of turn."""
         for outbound in replies:
             for chunk in render(outbound):
                 if not await self.attempt("sendMessage", partial(self.send_message, chat_id, chunk)):
-                    return
+                    return False
+        return True
 
     async def attempt(self, what: str, call: Callable[[], Awaitable[None]]) -> bool:
         """Run one Bot API call, waiting out 429s; failures are logged, never raised."""

@@ -60,8 +60,8 @@ class PtbTelegram(TelegramChannel[Update]):
         await self.bot.send_message(chat_id, chunk.text, reply_markup=_markup(chunk.keyboard),
                                     link_preview_options=LinkPreviewOptions(is_disabled=True))  # fmt: skip
 
-    async def answer_callback(self, callback_id: str) -> None:
-        await self.bot.answer_callback_query(callback_id)
+    async def answer_callback(self, callback_id: str, text: str | None = None) -> None:
+        await self.bot.answer_callback_query(callback_id, text=text)
 
     async def send_typing(self, chat_id: int) -> None:
         await self.bot.send_chat_action(chat_id, ChatAction.TYPING)

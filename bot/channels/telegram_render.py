@@ -133,6 +133,19 @@ class Incoming:
         """Only a person in a private chat with the bot gets an answer."""
         return self.private and self.chat_id is not None and self.user_id is not None and not self.from_bot
 
+    def team_action(self) -> Inbound | None:
+        """In a group, only two things are ours: ``/nhom`` (make this the team's group) and a press
+        of "Nhận" under a help request. The reply goes to the person privately, never the group."""
+        if self.private or self.chat_id is None or self.user_id is None or self.from_bot:
+            return None
+        user, group = str(self.user_id), str(self.chat_id)
+        if self.kind is Kind.PRESS and self.data and self.data.startswith(TEAM_PRESS):
+            return Inbound(CHANNEL, user, payload=self.data, lang_hint=self.language_code, group=group)
+        if self.kind is Kind.TEXT and self.text.split("@")[0].split(" ")[0].lower() in TEAM_COMMANDS:
+            return Inbound(CHANNEL, user, self.text.split(" ")[0].split("@")[0], lang_hint=self.language_code,
+                           group=group)  # fmt: skip
+        return None
+
     def inbound(self) -> Inbound | None:
         """What the conversation service gets; None when there is nothing to converse about."""
         user = str(self.user_id)
@@ -141,6 +154,10 @@ class Incoming:
         if self.kind is Kind.PRESS and self.data:
             return Inbound(CHANNEL, user, payload=self.data, lang_hint=self.language_code)
         return None
+
+
+TEAM_PRESS = "hr:claim:"
+TEAM_COMMANDS = frozenset({"/nhom", "/team"})
 
 
 # Both libraries mirror the Bot API's field names (message.chat.type, from_user.language_code,

@@ -99,9 +99,24 @@ class ZaloChannel(BaseChannel):
         self.sent = 0
         self.failed = 0
         self.last_error: dict[str, Any] | None = None
+        ctx.conversations.notifier.register(self.name, self.push)
 
     def routes(self) -> Sequence[BaseRoute]:
         return [Route("/zalo/webhook", self.webhook, methods=["POST"])]
+
+    async def push(self, user: str, replies: Sequence[Outbound]) -> bool:
+        """Send to a follower who did not just write (a volunteer told of a request, a citizen told
+        who will call). Zalo allows it within its reply window only; a refusal is logged and the
+        request stays in the dashboard queue. No per-person lock: the turn that made the notice may
+        hold this very person's."""
+        lang = await self._language(user)
+        with i18n.use(lang):
+            more_text, more_label = _("More choices:"), _("More ▶")
+        for reply in replies:
+            for message in render(reply, lang, more_label, more_text):
+                if not await self._send(user, message):
+                    return False
+        return True
 
     async def start(self) -> None:
         if self._signing_key_source == "app_secret":

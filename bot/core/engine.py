@@ -7,6 +7,7 @@ the ports in ``bot.core.ports``.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 import time
@@ -15,6 +16,8 @@ from dataclasses import dataclass, field, replace
 
 from bot.core import answers, i18n
 from bot.core.aspects import ASPECT_WORDS, detect_aspect
+from bot.core.community import Community
+from bot.core.desk import BaseHelpDesk, Notice
 from bot.core.flow_runner import FlowRunner, nav_intent
 from bot.core.i18n import _
 from bot.core.matcher import Decision, Match, Matcher
@@ -22,6 +25,7 @@ from bot.core.messages import Button, Inbound, Outbound, UsageEvent, split_text
 from bot.core.smalltalk import SmallTalk
 from bot.core.state import ConversationState
 from bot.core.text import fold
+from bot.data.communes import CommuneBook
 from bot.data.flows import FlowSet
 from bot.data.knowledge import CATALOG_IDS, HUMAN_HELP, KnowledgeBase
 
@@ -39,6 +43,7 @@ class Turn:
     events: list[UsageEvent] = field(default_factory=list)
     flow_spoke: bool = False  # this turn's reply is the guide's own (a question, a result)
     erase: bool = False  # the person asked to delete their data: state and usage go after this turn
+    notices: list[Notice] = field(default_factory=list)  # messages for others (a team, a citizen)
 
 
 class Engine:
@@ -50,6 +55,9 @@ class Engine:
         flows: FlowSet | None = None,
         matcher: Matcher | None = None,
         today: Callable[[], dt.date] = dt.date.today,
+        desk: BaseHelpDesk | None = None,
+        communes: CommuneBook | None = None,
+        help_retention_days: int = 90,
     ) -> None:
         self.kb = kb
         self.matcher = matcher or Matcher(kb)
@@ -60,6 +68,14 @@ class Engine:
             p for p in kb.procedures if p not in CATALOG_IDS
         )
         self._name_words: dict[str, set[str]] = {}
+        self.community = Community(desk, communes or CommuneBook(()), self._start_buttons, self._name,
+                                   help_retention_days)  # fmt: skip
+
+    def with_desk(self, desk: BaseHelpDesk | None, communes: CommuneBook, help_retention_days: int = 90) -> Engine:
+        """This engine (sharing its matcher and flows) over one application's help desk."""
+        engine = copy.copy(self)
+        engine.community = Community(desk, communes, engine._start_buttons, engine._name, help_retention_days)
+        return engine
 
     async def handle(self, inbound: Inbound, state: ConversationState | None = None) -> Turn:
         state = (state or ConversationState()).model_copy(deep=True)
@@ -69,16 +85,34 @@ class Engine:
         with i18n.use(lang):
             turn = Turn([], state)
             try:
-                self._dispatch(inbound, turn)
+                community = self.community
+                if not (community.wants(inbound, state) and await community.handle(inbound, turn)):
+                    self._dispatch(inbound, turn)
             except Exception:  # a bug must never reach the citizen as a traceback
                 log.exception("turn failed channel=%s", inbound.channel)
                 turn.messages = [Outbound(_("Sorry, something went wrong on my side. Please try again, or ask for a person."), (Button(_("Talk to a person"), "h"),))]
                 turn.events.append(UsageEvent("error"))
         turn.messages = _fit(turn.messages)
-        turn.events = [replace(e, locale=lang) for e in turn.events]
+        turn.events = self._tagged(turn.events, turn.state, lang)
         log.debug("turn channel=%s procedure=%s ms=%.2f", inbound.channel, turn.state.procedure,
                   (time.perf_counter() - started) * 1000)  # fmt: skip
         return turn
+
+    @staticmethod
+    def _tagged(events: list[UsageEvent], state: ConversationState, lang: str) -> list[UsageEvent]:
+        """Every event carries the language, the person's commune and, in an assisted session,
+        the volunteer, so reports can count by commune and count assisted use apart."""
+        assist = state.assist
+        if assist is not None:
+            for event in events:
+                if event.procedure and event.procedure != HUMAN_HELP and event.procedure not in assist.procedures:
+                    assist.procedures.append(event.procedure)
+        if not state.commune and assist is None:
+            return [replace(e, locale=lang) for e in events]
+        extra = {"commune": state.commune or ""}
+        if assist is not None:
+            extra["assisted_by"] = str(assist.volunteer)
+        return [replace(e, locale=lang, detail={**extra, **e.detail}) for e in events]
 
     # --- dispatch ------------------------------------------------------------------------
     def _dispatch(self, inbound: Inbound, turn: Turn) -> None:
@@ -478,9 +512,7 @@ class Engine:
                                       (Button("Tiếng Việt", "l:vi"), Button("English", "l:en"))))  # fmt: skip
 
     def _human(self, turn: Turn) -> None:
-        turn.messages.append(Outbound(
-            _("A volunteer of your commune's community digital technology team (Tổ công nghệ số cộng đồng) or the commune one-stop office can help you in person. You can also call the VNeID hotline 1900 0368 for account problems."),
-            (Button(_("All procedures"), "m:0"),)))  # fmt: skip
+        self.community.offer(turn)
         turn.events.append(UsageEvent("human_help", HUMAN_HELP))
 
     def _start_buttons(self) -> tuple[Button, ...]:

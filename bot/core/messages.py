@@ -23,6 +23,7 @@ class Inbound:
     text: str = ""
     payload: str | None = None
     lang_hint: str | None = None
+    group: str | None = None  # the group chat it came from (a team group), when not a private chat
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,32 @@ class FlowState(BaseModel):
     paused: bool = False  # an unrelated question was answered; offer to continue
 
 
+class HelpDraft(BaseModel):
+    """A help request being filled in: consent given, the rest asked one at a time."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    key: str  # idempotency key: a retried turn stores the request once
+    step: str  # phone | commune | need | time
+    phone: str | None = None
+    commune: str | None = None
+    need: str | None = None
+    good_time: str | None = None
+    procedure: str | None = None
+
+
+class AssistState(BaseModel):
+    """A volunteer sitting with a citizen (/hotro … /ketthuc)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    session: int
+    volunteer: int
+    name: str
+    commune: str | None = None
+    procedures: list[str] = Field(default_factory=list)  # what was helped with, in order
+
+
 class ConversationState(BaseModel):
     """Everything kept between turns. Unknown fields from older versions are ignored."""
 
@@ -28,4 +54,9 @@ class ConversationState(BaseModel):
     checklists: dict[str, dict[str, str]] = Field(default_factory=dict)  # flow id -> its answers
     feedback_for: str | None = None  # procedure whose answer is waiting for 👍/👎
     feedback_given: list[str] = Field(default_factory=list)  # procedures already rated here
+    commune: str | None = None  # the person's commune id (knowledge/communes.yaml), once they said it
+    awaiting: str | None = None  # "commune": the next message names the person's commune
+    help: HelpDraft | None = None
+    ticket: int | None = None  # the person's last help request
+    assist: AssistState | None = None
     turns: int = 0

@@ -17,6 +17,7 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     Float,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -169,4 +170,103 @@ admin_daily_people = Table(
     Column("channel", String(16), primary_key=True),  # "" on the row that marks the day as counted
     Column("commune", String(64), primary_key=True),  # "" when unknown
     Column("people", Integer, nullable=False),
+)
+
+
+# Community digital technology teams (migration 0005): volunteers and the chat accounts they linked,
+# one-time link codes, team group chats, help requests and assisted sessions. A request's personal
+# fields (user_id, phone, need) are blanked after the retention time; its counts stay for reports.
+volunteers = Table(
+    "volunteers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(120), nullable=False),
+    Column("team", String(120), nullable=False),
+    Column("commune", String(64), index=True),  # None: a province-level helper
+    Column("phone", String(20)),  # told to the citizen they call, so they know the call is genuine
+    Column("active", Boolean, nullable=False, server_default=true()),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(64)),
+)
+
+volunteer_accounts = Table(
+    "volunteer_accounts",
+    metadata,
+    Column("channel", String(16), primary_key=True),
+    Column("user_id", String(128), primary_key=True),
+    Column("volunteer_id", Integer, ForeignKey("volunteers.id"), nullable=False, index=True),
+    Column("linked_at", UtcDateTime, nullable=False),
+)
+
+link_codes = Table(
+    "link_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),  # sha256 of the code: the code itself is never stored
+    Column("volunteer_id", Integer, ForeignKey("volunteers.id"), nullable=False, index=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime),
+    Column("used_by", String(64)),  # sha256 of the channel:user that redeemed it
+)
+
+link_failures = Table(
+    "link_failures",
+    metadata,
+    Column("account", String(64), primary_key=True),  # sha256 of channel:user
+    Column("window_start", UtcDateTime, nullable=False),
+    Column("failures", Integer, nullable=False),
+)
+"""Wrong link codes per chat account, so codes cannot be guessed (shared by every worker)."""
+
+team_chats = Table(
+    "team_chats",
+    metadata,
+    Column("channel", String(16), primary_key=True),
+    Column("chat_id", String(128), primary_key=True),
+    Column("commune", String(64), index=True),  # None: the province's group (escalations)
+    Column("team", String(120), nullable=False),
+    Column("linked_by", Integer, ForeignKey("volunteers.id")),
+    Column("linked_at", UtcDateTime, nullable=False),
+)
+
+help_requests = Table(
+    "help_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_key", String(64), nullable=False, unique=True),  # a retried turn stores it once
+    Column("created_at", UtcDateTime, nullable=False, index=True),
+    Column("channel", String(16), nullable=False),
+    Column("user_id", String(128)),  # to tell the citizen who will call; blanked after retention
+    Column("phone", String(20)),  # blanked after retention
+    Column("commune", String(64)),
+    Column("need", String(300)),  # blanked after retention
+    Column("good_time", String(16)),
+    Column("procedure", String(64)),
+    Column("lang", String(8), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("claimed_by", Integer, ForeignKey("volunteers.id"), index=True),
+    Column("claimed_at", UtcDateTime),
+    Column("closed_at", UtcDateTime),
+    Column("outcome", String(16)),
+    Column("reminded_at", UtcDateTime),
+    Column("escalated_at", UtcDateTime),
+    Column("purged_at", UtcDateTime),
+    CheckConstraint("status IN ('open', 'claimed', 'closed', 'cancelled')", name="status"),
+    Index("ix_help_requests_status_commune", "status", "commune"),
+    Index("ix_help_requests_channel_user_id", "channel", "user_id"),
+)
+
+assist_sessions = Table(
+    "assist_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("volunteer_id", Integer, ForeignKey("volunteers.id"), nullable=False, index=True),
+    Column("commune", String(64)),
+    Column("team", String(120)),
+    Column("channel", String(16), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False, index=True),
+    Column("ended_at", UtcDateTime),
+    Column("outcome", String(16)),  # online | office | unfinished | unknown (a new session began first)
+    Column("reason", String(16)),
+    Column("procedures", String(500)),  # comma-separated procedure ids helped with
 )

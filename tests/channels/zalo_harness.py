@@ -11,7 +11,7 @@ import httpx
 import sqlalchemy as sa
 from pydantic import SecretStr
 
-from bot.app import build_app
+from bot.app import App, build_app
 from bot.channels.zalo import ZaloChannel
 from bot.channels.zalo_api import MORE, PRESS
 from bot.conversations import Conversations, TurnEngine
@@ -41,6 +41,7 @@ class Running:
     zalo: ZaloDelivery
     fake: FakeZalo
     database_url: str
+    core: App
 
     async def send(self, inbound: Inbound) -> list[Outbound]:
         """One turn as a Zalo user: typed text, or a button's payload sent back as text."""
@@ -82,9 +83,10 @@ class Running:
 
 @asynccontextmanager
 async def serving(
-    fake: FakeZalo, database_url: str, engine: TurnEngine, **settings: object
+    fake: FakeZalo, database_url: str, engine: TurnEngine | None, **settings: object
 ) -> AsyncIterator[Running]:
-    """The real app behind uvicorn on a free port, its Zalo channel pointed at the fake."""
+    """The real app behind uvicorn on a free port, its Zalo channel pointed at the fake; ``engine``
+    None keeps the app's own (with its help desk)."""
     values: dict[str, object] = {
         "database_url": database_url, "channels": "zalo", "max_body_bytes": 16_384, "zalo_app_id": APP_ID,
         "zalo_app_secret": SecretStr(APP_SECRET), "zalo_oa_id": OA_ID, "zalo_access_token": SecretStr("access-0"),
@@ -93,13 +95,14 @@ async def serving(
     }  # fmt: skip
     config = ZaloSettings(**(values | settings))
     core = build_app(config)
-    core.conversations = Conversations(engine, core.store)
+    if engine is not None:
+        core.conversations = Conversations(engine, core.store)
     web = create_app(config, app=core)
     channel = web.state.channels[0]
     channel.retry_pause = 0.01
     try:
         async with served(web) as url, httpx.AsyncClient(timeout=10) as http:
             zalo = ZaloDelivery(http, f"{url}/zalo/webhook", app_id=APP_ID, oa_id=OA_ID, key=OA_KEY)
-            yield Running(channel, url, http, zalo, fake, database_url)
+            yield Running(channel, url, http, zalo, fake, database_url, core)
     finally:
         await core.close()

@@ -243,10 +243,11 @@ class Updates:
         update["edited_message"] = {**update.pop("message"), "edit_date": int(time.time())}
         return update
 
-    def press(self, data: str, user_id: int, message_id: int = 1, lang: str | None = "vi") -> dict[str, Any]:
+    def press(self, data: str, user_id: int, message_id: int = 1, lang: str | None = "vi",
+              chat: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
         """A button press: the callback_query Telegram sends when ``data``'s button is tapped."""
         message = {"message_id": message_id, "date": int(time.time()),
-                   "chat": {"id": user_id, "type": "private", "first_name": "Lan"},
+                   "chat": chat or {"id": user_id, "type": "private", "first_name": "Lan"},
                    "from": {k: BOT[k] for k in ("id", "is_bot", "first_name", "username")}, "text": "…"}  # fmt: skip
         query = {"id": f"cb{next(self._callbacks)}", "chat_instance": "ci1", "data": data,
                  "from": self.user(user_id, lang), "message": message}  # fmt: skip

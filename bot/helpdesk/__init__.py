@@ -1,0 +1,2 @@
+"""Community digital technology teams: volunteers, help requests, assisted sessions (storage and
+upkeep; the conversation side is bot.core.community)."""

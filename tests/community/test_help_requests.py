@@ -1,0 +1,238 @@
+"""A citizen asks for a person; the commune's team hears of it, one volunteer takes it, the citizen
+is told who will call, the volunteer closes it. Through the real engine and a real database."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from bot.core.desk import Target
+from bot.helpdesk.sql import SqlHelpDesk
+from bot.storage.tables import help_requests
+from tests.community.conftest import ANH_SON, VINH_HUNG, Person, notices_to
+
+GROUP = "-1005001"
+
+
+async def ask_for_help(citizen: Person, commune_words: str = "anh son", need: str | None = "làm căn cước cho mẹ") -> int:
+    """Walk the whole request dialogue the way a person would, checking each question."""
+    await citizen.say("tôi muốn gặp người thật")
+    assert "hd:yes" in citizen.payloads, citizen.text
+    await citizen.press("hd:yes")
+    assert "0912 345 678" in citizen.text  # the example of a number
+    await citizen.say("0912.345.678")
+    assert "xã/phường nào" in citizen.text
+    await citizen.say(commune_words)
+    assert any(p.startswith("hc:") for p in citizen.payloads), citizen.text
+    await citizen.press_labelled("Anh Sơn" if "anh" in commune_words else "Vinh Hưng")
+    assert "hn:skip" in citizen.payloads
+    if need is None:
+        await citizen.press("hn:skip")
+    else:
+        await citizen.say(need)
+    assert "ht:morning" in citizen.payloads
+    turn = await citizen.press("ht:morning")
+    found = re.search(r"#(\d+)", citizen.text)
+    assert found, citizen.text
+    assert f"hx:{found.group(1)}" in citizen.payloads  # the citizen can cancel
+    assert any(e.kind == "help_requested" for e in turn.events)
+    return int(found.group(1))
+
+
+def row(desk: SqlHelpDesk, ticket_id: int) -> Any:
+    with desk.db.connect() as conn:
+        return conn.execute(sa.select(help_requests).where(help_requests.c.id == ticket_id)).one()
+
+
+async def test_request_goes_to_the_team_group_is_claimed_once_and_closed(
+    person: Callable[..., Person], volunteer: Any, desk: SqlHelpDesk
+) -> None:
+    an, _an = await volunteer("501", name="Nguyễn Văn An")
+    binh, _binh = await volunteer("502", name="Trần Thị Bình", phone="0988000222")
+    turn = await an.say("/nhom", group=GROUP)
+    group = Target("telegram", GROUP)
+    assert notices_to(turn, group)
+    assert "Anh Sơn" in notices_to(turn, group)[0].messages[0].text
+
+    citizen = person("900")
+    ticket_id = await ask_for_help(citizen)
+    sent = notices_to(citizen.turns[-1], group)
+    assert len(sent) == 1, citizen.turns[-1].notices  # the group, not each volunteer as well
+    announcement = sent[0].messages[0]
+    assert f"#{ticket_id}" in announcement.text
+    assert "Xã Anh Sơn" in announcement.text
+    assert "làm căn cước cho mẹ" in announcement.text
+    assert "0912345678" not in announcement.text.replace(" ", "")  # masked until someone takes it
+    assert [b.payload for b in announcement.buttons] == [f"hr:claim:{ticket_id}"]
+
+    turn = await binh.press(f"hr:claim:{ticket_id}", group=GROUP)
+    assert "0912 345 678" in binh.text  # the claimer sees the number, privately
+    told = notices_to(turn, citizen.target)
+    assert len(told) == 1
+    assert "Trần Thị Bình" in told[0].messages[0].text
+    assert "0988 000 222" in told[0].messages[0].text
+    assert "Trần Thị Bình" in notices_to(turn, group)[0].messages[0].text
+
+    turn = await an.press(f"hr:claim:{ticket_id}", group=GROUP)  # a second volunteer, too late
+    assert "Trần Thị Bình" in an.text
+    assert "0912" not in an.text
+    assert not turn.notices
+    assert row(desk, ticket_id).claimed_by == _binh.id
+
+    await an.press(f"hr:close:{ticket_id}:done")  # not theirs to close
+    assert row(desk, ticket_id).status == "claimed"
+    turn = await binh.press(f"hr:close:{ticket_id}:done")
+    stored = row(desk, ticket_id)
+    assert (stored.status, stored.outcome) == ("closed", "done")
+    assert notices_to(turn, citizen.target), "the citizen hears the request was closed"
+    await citizen.say("tôi muốn gặp người thật")
+    await citizen.press("hd:yes")
+    assert "0912 345 678" in citizen.text  # the old request ended: a new one can start
+
+
+async def test_without_a_team_group_each_volunteer_of_the_commune_is_told(
+    person: Callable[..., Person], volunteer: Any
+) -> None:
+    an, _ = await volunteer("511")
+    binh, _ = await volunteer("512", channel="zalo")
+    await volunteer("513", commune=VINH_HUNG)  # another commune: not told
+    citizen = person("910")
+    await ask_for_help(citizen)
+    targets = {n.target for n in citizen.turns[-1].notices}
+    assert targets == {an.target, binh.target}
+
+
+async def test_a_commune_with_no_team_escalates_at_once_to_province_helpers(
+    person: Callable[..., Person], volunteer: Any, desk: SqlHelpDesk
+) -> None:
+    province, _ = await volunteer("521", name="Cán bộ tỉnh", commune=None, team="Sở KH&CN")
+    citizen = person("920")
+    ticket_id = await ask_for_help(citizen, need=None)
+    assert "quản lý" in citizen.text  # told that the administrators will see it
+    assert {n.target for n in citizen.turns[-1].notices} == {province.target}
+    assert row(desk, ticket_id).escalated_at is not None
+    await province.press(f"hr:claim:{ticket_id}")  # a province helper may take any commune's
+    assert "0912 345 678" in province.text
+
+
+async def test_a_volunteer_cannot_see_or_take_another_communes_requests(
+    person: Callable[..., Person], volunteer: Any, desk: SqlHelpDesk
+) -> None:
+    other, _ = await volunteer("531", commune=VINH_HUNG)
+    mine, _ = await volunteer("532")
+    citizen = person("930")
+    ticket_id = await ask_for_help(citizen)
+    await other.say("/yeucau")
+    assert f"#{ticket_id}" not in other.text
+    await other.press(f"hr:claim:{ticket_id}")
+    assert "xã khác" in other.text
+    assert "0912" not in other.text
+    assert row(desk, ticket_id).status == "open"
+    await mine.say("/yeucau")
+    assert f"#{ticket_id}" in mine.text
+    assert f"hr:claim:{ticket_id}" in mine.payloads
+
+
+async def test_a_citizen_can_cancel_and_the_team_is_told(person: Callable[..., Person], volunteer: Any,
+                                                          desk: SqlHelpDesk) -> None:  # fmt: skip
+    an, _ = await volunteer("541")
+    citizen = person("940")
+    ticket_id = await ask_for_help(citizen)
+    stranger = person("941")
+    await stranger.press(f"hx:{ticket_id}")  # not theirs
+    assert row(desk, ticket_id).status == "open"
+    turn = await citizen.press(f"hx:{ticket_id}")
+    assert row(desk, ticket_id).status == "cancelled"
+    assert notices_to(turn, an.target)
+    await an.press(f"hr:claim:{ticket_id}")
+    assert "kết thúc" in an.text
+
+
+async def test_a_second_request_while_one_is_open_shows_the_open_one(person: Callable[..., Person],
+                                                                      volunteer: Any) -> None:  # fmt: skip
+    await volunteer("551")
+    citizen = person("950")
+    ticket_id = await ask_for_help(citizen)
+    await citizen.say("cho tôi gặp cán bộ")
+    await citizen.press("hd:yes")
+    assert f"#{ticket_id}" in citizen.text
+    assert f"hx:{ticket_id}" in citizen.payloads
+
+
+@pytest.mark.parametrize("typed", ["12345", "0123 456 789", "091234567", "+84 12 345 6789"])
+async def test_a_wrong_number_is_asked_again(person: Callable[..., Person], typed: str) -> None:
+    citizen = person("960")
+    await citizen.say("nhờ người giúp")
+    await citizen.press("hd:yes")
+    await citizen.say(typed)
+    assert "10 chữ số" in citizen.text
+    assert citizen.state is not None
+    assert citizen.state.help is not None
+
+
+async def test_words_instead_of_a_number_leave_the_request_and_are_answered(person: Callable[..., Person]) -> None:
+    citizen = person("961")
+    await citizen.say("tôi muốn gặp người thật")
+    await citizen.press("hd:yes")
+    turn = await citizen.say("làm căn cước ở đâu")
+    assert citizen.state is not None
+    assert citizen.state.help is None
+    assert any(e.kind == "answered" and e.procedure == "identity_card" for e in turn.events)
+
+
+async def test_saying_stop_cancels_the_request_being_filled(person: Callable[..., Person], desk: SqlHelpDesk) -> None:
+    citizen = person("962")
+    await citizen.say("tôi muốn gặp người thật")
+    await citizen.press("hd:yes")
+    await citizen.say("0912345678")
+    await citizen.say("thôi")
+    assert "chưa gửi" in citizen.text
+    with desk.db.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(help_requests)).scalar() == 0
+
+
+async def test_a_retried_turn_stores_the_request_once(person: Callable[..., Person], desk: SqlHelpDesk,
+                                                      volunteer: Any) -> None:  # fmt: skip
+    """Another worker changed the conversation: the turn runs again from the same state."""
+    await volunteer("571")
+    citizen = person("970")
+    await citizen.say("tôi muốn gặp người thật")
+    await citizen.press("hd:yes")
+    await citizen.say("0912345678")
+    await citizen.say("anh son")
+    await citizen.press_labelled("Anh Sơn")
+    await citizen.press("hn:skip")
+    before = citizen.state
+    first = await citizen.press("ht:any")
+    citizen.state = before
+    again = await citizen.press("ht:any")
+    assert [m.text for m in first.messages] == [m.text for m in again.messages]
+    with desk.db.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(help_requests)).scalar() == 1
+
+
+async def test_old_commune_names_find_the_new_commune(person: Callable[..., Person]) -> None:
+    citizen = person("980")
+    await citizen.say("/xa")
+    await citizen.say("duc son")  # merged into Anh Sơn in 2025
+    assert f"hc:{ANH_SON}" in citizen.payloads, citizen.text
+    turn = await citizen.press(f"hc:{ANH_SON}")
+    assert citizen.state is not None
+    assert citizen.state.commune == ANH_SON
+    assert any(e.kind == "commune_set" for e in turn.events)
+    turn = await citizen.say("làm căn cước ở đâu")
+    assert all(e.detail.get("commune") == ANH_SON for e in turn.events)  # counted for the commune
+
+
+async def test_erasing_my_data_cancels_my_request_and_blanks_my_number(person: Callable[..., Person],
+                                                                       desk: SqlHelpDesk, volunteer: Any) -> None:  # fmt: skip
+    await volunteer("581")
+    citizen = person("990")
+    ticket_id = await ask_for_help(citizen)
+    assert await desk.forget(citizen.target) == 1
+    stored = row(desk, ticket_id)
+    assert (stored.status, stored.phone, stored.user_id, stored.need) == ("cancelled", None, None, None)
