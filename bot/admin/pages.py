@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.admin import charts
+from bot.admin.community_queries import AssistedUse, assisted_use
 from bot.admin.exports import MEDIA_TYPES, Sheet, to_csv, to_xlsx
 from bot.admin.queries import Dashboard, Filters, communes, dashboard
 from bot.admin.report import QuarterReport, build_report, current_quarter, report_xlsx
@@ -89,6 +90,10 @@ class DashboardPages:
             places = communes(connection, Filters(filters.start, filters.end)) if with_communes else []
         return board, places
 
+    def _assisted(self, filters: Filters) -> AssistedUse:
+        with self.site.db.connect() as connection:
+            return assisted_use(connection, filters.start, filters.end, filters.commune, filters.channel)
+
     def _places(self, filters: Filters) -> list[tuple[str, int]]:
         with self.site.db.connect() as connection:
             return communes(connection, filters)
@@ -106,7 +111,8 @@ class DashboardPages:
             return redirect("/admin/commune")
         filters = parse_filters(request, self.site.today())
         board, places = await self.site.run(self._load, filters, True)
-        return self._page(request, visitor, board, places, tr("Overview"), "overview")
+        assisted = await self.site.run(self._assisted, filters)
+        return self._page(request, visitor, board, places, tr("Overview"), "overview", assisted)
 
     async def commune(self, request: Request, visitor: Visitor) -> Response:
         place = self._commune_of(request, visitor)
@@ -117,17 +123,19 @@ class DashboardPages:
                           if p), "")  # fmt: skip
         filters = parse_filters(request, self.site.today(), place)
         board, places = await self.site.run(self._load, filters, visitor.user.is_admin)
+        assisted = await self.site.run(self._assisted, filters)
         title = place or tr("Unknown commune")
-        return self._page(request, visitor, board, places, title, "commune")
+        return self._page(request, visitor, board, places, title, "commune", assisted)
 
     def _page(self, request: Request, visitor: Visitor, board: Dashboard, places: list[tuple[str, int]],
-              title: str, view: str) -> Response:  # fmt: skip
+              title: str, view: str, assisted: AssistedUse | None = None) -> Response:  # fmt: skip
         name = self.site.procedure_name
         t = board.totals
         days = board.filters.days
         context: dict[str, Any] = {
             "title": title, "visitor": visitor, "view": view, "board": board, "totals": t, "places": places,
             "presets": PRESETS, "channels": CHANNELS, "name": name, "done": request.query_params.get("done"),
+            "assisted": assisted,
             "per_day": charts.line_chart(tr("Conversations and questions per day"), days, [
                 charts.Series(tr("Conversations"), [board.conversations_per_day[d] for d in days], "s1"),
                 charts.Series(tr("Questions"), [board.questions_per_day[d] for d in days], "s2"),

@@ -8,14 +8,16 @@ as XLSX here and as PDF in :mod:`bot.admin.report_pdf`, both from the same :clas
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from bot.admin.community_queries import TeamsReport, commune_key, teams_report, teams_sheets
 from bot.admin.exports import Sheet, to_xlsx
 from bot.admin.queries import Dashboard, Filters, Totals, dashboard, per_month, totals
 from bot.admin.texts import percent, tr
+from bot.data.communes import CommuneBook
 from bot.storage.tables import usage_events as events
 
 
@@ -44,6 +46,7 @@ class QuarterReport:
     previous: Totals
     assisted: int  # conversations (person-days) in which a volunteer helped
     generated_at: datetime
+    teams: TeamsReport | None = field(default=None)  # the community teams' figures, by commune and team
 
     @property
     def title(self) -> str:
@@ -56,8 +59,10 @@ class QuarterReport:
 
 
 def build_report(connection: sa.Connection, year: int, quarter: int, commune: str | None,
-                 today: date, province: str, now: datetime) -> QuarterReport:  # fmt: skip
-    """The numbers of one quarter, and the previous quarter's totals to compare with."""
+                 today: date, province: str, now: datetime, communes: CommuneBook | None = None) -> QuarterReport:  # fmt: skip
+    """The numbers of one quarter, and the previous quarter's totals to compare with; the
+    community teams' figures of the commune (read through ``communes``, knowledge/communes.yaml
+    by default) or of every commune."""
     start, end = quarter_bounds(year, quarter)
     board = dashboard(connection, Filters(start, end, commune), today)
     before_year, before_quarter = (year - 1, 4) if quarter == 1 else (year, quarter - 1)
@@ -71,7 +76,12 @@ def build_report(connection: sa.Connection, year: int, quarter: int, commune: st
     if commune is not None:
         helped = helped.where(events.c.commune == commune)
     assisted = int(connection.execute(sa.select(sa.func.count()).select_from(helped.subquery())).scalar_one())
-    return QuarterReport(year, quarter, commune or province, commune, board, previous, assisted, now)
+    if communes is None:
+        from bot.app import communes as shipped
+
+        communes = shipped()
+    teams = teams_report(connection, start, end, commune_key(communes, commune), communes)
+    return QuarterReport(year, quarter, commune or province, commune, board, previous, assisted, now, teams)
 
 
 def summary_rows(report: QuarterReport, number: Callable[[int], str] = str) -> list[tuple[str, str, str]]:
@@ -93,7 +103,8 @@ def summary_rows(report: QuarterReport, number: Callable[[int], str] = str) -> l
 
 
 def report_sheets(report: QuarterReport, name: Callable[[str], str]) -> list[Sheet]:
-    """The report as worksheets: summary, months, procedures, guides, channels."""
+    """The report as worksheets: summary, months, procedures, guides, channels, and the community
+    teams (by commune and team, and the procedures they helped with)."""
     board = report.board
     head: list[list[str | int | float | datetime | None]] = [
         [tr("Place"), report.place], [tr("Period"), report.period], [tr("Generated"), report.generated_at],
@@ -129,6 +140,7 @@ def report_sheets(report: QuarterReport, name: Callable[[str], str]) -> list[She
                for r in board.procedures if r.flows_started]),
         Sheet(tr("Channels"), [tr("Channel"), tr("Conversations"), tr("Questions"), tr("Answered questions")],
               [[c.channel, c.conversations, c.questions, c.answered] for c in board.channels]),
+        *teams_sheets(report.teams or TeamsReport(board.filters.start, board.filters.end, report.commune), name),
     ]  # fmt: skip
 
 

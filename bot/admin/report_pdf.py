@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from bot.admin.community_queries import SESSION_OUTCOMES, TeamRow, TeamsReport
 from bot.admin.queries import per_month
 from bot.admin.report import QuarterReport, summary_rows
 from bot.admin.texts import percent, tr
@@ -111,7 +113,58 @@ def report_pdf(report: QuarterReport, name: Callable[[str], str], number: Callab
     _table(pdf, [tr("Channel"), tr("Conversations"), tr("Questions"), tr("Answered questions")],
            [(c.channel, number(c.conversations), number(c.questions), number(c.answered)) for c in board.channels]
            or [("—", "", "", "")], (0.31, 0.23, 0.23, 0.23))  # fmt: skip
+
+    if report.teams is not None:
+        _teams(pdf, report.teams, name, number)
     return bytes(pdf.output())
+
+
+def _teams(pdf: FPDF, teams: TeamsReport, name: Callable[[str], str], number: Callable[[Any], str]) -> None:
+    """The community teams: assisted sessions by commune and team, help requests by commune and
+    the team that took them (each commune's total under its teams), the procedures helped with.
+    Short column names: an A4 page has room for five columns of numbers."""
+
+    def sessions(row: TeamRow) -> tuple[str, ...]:
+        return (number(row.sessions), *(number(row.session_outcomes[o]) for o in SESSION_OUTCOMES))
+
+    def requests(row: TeamRow) -> tuple[str, ...]:
+        median = row.median_minutes_to_claim
+        return (number(row.requests), number(row.statuses["closed"]), number(row.escalated),
+                "—" if median is None else number(round(median, 1)))  # fmt: skip
+
+    def table(figures: Callable[[TeamRow], tuple[str, ...]], keep: Callable[[TeamRow], bool]) -> list[tuple[str, ...]]:
+        out: list[tuple[str, ...]] = []
+        groups = teams.by_commune()
+        for commune, members, total in groups:
+            shown = [r for r in members if keep(r)]
+            out += [(f"{teams.place(commune)} · {teams.team(r)}", *figures(r)) for r in shown]
+            if len(shown) > 1:
+                out.append((f"{teams.place(commune)} · {tr('All teams')}", *figures(total)))
+        if len(groups) > 1:
+            out.append((tr("Total"), *figures(teams.total)))
+        return out
+
+    shares = (0.4, 0.15, 0.15, 0.15, 0.15)
+    place = f"{tr('Commune')} · {tr('Team')}"
+    _heading(pdf, tr("Community teams"))
+    _caption(pdf, tr("Assisted sessions"))
+    _table(pdf, [place, tr("Sessions"), tr("Online"), tr("To the office"), tr("Unfinished")],
+           table(sessions, lambda r: r.sessions > 0) or [("—", "", "", "", "")], shares)  # fmt: skip
+    _caption(pdf, tr("Help requests"))
+    _table(pdf, [place, tr("Requests"), tr("Closed"), tr("Escalated"), tr("Median minutes")],
+           table(requests, lambda r: r.requests > 0) or [("—", "", "", "", "")], shares)  # fmt: skip
+    _heading(pdf, tr("Procedures helped with"))
+    _table(pdf, [tr("Procedure"), tr("Assisted sessions"), tr("Help requests")],
+           [(name(p.procedure), number(p.sessions), number(p.requests)) for p in teams.procedures()]
+           or [("—", "", "")], (0.6, 0.2, 0.2))  # fmt: skip
+
+
+def _caption(pdf: FPDF, text: str) -> None:
+    """A small grey line naming the table below."""
+    pdf.set_font("body", "", 8)
+    pdf.set_text_color(110)
+    pdf.cell(0, 4, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(0)
 
 
 def _heading(pdf: FPDF, text: str) -> None:

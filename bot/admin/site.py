@@ -174,6 +174,7 @@ class AdminSite:
     # --- wiring ----------------------------------------------------------------------------
     def routes(self) -> list[BaseRoute]:
         from bot.admin.account_pages import AccountPages
+        from bot.admin.community_pages import CommunityPages
         from bot.admin.pages import DashboardPages
         from bot.admin.tools_pages import ToolPages
 
@@ -181,6 +182,7 @@ class AdminSite:
             *AccountPages(self).routes(),
             *DashboardPages(self).routes(),
             *ToolPages(self).routes(),
+            *CommunityPages(self).routes(),
             Mount("/admin/static", StaticFiles(directory=STATIC), name="admin-static"),
             Route("/admin/{rest:path}", self._not_found, methods=["GET", "POST"]),
         ]

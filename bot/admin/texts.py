@@ -82,12 +82,85 @@ VI: dict[str, str] = {
     "Quarter": "Quý", "Whole province": "Toàn tỉnh", "Both (ZIP)": "Cả hai (ZIP)",
     "Usage, procedures, guide completion and requests for a person, ready to send to the department.":
         "Số liệu sử dụng, thủ tục, hoàn thành hướng dẫn và yêu cầu hỗ trợ, sẵn sàng gửi Sở.",
+    # community digital technology teams: volunteers, help requests, the teams' figures
+    "Volunteers": "Tình nguyện viên", "Help requests": "Yêu cầu hỗ trợ", "Community teams": "Tổ công nghệ số",
+    "Help request #{id}": "Yêu cầu hỗ trợ #{id}", "Name": "Họ tên", "Team": "Tổ", "Phone": "Số điện thoại",
+    "Linked accounts": "Tài khoản đã liên kết", "New link code": "Cấp mã liên kết mới",
+    "No volunteers yet.": "Chưa có tình nguyện viên nào.", "Add a volunteer": "Thêm tình nguyện viên",
+    "Province level": "Cấp tỉnh", "Province level (any commune)": "Cấp tỉnh (mọi xã/phường)",
+    "e.g. Community digital technology team of Anh Sơn": "VD: Tổ công nghệ số cộng đồng xã Anh Sơn",
+    "told to the citizens they call, so they know the call is genuine":
+        "báo cho người dân được gọi, để họ biết cuộc gọi là thật",
+    "The volunteer then links their Telegram or Zalo account with a one-time code, shown here once.":
+        "Sau đó tình nguyện viên liên kết tài khoản Telegram hoặc Zalo bằng mã dùng một lần, chỉ hiện ở đây một lần.",
+    "The volunteers of your commune. An administrator adds volunteers and gives them their link codes.":
+        "Tình nguyện viên của xã/phường bạn. Quản trị viên thêm tình nguyện viên và cấp mã liên kết.",
+    "Link code for {name}": "Mã liên kết của {name}",
+    "Ask the volunteer to send /lienket {code} to the bot on Telegram or Zalo, from their own account. The code works once and is valid for {hours} hours.":
+        "Đề nghị tình nguyện viên gửi /lienket {code} cho trợ lý trên Telegram hoặc Zalo, từ tài khoản của chính mình. Mã chỉ dùng được một lần và có hiệu lực trong {hours} giờ.",
+    "Write it down or pass it on now: it is not shown again. If it is lost, issue a new code.":
+        "Hãy ghi lại hoặc chuyển ngay: mã sẽ không hiện lại. Nếu mất mã, hãy cấp mã mới.",
+    "Volunteer added: {name}.": "Đã thêm tình nguyện viên {name}.",
+    "Enter the volunteer's name.": "Hãy nhập họ tên tình nguyện viên.", "Enter the team's name.": "Hãy nhập tên tổ.",
+    "Use at most {n} characters for a name.": "Tên dài tối đa {n} ký tự.",
+    "Choose the commune from the list.": "Hãy chọn xã/phường trong danh sách.",
+    "“{phone}” is not a Vietnamese phone number. A mobile number has 10 digits and starts with 03, 05, 07, 08 or 09 (for example 0912 345 678); a landline has 11 digits and starts with 02.":
+        "“{phone}” không phải số điện thoại Việt Nam. Số di động có 10 chữ số, bắt đầu bằng 03, 05, 07, 08 hoặc 09 (ví dụ 0912 345 678); số cố định có 11 chữ số, bắt đầu bằng 02.",
+    "Status": "Trạng thái", "All": "Tất cả", "Waiting or taken": "Đang chờ hoặc đã nhận", "Need": "Nội dung cần hỗ trợ",
+    "Good time to call": "Thời gian tiện gọi", "Taken by": "Người nhận", "Minutes to take": "Số phút đến khi được nhận",
+    "Outcome": "Kết quả", "Outcomes": "Kết quả", "escalated": "đã chuyển lên tỉnh", "deleted": "đã xóa",
+    "No help requests.": "Không có yêu cầu hỗ trợ nào.", "Ended": "Kết thúc", "Close the request": "Đóng yêu cầu",
+    "For a request handled outside the chat, e.g. one escalated to the province and settled by an official.":
+        "Dành cho yêu cầu đã được xử lý ngoài trò chuyện, ví dụ yêu cầu chuyển lên tỉnh và do cán bộ giải quyết.",
+    "The request is closed.": "Đã đóng yêu cầu.",
+    "The request had already ended; nothing was changed.": "Yêu cầu đã kết thúc từ trước; không có gì thay đổi.",
+    "Choose how the request ended.": "Hãy chọn kết quả của yêu cầu.",
+    "Sessions in which a volunteer sat with a citizen, and help requests made in the period; a request counts for the team of the volunteer who took it.":
+        "Các lượt tình nguyện viên trực tiếp hỗ trợ người dân và các yêu cầu hỗ trợ trong kỳ; mỗi yêu cầu được tính cho tổ của tình nguyện viên đã nhận.",
+    "Assisted sessions": "Lượt hỗ trợ trực tiếp", "Escalated": "Chuyển lên tỉnh",
+    "Median minutes to take": "Số phút trung vị đến khi được nhận", "By commune and team": "Theo xã/phường và tổ",
+    "Count": "Số lượt", "Reasons": "Lý do", "Made": "Số yêu cầu", "All teams": "Cả xã/phường", "Total": "Tổng cộng",
+    "Procedures helped with": "Thủ tục được hỗ trợ", "Not taken yet": "Chưa có người nhận",
+    "Assisted by a volunteer: {events} events, {questions} of the {total} questions. Citizens on their own asked {own}.":
+        "Có tình nguyện viên hỗ trợ: {events} sự kiện, {questions} trong {total} câu hỏi. Người dân tự hỏi {own} câu.",
+    "Sessions": "Lượt hỗ trợ", "Online": "Trực tuyến", "To the office": "Ra một cửa", "Unfinished": "Chưa xong",
+    "Requests": "Yêu cầu", "Median minutes": "Phút chờ (trung vị)",
+    # help desk codes (see LABELS)
+    "Waiting": "Đang chờ", "Taken": "Đã nhận", "Closed": "Đã đóng", "Cancelled": "Đã hủy",
+    "Helped, all done": "Đã hỗ trợ xong", "Sent to the office": "Hướng dẫn ra bộ phận một cửa",
+    "Could not reach them": "Không liên lạc được", "No longer needed": "Không còn cần", "Expired": "Quá hạn",
+    "Done online": "Làm xong trực tuyến", "Could not finish": "Chưa làm xong", "Not recorded": "Không ghi nhận",
+    "No VNeID level 2 account yet": "Chưa có tài khoản VNeID mức 2", "Papers missing": "Thiếu giấy tờ",
+    "The portal or app failed": "Cổng dịch vụ hoặc ứng dụng bị lỗi", "No phone, signal or internet":
+        "Không có điện thoại, sóng hoặc mạng", "The citizen changed their mind": "Người dân đổi ý",
+    "Another reason": "Lý do khác", "In the morning": "Buổi sáng", "In the afternoon": "Buổi chiều",
+    "In the evening": "Buổi tối", "Any time": "Lúc nào cũng được",
 }  # fmt: skip
+
+LABELS: dict[str, str] = {
+    # request statuses
+    "open": "Waiting", "claimed": "Taken", "closed": "Closed", "cancelled": "Cancelled",
+    # how a request or an assisted session ended (bot.core.desk); "office" serves both
+    "done": "Helped, all done", "office": "Sent to the office", "unreachable": "Could not reach them",
+    "not_needed": "No longer needed", "expired": "Expired", "online": "Done online",
+    "unfinished": "Could not finish", "unknown": "Not recorded",
+    # why an assisted session did not finish online
+    "no_vneid": "No VNeID level 2 account yet", "papers": "Papers missing", "portal": "The portal or app failed",
+    "device": "No phone, signal or internet", "declined": "The citizen changed their mind", "other": "Another reason",
+    # when a citizen would like the call
+    "morning": "In the morning", "afternoon": "In the afternoon", "evening": "In the evening", "any": "Any time",
+}  # fmt: skip
+"""The help desk's codes (statuses, outcomes, reasons, good times) as dashboard texts."""
 
 
 def tr(text: str) -> str:
     """``text`` in the current locale: the Vietnamese entry, or the English id itself."""
     return VI.get(text, text) if i18n.current() == "vi" else text
+
+
+def label(code: str | None) -> str:
+    """A help desk code in words ("claimed" → "Đã nhận"); an unknown code as it is, none as a dash."""
+    return tr(LABELS.get(code, code)) if code else "—"
 
 
 def number(value: int | float) -> str:
