@@ -9,13 +9,18 @@ Telegram updates from a load generator on loopback; its replies go to a fake Bot
   * the most updates per second the server sustains (32 requests in flight);
   * latency at a fixed arrival rate (open loop, --rate per second), p50/p99.
 The webhook answers after the turn and its replies are done, so a request's latency is the
-whole turn: parse, dedupe, load state, engine, save state, sendMessage to the Bot API.
+whole turn: parse, dedupe, load state, engine, save state, and the replies: the last one in the
+webhook's response (Telegram runs it), any before it as sendMessage calls to the Bot API. The
+server runs twice in the same run, with that webhook reply and without it (every reply a Bot API
+call), so the two are side by side. The load generator's own garbage collector is off while it
+measures: its pauses would be counted as the server's latency.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import socket
 import statistics
@@ -72,7 +77,7 @@ async def wait_up(url: str) -> None:
 
 
 async def load(url: str, texts: list[str], updates: Updates, rate: float | None, seconds: float,
-               concurrency: int) -> tuple[list[float], float, int]:  # fmt: skip
+               concurrency: int, replies: list[int] | None = None) -> tuple[list[float], float, int]:  # fmt: skip
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
     latencies: list[float] = []
     errors = 0
@@ -84,9 +89,11 @@ async def load(url: str, texts: list[str], updates: Updates, rate: float | None,
             body = updates.text(texts[i % len(texts)], user_id=100_000 + i % 1000)
             started = time.perf_counter()
             async with session.post(url, json=body, headers=headers) as r:
-                await r.read()
+                answer = await r.read()
                 if r.status != 200:
                     errors += 1
+                elif replies is not None and answer.startswith(b'{"method"'):
+                    replies[0] += 1  # a reply in the webhook response: Telegram would send it
             latencies.append((time.perf_counter() - started) * 1000)
 
         t0 = time.perf_counter()
@@ -113,7 +120,7 @@ async def load(url: str, texts: list[str], updates: Updates, rate: float | None,
 
 def summary(name: str, lat: list[float], seconds: float, errors: int) -> str:
     lat.sort()
-    return (f"{name:<34} {len(lat):>7} {len(lat) / seconds:>9.0f} {statistics.median(lat):>8.2f} "
+    return (f"{name:<40} {len(lat):>7} {len(lat) / seconds:>9.0f} {statistics.median(lat):>8.2f} "
             f"{lat[int(len(lat) * 0.99)]:>8.2f} {errors:>6}")  # fmt: skip
 
 
@@ -122,18 +129,28 @@ async def main() -> None:
     parser.add_argument("--rate", type=float, default=500)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--library", default="aiogram", choices=("aiogram", "ptb"))
+    parser.add_argument("--rounds", type=int, default=3, help="fixed-rate rounds per server (p99 varies run to run)")
     args = parser.parse_args()
     texts = questions()
     print(f"bare engine (in process, no HTTP, no database): {await bare_engine_rate(texts):.0f} turns/s")
 
+    print(f"\n{'webhook, one worker (' + args.library + ')':<40} {'updates':>7} {'per s':>9} "
+          f"{'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")  # fmt: skip
+    for reply_in_response in (True, False):
+        await serve_and_load(args, texts, reply_in_response)
+
+
+async def serve_and_load(args: argparse.Namespace, texts: list[str], reply_in_response: bool) -> None:
     fake = FakeTelegram()
     await fake.start()
     port = free_port()
+    mode = "reply in response" if reply_in_response else "every reply a Bot API call"
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "TROLYSO_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
                "TROLYSO_CHANNELS": "telegram", "TROLYSO_TELEGRAM_LIBRARY": args.library,
                "TROLYSO_TELEGRAM_TOKEN": "123456:BENCH", "TROLYSO_TELEGRAM_WEBHOOK_SECRET": SECRET,
-               "TROLYSO_TELEGRAM_API_BASE": fake.url}  # fmt: skip
+               "TROLYSO_TELEGRAM_API_BASE": fake.url, "TROLYSO_ADMIN_BOOTSTRAP": "false",
+               "TROLYSO_TELEGRAM_WEBHOOK_REPLY": str(reply_in_response).lower()}  # fmt: skip
         server = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port)], env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         try:
@@ -142,18 +159,20 @@ async def main() -> None:
             updates = Updates()
             url = f"{base}/telegram/webhook"
             await load(url, texts, updates, None, 2, 8)  # warm-up
-            print(f"\n{'webhook, one worker (' + args.library + ')':<34} {'updates':>7} {'per s':>9} "
-                  f"{'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")  # fmt: skip
-            lat, sec, err = await load(url, texts, updates, None, args.seconds, 32)
-            print(summary("max throughput (32 in flight)", lat, sec, err))
-            lat, sec, err = await load(url, texts, updates, args.rate, args.seconds, 256)
-            print(summary(f"fixed rate {args.rate:.0f}/s (open loop)", lat, sec, err))
-            print(f"\nreplies received by the fake Bot API: {len(fake.named('sendMessage'))}")
+            gc.collect()
+            gc.disable()
+            in_response = [0]
+            lat, sec, err = await load(url, texts, updates, None, args.seconds, 32, in_response)
+            print(summary(f"{mode}: max (32 in flight)", lat, sec, err))
+            for _round in range(args.rounds):
+                lat, sec, err = await load(url, texts, updates, args.rate, args.seconds, 256, in_response)
+                print(summary(f"{mode}: {args.rate:.0f}/s (open loop)", lat, sec, err))
+            gc.enable()
+            print(f"  replies: {len(fake.named('sendMessage'))} Bot API calls, {in_response[0]} in webhook responses")
         finally:
             server.terminate()
             server.wait(timeout=10)
             await fake.close()
-
 
 if __name__ == "__main__":
     asyncio.run(main())

@@ -40,7 +40,7 @@ class Settings(BaseSettings):
         None, description="Local key for pseudonymous ids when TROLYSO_SECRET_KEY is unset (never in production)"
     )
     usage_flush_seconds: float = Field(0.5, gt=0, description="How often queued usage events are written")
-    usage_batch_size: int = Field(1000, ge=1, description="Usage events per write transaction")
+    usage_batch_size: int = Field(200, ge=1, description="Usage events per write transaction")
     usage_write_timeout_seconds: float = Field(
         5.0, gt=0, description="A usage write unanswered this long goes to the spool"
     )
@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     telegram_token: SecretStr | None = Field(None, description="Bot token from @BotFather")
     telegram_webhook_secret: SecretStr | None = Field(
         None, description="Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token (A-Z a-z 0-9 _ -)"
+    )
+    telegram_webhook_reply: bool = Field(
+        True, description="Send a turn's last message in the webhook's HTTP response (one Bot API request fewer)"
     )
     telegram_api_base: str = Field("https://api.telegram.org", description="Bot API server (a local one in tests)")
 

@@ -47,7 +47,8 @@ class ChannelContext:
             elapsed = time.perf_counter() - started
             self.metrics.turns.labels(inbound.channel).inc()
             self.metrics.latency.labels(inbound.channel).observe(elapsed)
-        log.info("turn channel=%s ms=%.1f replies=%d", inbound.channel, elapsed * 1000, len(replies))
+        # DEBUG, not INFO: at hundreds of turns a second a line each is noise; /metrics counts them.
+        log.debug("turn channel=%s ms=%.1f replies=%d", inbound.channel, elapsed * 1000, len(replies))
         return replies
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import contextvars
 import hmac
 import json
 import logging
@@ -51,6 +52,7 @@ from bot.channels.telegram_render import (
     incoming_message,
     incoming_press,
     keyboard,
+    method_json,
     polite_reply,
     render,
     split_for_telegram,
@@ -104,6 +106,21 @@ class _HideTokens(logging.Filter):
 _HIDE_TOKENS = _HideTokens()
 
 
+class _ReplySlot:
+    """The webhook response of one update, which can carry one Bot API call ("reply to the
+    webhook"): the turn's last message goes there instead of into a request of its own, which
+    saves a round trip and a third of the CPU per update. Open while the webhook still waits."""
+
+    __slots__ = ("body", "open")
+
+    def __init__(self) -> None:
+        self.open = True
+        self.body: dict[str, Any] | None = None
+
+
+_SLOT: contextvars.ContextVar[_ReplySlot | None] = contextvars.ContextVar("telegram_reply_slot", default=None)
+
+
 class BadUpdate(ValueError):
     """The body is JSON but not a Telegram update."""
 
@@ -136,6 +153,7 @@ class TelegramChannel(BaseChannel, Generic[U]):
                 )
             self._secret = secret.get_secret_value().encode()
         self.api_base: str = str(settings.telegram_api_base).rstrip("/")
+        self.webhook_reply: bool = bool(getattr(settings, "telegram_webhook_reply", True))
         self.seen = SeenIds()
         self.username: str | None = None
         self.webhook_url: str | None = None
@@ -250,9 +268,18 @@ class TelegramChannel(BaseChannel, Generic[U]):
         if update is None:
             self.ctx.metrics.webhooks.labels(self.name, "duplicate").inc()
             return Response(status_code=200)
-        task = self._spawn(self.process(update))
+        slot = _ReplySlot() if self.webhook_reply else None
+        token = _SLOT.set(slot)
+        try:
+            task = self._spawn(self.process(update))  # the task runs with the slot in its context
+        finally:
+            _SLOT.reset(token)
         await asyncio.wait({task}, timeout=ANSWER_WITHIN)
         self.ctx.metrics.webhooks.labels(self.name, "ok").inc()
+        if slot is not None:
+            slot.open = False  # a turn still running sends its last message itself
+            if slot.body is not None:
+                return Response(json.dumps(slot.body, ensure_ascii=False), media_type="application/json")
         return Response(status_code=200)
 
     def authorised(self, given: str | None) -> bool:
@@ -322,7 +349,7 @@ class TelegramChannel(BaseChannel, Generic[U]):
             with i18n.use(i18n.pick_language(incoming.language_code)):
                 polite = polite_reply(incoming.kind)
             if polite is not None:
-                await self.deliver(chat_id, [Outbound(polite)])
+                await self.deliver(chat_id, [Outbound(polite)], _SLOT.get())
             return
         # One chat's turns run one after another, sends included: Telegram may deliver two updates
         # of a chat at once, and the replies must not interleave. The lock goes when unused.
@@ -330,7 +357,7 @@ class TelegramChannel(BaseChannel, Generic[U]):
         if lock is None:
             lock = self._chats[chat_id] = asyncio.Lock()
         async with lock:
-            await self.deliver(chat_id, await self.converse(chat_id, inbound))
+            await self.deliver(chat_id, await self.converse(chat_id, inbound), _SLOT.get())
 
     async def serve_team(self, incoming: Incoming, inbound: Inbound) -> None:
         """A volunteer acting in a team group: the group hears only what the engine sends it as a
@@ -371,13 +398,21 @@ class TelegramChannel(BaseChannel, Generic[U]):
                 return
             await asyncio.sleep(TYPING_EVERY)
 
-    async def deliver(self, chat_id: int, replies: Sequence[Outbound]) -> bool:
-        """Send the replies in order; stop at the first that cannot be sent, so none arrives out of turn."""
-        for outbound in replies:
-            for chunk in render(outbound):
-                if not await self.attempt("sendMessage", partial(self.send_message, chat_id, chunk)):
-                    return False
-        return True
+    async def deliver(self, chat_id: int, replies: Sequence[Outbound], slot: _ReplySlot | None = None) -> bool:
+        """Send the replies in order; stop at the first that cannot be sent, so none arrives out of
+        turn. With an open webhook ``slot``, the last message rides in the webhook's response:
+        Telegram runs it after the ones sent before, so the order holds."""
+        chunks = [chunk for outbound in replies for chunk in render(outbound)]
+        last = chunks.pop() if slot is not None and chunks else None
+        for chunk in chunks:
+            if not await self.attempt("sendMessage", partial(self.send_message, chat_id, chunk)):
+                return False
+        if last is None:
+            return True
+        if slot is not None and slot.open and slot.body is None:
+            slot.body = method_json(chat_id, last)
+            return True
+        return await self.attempt("sendMessage", partial(self.send_message, chat_id, last))
 
     async def attempt(self, what: str, call: Callable[[], Awaitable[None]]) -> bool:
         """Run one Bot API call, waiting out 429s; failures are logged, never raised."""

@@ -48,6 +48,18 @@ class Chunk:
     keyboard: Keyboard = ()
 
 
+def method_json(chat_id: int, chunk: Chunk) -> dict[str, Any]:
+    """``sendMessage`` as a webhook response body: Telegram runs it as if we had called it."""
+    body: dict[str, Any] = {"method": "sendMessage", "chat_id": chat_id, "text": chunk.text,
+                            "link_preview_options": {"is_disabled": True}}  # fmt: skip
+    if chunk.keyboard:
+        body["reply_markup"] = {"inline_keyboard": [
+            [{"text": k.text, **({"url": k.url} if k.url else {"callback_data": k.callback_data})} for k in row]
+            for row in chunk.keyboard
+        ]}  # fmt: skip
+    return body
+
+
 def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 

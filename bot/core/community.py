@@ -142,6 +142,9 @@ class Community:
         if turn.state.help is not None:
             return await self._draft_text(text, me, turn)
         if turn.state.awaiting == "commune":
+            if fold(text) in _STOP_WORDS:
+                self._drop_draft(turn)
+                return True
             return self._commune_text(text, turn)
         return False
 
@@ -317,9 +320,13 @@ class Community:
         return False
 
     def _drop_draft(self, turn: Turn) -> None:
+        drafting = turn.state.help is not None
         turn.state.help = None
         turn.state.awaiting = None
-        turn.messages.append(Outbound(_("Cancelled: no request was sent. What else can I help you with?"), self.start_buttons()))
+        if drafting:
+            self._say(turn, _("Cancelled: no request was sent. What else can I help you with?"))
+        else:
+            self._say(turn, _("All right. Ask me anything, or choose a topic."))
 
     def _ask_need(self, turn: Turn) -> None:
         draft = turn.state.help
@@ -362,10 +369,11 @@ class Community:
             announcement = self._announcement(ticket, reminder=False)
         turn.notices.extend(Notice(t, (announcement,)) for t in targets if t != me)
         commune = self._commune(ticket.commune)
-        text = _("Sent: request #{id} is with the community digital technology team of {place}. When a volunteer takes it, I will send you their name and phone number here.").format(
-            id=ticket.id, place=_in_sentence(commune) if commune else _("the province"))  # fmt: skip
-        if no_team:
-            text += "\n" + _("No team is connected yet, so the administrators will see it in their queue.")
+        place = _in_sentence(commune) if commune else None
+        if not no_team and place:
+            text = _("Sent: request #{id} is with the community digital technology team of {place}. When a volunteer takes it, I will send you their name and phone number here.").format(id=ticket.id, place=place)
+        else:
+            text = _("Sent: request #{id}. No team of your commune is connected to the assistant yet, so it went to the province's administrators. When someone takes it, I will send you their name and phone number here.").format(id=ticket.id)
         office = _contact_line(commune)
         if office:
             text += "\n" + _("If it is urgent: {office}").format(office=office)

@@ -39,7 +39,7 @@ def build_usage_sink(settings: Any, db: sa.Engine) -> BatchedUsageSink | None:
         usage_secret(settings),
         spool_path(settings),
         flush_seconds=float(getattr(settings, "usage_flush_seconds", 0.5)),
-        batch_size=int(getattr(settings, "usage_batch_size", 1000)),
+        batch_size=int(getattr(settings, "usage_batch_size", 200)),
         write_timeout=float(getattr(settings, "usage_write_timeout_seconds", 5.0)),
         retention_months=retention_months(settings),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import importlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
@@ -125,6 +126,10 @@ def create_app(settings: Settings | None = None, app: App | None = None) -> Star
             await channel.start()
         if admin is not None:
             await admin.start()  # first start on SQLite: prints a one-time admin password
+        # Everything built so far (knowledge, matcher indexes, flows) lives as long as the process:
+        # out of the collector's sight it no longer makes every full collection a 50-100 ms pause.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

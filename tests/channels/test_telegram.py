@@ -98,7 +98,10 @@ class Live:
         content = kwargs.pop("content", None)
         if content is None:
             content = json.dumps(update).encode()
-        return await self.http.post(WEBHOOK_PATH, content=content, headers=headers)
+        response = await self.http.post(WEBHOOK_PATH, content=content, headers=headers)
+        # Telegram runs a method returned in the webhook's response, as the bot asked.
+        await self.fake.webhook_reply(response.status_code, response.content, response.headers.get("content-type", ""))
+        return response
 
     async def say(self, update: dict[str, Any]) -> list[Outbound]:
         """Deliver ``update`` as Telegram does; the messages it made the bot send."""
@@ -293,13 +296,33 @@ async def test_one_chats_replies_never_interleave(lib: str, fake: FakeTelegram, 
 
 
 async def test_a_flood_wait_is_waited_out_and_the_message_arrives(live: Live) -> None:
-    """After a 429 with retry_after=1 the message is sent again a second later and arrives."""
+    """After a 429 with retry_after=1 the message is sent again a second later and arrives (a Bot
+    API call: the reply is not riding in the webhook's response here)."""
+    live.web.state.channels[0].webhook_reply = False
     live.fake.flood_once("sendMessage", retry_after=1)
     [greeting] = await live.say(live.updates.text("/start", next(USER_IDS)))
     assert "Xin chào" in greeting.text
     refused, accepted = live.fake.named("sendMessage")
     assert (refused.status, accepted.status) == (429, 200)
     assert accepted.at - refused.at >= 0.95
+
+
+async def test_the_last_message_rides_in_the_webhook_response_and_keeps_its_place(live: Live) -> None:
+    """A turn of several messages: all but the last are Bot API calls made before the webhook
+    answers; the last is the response (Telegram runs it after), so the order holds."""
+    user = next(USER_IDS)
+    before = len(live.fake.calls)
+    response = await live.http.post(WEBHOOK_PATH, json=live.updates.text("làm căn cước cho con", user),
+                                    headers={SECRET_HEADER: SECRET})  # fmt: skip
+    body = response.json()
+    assert (body["method"], body["chat_id"]) == ("sendMessage", user)
+    sent_before = [c for c in live.fake.calls[before:] if c.method == "sendMessage"]
+    call = await live.fake.webhook_reply(200, response.content, response.headers["content-type"])
+    assert call is not None
+    assert call.status == 200
+    replies = [as_outbound(c) for c in [*sent_before, call]]
+    assert replies[-1].buttons  # the answer's buttons travel in the response too
+    assert all(1 <= len((b.payload or "").encode()) <= 64 for r in replies for b in r.buttons if not b.url)
 
 
 # --- language and what we cannot read ------------------------------------------------------------

@@ -42,6 +42,7 @@ async def bot(request: pytest.FixtureRequest, sqlite_url: str) -> AsyncIterator[
                 before = len(fake.calls)
                 response = await http.post(WEBHOOK_PATH, json=update, headers={SECRET_HEADER: SECRET})
                 assert response.status_code == 200, response.text
+                await fake.webhook_reply(200, response.content, response.headers.get("content-type", ""))
                 return fake.calls[before:]
 
             yield app, fake, (updates, send)

@@ -107,6 +107,21 @@ class FakeTelegram:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), remaining)
 
+    async def webhook_reply(self, status: int, body: bytes, content_type: str, token: str = "webhook") -> Call | None:
+        """What Telegram does with a webhook's response: a JSON body naming a ``method`` is run as
+        that Bot API call (recorded like one); anything else is ignored."""
+        if status != 200 or not content_type.startswith("application/json") or not body:
+            return None
+        params = json.loads(body)
+        method = params.pop("method")
+        call = Call(method, params, token, time.monotonic())
+        self.calls.append(call)
+        try:
+            call.status, _answer = await self._answer(method.lower(), params)
+        finally:
+            self._changed.set()
+        return call
+
     # --- the endpoint ----------------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]

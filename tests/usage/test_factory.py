@@ -45,7 +45,7 @@ def test_defaults_put_spool_and_key_beside_the_sqlite_database(tmp_path: Path, s
     assert sink is not None
     assert sink.spool_path == tmp_path / "data" / "usage-spool.jsonl"
     assert (tmp_path / "data" / "usage.key").exists()
-    assert (sink.flush_seconds, sink.batch_size, sink.retention_months) == (0.5, 1000, 12)
+    assert (sink.flush_seconds, sink.batch_size, sink.retention_months) == (0.5, 200, 12)
     assert retention_months(settings) == 12
 
 
