@@ -160,6 +160,8 @@ def _flows(args: argparse.Namespace, stdout: TextIO) -> int:
 def _db(args: argparse.Namespace, stdout: TextIO) -> int:
     from datetime import timedelta
 
+    import sqlalchemy as sa
+
     from bot.settings import Settings
     from bot.storage.db import create_db_engine, current_revision, upgrade
     from bot.storage.sql import SqlStateStore
@@ -167,8 +169,9 @@ def _db(args: argparse.Namespace, stdout: TextIO) -> int:
     settings = Settings()
     engine = create_db_engine(settings.database_url)
     try:
+        if args.db_command == "upgrade" or engine.dialect.name == "sqlite":
+            upgrade(engine)  # the embedded default keeps its own schema up to date, as `serve` does
         if args.db_command == "upgrade":
-            upgrade(engine)
             stdout.write(f"database at revision {current_revision(engine)}\n")
         else:
             store = SqlStateStore(engine, ttl=timedelta(hours=settings.conversation_ttl_hours))
@@ -179,6 +182,18 @@ def _db(args: argparse.Namespace, stdout: TextIO) -> int:
             months = settings.usage_retention_months
             events = purge_usage(engine, months)
             stdout.write(f"deleted {events} usage events older than {months} months\n")
+            from bot.helpdesk.sql import SqlHelpDesk
+            from bot.storage.outbox import Outbox
+
+            days = settings.help_retention_days
+            blanked = SqlHelpDesk(engine).purge(timedelta(days=days))
+            stdout.write(f"blanked the phone numbers and words of {blanked} help requests older than {days} days\n")
+            Outbox(engine, "").purge()
+    except sa.exc.SQLAlchemyError as exc:
+        reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]
+        print(f"error: the database refused ({reason}); check TROLYSO_DATABASE_URL and run `trolyso db upgrade`",
+              file=sys.stderr)  # fmt: skip
+        return 2
     finally:
         engine.dispose()
     return 0

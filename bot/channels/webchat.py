@@ -38,6 +38,7 @@ from bot.core import i18n
 from bot.core.i18n import _
 from bot.core.messages import Inbound, Outbound
 from bot.errors import ConfigError
+from bot.storage.outbox import Outbox
 
 log = logging.getLogger("bot.channel.web")
 
@@ -164,6 +165,11 @@ class WebChat(BaseChannel):
         if re.search(r"[;,\x00-\x1f]", ancestors):
             raise ConfigError(f"web_frame_ancestors {ancestors!r}: list sources separated by spaces, "
                               "e.g. 'self' https://portal.example.gov.vn")  # fmt: skip
+        # The server cannot reach a browser: messages for a web person (a volunteer took their
+        # request) wait in the outbox until the page asks (/chat/api/updates).
+        self.outbox = Outbox(ctx.db, self.name) if ctx.db is not None else None
+        if self.outbox is not None:
+            ctx.conversations.notifier.register(self.name, self.push)
         self.page_headers = {
             "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
             "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; "
@@ -178,7 +184,21 @@ class WebChat(BaseChannel):
             Route("/chat", self._page, methods=["GET"]),
             Route("/chat/static/{name}", self._static, methods=["GET"]),
             Route("/chat/api/message", self._message, methods=["POST"]),
+            Route("/chat/api/updates", self._updates, methods=["GET"]),
         )
+
+    async def push(self, user: str, messages: Sequence[Outbound]) -> bool:
+        assert self.outbox is not None
+        await self.outbox.put(user, render(messages)["messages"])
+        return True
+
+    async def _updates(self, request: Request) -> Response:
+        """Messages that arrived for this person while the page was open or away."""
+        user = request.query_params.get("user", "")
+        if not USER_ID.fullmatch(user):
+            return _json({"error": "user must be 8-64 characters of A-Z a-z 0-9 _ -"}, 400)
+        messages = await self.outbox.take(user) if self.outbox is not None else []
+        return _json({"messages": messages}, 200)
 
     def status(self) -> dict[str, Any]:
         return {"ok": True, "page": "/chat"}

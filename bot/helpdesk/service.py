@@ -17,6 +17,7 @@ from bot.core.messages import Outbound
 from bot.data.communes import CommuneBook
 from bot.helpdesk.sql import SqlHelpDesk
 from bot.notify import Notifier
+from bot.storage.outbox import Outbox
 
 log = logging.getLogger("bot.helpdesk")
 
@@ -59,6 +60,7 @@ class HelpDeskUpkeep:
                     blanked = await asyncio.to_thread(self.desk.purge, self.retention)
                     if blanked:
                         log.info("help requests past retention blanked count=%d", blanked)
+                    await asyncio.to_thread(Outbox(self.desk.db, "").purge)
             except Exception:  # the database may be down; the next round tries again
                 log.exception("help desk upkeep failed")
 

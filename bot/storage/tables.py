@@ -270,3 +270,17 @@ assist_sessions = Table(
     Column("reason", String(16)),
     Column("procedures", String(500)),  # comma-separated procedure ids helped with
 )
+
+
+# Messages waiting for a chat that cannot be pushed to (migration 0006): the web chat page fetches
+# them (a citizen told who will call them); fetched rows are deleted, forgotten ones purged.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", EventId, primary_key=True, autoincrement=True),
+    Column("channel", String(16), nullable=False),
+    Column("chat_id", String(128), nullable=False),
+    Column("body", Text, nullable=False),  # JSON: {"text": …, "buttons": […]}
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_outbox_channel_chat_id", "channel", "chat_id"),
+)

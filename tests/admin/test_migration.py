@@ -66,7 +66,7 @@ def test_an_old_database_keeps_its_data(blank_url: str) -> None:
             connection.execute(sa.text("INSERT INTO usage_daily VALUES (:d, 'zalo', 'Xã Tân Phú', 'question', "
                                        "'vneid', 1)"), {"d": D1})  # fmt: skip
         upgrade(blank_url)
-        assert current_revision(engine) == head_revision() == "0005"
+        assert current_revision(engine) == head_revision()
         tables = set(sa.inspect(engine).get_table_names())
         assert tables >= NEW_TABLES
         with engine.connect() as connection:

@@ -11,6 +11,7 @@
   var KEEP = 60;            // messages kept for a reload
   var KEEP_CHARS = 120000;  // and never more text than this
   var TIMEOUT = 30000;      // ms; a slow 2G answer still arrives in time
+  var POLL = 20000;         // ms between looks for news while a help request is open
 
   // English for the page itself; the Vietnamese comes from the HTML (read at start-up).
   var EN = {
@@ -48,6 +49,7 @@
   var input = document.getElementById("q");
   var api = app.getAttribute("data-api");
   var busy = false;
+  var updates = api.replace(/message$/, "updates");
 
   // --- storage that may be missing (private mode, blocked in a frame): then memory only ---
   var store = null;
@@ -82,6 +84,8 @@
   if (!user || !/^[A-Za-z0-9_-]{8,64}$/.test(user)) {
     user = newId();
     save("user", user);
+    waiting = false;
+    save("waiting", "0");
   }
   var asked = /[?&]lang=(vi|en)\b/.exec(window.location.search);
   var lang = load("lang") || (asked ? asked[1] : "vi");
@@ -244,6 +248,7 @@
         item = show(data.messages[i] || {}, true);
         first = first || item;
       }
+      watch(data.messages, false);
       say("");
       done();
       if (first) { reveal(first); }
@@ -253,6 +258,42 @@
     xhr.send(JSON.stringify(body));
     return true;
   }
+
+  // --- news from a volunteer ---
+  // A reply offering "cancel my request" (an hx: button) means a help request is open: until it
+  // ends, the page asks every POLL ms (when visible) whether a volunteer has taken it.
+  var waiting = load("waiting") === "1";
+  function watch(messages, polled) {
+    var i, j, buttons, open = false;
+    for (i = 0; i < messages.length; i++) {
+      buttons = (messages[i] && messages[i].buttons) || [];
+      for (j = 0; j < buttons.length; j++) {
+        if (typeof buttons[j].payload === "string" && buttons[j].payload.indexOf("hx:") === 0) { open = true; }
+      }
+    }
+    if (open) { waiting = true; } else if (polled && messages.length) { waiting = false; }
+    save("waiting", waiting ? "1" : "0");
+  }
+  function poll() {
+    if (!waiting || busy || document.hidden) { return; }
+    var xhr = new XMLHttpRequest(), i, first = null, item;
+    xhr.open("GET", updates + "?user=" + encodeURIComponent(user), true);
+    xhr.timeout = TIMEOUT;
+    xhr.onload = function () {
+      var data = null;
+      try { data = JSON.parse(xhr.responseText); } catch (e) { data = null; }
+      if (xhr.status !== 200 || !data || !(data.messages instanceof Array) || !data.messages.length) { return; }
+      for (i = 0; i < data.messages.length; i++) {
+        item = show(data.messages[i] || {}, true);
+        first = first || item;
+      }
+      watch(data.messages, true);
+      if (first) { reveal(first); }
+    };
+    xhr.send();
+  }
+  window.setInterval(poll, POLL);
+  document.addEventListener("visibilitychange", poll);
 
   function setLanguage(code) {
     lang = code;
@@ -273,6 +314,7 @@
     }
     if (!node || node === log || busy) { return; }
     payload = node.getAttribute("data-payload");
+    if (payload.indexOf("hx:") === 0) { waiting = false; save("waiting", "0"); }  // cancelled
     m = /^l:(vi|en)\b/.exec(payload);  // the assistant's own language buttons switch the page too
     if (m) { setLanguage(m[1]); }
     send({ payload: payload }, node.textContent);
@@ -287,6 +329,8 @@
     if (busy) { return; }
     user = newId();
     save("user", user);
+    waiting = false;
+    save("waiting", "0");
     shown = [];
     keep();
     while (log.lastChild) { log.removeChild(log.lastChild); }
