@@ -60,6 +60,10 @@ VOLUNTEER_COMMANDS = frozenset({"hotro", "assist", "ketthuc", "endassist", "lien
 CITIZEN_COMMANDS = frozenset({"xa", "commune", "huyyeucau", "cancelhelp"})
 COMMANDS = VOLUNTEER_COMMANDS | CITIZEN_COMMANDS
 _STOP_WORDS = NAV_WORDS["cancel"] | {"khong can nua", "thoi khong can", "bo qua yeu cau"}
+_REFUSALS = frozenset({"khong", "ko", "k", "kg", "no", "khong muon", "ko muon", "khong dong y", "khong cho",
+                       "thoi khoi", "khoi"})  # fmt: skip
+""""No" to a question of the request: at the phone or commune it ends the request (nothing half
+given is kept); at "what do you need" it just means nothing in particular."""
 
 
 def outcome_label(outcome: str) -> str:
@@ -274,8 +278,16 @@ class Community:
     async def _draft_text(self, text: str, me: Target, turn: Turn) -> bool:
         draft = turn.state.help
         assert draft is not None
-        if fold(text) in _STOP_WORDS:
+        folded = fold(text)
+        if folded in _STOP_WORDS or (folded in _REFUSALS and draft.step in ("phone", "commune")):
             self._drop_draft(turn)
+            return True
+        if draft.step == "commune" and folded in NAV_WORDS["idk"]:
+            self._commune_chosen("none", turn)
+            self._ask_need(turn)
+            return True
+        if draft.step == "need" and folded in _REFUSALS | NAV_WORDS["idk"]:
+            self._ask_time(turn)
             return True
         if draft.step == "phone":
             phone = parse_phone(text)
@@ -304,9 +316,9 @@ class Community:
             self._ask_time(turn)
             return True
         if draft.step == "time":
-            folded = fold(text)
+            padded = f" {folded} "
             for value, words in _TIME_WORDS.items():
-                if any(w in folded for w in words):
+                if any(f" {w} " in padded for w in words):
                     draft.good_time = value
                     await self._submit(me, turn)
                     return True
@@ -692,9 +704,9 @@ def _int(text: str) -> int | None:
     return int(text) if text.isdigit() and len(text) < 12 else None
 
 
-_TIME_WORDS = {
-    "morning": ("sang", "morning"),
-    "afternoon": ("chieu", "afternoon", "trua"),
-    "evening": ("toi", "evening", "night"),
-    "any": ("luc nao", "bat ky", "gio nao", "any", "cung duoc"),
+_TIME_WORDS = {  # whole folded words; checked in this order ("tôi" folds to "toi" too: not evening)
+    "any": ("luc nao", "bat ky", "gio nao", "khi nao", "any", "anytime", "cung duoc", "sao cung duoc"),
+    "afternoon": ("chieu", "buoi chieu", "afternoon", "trua"),
+    "morning": ("sang", "buoi sang", "morning"),
+    "evening": ("buoi toi", "toi nay", "evening", "night", "dem"),
 }

@@ -86,7 +86,10 @@ class Engine:
             turn = Turn([], state)
             try:
                 community = self.community
-                if not (community.wants(inbound, state) and await community.handle(inbound, turn)):
+                if not (community.wants(inbound, turn.state) and await community.handle(inbound, turn)):
+                    if inbound.payload:  # another button: a half-filled request is left, not kept
+                        turn.state.help = None
+                        turn.state.awaiting = None
                     self._dispatch(inbound, turn)
             except Exception:  # a bug must never reach the citizen as a traceback
                 log.exception("turn failed channel=%s", inbound.channel)

@@ -236,3 +236,59 @@ async def test_erasing_my_data_cancels_my_request_and_blanks_my_number(person: C
     assert await desk.forget(citizen.target) == 1
     stored = row(desk, ticket_id)
     assert (stored.status, stored.phone, stored.user_id, stored.need) == ("cancelled", None, None, None)
+
+
+async def start_request(citizen: Person) -> None:
+    await citizen.say("tôi muốn gặp người thật")
+    await citizen.press("hd:yes")
+
+
+@pytest.mark.parametrize("answer", ["không", "ko", "ko muốn"])
+async def test_no_to_the_phone_ends_the_request(person: Callable[..., Person], answer: str) -> None:
+    citizen = person("1001")
+    await start_request(citizen)
+    await citizen.say(answer)
+    assert citizen.state is not None
+    assert citizen.state.help is None
+    assert "chưa gửi" in citizen.text
+
+
+async def test_not_knowing_the_commune_or_the_need_moves_on(person: Callable[..., Person], desk: SqlHelpDesk) -> None:
+    citizen = person("1002")
+    await start_request(citizen)
+    await citizen.say("0912345678")
+    await citizen.say("không biết")
+    assert "hn:skip" in citizen.payloads  # commune left open: asked what they need
+    await citizen.say("ko")
+    assert "ht:any" in citizen.payloads  # nothing in particular: asked when to call
+    await citizen.say("lúc nào tôi cũng rảnh")  # "tôi" folds to "toi": not the evening
+    ticket = await desk.active_ticket(citizen.target)
+    assert ticket is not None
+    assert (ticket.good_time, ticket.commune, ticket.need) == ("any", None, None)
+
+
+@pytest.mark.parametrize(("typed", "value"), [("buổi chiều", "afternoon"), ("sáng mai nhé", "morning"),
+                                              ("tối nay", "evening"), ("bat ky luc nao", "any")])  # fmt: skip
+async def test_a_typed_time_is_understood(person: Callable[..., Person], desk: SqlHelpDesk, typed: str,
+                                          value: str) -> None:  # fmt: skip
+    citizen = person("1003")
+    await start_request(citizen)
+    await citizen.say("0912345678")
+    await citizen.say("vinh hung")
+    await citizen.press(f"hc:{VINH_HUNG}")
+    await citizen.press("hn:skip")
+    await citizen.say(typed)
+    ticket = await desk.active_ticket(citizen.target)
+    assert ticket is not None
+    assert ticket.good_time == value
+
+
+async def test_another_button_leaves_the_half_filled_request(person: Callable[..., Person]) -> None:
+    citizen = person("1004")
+    await start_request(citizen)
+    await citizen.say("0912345678")
+    await citizen.press("p:identity_card")
+    assert citizen.state is not None
+    assert citizen.state.help is None
+    turn = await citizen.say("làm ở đâu")
+    assert any(e.kind == "question" for e in turn.events)  # a question again, not "what you need"
