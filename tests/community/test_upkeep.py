@@ -122,3 +122,39 @@ async def test_many_claims_at_once_on_sqlite_one_wins(desk: SqlHelpDesk, volunte
     results = await asyncio.gather(*(desk.claim(ticket_id, v) for v in volunteers))
     assert [r.outcome for r in results].count(ClaimOutcome.CLAIMED) == 1
     assert Target("telegram", "760") == (await desk.ticket(ticket_id)).citizen  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("db", ["postgres"], indirect=True)
+async def test_two_app_workers_on_postgresql_one_volunteer_gets_the_request(db: sa.Engine) -> None:
+    """Two whole workers (each its own app: engine, stores, connection pool) share one PostgreSQL;
+    two volunteers press "Nhận" at the same moment, one through each: one gets the number."""
+    from bot.app import build_app
+    from bot.core.messages import Inbound
+    from bot.settings import Settings
+
+    url = db.url.render_as_string(hide_password=False)
+    workers = [build_app(Settings(database_url=url, usage_log=False, admin_bootstrap=False)) for _ in range(2)]
+    try:
+        first, second = workers
+        assert first.desk is not None
+        for user in ("801", "802"):
+            _v, code = first.desk.create_volunteer(f"TNV {user}", "Tổ xóm 8", "nghean.xa-anh-son", None, created_by="t")
+            await first.conversations.handle(Inbound("telegram", user, text=f"/lienket {code}"))
+        steps = [("tôi muốn gặp người thật", None), ("", "hd:yes"), ("0912345678", None), ("anh son", None),
+                 ("", "hc:nghean.xa-anh-son"), ("", "hn:skip"), ("", "ht:any")]  # fmt: skip
+        for text, payload in steps:  # the citizen, through the second worker
+            await second.conversations.handle(Inbound("telegram", "803", text=text, payload=payload))
+        ticket = await first.desk.active_ticket(Target("telegram", "803"))
+        assert ticket is not None
+        replies = await asyncio.gather(
+            first.conversations.handle(Inbound("telegram", "801", payload=f"hr:claim:{ticket.id}")),
+            second.conversations.handle(Inbound("telegram", "802", payload=f"hr:claim:{ticket.id}")),
+        )
+        got_number = ["0912 345 678" in "\n".join(m.text for m in r) for r in replies]
+        assert sorted(got_number) == [False, True], replies
+        stored = await first.desk.ticket(ticket.id)
+        assert stored is not None
+        assert stored.status == "claimed"
+    finally:
+        for app in workers:
+            await app.close()
