@@ -121,7 +121,7 @@ class Community:
             return inbound.payload.partition(":")[0] in PAYLOADS
         text = (inbound.text or "").strip()
         if text.startswith("/"):
-            return text[1:].partition(" ")[0].split("@")[0].lower() in COMMANDS
+            return _command_name(text) in COMMANDS
         if CODE_RE.fullmatch(text):
             return True
         return state.help is not None or state.awaiting == "commune"
@@ -137,8 +137,7 @@ class Community:
             return True
         text = (inbound.text or "").strip()
         if text.startswith("/"):
-            name, _sep, arg = text[1:].partition(" ")
-            await self._command(name.split("@")[0].lower(), arg.strip(), me, turn)
+            await self._command(_command_name(text), text.partition(" ")[2].strip(), me, turn)
             return True
         if CODE_RE.fullmatch(text):
             await self._link(text, me, turn)
@@ -177,8 +176,7 @@ class Community:
         if payload.startswith("hr:claim:"):
             await self._press(payload, me, turn)
             return
-        command = text[1:].partition(" ")[0].split("@")[0].lower() if text.startswith("/") else ""
-        if command not in ("nhom", "team"):
+        if _command_name(text) not in ("nhom", "team"):
             return
         volunteer = await self._volunteer(me)
         group = Target(inbound.channel, inbound.group)
@@ -698,6 +696,11 @@ def _fresh(state: ConversationState) -> None:
     state.feedback_given = []
     state.help = None
     state.awaiting = None
+
+
+def _command_name(text: str) -> str:
+    """"/nhom@trolyso_bot abc" → "nhom"; "" when ``text`` is not a command."""
+    return text[1:].partition(" ")[0].split("@")[0].lower() if text.startswith("/") else ""
 
 
 def _int(text: str) -> int | None:

@@ -489,7 +489,7 @@ class Engine:
 
     def _help(self, turn: Turn) -> None:
         turn.messages.append(Outbound(
-            _("How to use me:\n• Type your question, with or without accents.\n• Press the buttons under my answers for papers, fees and where to apply.\n• /menu lists all procedures; /lang switches language; /cancel stops a step-by-step guide.\n• Ask for a person at any time."),
+            _("How to use me:\n• Type your question, with or without accents.\n• Press the buttons under my answers for papers, fees and where to apply.\n• /menu lists all procedures; /lang switches language; /cancel stops a step-by-step guide.\n• /xa tells me your commune.\n• Ask for a person at any time: a volunteer of your commune's team can call you."),
             self._start_buttons()))  # fmt: skip
 
     def _menu(self, turn: Turn, page: int) -> None:
