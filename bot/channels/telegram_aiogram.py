@@ -9,6 +9,7 @@ cost on the webhook path (bench/webhook.py)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -19,6 +20,7 @@ from aiogram.enums import ChatAction
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods.base import Response
 from aiogram.types import (
+    BotCommand,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -82,6 +84,10 @@ class AiogramTelegram(TelegramChannel[Update]):
 
     async def set_webhook(self, url: str, secret: str) -> None:
         await self.bot.set_webhook(url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES))
+
+    async def set_commands(self, commands: Sequence[tuple[str, str]], language: str | None) -> None:
+        await self.bot.set_my_commands([BotCommand(command=c, description=d) for c, d in commands],
+                                       language_code=language)  # fmt: skip
 
     def parse(self, data: dict[str, Any]) -> Update:
         return Update.model_validate(data, context={"bot": self.bot})

@@ -128,6 +128,20 @@ class BadUpdate(ValueError):
 U = TypeVar("U")
 
 
+def menu_commands() -> list[tuple[str, str]]:
+    """The commands a citizen sees in Telegram's menu, in the current language (volunteers'
+    commands are theirs to know, not on everyone's menu)."""
+    return [
+        ("start", i18n._("Start again")),
+        ("menu", i18n._("All procedures")),
+        ("xa", i18n._("Choose your commune or ward")),
+        ("huyyeucau", i18n._("Cancel my request for a person")),
+        ("lang", i18n._("Language / Ngôn ngữ")),
+        ("xoadulieu", i18n._("Delete my data")),
+        ("help", i18n._("How to use the assistant")),
+    ]
+
+
 # --- the channel ------------------------------------------------------------------------------------
 class TelegramChannel(BaseChannel, Generic[U]):
     """The Telegram channel; subclasses bind it to one library (``U`` is its Update type)."""
@@ -175,6 +189,10 @@ class TelegramChannel(BaseChannel, Generic[U]):
     async def set_webhook(self, url: str, secret: str) -> None: ...
 
     @abc.abstractmethod
+    async def set_commands(self, commands: Sequence[tuple[str, str]], language: str | None) -> None:
+        """The command menu Telegram shows beside the text box (``language`` None: the default)."""
+
+    @abc.abstractmethod
     def parse(self, data: dict[str, Any]) -> U:
         """The library's Update for ``data``; raises when it is not one."""
 
@@ -219,12 +237,21 @@ class TelegramChannel(BaseChannel, Generic[U]):
                 log.info("telegram webhook set library=%s url=%s", self.library, url)
 
     async def open_safely(self) -> None:
-        """Open the session; a Telegram outage at start-up is reported, not fatal."""
+        """Open the session and show the command menu; a Telegram outage at start-up is reported,
+        not fatal."""
         try:
             await self.open()
         except Exception as exc:
             log.exception("telegram getMe failed library=%s", self.library)
             self.error = f"getMe failed: {type(exc).__name__}"
+            return
+        try:
+            for language in i18n.LANGUAGES:
+                with i18n.use(language):
+                    commands = menu_commands()
+                await self.set_commands(commands, None if language == i18n.DEFAULT_LANGUAGE else language)
+        except Exception as exc:  # a missing menu is not worth failing the start
+            log.warning("telegram setMyCommands failed: %s", type(exc).__name__)
 
     async def stop(self) -> None:
         await self.drain()

@@ -6,9 +6,10 @@ Starlette app and the rules live in :mod:`bot.channels.telegram_common`."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
+from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.request import HTTPXRequest
@@ -43,6 +44,9 @@ class PtbTelegram(TelegramChannel[Update]):
 
     async def set_webhook(self, url: str, secret: str) -> None:
         await self.bot.set_webhook(url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES))
+
+    async def set_commands(self, commands: Sequence[tuple[str, str]], language: str | None) -> None:
+        await self.bot.set_my_commands([BotCommand(c, d) for c, d in commands], language_code=language)
 
     def parse(self, data: dict[str, Any]) -> Update:
         return Update.de_json(data, self.bot)

@@ -197,7 +197,11 @@ class WebChat(BaseChannel):
         user = request.query_params.get("user", "")
         if not USER_ID.fullmatch(user):
             return _json({"error": "user must be 8-64 characters of A-Z a-z 0-9 _ -"}, 400)
-        messages = await self.outbox.take(user) if self.outbox is not None else []
+        try:
+            messages = await self.outbox.take(user) if self.outbox is not None else []
+        except Exception:  # the database is down: the page simply asks again later
+            log.exception("web chat updates failed")
+            return _json({"error": "try again later"}, 503)
         return _json({"messages": messages}, 200)
 
     def status(self) -> dict[str, Any]:

@@ -369,6 +369,18 @@ async def test_start_sets_the_webhook_with_the_secret(
                                               "webhook": "https://bot.example.org/telegram/webhook"}  # fmt: skip
 
 
+async def test_start_shows_the_command_menu_in_both_languages(live: Live) -> None:
+    """Telegram's menu beside the text box lists the citizen's commands, Vietnamese by default."""
+    calls = {c.params.get("language_code"): c.params["commands"] for c in live.fake.named("setMyCommands")}
+    assert set(calls) == {None, "en"}
+    commands = calls[None] if isinstance(calls[None], list) else json.loads(calls[None])
+    english = calls["en"] if isinstance(calls["en"], list) else json.loads(calls["en"])
+    assert [c["command"] for c in commands] == ["start", "menu", "xa", "huyyeucau", "lang", "xoadulieu", "help"]
+    assert commands[2]["description"] == "Chọn xã/phường của bạn"
+    assert english[2]["description"] == "Choose your commune or ward"
+    assert "hotro" not in [c["command"] for c in commands]  # volunteers' commands stay off the menu
+
+
 async def test_polling_delivers_an_update_and_stops_cleanly(
     lib: str, fake: FakeTelegram, engine: Engine, sqlite_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
