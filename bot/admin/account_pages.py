@@ -12,9 +12,11 @@ from starlette.routing import BaseRoute, Route
 
 from bot.admin.accounts import MIN_PASSWORD, AccountError
 from bot.admin.auth import COOKIE_PATH, LANG_COOKIE, LOGIN_COOKIE, SESSION_COOKIE
+from bot.admin.community_queries import commune_and_id, find_commune
 from bot.admin.texts import tr
 from bot.admin.web import problem, redirect, render
 from bot.core import i18n
+from bot.core.text import fold
 
 if TYPE_CHECKING:
     from bot.admin.site import AdminSite, Visitor
@@ -146,21 +148,42 @@ class AccountPages:
     async def users(self, request: Request, visitor: Visitor) -> Response:
         site = self.site
         error = done = None
+        values: dict[str, str] = {}
         if request.method == "POST":
             form = await request.form()
-            username, role, commune = _field(form, "username"), _field(form, "role"), _field(form, "commune").strip()
-            try:
-                user = await site.run(site.accounts.create, username, _field(form, "password"), role,
-                                      commune or None, True)  # fmt: skip
-            except AccountError as exc:
-                error = str(exc)
-            else:
-                await site.audit(visitor, "user_created", f"{user.username} ({user.role}, {user.commune or '-'})")
-                done = tr("User created: {name}.").format(name=user.username)
+            values = {key: _field(form, key).strip() for key in ("username", "role", "commune")}
+            commune, error = self._commune(values["commune"])
+            if error is None:
+                try:
+                    user = await site.run(site.accounts.create, values["username"], _field(form, "password"),
+                                          values["role"], commune, True)  # fmt: skip
+                except AccountError as exc:
+                    error = str(exc)
+                else:
+                    place = commune_and_id(site.communes, user.commune)
+                    await site.audit(visitor, "user_created", f"{user.username} ({user.role}, {place})")
+                    done = tr("User created: {name}.").format(name=user.username)
+                    values = {}
         users = await site.run(site.accounts.all)
+        book = site.communes
+        choices = sorted(((c.id, c.full_name) for c in book.all()), key=lambda c: (fold(c[1]), c[0]))
         context = {"title": tr("Users"), "visitor": visitor, "users": users, "error": error, "done": done,
-                   "min": MIN_PASSWORD}  # fmt: skip
+                   "min": MIN_PASSWORD, "communes": choices, "form": values}  # fmt: skip
         return render(request, "users.html", context, 400 if error else 200)
+
+    def _commune(self, text: str) -> tuple[str | None, str | None]:
+        """(the commune to store, an error): the id of the unit ``text`` names (an id from the list,
+        or a name, see :func:`find_commune`); as typed when there is no commune list at all."""
+        book = self.site.communes
+        if not text or not len(book):
+            return text or None, None
+        found, hits = find_commune(book, text)
+        if found is not None:
+            return found.id, None
+        if hits:
+            names = ", ".join(h.commune.full_name for h in hits)
+            return None, tr("Which commune is “{text}”? It could be: {names}.").format(text=text[:60], names=names)
+        return None, tr("Choose the commune from the list.")
 
     async def set_active(self, request: Request, visitor: Visitor) -> Response:
         form = await request.form()

@@ -22,6 +22,7 @@ from bot.helpdesk.cli import add_volunteer_commands, run_volunteer_command
 
 if TYPE_CHECKING:
     from bot.admin.accounts import Accounts
+    from bot.data.communes import CommuneBook
 
 FIRST_ADMIN = "admin"
 
@@ -34,7 +35,7 @@ def add_admin_commands(sub: Any) -> None:
     create.add_argument("username", help="2-64 lowercase letters, digits, '.', '_' or '-'")
     create.add_argument("--role", choices=("admin", "volunteer"), required=True,
                         help="admin: everything; volunteer: their commune's numbers, never question texts")  # fmt: skip
-    create.add_argument("--commune", help="the volunteer's commune, as the usage log names it")
+    create.add_argument("--commune", help="the volunteer's commune: an id (nghean.xa-anh-son) or a name (Xã Anh Sơn)")
     create.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     reset = admin_sub.add_parser("set-password", help="set a user's password (they choose their own at next login)")
     reset.add_argument("username")
@@ -51,6 +52,8 @@ def run_admin(args: argparse.Namespace, stdin: TextIO | None = None, stdout: Tex
     import sqlalchemy as sa
 
     from bot.admin.accounts import AccountError, Accounts
+    from bot.admin.community_queries import commune_and_id
+    from bot.app import communes
     from bot.settings import Settings
     from bot.storage.db import create_db_engine, upgrade
 
@@ -65,13 +68,19 @@ def run_admin(args: argparse.Namespace, stdin: TextIO | None = None, stdout: Tex
             return _export(engine, args, stdout)
         if args.admin_command in ("add-volunteer", "volunteer-code"):
             return run_volunteer_command(args, engine, settings, stdout, stderr)
+        commune = None
+        if args.admin_command == "create-user" and (args.commune or "").strip():
+            commune = resolve_commune(communes(), args.commune, stderr)  # before asking for a password
+            if commune is None:
+                return 2
         password = read_password(args.password_stdin, stdin, stderr)
         if password is None:
             return 2
         if args.admin_command == "create-user":
-            user = accounts.create(args.username, password, args.role, args.commune)
-            accounts.audit("cli", "user_created", f"{user.username} ({user.role}, {user.commune or '-'})")
-            stdout.write(f"created {user.role} {user.username!r}" + (f" for {user.commune}" if user.commune else "") + "\n")
+            user = accounts.create(args.username, password, args.role, commune)
+            place = commune_and_id(communes(), user.commune)
+            accounts.audit("cli", "user_created", f"{user.username} ({user.role}, {place})")
+            stdout.write(f"created {user.role} {user.username!r}" + (f" for {place}" if user.commune else "") + "\n")
         else:
             accounts.set_password(args.username.strip().lower(), password, must_change_password=True)
             accounts.audit("cli", "password_set", args.username)
@@ -87,6 +96,24 @@ def run_admin(args: argparse.Namespace, stdin: TextIO | None = None, stdout: Tex
         return 2
     finally:
         engine.dispose()
+
+
+def resolve_commune(book: CommuneBook, text: str, stderr: TextIO) -> str | None:
+    """The id of the commune ``text`` names (an id, a name, an old name, a typo; see
+    :func:`bot.admin.community_queries.find_commune`); None after saying which communes it could
+    be when it names none or several. Without a commune list (no knowledge/communes.yaml) the
+    text is kept as typed."""
+    from bot.admin.community_queries import find_commune
+
+    text = text.strip()
+    if not len(book):
+        return text
+    found, hits = find_commune(book, text)
+    if found is not None:
+        return found.id
+    names = ", ".join(f"{h.commune.full_name} ({h.commune.id})" for h in hits) or "none"
+    print(f"error: which commune is {text!r}? candidates: {names}", file=stderr)
+    return None
 
 
 def read_password(from_stdin: bool, stdin: TextIO, stderr: TextIO) -> str | None:

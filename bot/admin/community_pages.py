@@ -46,9 +46,6 @@ MAX_NAME = 120
 """Longest volunteer or team name (the columns' size)."""
 PROVINCE = "-"
 """The commune filter's value for the province level (no commune)."""
-NOWHERE = "(no commune)"
-"""The commune of a volunteer account without one (never made so): no commune id looks like it,
-so it matches no request and no volunteer."""
 
 
 def _field(form: FormData, name: str) -> str:
@@ -97,10 +94,7 @@ class CommunityPages:
 
     def place(self, commune: str | None) -> str:
         """A commune id as its name; the province level for None."""
-        if not commune:
-            return tr("Province level")
-        unit = self.book.get(commune)
-        return unit.full_name if unit is not None else commune
+        return self.site.commune_name(commune) if commune else tr("Province level")
 
     def choices(self) -> list[tuple[str, str]]:
         """(id, name) of every commune, alphabetically, for a <select>."""
@@ -108,9 +102,7 @@ class CommunityPages:
 
     def own_commune(self, visitor: Visitor) -> str | None:
         """The help desk commune a dashboard volunteer may see; None for an admin (every one)."""
-        if visitor.user.is_admin:
-            return None
-        return commune_key(self.book, visitor.user.commune) or NOWHERE
+        return self.site.own_commune(visitor.user)
 
     def _commune_filter(self, request: Request, visitor: Visitor) -> tuple[bool, str | None]:
         """(allowed, commune) from ?commune=: None every commune, "" the province level. A volunteer

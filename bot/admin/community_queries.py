@@ -21,9 +21,10 @@ import sqlalchemy as sa
 
 from bot.admin.exports import Cell, Sheet
 from bot.admin.texts import label, tr
+from bot.core.communes import CommuneFinder, CommuneHit
 from bot.core.desk import ASSIST_REASONS, REQUEST_OUTCOMES
 from bot.core.text import fold
-from bot.data.communes import CommuneBook
+from bot.data.communes import Commune, CommuneBook
 from bot.storage.tables import assist_sessions, help_requests, volunteers
 from bot.storage.tables import usage_events as events
 from bot.usage.rows import VIETNAM
@@ -37,6 +38,9 @@ STATUS_FILTERS: dict[str, tuple[str, ...]] = {
 """The request queue's status filter: open and claimed ones by default."""
 SESSION_OUTCOMES = ("online", "office", "unfinished")
 """Assisted-session outcomes shown as columns; others ("unknown", none yet) only in the count."""
+NOWHERE = "(no commune)"
+"""The commune of a volunteer account without one (never made so): no commune id looks like it,
+so it matches no request, no volunteer and no usage."""
 
 
 def commune_key(book: CommuneBook, value: str | None) -> str | None:
@@ -63,6 +67,33 @@ def commune_name(book: CommuneBook, commune: str | None, none: str = "") -> str:
         return none
     unit = book.get(commune)
     return unit.full_name if unit is not None else commune
+
+
+def account_commune(book: CommuneBook, value: str | None, none: str = "") -> str:
+    """How a dashboard user's commune reads: the full name of the unit it stands for (an id, a full
+    or a bare name), or the value as typed when it names no unit."""
+    return commune_name(book, commune_key(book, value), none)
+
+
+def commune_and_id(book: CommuneBook, commune: str | None) -> str:
+    """A stored commune for a log line: "Xã Anh Sơn · nghean.xa-anh-son", the value itself when it
+    names no unit, "-" for none."""
+    unit = book.get(commune) if commune else None
+    return f"{unit.full_name} · {unit.id}" if unit is not None else commune or "-"
+
+
+def find_commune(book: CommuneBook, text: str) -> tuple[Commune | None, list[CommuneHit]]:
+    """The unit ``text`` names, for a form or a command: an id, a full or bare name (accents and
+    case aside), else the one best hit of :class:`CommuneFinder` (old names, typos). None, with the
+    candidates (maybe none), when several units fit as well or none fits at all."""
+    text = text.strip()
+    found = book.get(commune_key(book, text) or "")
+    if found is not None:
+        return found, []
+    hits = CommuneFinder(book).search(text, limit=3)
+    if hits and (len(hits) == 1 or hits[0].score > hits[1].score):
+        return hits[0].commune, hits
+    return None, hits
 
 
 def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -300,7 +331,7 @@ REQUEST_OUTCOME_COLUMNS = (*REQUEST_OUTCOMES, "expired")
 def _team_line(report: TeamsReport, row: TeamRow, team: str | None) -> list[Cell]:
     median = row.median_minutes_to_claim
     return [
-        report.place(row.commune), team, row.sessions, *(row.session_outcomes[o] for o in SESSION_OUTCOMES),
+        row.commune, report.place(row.commune), team, row.sessions, *(row.session_outcomes[o] for o in SESSION_OUTCOMES),
         *(row.reasons[r] for r in ASSIST_REASONS), row.requests, *(row.statuses[s] for s in STATUSES),
         row.escalated, None if median is None else round(median, 1),
         *(row.request_outcomes[o] for o in REQUEST_OUTCOME_COLUMNS),
@@ -309,9 +340,10 @@ def _team_line(report: TeamsReport, row: TeamRow, team: str | None) -> list[Cell
 
 def teams_sheets(report: TeamsReport, name: Callable[[str], str]) -> list[Sheet]:
     """The teams' figures as two worksheets: by commune and team (with each commune's total when it
-    has several rows, and the total of all), and the procedures helped with."""
+    has several rows, and the total of all), and the procedures helped with. A commune is given
+    twice: its id (empty for the province level and the total), then its name."""
     headers = [
-        tr("Commune"), tr("Team"), tr("Assisted sessions"), *(label(o) for o in SESSION_OUTCOMES),
+        tr("Commune id"), tr("Commune"), tr("Team"), tr("Assisted sessions"), *(label(o) for o in SESSION_OUTCOMES),
         *(label(r) for r in ASSIST_REASONS), tr("Help requests"), *(label(s) for s in STATUSES), tr("Escalated"),
         tr("Median minutes to take"), *(label(o) for o in REQUEST_OUTCOME_COLUMNS),
     ]  # fmt: skip
@@ -322,7 +354,7 @@ def teams_sheets(report: TeamsReport, name: Callable[[str], str]) -> list[Sheet]
         if len(rows) > 1:
             lines.append(_team_line(report, total, tr("All teams")))
     if len(groups) > 1:
-        lines.append([tr("Total"), *_team_line(report, report.total, None)[1:]])
+        lines.append([None, tr("Total"), *_team_line(report, report.total, None)[2:]])
     procedures: list[list[Cell]] = [[name(p.procedure), p.sessions, p.requests] for p in report.procedures()]
     return [
         Sheet(tr("Community teams"), headers, lines),

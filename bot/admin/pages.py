@@ -15,8 +15,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.admin import charts
-from bot.admin.community_queries import AssistedUse, assisted_use
-from bot.admin.exports import MEDIA_TYPES, Sheet, to_csv, to_xlsx
+from bot.admin.community_queries import NOWHERE, AssistedUse, assisted_use, commune_key
+from bot.admin.exports import MEDIA_TYPES, Cell, Sheet, to_csv, to_xlsx
 from bot.admin.queries import Dashboard, Filters, communes, dashboard
 from bot.admin.report import QuarterReport, build_report, current_quarter, report_xlsx
 from bot.admin.report_pdf import report_pdf
@@ -99,11 +99,15 @@ class DashboardPages:
             return communes(connection, filters)
 
     def _commune_of(self, request: Request, visitor: Visitor) -> str | None:
-        """The commune asked for, or None when this visitor may not see it."""
-        if not visitor.user.is_admin:
-            wanted = request.query_params.get("name", visitor.user.commune)
-            return visitor.user.commune if wanted == visitor.user.commune else None
-        return request.query_params.get("name", "")
+        """The commune asked for ("" the unknown one), or None when this visitor may not see it. A
+        volunteer sees their own, as the usage log stores it (see :meth:`AdminSite.own_commune`),
+        whether ?name= gives it as stored, as its id or as its name."""
+        own = self.site.own_commune(visitor.user)
+        if own is None:
+            return request.query_params.get("name", "")
+        wanted = request.query_params.get("name")
+        mine = own != NOWHERE and (wanted is None or commune_key(self.site.communes, wanted) == own)
+        return own if mine else None
 
     # --- pages -----------------------------------------------------------------------------
     async def overview(self, request: Request, visitor: Visitor) -> Response:
@@ -124,7 +128,7 @@ class DashboardPages:
         filters = parse_filters(request, self.site.today(), place)
         board, places = await self.site.run(self._load, filters, visitor.user.is_admin)
         assisted = await self.site.run(self._assisted, filters)
-        title = place or tr("Unknown commune")
+        title = self.site.commune_name(place) or tr("Unknown commune")
         return self._page(request, visitor, board, places, title, "commune", assisted)
 
     def _page(self, request: Request, visitor: Visitor, board: Dashboard, places: list[tuple[str, int]],
@@ -160,7 +164,7 @@ class DashboardPages:
         out = [
             Sheet(tr("Summary"), [tr("Measure"), tr("Value")], [
                 [tr("From"), board.filters.start], [tr("To"), board.filters.end],
-                [tr("Commune"), board.filters.commune if board.filters.commune is not None else tr("All communes")],
+                *self._commune_rows(board.filters.commune),
                 [tr("Channel"), board.filters.channel or tr("All channels")],
                 [tr("Conversations"), t.conversations], [tr("Questions"), t.questions],
                 [tr("Answered questions"), t.answered], [tr("Answer rate"), percent(t.answer_rate)],
@@ -182,8 +186,15 @@ class DashboardPages:
                   [[c.channel, c.conversations, c.questions, c.answered] for c in board.channels]),
         ]  # fmt: skip
         if places:
-            out.append(Sheet(tr("By commune"), [tr("Commune"), tr("Questions")], [list(p) for p in places]))
+            out.append(Sheet(tr("By commune"), [tr("Commune id"), tr("Commune"), tr("Questions")],
+                             [[p, self.site.commune_name(p, tr("Unknown commune")), n] for p, n in places]))
         return out
+
+    def _commune_rows(self, commune: str | None) -> list[list[Cell]]:
+        """The summary's commune: its name, then its id as the usage log stores it."""
+        if commune is None:
+            return [[tr("Commune"), tr("All communes")]]
+        return [[tr("Commune"), self.site.commune_name(commune, tr("Unknown commune"))], [tr("Commune id"), commune]]
 
     async def export_overview(self, request: Request, visitor: Visitor) -> Response:
         return await self._export(request, visitor, parse_filters(request, self.site.today()), "overview")
@@ -211,9 +222,10 @@ class DashboardPages:
         year, quarter = current_quarter(today)
         with_places = visitor.user.is_admin
         places = await self.site.run(self._places, Filters(today - timedelta(days=365), today)) if with_places else []
+        own = self.site.own_commune(visitor.user)
         context = {"title": tr("Quarterly report"), "visitor": visitor, "years": range(today.year, today.year - 4, -1),
                    "year": year, "quarter": quarter, "places": [p for p, _n in places if p],
-                   "province": self.site.config.province}  # fmt: skip
+                   "province": self.site.config.province, "own": self.site.commune_name(own) if own else None}  # fmt: skip
         return render(request, "report.html", context)
 
     async def report_download(self, request: Request, visitor: Visitor) -> Response:
@@ -224,16 +236,17 @@ class DashboardPages:
         quarter = int(params["quarter"]) if params.get("quarter", "") in ("1", "2", "3", "4") else default_quarter
         fmt = params.get("format", "pdf")
         commune = params.get("commune") or None
-        if not visitor.user.is_admin:
-            if commune not in (None, visitor.user.commune):
+        own = self.site.own_commune(visitor.user)
+        if own is not None:
+            if own == NOWHERE or (commune is not None and commune_key(self.site.communes, commune) != own):
                 return problem(request, 403, tr("You are not allowed to open this page."), visitor)
-            commune = visitor.user.commune
+            commune = own
         if fmt not in ("xlsx", "pdf", "zip") or not 2000 <= year <= today.year + 1:
             return problem(request, 404, tr("Not found"), visitor)
         report = await self.site.run(self._report, year, quarter, commune)
         files = await self.site.run(self._report_files, report, fmt)
         stem = f"trolyso-bao-cao-{year}-Q{quarter}-{report.place}"
-        await self.site.audit(visitor, "report", f"Q{quarter}/{year} {report.place} {fmt}")
+        await self.site.audit(visitor, "report", f"Q{quarter}/{year} {report.commune or report.place} {fmt}")
         if fmt != "zip":
             return download(files[fmt], f"{stem}.{fmt}", fmt)
         buffer = io.BytesIO()
@@ -245,7 +258,7 @@ class DashboardPages:
     def _report(self, year: int, quarter: int, commune: str | None) -> QuarterReport:
         with self.site.db.connect() as connection:
             return build_report(connection, year, quarter, commune, self.site.today(), self.site.config.province,
-                                self.site.clock())  # fmt: skip
+                                self.site.clock(), self.site.communes)  # fmt: skip
 
     def _report_files(self, report: QuarterReport, fmt: str) -> dict[str, bytes]:
         files: dict[str, bytes] = {}

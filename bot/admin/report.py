@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from bot.admin.community_queries import TeamsReport, commune_key, teams_report, teams_sheets
+from bot.admin.community_queries import TeamsReport, commune_key, commune_name, teams_report, teams_sheets
 from bot.admin.exports import Sheet, to_xlsx
 from bot.admin.queries import Dashboard, Filters, Totals, dashboard, per_month, totals
 from bot.admin.texts import percent, tr
@@ -40,8 +40,8 @@ def current_quarter(today: date) -> tuple[int, int]:
 class QuarterReport:
     year: int
     quarter: int
-    place: str  # the commune, or the province's name
-    commune: str | None
+    place: str  # the commune's name (its id, or the name stored, when unknown), or the province's name
+    commune: str | None  # the commune as stored (an id of knowledge/communes.yaml); None for the province
     board: Dashboard
     previous: Totals
     assisted: int  # conversations (person-days) in which a volunteer helped
@@ -61,8 +61,12 @@ class QuarterReport:
 def build_report(connection: sa.Connection, year: int, quarter: int, commune: str | None,
                  today: date, province: str, now: datetime, communes: CommuneBook | None = None) -> QuarterReport:  # fmt: skip
     """The numbers of one quarter, and the previous quarter's totals to compare with; the
-    community teams' figures of the commune (read through ``communes``, knowledge/communes.yaml
-    by default) or of every commune."""
+    community teams' figures of the commune or of every commune. Communes are named, and a
+    dashboard user's commune read, through ``communes`` (knowledge/communes.yaml by default)."""
+    if communes is None:
+        from bot.app import communes as shipped
+
+        communes = shipped()
     start, end = quarter_bounds(year, quarter)
     board = dashboard(connection, Filters(start, end, commune), today)
     before_year, before_quarter = (year - 1, 4) if quarter == 1 else (year, quarter - 1)
@@ -76,12 +80,9 @@ def build_report(connection: sa.Connection, year: int, quarter: int, commune: st
     if commune is not None:
         helped = helped.where(events.c.commune == commune)
     assisted = int(connection.execute(sa.select(sa.func.count()).select_from(helped.subquery())).scalar_one())
-    if communes is None:
-        from bot.app import communes as shipped
-
-        communes = shipped()
     teams = teams_report(connection, start, end, commune_key(communes, commune), communes)
-    return QuarterReport(year, quarter, commune or province, commune, board, previous, assisted, now, teams)
+    place = commune_name(communes, commune) or province
+    return QuarterReport(year, quarter, place, commune, board, previous, assisted, now, teams)
 
 
 def summary_rows(report: QuarterReport, number: Callable[[int], str] = str) -> list[tuple[str, str, str]]:
@@ -110,6 +111,8 @@ def report_sheets(report: QuarterReport, name: Callable[[str], str]) -> list[She
         [tr("Place"), report.place], [tr("Period"), report.period], [tr("Generated"), report.generated_at],
         [], [tr("Measure"), tr("This quarter"), tr("Previous quarter")],
     ]  # fmt: skip
+    if report.commune:
+        head.insert(1, [tr("Commune id"), report.commune])  # the place as the usage log stores it
     t, p = board.totals, report.previous
     figures: list[list[str | int | float | datetime | None]] = [
         [tr("Conversations"), t.conversations, p.conversations],

@@ -31,12 +31,14 @@ from starlette.staticfiles import StaticFiles
 from bot.admin.accounts import Accounts, User
 from bot.admin.aliases import LearnedAliases
 from bot.admin.auth import LANG_COOKIE, SESSION_COOKIE, Session, Sessions, Throttle, csrf_ok, session_key
+from bot.admin.community_queries import NOWHERE, commune_key, commune_name
 from bot.admin.config import AdminConfig
 from bot.admin.texts import tr
 from bot.admin.web import STATIC, problem, redirect, secure
-from bot.app import App
+from bot.app import App, communes
 from bot.core import i18n
 from bot.core.matcher import Matcher
+from bot.data.communes import CommuneBook
 from bot.data.models import Procedure
 from bot.usage.pseudonym import usage_secret
 from bot.usage.rows import local_day
@@ -124,6 +126,21 @@ class AdminSite:
 
     def procedure_ids(self) -> list[str]:
         return list(self.procedures)
+
+    @property
+    def communes(self) -> CommuneBook:
+        """knowledge/communes.yaml, as the help desk and the usage log name communes."""
+        return communes()
+
+    def commune_name(self, commune: str | None, none: str = "") -> str:
+        """A stored commune (an id, or a name typed before ids) as pages and files show it."""
+        return commune_name(self.communes, commune, none)
+
+    def own_commune(self, user: User) -> str | None:
+        """The commune whose numbers a volunteer may see, as the usage log and the help desk store
+        it (their commune's id when it names a unit, else the value as typed; :data:`NOWHERE`, which
+        matches nothing, without one); None for an admin."""
+        return None if user.is_admin else commune_key(self.communes, user.commune) or NOWHERE
 
     # --- plumbing --------------------------------------------------------------------------
     async def run(self, work: Callable[..., T], *args: Any) -> T:

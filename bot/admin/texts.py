@@ -104,6 +104,8 @@ VI: dict[str, str] = {
     "Enter the volunteer's name.": "Hãy nhập họ tên tình nguyện viên.", "Enter the team's name.": "Hãy nhập tên tổ.",
     "Use at most {n} characters for a name.": "Tên dài tối đa {n} ký tự.",
     "Choose the commune from the list.": "Hãy chọn xã/phường trong danh sách.",
+    "Commune id": "Mã xã/phường", "a volunteer's; none for an admin": "của tình nguyện viên; quản trị viên để trống",
+    "Which commune is “{text}”? It could be: {names}.": "“{text}” là xã/phường nào? Có thể là: {names}.",
     "“{phone}” is not a Vietnamese phone number. A mobile number has 10 digits and starts with 03, 05, 07, 08 or 09 (for example 0912 345 678); a landline has 11 digits and starts with 02.":
         "“{phone}” không phải số điện thoại Việt Nam. Số di động có 10 chữ số, bắt đầu bằng 03, 05, 07, 08 hoặc 09 (ví dụ 0912 345 678); số cố định có 11 chữ số, bắt đầu bằng 02.",
     "Status": "Trạng thái", "All": "Tất cả", "Waiting or taken": "Đang chờ hoặc đã nhận", "Need": "Nội dung cần hỗ trợ",

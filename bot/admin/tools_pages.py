@@ -15,6 +15,7 @@ from bot.admin.aliases import Alias, export_yaml
 from bot.admin.exports import MEDIA_TYPES, Sheet, csv_chunks, to_xlsx
 from bot.admin.inbox import EVENT_COLUMNS, EventFilters, InboxGroup, browse, event_query, inbox
 from bot.admin.pages import CHANNELS, commune_param, download, parse_filters
+from bot.admin.queries import Filters, communes
 from bot.admin.texts import tr
 from bot.admin.web import problem, redirect, render, secure
 from bot.core.matcher import UNSURE_AT, Decision
@@ -137,8 +138,18 @@ class ToolPages:
         names = sorted(((self.site.procedure_name(p), p) for p in self.site.procedure_ids()), key=lambda x: x[0])
         context = {"title": tr("Events"), "visitor": visitor, "rows": rows, "more": more, "page": page,
                    "filters": filters, "kinds": KINDS, "channels": CHANNELS, "names": names,
-                   "name": self.site.procedure_name}  # fmt: skip
+                   "name": self.site.procedure_name, "communes": await self.site.run(self._communes, dates, filters),
+                   "commune": request.query_params.get("commune", "")}  # fmt: skip
         return render(request, "events.html", context)
+
+    def _communes(self, dates: Filters, filters: EventFilters) -> list[tuple[str, str]]:
+        """(stored value, name) of the communes asked from in the period, by name, for the picker;
+        the one filtered on too, even when nobody asked from it."""
+        with self.site.db.connect() as connection:
+            found = {p for p, _n in communes(connection, dates) if p}
+        if filters.commune:
+            found.add(filters.commune)
+        return sorted(((p, self.site.commune_name(p)) for p in found), key=lambda c: (fold(c[1]), c[0]))
 
     # --- taught phrasings ------------------------------------------------------------------
     async def aliases(self, request: Request, visitor: Visitor) -> Response:
@@ -173,12 +184,19 @@ class ToolPages:
         query = event_query(filters, with_text=True).limit(self.site.config.export_max_rows)
         engine = self.site.db
 
+        place = EVENT_COLUMNS.index("commune")
+        commune_name = self.site.commune_name
+
         def rows() -> Iterator[list[Any]]:
             with engine.connect() as connection:
                 for row in connection.execution_options(stream_results=True, yield_per=1000).execute(query):
-                    yield [_plain(v) for v in row]
+                    line = [_plain(v) for v in row]
+                    line.insert(place + 1, commune_name(line[place]))
+                    yield line
 
-        sheet = Sheet(tr("Events"), list(EVENT_COLUMNS), rows())
+        # The commune twice: as stored (its id), then its name.
+        columns = [*EVENT_COLUMNS[: place + 1], "commune_name", *EVENT_COLUMNS[place + 1 :]]
+        sheet = Sheet(tr("Events"), columns, rows())
         await self.site.audit(visitor, "export", f"events {filters.start}..{filters.end} {fmt}")
         name = f"trolyso-events-{filters.start}-{filters.end}.{fmt}"
         if fmt == "xlsx":

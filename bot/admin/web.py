@@ -16,8 +16,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from bot.admin.community_queries import account_commune, commune_name
 from bot.admin.texts import number, percent, tr
 from bot.core import i18n
+from bot.data.communes import CommuneBook
 from bot.usage.rows import VIETNAM
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -50,6 +52,18 @@ def query(request: Request, **changes: object) -> str:
 
 
 _env.globals["query"] = query
+
+
+def _communes() -> CommuneBook:
+    from bot.app import communes  # read once per process, when a page first names a commune
+
+    return communes()
+
+
+# Communes are stored as ids of knowledge/communes.yaml ("nghean.xa-anh-son"), or as the names
+# typed before there were ids; pages show the unit's full name, or the stored value when unknown.
+_env.filters["commune"] = lambda value, none="": commune_name(_communes(), value, none)
+_env.filters["account_commune"] = lambda value, none="": account_commune(_communes(), value, none)
 
 
 def secure(response: Response) -> Response:

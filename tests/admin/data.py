@@ -22,23 +22,27 @@ NOW = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)  # noon in Vietnam
 D1, D2 = date(2026, 11, 20), date(2026, 11, 22)
 SO_DO = ("làm sổ đỏ ở đâu", "lam so do o dau vay a", "cho em hỏi làm sổ đỏ ở đâu")
 """Three ways of asking one thing the assistant does not know: one inbox group."""
+TAN_PHU = "nghean.xa-tan-phu"
+"""Xã Tân Phú as the usage log stores it now: by its id in knowledge/communes.yaml."""
+AN_HOA = "Phường An Hòa"
+"""A commune stored by its name, as before there were ids: it names no unit, so it shows as is."""
 
 # (day, channel, commune, person, kind, procedure, text, assisted_by)
 EVENTS: tuple[tuple[date, str, str | None, str, str, str | None, str | None, str | None], ...] = (
-    (D1, "web", "Xã Tân Phú", "p1", "question", "identity_card", "lam cccd o dau", None),
-    (D1, "web", "Xã Tân Phú", "p1", "answered", "identity_card", None, None),
-    (D1, "web", "Xã Tân Phú", "p1", "feedback_helpful", "identity_card", None, None),
-    (D1, "zalo", "Xã Tân Phú", "p2", "question", None, SO_DO[0], None),
-    (D1, "zalo", "Xã Tân Phú", "p2", "not_understood", None, SO_DO[0], None),
-    (D1, "telegram", "Phường An Hòa", "p3", "question", "birth_registration", "khai sinh cho con", None),
-    (D1, "telegram", "Phường An Hòa", "p3", "flow_started", "birth_registration", None, None),
-    (D1, "telegram", "Phường An Hòa", "p3", "flow_completed", "birth_registration", None, None),
-    (D2, "web", "Xã Tân Phú", "p1", "question", "vneid", "kich hoat vneid", None),
-    (D2, "web", "Xã Tân Phú", "p1", "answered", "vneid", None, None),
-    (D2, "web", "Xã Tân Phú", "p1", "feedback_not_helpful", "vneid", None, None),
-    (D2, "zalo", "Phường An Hòa", "p4", "question", None, SO_DO[1], None),
-    (D2, "zalo", "Phường An Hòa", "p4", "not_understood", None, SO_DO[1], None),
-    (D2, "zalo", "Phường An Hòa", "p4", "human_help", "human_help", None, "vol-1"),
+    (D1, "web", TAN_PHU, "p1", "question", "identity_card", "lam cccd o dau", None),
+    (D1, "web", TAN_PHU, "p1", "answered", "identity_card", None, None),
+    (D1, "web", TAN_PHU, "p1", "feedback_helpful", "identity_card", None, None),
+    (D1, "zalo", TAN_PHU, "p2", "question", None, SO_DO[0], None),
+    (D1, "zalo", TAN_PHU, "p2", "not_understood", None, SO_DO[0], None),
+    (D1, "telegram", AN_HOA, "p3", "question", "birth_registration", "khai sinh cho con", None),
+    (D1, "telegram", AN_HOA, "p3", "flow_started", "birth_registration", None, None),
+    (D1, "telegram", AN_HOA, "p3", "flow_completed", "birth_registration", None, None),
+    (D2, "web", TAN_PHU, "p1", "question", "vneid", "kich hoat vneid", None),
+    (D2, "web", TAN_PHU, "p1", "answered", "vneid", None, None),
+    (D2, "web", TAN_PHU, "p1", "feedback_not_helpful", "vneid", None, None),
+    (D2, "zalo", AN_HOA, "p4", "question", None, SO_DO[1], None),
+    (D2, "zalo", AN_HOA, "p4", "not_understood", None, SO_DO[1], None),
+    (D2, "zalo", AN_HOA, "p4", "human_help", "human_help", None, "vol-1"),
     (D2, "zalo", None, "p5", "question", None, SO_DO[2], None),
     (D2, "zalo", None, "p5", "not_understood", None, SO_DO[2], None),
     (D2, "zalo", None, "p5", "flow_started", "identity_card", None, None),

@@ -32,7 +32,7 @@ async def test_admin_actions_are_logged(seeded: AdminSite, client: httpx.AsyncCl
     assert details["export"] == "overview 2026-11-17..2026-11-23 xlsx"
     assert details["report"] == "Q4/2026 Tỉnh xlsx"
     assert details["alias_assigned"] == "vneid: app dinh danh"
-    assert details["user_created"] == "hoa (volunteer, Xã Tân Phú)"
+    assert details["user_created"] == "hoa (volunteer, Xã Tân Phú · nghean.xa-tan-phu)", "the name typed, stored by id"
     assert all(e.ts == seeded.clock() for e in entries)
 
 

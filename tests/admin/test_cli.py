@@ -7,6 +7,7 @@ import io
 import shutil
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from bot.admin.accounts import Accounts
@@ -15,6 +16,7 @@ from bot.admin.config import AdminConfig
 from bot.admin.schema import admin_users
 from bot.admin.site import AdminSite
 from bot.app import App
+from bot.data.communes import CommuneBook
 from bot.data.paths import knowledge_dir
 from bot.settings import Settings
 from bot.storage.db import create_db_engine, upgrade
@@ -68,6 +70,54 @@ def test_create_user_explains_its_refusals(sqlite_url: str) -> None:
     code, _out, err = admin(sqlite_url, "create-user", "tuan", "--role", "admin", "--password-stdin", stdin=PASSWORD)
     assert code == 2
     assert "taken" in err
+
+
+def test_create_user_stores_the_communes_id(sqlite_url: str) -> None:
+    """--commune takes an id or a name (accents, prefix and old names aside) and stores the id,
+    saying which commune it understood."""
+    upgrade(sqlite_url)
+    for username, typed in (("lan", "nghean.xa-anh-son"), ("hai", "xa anh son"), ("ba", "Xã Đức Sơn")):
+        code, out, err = admin(sqlite_url, "create-user", username, "--role", "volunteer", "--commune", typed,
+                               "--password-stdin", stdin=PASSWORD)  # fmt: skip
+        assert (code, err) == (0, ""), typed
+        assert out == f"created volunteer {username!r} for Xã Anh Sơn · nghean.xa-anh-son\n"
+    engine = create_db_engine(sqlite_url)
+    accounts = Accounts(engine)
+    assert {u.username: u.commune for u in accounts.all()} == dict.fromkeys(("lan", "hai", "ba"), "nghean.xa-anh-son")
+    assert accounts.audit_log()[0].detail == "ba (volunteer, Xã Anh Sơn · nghean.xa-anh-son)"
+    engine.dispose()
+
+
+def test_create_user_names_the_candidates_of_an_unclear_commune(sqlite_url: str) -> None:
+    """A name several communes had, or one no commune has, is refused with the candidates (their
+    names and ids) before any password is asked for, and nobody is created."""
+    upgrade(sqlite_url)
+    code, out, err = admin(sqlite_url, "create-user", "tuan", "--role", "volunteer", "--commune", "Long Sơn")
+    assert (code, out) == (2, "")
+    assert err.startswith("error: which commune is 'Long Sơn'? candidates: ")
+    assert "Phường Thái Hòa (nghean.phuong-thai-hoa)" in err
+    assert "Xã Yên Xuân (nghean.xa-yen-xuan)" in err
+    assert "--password-stdin" not in err, "the commune is checked before the password is asked for"
+    code, _out, err = admin(sqlite_url, "create-user", "tuan", "--role", "volunteer", "--commune", "Hà Nội",
+                            "--password-stdin", stdin=PASSWORD)  # fmt: skip
+    assert (code, err) == (2, "error: which commune is 'Hà Nội'? candidates: none\n")
+    engine = create_db_engine(sqlite_url)
+    assert Accounts(engine).all() == []
+    engine.dispose()
+
+
+def test_without_a_commune_list_the_commune_is_kept_as_typed(sqlite_url: str,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """With no knowledge/communes.yaml there is nothing to resolve against: --commune is stored as typed."""
+    monkeypatch.setattr("bot.app.communes", CommuneBook)
+    code, out, _err = admin(sqlite_url, "create-user", "tuan", "--role", "volunteer", "--commune", " Xã Mới ",
+                            "--password-stdin", stdin=PASSWORD)  # fmt: skip
+    assert (code, out) == (0, "created volunteer 'tuan' for Xã Mới\n")
+    engine = create_db_engine(sqlite_url)
+    user = Accounts(engine).get_by_name("tuan")
+    engine.dispose()
+    assert user is not None
+    assert user.commune == "Xã Mới"
 
 
 def test_an_unreachable_database_is_explained() -> None:

@@ -17,7 +17,7 @@ from bot.admin.site import AdminSite
 from bot.app import communes
 from bot.storage.tables import help_requests
 from tests.admin.conftest import login
-from tests.admin.data import D2, insert, row
+from tests.admin.data import D2, TAN_PHU, insert, row
 from tests.admin.test_community_pages import (
     ANH_SON,
     VINH_HUNG,
@@ -30,28 +30,28 @@ from tests.admin.test_community_pages import (
 pypdf = pytest.importorskip("pypdf", reason="pypdf reads the PDF's text back (pip install pypdf)")
 
 TEAMS_HEADER = [
-    "Xã/phường", "Tổ", "Lượt hỗ trợ trực tiếp", "Làm xong trực tuyến", "Hướng dẫn ra bộ phận một cửa",
+    "Mã xã/phường", "Xã/phường", "Tổ", "Lượt hỗ trợ trực tiếp", "Làm xong trực tuyến", "Hướng dẫn ra bộ phận một cửa",
     "Chưa làm xong", "Chưa có tài khoản VNeID mức 2", "Thiếu giấy tờ", "Cổng dịch vụ hoặc ứng dụng bị lỗi",
     "Không có điện thoại, sóng hoặc mạng", "Người dân đổi ý", "Lý do khác", "Yêu cầu hỗ trợ", "Đang chờ",
     "Đã nhận", "Đã đóng", "Đã hủy", "Chuyển lên tỉnh", "Số phút trung vị đến khi được nhận", "Đã hỗ trợ xong",
     "Hướng dẫn ra bộ phận một cửa", "Không liên lạc được", "Không còn cần", "Quá hạn",
 ]  # fmt: skip
-# commune, team | sessions, online, office, unfinished | 6 reasons | requests, open, claimed, closed,
+# commune id, commune name, team | sessions, online, office, unfinished | 6 reasons | requests, open, claimed, closed,
 # cancelled | escalated, median minutes | done, office, unreachable, not_needed, expired
 VINH_HUNG_ROWS = [
-    ("Phường Vinh Hưng", "Tổ CNS Vinh Hưng", 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 20, 0, 0, 1, 0, 0),
-    ("Phường Vinh Hưng", "Chưa có người nhận", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, None, 0, 0, 0, 0, 0),
-    ("Phường Vinh Hưng", "Cả xã/phường", 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 2, 1, 0, 1, 0, 0, 20, 0, 0, 1, 0, 0),
+    (VINH_HUNG, "Phường Vinh Hưng", "Tổ CNS Vinh Hưng", 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 20, 0, 0, 1, 0, 0),
+    (VINH_HUNG, "Phường Vinh Hưng", "Chưa có người nhận", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, None, 0, 0, 0, 0, 0),
+    (VINH_HUNG, "Phường Vinh Hưng", "Cả xã/phường", 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 2, 1, 0, 1, 0, 0, 20, 0, 0, 1, 0, 0),
 ]  # fmt: skip
 ANH_SON_ROWS = [
-    ("Xã Anh Sơn", "Đoàn thanh niên Anh Sơn", 1, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, None, 0, 0, 0, 0, 0),
-    ("Xã Anh Sơn", "Tổ CNS Anh Sơn", 3, 1, 0, 1, 1, 0, 0, 0, 0, 0, 3, 0, 1, 2, 0, 0, 30, 1, 1, 0, 0, 0),
-    ("Xã Anh Sơn", "Chưa có người nhận", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 1, 0, 0, 1, 1, None, 0, 0, 0, 0, 0),
-    ("Xã Anh Sơn", "Cả xã/phường", 4, 1, 1, 1, 1, 1, 0, 0, 0, 0, 5, 1, 1, 2, 1, 1, 30, 1, 1, 0, 0, 0),
+    (ANH_SON, "Xã Anh Sơn", "Đoàn thanh niên Anh Sơn", 1, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, None, 0, 0, 0, 0, 0),
+    (ANH_SON, "Xã Anh Sơn", "Tổ CNS Anh Sơn", 3, 1, 0, 1, 1, 0, 0, 0, 0, 0, 3, 0, 1, 2, 0, 0, 30, 1, 1, 0, 0, 0),
+    (ANH_SON, "Xã Anh Sơn", "Chưa có người nhận", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 1, 0, 0, 1, 1, None, 0, 0, 0, 0, 0),
+    (ANH_SON, "Xã Anh Sơn", "Cả xã/phường", 4, 1, 1, 1, 1, 1, 0, 0, 0, 0, 5, 1, 1, 2, 1, 1, 30, 1, 1, 0, 0, 0),
 ]  # fmt: skip
 PROVINCE_ROWS = [
-    ("Cấp tỉnh", "Chưa có người nhận", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 1, None, 0, 0, 0, 0, 0),
-    ("Tổng cộng", None, 5, 2, 1, 1, 1, 1, 0, 0, 0, 0, 8, 3, 1, 3, 1, 2, 25, 1, 1, 1, 0, 0),
+    (None, "Cấp tỉnh", "Chưa có người nhận", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 1, None, 0, 0, 0, 0, 0),
+    (None, "Tổng cộng", None, 5, 2, 1, 1, 1, 1, 0, 0, 0, 0, 8, 3, 1, 3, 1, 2, 25, 1, 1, 1, 0, 0),
 ]  # fmt: skip
 
 
@@ -153,7 +153,7 @@ async def test_a_commune_volunteer_sees_their_teams_only(desk_site: AdminSite, s
     assert exported.status_code == 200
     lines = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert lines[1] == TEAMS_HEADER
-    assert [tuple(line[:3]) for line in lines[2:6]] == [(r[0], r[1], str(r[2])) for r in ANH_SON_ROWS]
+    assert [tuple(line[:4]) for line in lines[2:6]] == [(r[0], r[1], r[2], str(r[3])) for r in ANH_SON_ROWS]
     assert "Vinh Hưng" not in exported.content.decode("utf-8-sig")
 
 
@@ -200,14 +200,14 @@ async def test_a_volunteers_report_has_their_commune(desk_site: AdminSite, seede
 
 async def test_the_overview_counts_assisted_use_apart(seeded: AdminSite, client: httpx.AsyncClient) -> None:
     """Events logged while a volunteer assisted are counted apart from what citizens did alone."""
-    insert(seeded.db, [row(D2, "web", "Xã Tân Phú", "p9", "question", "vneid", "kich hoat", assisted_by="7"),
-                       row(D2, "web", "Xã Tân Phú", "p9", "answered", "vneid", None, assisted_by="7")])  # fmt: skip
+    insert(seeded.db, [row(D2, "web", TAN_PHU, "p9", "question", "vneid", "kich hoat", assisted_by="7"),
+                       row(D2, "web", TAN_PHU, "p9", "answered", "vneid", None, assisted_by="7")])  # fmt: skip
     await login(client, "chi.lan")
     overview = await client.get("/admin")
     assert (
         "Có tình nguyện viên hỗ trợ: 3 sự kiện, 1 trong 7 câu hỏi. Người dân tự hỏi 6 câu." in overview.text
     )
-    commune = await client.get("/admin/commune?name=Xã Tân Phú")
+    commune = await client.get(f"/admin/commune?name={TAN_PHU}")
     assert "Có tình nguyện viên hỗ trợ: 2 sự kiện, 1 trong 4 câu hỏi. Người dân tự hỏi 3 câu." in commune.text
     zalo = await client.get("/admin?channel=zalo")
     assert "Có tình nguyện viên hỗ trợ: 1 sự kiện, 0 trong 3 câu hỏi. Người dân tự hỏi 3 câu." in zalo.text

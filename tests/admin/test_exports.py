@@ -14,7 +14,7 @@ from bot.admin.exports import Sheet, to_csv, to_xlsx
 from bot.admin.site import AdminSite
 from bot.data.knowledge import KnowledgeBase
 from tests.admin.conftest import login
-from tests.admin.data import D2, SO_DO, insert, row
+from tests.admin.data import AN_HOA, D2, SO_DO, TAN_PHU, insert, row
 
 
 @pytest.fixture
@@ -55,7 +55,9 @@ async def test_overview_csv_reads_back(admin: httpx.AsyncClient, kb: KnowledgeBa
     assert len(days) == 30
     procedures = {line[0]: line for line in parts["Thủ tục"][1:]}
     assert procedures["identity_card"][1:] == [kb.procedures["identity_card"].names.vi, "1", "1", "1", "0", "1", "0", "1"]
-    assert parts["Theo xã/phường"][1:] == [["Xã Tân Phú", "3"], ["Phường An Hòa", "2"], ["", "1"]]
+    assert parts["Theo xã/phường"] == [["Mã xã/phường", "Xã/phường", "Câu hỏi"], [TAN_PHU, "Xã Tân Phú", "3"],
+                                       [AN_HOA, AN_HOA, "2"], ["", "Chưa rõ xã/phường", "1"]], "id, then name"  # fmt: skip
+    assert dict(parts["Tổng hợp"][1:])["Xã/phường"] == "Mọi xã/phường"
 
 
 async def test_overview_xlsx_reads_back(admin: httpx.AsyncClient) -> None:
@@ -77,12 +79,17 @@ async def test_events_export_keeps_texts_and_neutralises_formulas(seeded: AdminS
     csv_body = (await admin.get("/admin/export/events.csv?kind=not_understood")).content.decode("utf-8-sig")
     lines = list(csv.DictReader(io.StringIO(csv_body)))
     assert len(lines) == 4
+    assert [(line["commune"], line["commune_name"]) for line in lines] == [
+        ("", ""), ("", ""), (AN_HOA, AN_HOA), (TAN_PHU, "Xã Tân Phú")], "the commune as stored, then its name"  # fmt: skip
     assert {line["text"] for line in lines} == {*SO_DO, "'=HYPERLINK(\"http://x\",\"y\")"}
     assert lines[0]["ts"] == "2026-11-22 10:00:00", "Vietnam's clock"
     book = openpyxl.load_workbook(io.BytesIO((await admin.get("/admin/export/events.xlsx?kind=not_understood")).content))
     sheet = book.active
     assert sheet is not None
-    cells = [c for c in sheet["K"][1:]]
+    assert [c.value for c in sheet[1]][2:4] == ["commune", "commune_name"]
+    assert sheet["C5"].value == TAN_PHU
+    assert sheet["D5"].value == "Xã Tân Phú"
+    cells = [c for c in sheet["L"][1:]]
     assert {c.value for c in cells} == {*SO_DO, '=HYPERLINK("http://x","y")'}
     assert {c.data_type for c in cells} == {"s"}, "stored as text, never as a formula"
     assert sheet["A2"].value == datetime(2026, 11, 22, 10, 0)
@@ -95,8 +102,12 @@ async def test_inbox_and_commune_export(admin: httpx.AsyncClient) -> None:
     assert inbox[1][0] == "3"
     assert inbox[1][1] in SO_DO
     assert len(inbox) == 2
-    commune = sections((await admin.get("/admin/export/commune.csv?name=Xã Tân Phú")).content)
-    assert dict(commune["Tổng hợp"][1:])["Câu hỏi"] == "3"
+    commune = sections((await admin.get(f"/admin/export/commune.csv?name={TAN_PHU}")).content)
+    summary = dict(commune["Tổng hợp"][1:])
+    assert summary["Câu hỏi"] == "3"
+    assert (summary["Xã/phường"], summary["Mã xã/phường"]) == ("Xã Tân Phú", TAN_PHU)
+    legacy = sections((await admin.get("/admin/export/commune.csv?name=Phường An Hòa")).content)
+    assert dict(legacy["Tổng hợp"][1:])["Xã/phường"] == AN_HOA, "a name stored before ids is shown as it is"
 
 
 def test_sheet_names_are_made_valid_and_unique() -> None:

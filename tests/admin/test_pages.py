@@ -9,7 +9,7 @@ import pytest
 
 from bot.admin.site import AdminSite
 from tests.admin.conftest import csrf_of, login
-from tests.admin.data import SO_DO
+from tests.admin.data import SO_DO, TAN_PHU
 
 
 @pytest.fixture
@@ -49,8 +49,9 @@ async def test_the_language_switches_to_english_and_back(admin: httpx.AsyncClien
 
 async def test_commune_pages_show_that_commune(admin: httpx.AsyncClient) -> None:
     """A commune's page counts its own people and questions; without a name, the busiest commune."""
-    tan_phu = await admin.get("/admin/commune?name=Xã Tân Phú")
+    tan_phu = await admin.get(f"/admin/commune?name={TAN_PHU}")
     assert tan_phu.status_code == 200
+    assert "<h1>Xã Tân Phú</h1>" in tan_phu.text, "named, though asked for by id"
     assert kpis(tan_phu.text) | {} == {"Cuộc trò chuyện": "3", "Câu hỏi": "3", "Tỷ lệ trả lời": "66,7%",
                                        "Chưa hiểu": "1", "Câu trả lời hữu ích": "50%",
                                        "Yêu cầu gặp người hỗ trợ": "0"}  # fmt: skip
@@ -58,6 +59,7 @@ async def test_commune_pages_show_that_commune(admin: httpx.AsyncClient) -> None
     assert "<h1>Xã Tân Phú</h1>" in default.text
     unknown = await admin.get("/admin/commune?name=")
     assert kpis(unknown.text)["Câu hỏi"] == "1"
+    assert "<h1>Chưa rõ xã/phường</h1>" in unknown.text
 
 
 async def test_a_period_and_channel_narrow_the_overview(admin: httpx.AsyncClient) -> None:
@@ -107,13 +109,13 @@ async def test_users_can_be_created_and_deactivated(seeded: AdminSite, admin: ht
     page = await admin.get("/admin/users")
     token = csrf_of(page.text)
     created = await admin.post("/admin/users", data={"csrf": token, "username": "mai", "role": "volunteer",
-                                                     "commune": "Phường An Hòa", "password": "mot-mat-khau-dai"})  # fmt: skip
+                                                     "commune": TAN_PHU, "password": "mot-mat-khau-dai"})  # fmt: skip
     assert created.status_code == 200
     assert "Đã tạo người dùng mai." in created.text
     user = seeded.accounts.get_by_name("mai")
     assert user is not None
     assert user.must_change_password
-    assert user.commune == "Phường An Hòa"
+    assert user.commune == TAN_PHU
     bad = await admin.post("/admin/users", data={"csrf": token, "username": "mai", "role": "admin",
                                                  "password": "mot-mat-khau-dai"})  # fmt: skip
     assert bad.status_code == 400

@@ -11,7 +11,7 @@ from bot.admin.people import people
 from bot.admin.queries import Filters, communes, dashboard
 from bot.admin.schema import admin_daily_people
 from bot.admin.site import AdminSite
-from tests.admin.data import D1, D2, EXPECTED, EXPECTED_TAN_PHU, SO_DO, TODAY, insert, row
+from tests.admin.data import AN_HOA, D1, D2, EXPECTED, EXPECTED_TAN_PHU, SO_DO, TAN_PHU, TODAY, insert, row
 
 LAST_30 = Filters(TODAY - timedelta(days=29), TODAY)
 
@@ -50,10 +50,10 @@ def test_procedures_and_channels_are_broken_down(seeded: AdminSite) -> None:
 def test_a_commune_sees_only_its_own_numbers(seeded: AdminSite) -> None:
     """Filtering by commune counts that commune's events and people only."""
     with seeded.db.connect() as connection:
-        totals = dashboard(connection, Filters(LAST_30.start, TODAY, "Xã Tân Phú"), TODAY).totals
+        totals = dashboard(connection, Filters(LAST_30.start, TODAY, TAN_PHU), TODAY).totals
         places = communes(connection, LAST_30)
     assert {name: getattr(totals, name) for name in EXPECTED_TAN_PHU} == EXPECTED_TAN_PHU
-    assert places == [("Xã Tân Phú", 3), ("Phường An Hòa", 2), ("", 1)]
+    assert places == [(TAN_PHU, 3), (AN_HOA, 2), ("", 1)]
 
 
 def test_a_channel_filter_narrows_every_number(seeded: AdminSite) -> None:
@@ -79,7 +79,7 @@ def test_closed_days_are_counted_once_and_kept(seeded: AdminSite) -> None:
 
 def test_late_events_of_an_open_day_are_counted(seeded: AdminSite) -> None:
     """An event arriving later for yesterday shows up on the next look."""
-    insert(seeded.db, [row(D2, "web", "Xã Tân Phú", "p9", "question", "vneid", "vneid")])
+    insert(seeded.db, [row(D2, "web", TAN_PHU, "p9", "question", "vneid", "vneid")])
     with seeded.db.connect() as connection:
         board = dashboard(connection, LAST_30, TODAY)
     assert board.conversations_per_day[D2] == 4

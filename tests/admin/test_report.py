@@ -13,7 +13,7 @@ import pytest
 from bot.admin.report import build_report, current_quarter, quarter_bounds
 from bot.admin.site import AdminSite
 from tests.admin.conftest import login
-from tests.admin.data import NOW, TODAY
+from tests.admin.data import AN_HOA, NOW, TAN_PHU, TODAY
 
 pypdf = pytest.importorskip("pypdf", reason="pypdf reads the PDF's text back (pip install pypdf)")
 
@@ -35,11 +35,13 @@ def test_quarters_have_the_right_days() -> None:
 def test_report_numbers_for_a_commune(seeded: AdminSite) -> None:
     """Q4 2026 of Xã Tân Phú counts its conversations and questions; Q3 is empty to compare with."""
     with seeded.db.connect() as connection:
-        report = build_report(connection, 2026, 4, "Xã Tân Phú", TODAY, "Tỉnh Thừa Thiên Huế", NOW)
+        report = build_report(connection, 2026, 4, TAN_PHU, TODAY, "Tỉnh Thừa Thiên Huế", NOW)
+        legacy = build_report(connection, 2026, 4, AN_HOA, TODAY, "Tỉnh Thừa Thiên Huế", NOW)
         province = build_report(connection, 2026, 4, None, TODAY, "Tỉnh Thừa Thiên Huế", NOW)
     assert (report.board.totals.conversations, report.board.totals.questions) == (3, 3)
     assert report.previous.questions == 0
-    assert report.place == "Xã Tân Phú"
+    assert (report.place, report.commune) == ("Xã Tân Phú", TAN_PHU), "named, and kept by its id"
+    assert (legacy.place, legacy.board.totals.questions) == (AN_HOA, 2), "a name stored before ids, as it is"
     assert province.place == "Tỉnh Thừa Thiên Huế"
     assert province.assisted == 1, "one conversation had a volunteer"
     assert report.assisted == 0
@@ -48,7 +50,7 @@ def test_report_numbers_for_a_commune(seeded: AdminSite) -> None:
 async def test_one_action_gives_xlsx_and_pdf(seeded: AdminSite, client: httpx.AsyncClient) -> None:
     """The ZIP download holds the XLSX and the PDF of the chosen commune and quarter."""
     await login(client, "chi.lan")
-    response = await client.get("/admin/report/download?year=2026&quarter=4&commune=Xã Tân Phú&format=zip")
+    response = await client.get(f"/admin/report/download?year=2026&quarter=4&commune={TAN_PHU}&format=zip")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/zip"
     files = zipfile.ZipFile(io.BytesIO(response.content))
@@ -58,7 +60,7 @@ async def test_one_action_gives_xlsx_and_pdf(seeded: AdminSite, client: httpx.As
     assert book.sheetnames == ["Tổng hợp", "Theo tháng", "Thủ tục", "Hướng dẫn", "Kênh", "Tổ công nghệ số", "Thủ tục được hỗ trợ"]
     summary = [tuple(v for v in line if v is not None) for line in book["Tổng hợp"].iter_rows(values_only=True)]
     assert summary[0] == ("Báo cáo", "Báo cáo quý 4/2026")
-    assert ("Địa bàn", "Xã Tân Phú") in summary
+    assert summary[1:3] == [("Địa bàn", "Xã Tân Phú"), ("Mã xã/phường", TAN_PHU)]
     assert ("Câu hỏi", 3, 0) in summary
     assert ("Cuộc trò chuyện", 3, 0) in summary
     months = list(book["Theo tháng"].iter_rows(min_row=2, values_only=True))
@@ -68,6 +70,7 @@ async def test_one_action_gives_xlsx_and_pdf(seeded: AdminSite, client: httpx.As
     text = pdf_text(pdf)
     assert "Báo cáo quý 4/2026" in text
     assert "Xã Tân Phú" in text
+    assert TAN_PHU not in text, "the PDF names the commune, never by its id"
     assert "Thẻ căn cước (CCCD)" in text, "Vietnamese procedure names keep their accents"
 
 
