@@ -271,6 +271,10 @@ assist_sessions = Table(
     Column("procedures", String(500)),  # comma-separated procedure ids helped with
 )
 
+COMMUNITY_TABLES = (assist_sessions, help_requests, link_codes, link_failures, team_chats, volunteer_accounts,
+                    volunteers)  # fmt: skip
+"""The help desk's tables, children before the volunteers they point at: the order to empty them in."""
+
 
 # Messages waiting for a chat that cannot be pushed to (migration 0006): the web chat page fetches
 # them (a citizen told who will call them); fetched rows are deleted, forgotten ones purged.

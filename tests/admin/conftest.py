@@ -23,17 +23,7 @@ from bot.data.knowledge import KnowledgeBase
 from bot.settings import Settings
 from bot.storage.db import create_db_engine, upgrade
 from bot.storage.sql import SqlStateStore
-from bot.storage.tables import (
-    assist_sessions,
-    help_requests,
-    link_codes,
-    link_failures,
-    team_chats,
-    usage_daily,
-    usage_events,
-    volunteer_accounts,
-    volunteers,
-)
+from bot.storage.tables import COMMUNITY_TABLES, usage_daily, usage_events
 from tests.admin.data import NOW, TODAY, Clock, seed
 from tests.conftest import TODAY as ENGINE_TODAY
 
@@ -41,8 +31,8 @@ FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
 """Argon2 with small costs: the same algorithm and checks, a thousandth of the waiting."""
 PASSWORD = "mat-khau-dai-1"
 OUR_TABLES = (usage_events, usage_daily, admin_users, admin_audit, learned_aliases, admin_daily_people,
-              assist_sessions, help_requests, link_codes, link_failures, team_chats, volunteer_accounts, volunteers)
-"""Emptied in this order (children before the volunteers they point at)."""
+              *COMMUNITY_TABLES)  # fmt: skip
+"""Emptied in this order (the help desk's children before the volunteers they point at)."""
 
 assert TODAY == ENGINE_TODAY
 

@@ -17,7 +17,7 @@ from bot.admin.site import AdminSite
 from bot.data.communes import CommuneBook
 from tests.admin.conftest import PASSWORD, csrf_of, login
 from tests.admin.data import AN_HOA, TAN_PHU
-from tests.admin.test_community_pages import ANH_SON, VINH_HUNG, Seeded, clear, make_users, seed_community
+from tests.admin.test_community_pages import ANH_SON, VINH_HUNG, Seeded, make_users, seed_community
 
 
 @pytest.fixture
@@ -112,7 +112,6 @@ async def test_a_volunteer_stored_by_id_is_named_in_the_menu(seeded: AdminSite, 
 
 async def test_help_requests_and_volunteers_name_their_commune(site: AdminSite, client: httpx.AsyncClient) -> None:
     """The request queue, a request and the volunteers list name communes; the province level is named too."""
-    clear(site.db)
     make_users(site)
     seeded: Seeded = seed_community(site)
     await login(client, "chi.lan")

@@ -23,9 +23,6 @@ from bot.storage.tables import (
     assist_sessions,
     help_requests,
     link_codes,
-    link_failures,
-    team_chats,
-    volunteer_accounts,
     volunteers,
 )
 from tests.admin.conftest import PASSWORD, csrf_of, login
@@ -39,14 +36,6 @@ SECRET_NEED = "xin giấy xác nhận cư trú cho bà ngoại"
 
 def utc(month: int, day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=UTC)
-
-
-def clear(db: sa.Engine) -> None:
-    """Empty the help desk's tables (the PostgreSQL database is shared by the session's tests)."""
-    with db.begin() as connection:
-        for table in (assist_sessions, help_requests, link_codes, link_failures, team_chats, volunteer_accounts,
-                      volunteers):  # fmt: skip
-            connection.execute(table.delete())
 
 
 @dataclass
@@ -139,7 +128,6 @@ def make_users(site: AdminSite) -> None:
 
 @pytest.fixture
 def desk_site(site: AdminSite) -> AdminSite:
-    clear(site.db)
     make_users(site)
     return site
 

@@ -22,7 +22,6 @@ from tests.admin.test_community_pages import (
     ANH_SON,
     VINH_HUNG,
     Seeded,
-    clear,
     make_users,
     seed_community,
 )
@@ -57,7 +56,6 @@ PROVINCE_ROWS = [
 
 @pytest.fixture
 def desk_site(site: AdminSite) -> AdminSite:
-    clear(site.db)
     make_users(site)
     return site
 

@@ -17,15 +17,7 @@ from bot.core.messages import Inbound
 from bot.core.state import ConversationState
 from bot.helpdesk.sql import SqlHelpDesk
 from bot.storage.db import create_db_engine, upgrade
-from bot.storage.tables import (
-    assist_sessions,
-    help_requests,
-    link_codes,
-    link_failures,
-    team_chats,
-    volunteer_accounts,
-    volunteers,
-)
+from bot.storage.tables import COMMUNITY_TABLES
 
 ANH_SON = "nghean.xa-anh-son"
 VINH_HUNG = "nghean.phuong-vinh-hung"
@@ -45,9 +37,9 @@ class Clock:
 
 
 def clear(db: sa.Engine) -> None:
+    """Empty the help desk (the PostgreSQL database is shared by the session's tests)."""
     with db.begin() as conn:
-        for table in (assist_sessions, help_requests, link_codes, link_failures, team_chats,
-                      volunteer_accounts, volunteers):  # fmt: skip
+        for table in COMMUNITY_TABLES:
             conn.execute(table.delete())
 
 
