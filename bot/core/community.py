@@ -42,6 +42,7 @@ from bot.core.flow_runner import NAV_WORDS
 from bot.core.i18n import _
 from bot.core.messages import Button, Inbound, Outbound, UsageEvent
 from bot.core.phone import looks_like_phone, mask_phone, parse_phone, spaced
+from bot.core.redact import redact
 from bot.core.state import AssistState, ConversationState, HelpDraft
 from bot.core.text import fold
 from bot.data.communes import Commune, CommuneBook
@@ -599,7 +600,7 @@ class Community:
             _("You took request #{id}. Please call the citizen:").format(id=ticket.id),
             _("📞 {phone}").format(phone=spaced(ticket.phone) if ticket.phone else "—"),
             _("📍 {place}").format(place=self._commune_name(ticket.commune) or _("commune not given")),
-            _("Needs: {need}").format(need=_need(ticket, self.procedure_name)),
+            _("Needs: {need}").format(need=_need(ticket, self.procedure_name, private=True)),
             _("Good time: {time}").format(time=time_label(ticket.good_time)),
             _("When you are done, record the outcome:"),
         ]
@@ -660,9 +661,11 @@ def announcement(ticket: Ticket, place: str | None, procedure_name: Callable[[st
     return Outbound("\n".join(lines), (Button(_("✋ Nhận (take it)"), f"hr:claim:{ticket.id}"),))
 
 
-def _need(ticket: Ticket, procedure_name: Callable[[str], str]) -> str:
+def _need(ticket: Ticket, procedure_name: Callable[[str], str], private: bool = False) -> str:
+    """What the citizen needs; outside the claimer's private chat, with any ID number, phone or
+    other identifier they typed in it blanked (a team group may hold more than the team)."""
     if ticket.need:
-        return ticket.need
+        return ticket.need if private else redact(ticket.need)
     if ticket.procedure:
         return procedure_name(ticket.procedure)
     return _("not said")

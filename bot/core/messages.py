@@ -37,7 +37,7 @@ class Outbound:
 @dataclass(frozen=True)
 class UsageEvent:
     """Something worth counting. ``text`` is the person's words as typed: a usage sink must
-    redact it before storing (see bot.usage.redact); nothing else here is personal."""
+    redact it before storing (see bot.core.redact); nothing else here is personal."""
 
     kind: str
     procedure: str | None = None

@@ -15,7 +15,7 @@ from typing import Any, TypedDict
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.messages import UsageEvent
-from bot.usage.redact import redact
+from bot.core.redact import redact
 
 try:
     VIETNAM: timezone | ZoneInfo = ZoneInfo("Asia/Ho_Chi_Minh")

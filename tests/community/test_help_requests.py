@@ -292,3 +292,16 @@ async def test_another_button_leaves_the_half_filled_request(person: Callable[..
     assert citizen.state.help is None
     turn = await citizen.say("làm ở đâu")
     assert any(e.kind == "question" for e in turn.events)  # a question again, not "what you need"
+
+
+async def test_numbers_in_the_need_are_blanked_for_the_group_but_not_for_the_claimer(
+    person: Callable[..., Person], volunteer: Any
+) -> None:
+    member, _ = await volunteer("1101")
+    citizen = person("1102")
+    ticket_id = await ask_for_help(citizen, need="cấp lại căn cước cho mẹ, số 038123456789")
+    announced = notices_to(citizen.turns[-1], member.target)[0].messages[0].text
+    assert "038123456789" not in announced
+    assert "[số định danh]" in announced
+    await member.press(f"hr:claim:{ticket_id}")
+    assert "038123456789" in member.text  # the volunteer who calls may need it

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.usage.redact import ACCOUNT, BIRTH_DATE, DOSSIER, EMAIL, ID, PHONE, PLATE, redact
+from bot.core.redact import ACCOUNT, BIRTH_DATE, DOSSIER, EMAIL, ID, PHONE, PLATE, redact
 
 MASKED = [
     # identity numbers: 12-digit citizen ID (CCCD), 9-digit old ID card (CMND), passport

@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from bot.core.messages import UsageEvent
+from bot.core.redact import PHONE
 from bot.usage.pseudonym import person_id
-from bot.usage.redact import PHONE
 from bot.usage.sql import SqlUsageStore
 from bot.usage.store import MemoryUsageStore
 from tests.usage.helpers import (
