@@ -48,10 +48,6 @@ class App:
     desk: SqlHelpDesk | None = None
     upkeep: HelpDeskUpkeep | None = None
 
-    @property
-    def notifier(self) -> Notifier:
-        return self.conversations.notifier
-
     async def start(self) -> None:
         """Background work: the usage log's writer (replaying its spool) and its daily purge, and
         the help desk's reminders and escalations."""
@@ -86,7 +82,7 @@ def build_app(settings: Settings | None = None, usage: BaseUsageSink | None = No
     engine = build_engine().with_desk(desk, book, settings.help_retention_days)
     notifier = Notifier()
     upkeep = HelpDeskUpkeep(
-        desk, notifier, book, engine._name,
+        desk, notifier, book, engine.community.procedure_name,
         remind_after=timedelta(minutes=settings.help_remind_minutes),
         escalate_after=timedelta(minutes=settings.help_escalate_minutes),
         retention=timedelta(days=settings.help_retention_days),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import abc
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.messages import Outbound
@@ -79,10 +79,6 @@ class Ticket:
     outcome: str | None = None
     escalated: bool = False
 
-    @property
-    def active(self) -> bool:
-        return self.status in ("open", "claimed")
-
 
 class LinkOutcome(enum.Enum):
     LINKED = "linked"
@@ -118,7 +114,7 @@ class Routes:
     """Where a commune's new requests go: its teams' groups and its volunteers' own chats."""
 
     targets: tuple[Target, ...] = ()
-    escalation: tuple[Target, ...] = field(default=())
+    escalation: tuple[Target, ...] = ()
 
 
 class BaseHelpDesk(abc.ABC):

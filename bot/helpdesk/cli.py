@@ -18,8 +18,8 @@ def add_volunteer_commands(admin_sub: Any) -> None:
 
 
 def run_volunteer_command(args: argparse.Namespace, engine: Any, settings: Any, stdout: TextIO, stderr: TextIO) -> int:
+    from bot.admin.community_queries import find_commune
     from bot.app import communes
-    from bot.core.communes import CommuneFinder
     from bot.core.phone import parse_phone
     from bot.helpdesk.sql import SqlHelpDesk
 
@@ -33,15 +33,11 @@ def run_volunteer_command(args: argparse.Namespace, engine: Any, settings: Any, 
         return 0
     commune_id = None
     if args.commune:
-        book = communes()
-        found = book.get(args.commune)
+        found, hits = find_commune(communes(), args.commune)
         if found is None:
-            hits = CommuneFinder(book).search(args.commune, limit=3)
-            if not hits or (len(hits) > 1 and hits[0].score == hits[1].score):
-                names = ", ".join(f"{h.commune.full_name} ({h.commune.id})" for h in hits) or "none"
-                print(f"error: which commune is {args.commune!r}? candidates: {names}", file=stderr)
-                return 2
-            found = hits[0].commune
+            names = ", ".join(f"{h.commune.full_name} ({h.commune.id})" for h in hits) or "none"
+            print(f"error: which commune is {args.commune!r}? candidates: {names}", file=stderr)
+            return 2
         commune_id = found.id
     phone = None
     if args.phone:
