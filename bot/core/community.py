@@ -55,6 +55,7 @@ log = logging.getLogger("bot.community")
 CODE_RE = re.compile(r"[A-Za-z0-9]{4}-[A-Za-z0-9]{4}")
 """A link code as the dashboard prints it ("7KQ4-M9XP"); sent alone, it is taken as a code."""
 MAX_NEED = 300
+MAX_COMMUNE_CHOICES = 4
 PAYLOADS = frozenset({"hd", "hc", "hn", "ht", "hx", "hr", "av", "ar"})
 VOLUNTEER_COMMANDS = frozenset({"hotro", "assist", "ketthuc", "endassist", "lienket", "link", "nhom", "team",
                                 "yeucau", "requests"})  # fmt: skip
@@ -441,7 +442,8 @@ class Community:
             (Button(_("✖ Cancel"), "hd:stop"),)))  # fmt: skip
 
     def _commune_text(self, text: str, turn: Turn) -> bool:
-        hits = self.finder.search(text)
+        # Four communes and "not listed": five buttons, what Zalo shows at once without a "more" page.
+        hits = self.finder.search(text, limit=MAX_COMMUNE_CHOICES)
         if not hits:
             if len(fold(text).split()) > 4:  # a sentence, not a place name: answer it instead
                 turn.state.awaiting = None

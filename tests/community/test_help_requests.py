@@ -305,3 +305,12 @@ async def test_numbers_in_the_need_are_blanked_for_the_group_but_not_for_the_cla
     assert "[số định danh]" in announced
     await member.press(f"hr:claim:{ticket_id}")
     assert "038123456789" in member.text  # the volunteer who calls may need it
+
+
+@pytest.mark.parametrize("typed", ["tinh son", "hai son", "tai son", "dong van"])
+async def test_a_vague_commune_name_offers_at_most_five_buttons(person: Callable[..., Person], typed: str) -> None:
+    citizen = person("1201")
+    await citizen.say("/xa")
+    await citizen.say(typed)
+    assert 3 <= len(citizen.payloads) <= 5  # several communes fit: at most four, and "not listed"
+    assert citizen.payloads[-1] == "hc:none"
