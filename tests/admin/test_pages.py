@@ -89,6 +89,8 @@ async def test_events_browser_shows_filtered_events(admin: httpx.AsyncClient) ->
     assert response.text.count("<tr>") == 1 + 2, "the header and the two accented askings"
     page_two = await admin.get("/admin/events?page=2")
     assert "Không có sự kiện phù hợp." in page_two.text
+    assert "Trang 2" in page_two.text
+    assert "page=1" in page_two.text  # the way back to page 1
 
 
 async def test_citizens_words_are_escaped(seeded: AdminSite, admin: httpx.AsyncClient) -> None:
