@@ -21,7 +21,7 @@ from bot.errors import ConfigError
 from bot.settings import Settings
 from bot.testing import load_scripts, run_script
 from bot.web.app import create_app
-from tests.channels.zalo_harness import APP_ID, APP_SECRET, OA_ID, USER, Running, serving
+from tests.channels.zalo_harness import APP_ID, APP_SECRET, OA_ID, USER, Running, fake_zalo, serving
 from tests.fakes.zalo_api import FakeZalo, sign
 
 CONTRACT = load_scripts(Path(__file__).parent / "contract")
@@ -29,10 +29,8 @@ CONTRACT = load_scripts(Path(__file__).parent / "contract")
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeZalo]:
-    zalo = FakeZalo(app_id=APP_ID, app_secret=APP_SECRET, access_token="access-0", refresh_token="refresh-0")
-    await zalo.start()
-    yield zalo
-    await zalo.close()
+    async with fake_zalo() as zalo:
+        yield zalo
 
 
 @pytest.fixture

@@ -16,16 +16,14 @@ from pydantic import SecretStr
 from bot.channels.zalo_tokens import Tokens, ZaloTokens
 from bot.core.engine import Engine
 from bot.storage.db import create_db_engine
-from tests.channels.zalo_harness import APP_ID, APP_SECRET, Running, serving
+from tests.channels.zalo_harness import APP_ID, APP_SECRET, Running, fake_zalo, serving
 from tests.fakes.zalo_api import FakeZalo
 
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeZalo]:
-    zalo = FakeZalo(app_id=APP_ID, app_secret=APP_SECRET, access_token="access-0", refresh_token="refresh-0")
-    await zalo.start()
-    yield zalo
-    await zalo.close()
+    async with fake_zalo() as zalo:
+        yield zalo
 
 
 @pytest.fixture

@@ -82,6 +82,17 @@ class Running:
 
 
 @asynccontextmanager
+async def fake_zalo() -> AsyncIterator[FakeZalo]:
+    """The fake Zalo OA and OAuth servers on a loopback port, with this harness's app and tokens."""
+    zalo = FakeZalo(app_id=APP_ID, app_secret=APP_SECRET, access_token="access-0", refresh_token="refresh-0")
+    await zalo.start()
+    try:
+        yield zalo
+    finally:
+        await zalo.close()
+
+
+@asynccontextmanager
 async def serving(
     fake: FakeZalo, database_url: str, engine: TurnEngine | None, **settings: object
 ) -> AsyncIterator[Running]:

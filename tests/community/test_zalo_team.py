@@ -9,22 +9,17 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.channels.zalo_api import PRESS
-from tests.channels.zalo_harness import APP_ID, APP_SECRET, Running, serving
+from tests.channels.zalo_harness import Running, fake_zalo, serving
 from tests.community.conftest import ANH_SON
-from tests.fakes.zalo_api import FakeZalo, to_outbound
+from tests.fakes.zalo_api import to_outbound
 
 CITIZEN, VOLUNTEER = "6142494823000000101", "6142494823000000202"
 
 
 @pytest.fixture
 async def zalo(sqlite_url: str) -> AsyncIterator[Running]:
-    fake = FakeZalo(app_id=APP_ID, app_secret=APP_SECRET, access_token="access-0", refresh_token="refresh-0")
-    await fake.start()
-    try:
-        async with serving(fake, sqlite_url, None) as running:
-            yield running
-    finally:
-        await fake.close()
+    async with fake_zalo() as fake, serving(fake, sqlite_url, None) as running:
+        yield running
 
 
 def sent_to(running: Running, user: str, since: int) -> list[str]:
