@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
 
 import sqlalchemy as sa
+from redis.asyncio import Redis
 
 from bot.conversations import Conversations
+from bot.coord import connect_redis
 from bot.core.desk import Target
 from bot.core.engine import Engine
 from bot.core.ports import BaseUsageSink
@@ -17,6 +19,7 @@ from bot.data.flows import load_flows
 from bot.data.knowledge import load_knowledge
 from bot.helpdesk.service import HelpDeskUpkeep
 from bot.helpdesk.sql import SqlHelpDesk
+from bot.jobs import LocalLeader, Scheduler, build_leader
 from bot.notify import Notifier
 from bot.settings import Settings
 from bot.storage.db import create_db_engine, upgrade
@@ -47,21 +50,23 @@ class App:
     usage_log: BatchedUsageSink | None = None
     desk: SqlHelpDesk | None = None
     upkeep: HelpDeskUpkeep | None = None
+    redis: Redis | None = None
+    scheduler: Scheduler = field(default_factory=lambda: Scheduler(LocalLeader()))
 
     async def start(self) -> None:
-        """Background work: the usage log's writer (replaying its spool) and its daily purge, and
-        the help desk's reminders and escalations."""
+        """Background work: the usage log's writer (replaying its spool) in every worker, and the
+        scheduled jobs (help-desk reminders, purges) in whichever worker leads."""
         if self.usage_log is not None:
             await self.usage_log.start()
-        if self.upkeep is not None:
-            await self.upkeep.start()
+        await self.scheduler.start()
 
     async def close(self) -> None:
-        if self.upkeep is not None:
-            await self.upkeep.stop()
+        await self.scheduler.stop()  # a job under way finishes; the leader lock is released
         if self.usage_log is not None:
             await self.usage_log.stop()  # writes (or spools) what is queued while the database is open
         await self.store.close()
+        if self.redis is not None:
+            await self.redis.aclose()
         self.db.dispose()
 
 
@@ -89,4 +94,10 @@ def build_app(settings: Settings | None = None, usage: BaseUsageSink | None = No
         every_seconds=settings.help_sweep_seconds,
     )  # fmt: skip
     conversations = Conversations(engine, store, combined, notifier, desk)
-    return App(settings, engine, db, store, conversations, usage_log, desk, upkeep)
+    redis = connect_redis(settings.redis_url)
+    scheduler = Scheduler(build_leader(settings.database_url, redis, settings.redis_prefix))
+    upkeep.schedule(scheduler)
+    if usage_log is not None:
+        usage_log.schedule(scheduler)
+    scheduler.add("conversations.purge", 3600.0, store.purge_expired, first=60.0)
+    return App(settings, engine, db, store, conversations, usage_log, desk, upkeep, redis, scheduler)

@@ -55,6 +55,13 @@ class Settings(BaseSettings):
         "*", description="Sites allowed to embed the web chat (CSP frame-ancestors), e.g. \"'self' https://dichvucong.nghean.gov.vn\""
     )
 
+    # --- several workers (`trolyso serve --workers N`) ---
+    workers: int = Field(1, ge=1, description="Worker processes `trolyso serve` runs; more than one needs PostgreSQL")
+    redis_url: str | None = Field(
+        None, description="Redis shared by the workers (redis://host:6379/0): leader lock, web chat push, taught phrasings"
+    )
+    redis_prefix: str = Field("trolyso:", description="Prefix of this deployment's Redis keys and channels")
+
     # --- the admin dashboard (/admin) ---
     admin_dashboard: bool = Field(True, description="Serve the admin dashboard at /admin (off: only webhooks, chat and health)")
     admin_session_hours: float = Field(8.0, description="An admin session ends this many hours after logging in", gt=0)

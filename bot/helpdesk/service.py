@@ -1,11 +1,11 @@
 """Upkeep of the help desk in each worker: requests nobody took are reminded, then escalated to the
-province; personal fields are blanked after the retention time. Workers share the work through the
-database (each reminder is taken by one of them), so running several never doubles a message."""
+province; personal fields are blanked after the retention time. The leading worker runs it
+(:mod:`bot.jobs`), and each reminder is claimed in the database, so even two leaders overlapping
+during a hand-over never double a message."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import timedelta
@@ -16,6 +16,7 @@ from bot.core.desk import Notice, Ticket
 from bot.core.messages import Outbound
 from bot.data.communes import CommuneBook
 from bot.helpdesk.sql import SqlHelpDesk
+from bot.jobs import Scheduler
 from bot.notify import Notifier
 from bot.storage.outbox import Outbox
 
@@ -36,33 +37,19 @@ class HelpDeskUpkeep:
         self.escalate_after = escalate_after
         self.retention = retention
         self.every_seconds = every_seconds
-        self._task: asyncio.Task[None] | None = None
 
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._loop())
+    def schedule(self, scheduler: Scheduler) -> None:
+        """Add the upkeep to the app's scheduler: it runs in the leading worker only."""
+        scheduler.add("helpdesk.sweep", self.every_seconds, self.sweep, first=self.every_seconds)
+        scheduler.add("helpdesk.purge", PURGE_EVERY, self.purge, first=self.every_seconds)
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _loop(self) -> None:
-        since_purge = PURGE_EVERY  # purge soon after start, then hourly
-        while True:
-            await asyncio.sleep(self.every_seconds)
-            try:
-                await self.sweep()
-                since_purge += self.every_seconds
-                if since_purge >= PURGE_EVERY:
-                    since_purge = 0.0
-                    blanked = await asyncio.to_thread(self.desk.purge, self.retention)
-                    if blanked:
-                        log.info("help requests past retention blanked count=%d", blanked)
-                    await asyncio.to_thread(Outbox(self.desk.db, "").purge)
-            except Exception:  # the database may be down; the next round tries again
-                log.exception("help desk upkeep failed")
+    async def purge(self) -> int:
+        """Blank personal fields past the retention time, and drop stale web chat messages."""
+        blanked = await asyncio.to_thread(self.desk.purge, self.retention)
+        if blanked:
+            log.info("help requests past retention blanked count=%d", blanked)
+        await asyncio.to_thread(Outbox(self.desk.db, "").purge)
+        return blanked
 
     async def sweep(self) -> tuple[int, int]:
         """Remind and escalate what is due; returns (reminded, escalated)."""

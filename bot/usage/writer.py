@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from bot.core.messages import UsageEvent
 from bot.core.ports import BaseUsageSink
 from bot.errors import StorageError
+from bot.jobs import Scheduler
 from bot.usage.pseudonym import person_id
 from bot.usage.rows import Row, local_day, months_before, to_rows, without_person
 from bot.usage.spool import Entry, Erasure, Spool
@@ -49,8 +50,8 @@ class BatchedUsageSink(BaseUsageSink):
     """Usage events to a :class:`~bot.usage.store.UsageStore`, batched, with a spool for outages.
 
     ``start()`` runs the background writer (``record`` also starts it on first use); ``stop()``
-    writes or spools whatever is queued. With ``retention_months`` it also purges old events
-    once a day.
+    writes or spools whatever is queued. With ``retention_months``, :meth:`schedule` adds the
+    daily purge of old events to the app's scheduler (it runs in the leading worker only).
     """
 
     def __init__(
@@ -86,7 +87,6 @@ class BatchedUsageSink(BaseUsageSink):
         self._lock = asyncio.Lock()  # one of flush / erase at a time: they share the spool
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._purger: asyncio.Task[None] | None = None
         self._stopping = False
         self._spool: Spool | None = None
         self._spool_failed = False
@@ -149,17 +149,12 @@ class BatchedUsageSink(BaseUsageSink):
 
     # --- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
-        """Run the background writer (and the daily purge when a retention is set)."""
+        """Run the background writer."""
         self._ensure_running()
 
     async def stop(self) -> None:
         """Stop the background work; what is queued goes to the database, or else to the spool."""
         self._stopping = True
-        if self._purger is not None:
-            self._purger.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._purger
-            self._purger = None
         if self._task is not None:
             self._wake.set()
             await self._task  # it leaves its loop after the flush under way: no batch half-done
@@ -208,8 +203,6 @@ class BatchedUsageSink(BaseUsageSink):
         if self._task is not None or self._stopping:
             return
         self._task = asyncio.get_running_loop().create_task(self._run(), name="usage-writer")
-        if self.retention_months is not None:
-            self._purger = asyncio.get_running_loop().create_task(self._purge_daily(), name="usage-purge")
 
     async def _run(self) -> None:
         next_adoption = time.monotonic() + ADOPT_EVERY
@@ -228,17 +221,12 @@ class BatchedUsageSink(BaseUsageSink):
                 await asyncio.wait_for(self._wake.wait(), self.flush_seconds)
             self._wake.clear()
 
-    async def _purge_daily(self) -> None:
-        assert self.retention_months is not None
-        await asyncio.sleep(self.purge_delay_seconds)
-        while True:
-            try:
-                await self.purge(self.retention_months)
-            except Exception:
-                log.exception(
-                    "usage log: daily purge failed; trying again in %.0f s", self.purge_every_seconds
-                )
-            await asyncio.sleep(self.purge_every_seconds)
+    def schedule(self, scheduler: Scheduler) -> None:
+        """Add the daily purge (when a retention is set) to the app's scheduler."""
+        months = self.retention_months
+        if months is not None:
+            scheduler.add("usage.purge", self.purge_every_seconds, lambda: self.purge(months),
+                          first=self.purge_delay_seconds)  # fmt: skip
 
     async def _flush_locked(self) -> None:
         if self._spool is not None and self._spool.count and not await self._replay():

@@ -13,6 +13,7 @@ from bot.app import build_engine
 from bot.conversations import Conversations
 from bot.core.messages import Inbound, UsageEvent
 from bot.errors import StorageError
+from bot.jobs import LocalLeader, Scheduler
 from bot.storage.memory import MemoryStateStore
 from bot.usage.pseudonym import person_id
 from bot.usage.rows import months_before
@@ -129,13 +130,17 @@ async def test_purge_deletes_events_older_than_the_retention(usage_db: sa.Engine
 
 
 async def test_the_daily_purge_runs_in_the_background(sqlite_db: sa.Engine, spool_path: Path) -> None:
-    """With a retention set, the started sink purges old events without being asked."""
+    """With a retention set, the sink schedules a purge that deletes old events without being asked."""
     old = make_sink(SqlUsageStore(sqlite_db), spool_path, clock=lambda: datetime(2020, 1, 1, tzinfo=UTC))
     await old.record("web:1", "web", [EVENT])
     await old.stop()
     sink = make_sink(SqlUsageStore(sqlite_db), spool_path, retention_months=12, purge_delay_seconds=0.0)
+    scheduler = Scheduler(LocalLeader(), tick_seconds=0.05)
+    sink.schedule(scheduler)
     await sink.start()
+    await scheduler.start()
     await wait_until(lambda: stored_events(sqlite_db) == [])
+    await scheduler.stop()
     await sink.stop()
     assert stored_daily(sqlite_db) == Counter()
 
