@@ -1,34 +1,22 @@
-"""Understand free-text answers to a flow step: yes/no, dates, numbers, choices."""
+"""Understand free-text answers to a flow step: yes/no, dates, numbers, choices.
+
+Yes/no lives in ``bot.core.replies`` (its words in knowledge/replies.yaml), choices in
+``bot.core.choices``; their entry points are re-exported here so callers have one place to look.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
 
-from rapidfuzz import fuzz
-
+from bot.core.choices import parse_choice
+from bot.core.replies import Reply, bare_reply, parse_dont_know, parse_yesno, read_reply
 from bot.core.text import fold
-from bot.data.flow_models import Option
 
-YES = frozenset({"co", "roi", "u", "uh", "um", "uhm", "vang", "da", "dung", "phai", "ok", "oke", "okie",
-                 "yes", "y", "yep", "yeah", "dong y", "co roi", "duoc", "true", "chuan"})  # fmt: skip
-NO = frozenset({"khong", "ko", "k", "kh", "chua", "no", "n", "nope", "sai", "khong phai", "false", "hong",
-                "hok", "khum"})  # fmt: skip
+__all__ = ["Reply", "bare_reply", "parse_choice", "parse_date", "parse_dont_know", "parse_number", "parse_yesno", "read_reply"]
 
 _DATE = re.compile(r"\b(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{2,4})\b")
 _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
-
-
-def parse_yesno(text: str) -> str | None:
-    """'yes', 'no' or None. A negation anywhere wins: "chưa có" is no, "có rồi" is yes."""
-    words = fold(text).split()
-    pairs = {" ".join(words[i : i + 2]) for i in range(len(words) - 1)}
-    if any(w in NO for w in words) or pairs & NO:
-        return "no"
-    if any(w in YES for w in words) or pairs & YES:
-        return "yes"
-    return None
 
 
 def parse_date(text: str, today: dt.date) -> dt.date | None:
@@ -90,33 +78,3 @@ def _number_words(words: list[str]) -> float | None:
 
 _ENGLISH = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
             "nine": 9, "ten": 10}  # fmt: skip
-
-
-def parse_choice(text: str, options: Sequence[Option]) -> str | None:
-    """The option meant by a typed answer: its number, its label, its id or one of its words."""
-    stripped = text.strip().rstrip(".")
-    if stripped.isascii() and stripped.isdigit() and 1 <= int(stripped) <= len(options):
-        return options[int(stripped) - 1].id
-    folded = fold(text)
-    if not folded:
-        return None
-    scored: list[tuple[float, str]] = []
-    padded = f" {folded} "
-    for opt in options:
-        phrases = [opt.id.replace("_", " "), fold(opt.label.vi), fold(opt.label.en), *(fold(m) for m in opt.match)]
-        best = 0.0
-        for phrase in phrases:
-            if not phrase:
-                continue
-            if f" {phrase} " in padded:
-                best = max(best, 100.0 + len(phrase))  # a whole phrase typed: certain
-            else:
-                best = max(best, fuzz.ratio(folded, phrase), fuzz.partial_ratio(phrase, folded) - 10)
-        scored.append((best, opt.id))
-    scored.sort(reverse=True)
-    top = scored[0]
-    if top[0] < 80:
-        return None
-    if len(scored) > 1 and scored[1][0] >= top[0] - 3 and top[0] < 100:
-        return None  # two options fit equally: ask again rather than guess
-    return top[1]

@@ -39,6 +39,8 @@ def nav_intent(text: str) -> str | None:
     for intent, words in NAV_WORDS.items():
         if folded in words:
             return intent
+    if parse.parse_dont_know(text):  # "ko bt ạ", "chưa rõ lắm", "not sure"
+        return "idk"
     return None
 
 
@@ -120,7 +122,7 @@ class FlowRunner:
         if step.type == "choice":
             return parse.parse_choice(raw, step.options)
         if step.type == "yesno":
-            return parse.parse_yesno(raw)
+            return parse.parse_yesno(raw, question=f"{step.ask.vi} {step.ask.en}")
         if step.type == "date":
             date = parse.parse_date(raw, self.today())
             if date is None or (step.not_future and date > self.today()):
@@ -143,12 +145,25 @@ class FlowRunner:
             "date": _("That doesn't look like a valid date. Please type it like 3/5/2025 (day/month/year)."),
             "number": _("Please type a number."),
         }.get(step.type, _("Please type an answer."))
+        if step.type == "choice":
+            reason = self._choice_reason(step, raw)
         if step.type == "date" and (date := parse.parse_date(raw, self.today())) and date > self.today():
             reason = _("That date is in the future. Please type the date it happened, like 3/5/2025.")
         if step.type == "number" and (step.min is not None or step.max is not None):
             reason = _("Please type a number between {low} and {high}.").format(
                 low=f"{step.min:g}" if step.min is not None else "…", high=f"{step.max:g}" if step.max is not None else "…")
         return self.ask(flow, step, state, prefix=f"{reason}\n\n")
+
+    @staticmethod
+    def _choice_reason(step: Step, raw: str) -> str:
+        """Why a typed answer picked nothing, with the options listed to type from."""
+        listed = "\n".join(f"{i}. {o.label.get(current())}" for i, o in enumerate(step.options, 1))
+        if parse.bare_reply(raw) in (parse.Reply.YES, parse.Reply.NO):
+            lead = _("“{answer}” does not tell me which one. Please choose one of these (type its number or its words):")
+            lead = lead.format(answer=raw.strip()[:40])
+        else:
+            lead = _("Sorry, I didn't understand which one you mean. Please choose one of these (type its number or its words):")
+        return f"{lead}\n{listed}"
 
     def dont_know(self, flow: Flow, step: Step, state: ConversationState) -> list[Outbound]:
         text = step.help.get(current()) if step.help else _("No problem.")

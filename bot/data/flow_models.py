@@ -18,6 +18,9 @@ class Option(Frozen):
     id: str
     label: Text
     match: tuple[str, ...] = ()  # extra words people may type for this option
+    # When the question reads as yes/no ("Both Vietnamese, right?"), the option a plain yes (or
+    # no) picks: "có", "vâng ạ", "đúng rồi"… Without it a bare yes/no picks nothing.
+    means: Literal["yes", "no"] | None = None
 
     @field_validator("id")
     @classmethod
@@ -70,6 +73,9 @@ class Step(Frozen):
             raise ValueError("a choice step needs at least two options")
         if self.type != "choice" and self.options:
             raise ValueError(f"only choice steps have options (this one is {self.type})")
+        for meaning in ("yes", "no"):
+            if sum(o.means == meaning for o in self.options) > 1:
+                raise ValueError(f"two options say `means: {meaning}`; a plain {meaning} can pick only one")
         return self
 
 

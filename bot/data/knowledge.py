@@ -25,7 +25,7 @@ CATALOG_IDS: tuple[str, ...] = (
 """The ids of shared/spec/catalog.md: a contract, never renamed."""
 
 HUMAN_HELP = "human_help"
-SPECIAL_FILES = {"synonyms.yaml", "intents.yaml", "communes.yaml"}
+SPECIAL_FILES = {"synonyms.yaml", "intents.yaml", "communes.yaml", "replies.yaml"}
 
 
 @dataclass(frozen=True)

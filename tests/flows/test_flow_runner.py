@@ -152,7 +152,7 @@ async def test_choice_not_understood_is_asked_again(chat: Chat, flows: FlowSet, 
     """An answer that fits no option (or a number out of range) re-asks the same question and says how to answer."""
     await chat.start(BIRTH)
     await chat.say(typed)
-    await assert_asked_again(chat, flows, BIRTH, "born_where", {}, "Xin lỗi, mình chưa hiểu. Bạn bấm một nút")
+    await assert_asked_again(chat, flows, BIRTH, "born_where", {}, "Xin lỗi, mình chưa hiểu bạn chọn mục nào")
     assert [p for p in chat.payloads if p.startswith("fa:")] == [
         f"fa:{BIRTH}:born_where:{o}" for o in ("facility", "home", "abroad")
     ]

@@ -1,0 +1,131 @@
+"""Read a typed reply to a yes/no question: yes, no, "I don't know" — or not an answer at all.
+
+The words live in knowledge/replies.yaml. A message is an answer only when every word of it is
+a reply word, a polite particle, or a word of the question itself (Vietnamese answers by echoing
+the verb: "Đã đăng ký chưa?" — "đăng ký rồi", "chưa đăng ký"). Anything else is a question or a
+statement of its own ("có mất tiền không"), and the caller should treat it as such.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from functools import lru_cache
+
+from bot.core.text import fold
+from bot.data.replies import Lexicon, default_lexicon
+
+
+class Reply(StrEnum):
+    YES = "yes"
+    NO = "no"
+    DONT_KNOW = "dont_know"
+
+
+# Question particles that fold into answer words ("à" into the particle "ạ", "ư" into "u" = ừ):
+# read on the raw text before folding.
+_RAW_QUESTION = re.compile(r"(?:^|\s)(?:à|hả|hở|ư|chăng)(?=\s|$|[.!?,…])", re.IGNORECASE)
+# Openers answer before they ask: "dạ không" is a polite no, while "có không" asks.
+_OPENERS = frozenset({"da", "vang", "u", "uh", "um", "uhm", "o", "ua", "uk", "ukm", "om"})
+_MAX_WORDS = 12
+_LEAD = re.compile(r"\s*[,;:.!…]+\s*|\s+[-–—]+\s+")  # the end of a leading "có," / "không -"  # a reply is short; a long message is something else
+
+
+_MARKERS = frozenset({"co", "da", "dang", "con", "van", "se", "phai"})
+
+
+@lru_cache(maxsize=512)
+def _echo_words(question: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The question's words, and its predicate: the two words after "có/đã/đang…" ("đăng ký"
+    in "Hai bạn đã đăng ký kết hôn chưa?"), which alone may be echoed as a yes."""
+    words = fold(question).split()
+    every = frozenset(w for w in words if len(w) >= 2 and not w.isdigit())
+    head = next((i for i, w in enumerate(words[:-1]) if w in _MARKERS), None)
+    predicate = frozenset(words[head + 1 : head + 3]) if head is not None else frozenset()
+    return every, predicate
+
+
+def read_reply(text: str, question: str = "", lexicon: Lexicon | None = None, *, lead: bool = True) -> Reply | None:
+    """What a typed message says to a yes/no question, or None when it is not an answer.
+
+    ``question`` is the text of the question asked (any language); its words may be echoed in
+    the answer. Don't-know wins over no ("không biết"), no wins over yes ("có, không cần"),
+    and a message that asks ("có mất tiền không", "phải không?", "có à") is None. A clear
+    reply set off by a comma or a dash may be followed by why ("không, sim của vợ"), unless
+    ``lead`` is False (the whole message must be the reply).
+    """
+    if "?" in text or "？" in text or _RAW_QUESTION.search(text):
+        return None
+    lex = lexicon or default_lexicon()
+    whole = _read(text, question, lex)
+    if whole is not None or not lead:
+        return whole
+    head, sep, tail = _split_lead(text)
+    if not sep or not fold(tail):
+        return None
+    tail_words = fold(tail).split()
+    if len(tail_words) > 1 and tail_words[-1] in lex.question_final:
+        return None  # "có, mà có mất tiền không"
+    return _read(head, question, lex)
+
+
+def _split_lead(text: str) -> tuple[str, str, str]:
+    match = _LEAD.search(text)
+    if match is None:
+        return text, "", ""
+    return text[: match.start()], match.group(), text[match.end() :]
+
+
+def _read(text: str, question: str, lex: Lexicon) -> Reply | None:
+    words = fold(text).split()
+    if not words or len(words) > _MAX_WORDS:
+        return None
+    echo, predicate = _echo_words(question) if question else (frozenset(), frozenset())
+    echoed: list[str] = []
+    found: list[str] = []  # meaning of each phrase read, in order; "echo" for a question word
+    asks = False  # a word that can carry a question ("có", "phải", "được", a question word) was read
+    i = 0
+    longest = lex.longest
+    while i < len(words):
+        for n in range(min(longest, len(words) - i), 0, -1):
+            meaning = lex.phrases.get(tuple(words[i : i + n]))
+            if meaning is not None:
+                found.append(meaning)
+                asks = asks or (meaning == "yes" and words[i] not in _OPENERS)
+                i += n
+                break
+        else:
+            if words[i] not in echo:
+                return None  # a content word of its own: not an answer
+            found.append("echo")
+            asks = True
+            echoed.append(words[i])
+            i += 1
+    # "có … không", "rồi chưa", "đăng ký chưa": a question word at the end after a yes or an echo.
+    if asks and len(found) > 1 and found[-1] == "no" and words[-1] in lex.question_final:
+        return None
+    if "dont_know" in found:
+        return Reply.DONT_KNOW
+    if "no" in found:
+        return Reply.NO
+    if "yes" in found:
+        return Reply.YES
+    if echoed and set(echoed) <= predicate:
+        return Reply.YES  # the verb echoed on its own is a yes: "Đã đăng ký chưa?" — "Đăng ký ạ"
+    return None
+
+
+def parse_yesno(text: str, question: str = "") -> str | None:
+    """'yes', 'no', or None (not an answer, or "I don't know" — see ``parse_dont_know``)."""
+    reply = read_reply(text, question)
+    return reply.value if reply in (Reply.YES, Reply.NO) else None
+
+
+def parse_dont_know(text: str) -> bool:
+    """Whether the message says "I don't know" ("ko bt", "chưa rõ ạ", "not sure")."""
+    return read_reply(text) is Reply.DONT_KNOW
+
+
+def bare_reply(text: str) -> Reply | None:
+    """The reply a message is when it is nothing but yes/no/don't-know words and particles."""
+    return read_reply(text, lead=False)

@@ -1,0 +1,165 @@
+"""Typed answers at a multiple-choice step: the one option meant, or none — never a silent guess."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core import i18n
+from bot.core.choices import parse_choice
+from bot.core.engine import Engine
+from bot.core.flow_runner import FlowRunner
+from bot.core.state import ConversationState
+from bot.core.text import fold
+from bot.data.flow_models import Option, Step
+from bot.data.flows import load_flows
+from bot.data.knowledge import load_knowledge
+from tests.conftest import TODAY
+from tests.flows.chat import Chat
+
+_FLOWS = load_flows(load_knowledge().procedures)
+CHOICE_STEPS: list[tuple[str, Step]] = [
+    (f"{flow.id}.{step.id}", step) for flow in _FLOWS.flows.values() for step in flow.steps if step.type == "choice"
+]
+BARE = ["có", "co", "ko", "không", "k", "ừ", "uh", "dạ", "vâng", "ok", "rồi", "chưa", "đúng", "yes", "no",
+        "có ạ", "dạ có", "ko ạ", "không biết", "ko bt"]  # fmt: skip
+
+
+@pytest.fixture
+def chat(engine: Engine) -> Chat:
+    """A fresh conversation with the real engine."""
+    return Chat(engine)
+
+
+def _option(step: Step, option_id: str) -> Option:
+    return next(o for o in step.options if o.id == option_id)
+
+
+@pytest.mark.parametrize(("where", "step"), CHOICE_STEPS, ids=[w for w, _s in CHOICE_STEPS])
+def test_a_bare_yes_or_no_picks_nothing_unless_an_option_means_it(where: str, step: Step) -> None:
+    """At every choice step of every flow, "có", "ko", "ừ"… pick no option unless one declares `means`."""
+    for typed in BARE:
+        picked = parse_choice(typed, step.options)
+        meant = [o.id for o in step.options if o.means is not None and parse_choice(o.means, step.options) == o.id]
+        if picked is not None:
+            assert _option(step, picked).means is not None, f"{where}: {typed!r} picked {picked!r}"
+            assert picked in meant
+
+
+@pytest.mark.parametrize(("where", "step"), CHOICE_STEPS, ids=[w for w, _s in CHOICE_STEPS])
+def test_each_option_label_picks_its_option(where: str, step: Step) -> None:
+    """Every option's label, in either language, with or without accents, picks that option."""
+    for option in step.options:
+        for label in (option.label.vi, option.label.en, fold(option.label.vi), option.label.vi.lower()):
+            assert parse_choice(label, step.options) == option.id, f"{where}: {label!r}"
+
+
+@pytest.mark.parametrize(("where", "step"), CHOICE_STEPS, ids=[w for w, _s in CHOICE_STEPS])
+def test_each_option_word_picks_its_option_or_nothing(where: str, step: Step) -> None:
+    """Each declared word of an option picks that option, or nothing when another option also claims it."""
+    for option in step.options:
+        for word in option.match:
+            picked = parse_choice(word, step.options)
+            assert picked in (option.id, None), f"{where}: {word!r} picked {picked!r}"
+            if not any(fold(word) in map(fold, o.match) for o in step.options if o is not option):
+                assert picked == option.id, f"{where}: {word!r} picked nothing"
+
+
+@pytest.mark.parametrize(("where", "step"), CHOICE_STEPS, ids=[w for w, _s in CHOICE_STEPS])
+def test_numbers_pick_only_within_range(where: str, step: Step) -> None:
+    """"1".."n" pick that option; 0 and n+1 pick nothing."""
+    n = len(step.options)
+    for i, option in enumerate(step.options, 1):
+        assert parse_choice(str(i), step.options) == option.id
+        assert parse_choice(f"số {i}", step.options) == option.id
+    assert parse_choice("0", step.options) is None
+    assert parse_choice(str(n + 1), step.options) is None
+
+
+def _step(flow: str, step: str) -> Step:
+    found = _FLOWS.flows[flow].step(step)
+    assert found is not None
+    return found
+
+
+BORN = _step("birth_registration", "born_where")
+DIED = _step("death_registration", "died_where")
+PURPOSE = _step("permanent_residence", "purpose")
+CARD = _step("identity_card", "lost_or_damaged")
+FOREIGN = _step("marriage_registration", "foreign_element")
+HOME = _step("permanent_residence", "home_type")
+
+TYPED: list[tuple[Step, str, str | None]] = [
+    (BORN, "bệnh viện", "facility"), (BORN, "benh vien", "facility"), (BORN, "bv huyện", "facility"),
+    (BORN, "sinh ở bệnh viện tỉnh", "facility"), (BORN, "trạm y tế xã", "facility"),
+    (BORN, "benh vein", "facility"), (BORN, "ở nhà", "home"), (BORN, "đẻ ở nhà", "home"),
+    (BORN, "nước ngoài", "abroad"), (BORN, "bên Nhật, nước ngoài", "abroad"), (BORN, "hospital", "facility"),
+    (BORN, "at home", "home"), (BORN, "không phải bệnh viện", None), (BORN, "ko phải ở nhà", None),
+    (BORN, "có, ở bệnh viện", "facility"), (BORN, "co so y te", "facility"), (BORN, "cơ", None),
+    (BORN, "so", None), (BORN, "ở", None), (BORN, "ở nhà hay bệnh viện", None), (BORN, "ok", None),
+    (DIED, "có", None), (DIED, "tai nạn giao thông", "accident"), (DIED, "mất ở nhà", "home"),
+    (DIED, "ở bệnh viện", "facility"), (DIED, "già yếu mất tại nhà", "home"), (DIED, "đột tử", "accident"),
+    (PURPOSE, "có", None), (PURPOSE, "co", None), (PURPOSE, "nhập khẩu cho con mới sinh", "newborn"),
+    (PURPOSE, "tách hộ", "split"), (PURPOSE, "chuyển khẩu về nhà mới", "moving"), (PURPOSE, "con", None),
+    (CARD, "mất", "lost_card"), (CARD, "bị mất rồi", "lost_card"), (CARD, "hỏng", "damaged_card"),
+    (CARD, "hỏng chip", "damaged_card"), (CARD, "gãy", "damaged_card"), (CARD, "ko", None),
+    (CARD, "bị trộm", "lost_card"), (CARD, "không", None),
+    (FOREIGN, "có", "domestic"), (FOREIGN, "đúng rồi", "domestic"), (FOREIGN, "vâng ạ", "domestic"),
+    (FOREIGN, "không", "foreign"), (FOREIGN, "không phải", "foreign"), (FOREIGN, "chồng là việt kiều", "foreign"),
+    (FOREIGN, "ko biết", None),
+    (HOME, "nhà thuê", "rented"), (HOME, "nhà bố mẹ", "relative"), (HOME, "nhà mình", "own"),
+    (HOME, "có", None), (HOME, "ở nhờ", "rented"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("step", "typed", "expected"), TYPED, ids=[f"{s.id}:{t}" for s, t, _e in TYPED])
+def test_typed_words_pick_the_option_meant(step: Step, typed: str, expected: str | None) -> None:
+    """Typed words, typos and negations pick the option meant, or nothing when unclear."""
+    assert parse_choice(typed, step.options) == expected
+
+
+def _runner_at(flow_id: str) -> tuple[FlowRunner, ConversationState]:
+    runner = FlowRunner(_FLOWS, lambda: TODAY)
+    state = ConversationState()
+    runner.start(_FLOWS.flows[flow_id], state, [])
+    return runner, state
+
+
+def test_typed_co_at_the_death_place_is_asked_again_with_the_options() -> None:
+    """A typed "có" at "where did the person die?" records nothing and lists the options (it once recorded a hospital)."""
+    runner, state = _runner_at("death_registration")
+    flow = _FLOWS.flows["death_registration"]
+    with i18n.use("vi"):
+        assert runner.answer(flow, DIED, "có", state, []) is None
+        again = runner.invalid(flow, DIED, state, "có").text
+    assert state.flow is not None
+    assert state.flow.answers == {}
+    assert "“có”" in again
+    for i, option in enumerate(DIED.options, 1):
+        assert f"{i}. {option.label.vi}" in again
+
+
+def test_typed_co_at_the_residence_purpose_does_not_jump_to_the_newborn_branch() -> None:
+    """A typed "có" at the permanent-residence purpose stays on that question (it once took the newborn branch)."""
+    runner, state = _runner_at("permanent_residence")
+    flow = _FLOWS.flows["permanent_residence"]
+    assert runner.answer(flow, PURPOSE, "có", state, []) is None
+    assert state.flow is not None
+    assert (state.flow.step, state.flow.answers) == ("purpose", {})
+
+
+def test_words_not_naming_an_option_are_asked_again_with_the_options() -> None:
+    """Words that fit no option are asked again with every option listed by number, in English too."""
+    runner, state = _runner_at("permanent_residence")
+    flow = _FLOWS.flows["permanent_residence"]
+    with i18n.use("en"):
+        again = runner.invalid(flow, PURPOSE, state, "hmm cái kia").text
+    assert "Sorry, I didn't understand which one you mean" in again
+    for i, option in enumerate(PURPOSE.options, 1):
+        assert f"{i}. {option.label.en}" in again
+
+
+async def test_typed_words_at_a_choice_step_are_recorded(chat: Chat) -> None:
+    """Typing the words of an option at a choice step records that option and moves on."""
+    await chat.start("death_registration")
+    await chat.say("mất ở nhà ạ")
+    assert chat.answers == {"died_where": "home"}
