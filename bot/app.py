@@ -87,7 +87,7 @@ def build_app(settings: Settings | None = None, usage: BaseUsageSink | None = No
     engine = build_engine().with_desk(desk, book, settings.help_retention_days)
     notifier = Notifier()
     upkeep = HelpDeskUpkeep(
-        desk, notifier, book, engine.community.procedure_name,
+        desk, notifier, book, engine.community.ctx.procedure_name,
         remind_after=timedelta(minutes=settings.help_remind_minutes),
         escalate_after=timedelta(minutes=settings.help_escalate_minutes),
         retention=timedelta(days=settings.help_retention_days),

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from bot.core.desk import BaseHelpDesk, Target
-from bot.core.engine import Turn
 from bot.core.messages import Inbound, Outbound, UsageEvent
 from bot.core.ports import BaseStateStore, BaseUsageSink
 from bot.core.state import ConversationState
+from bot.core.turn import Turn
 from bot.errors import ConflictError, StorageError
 from bot.notify import Notifier
 

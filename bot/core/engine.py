@@ -12,12 +12,12 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from bot.core import answers, i18n
 from bot.core.aspects import ASPECT_WORDS, detect_aspect
 from bot.core.community import Community
-from bot.core.desk import BaseHelpDesk, Notice
+from bot.core.desk import BaseHelpDesk
 from bot.core.flow_runner import FlowRunner, nav_intent
 from bot.core.i18n import _
 from bot.core.matcher import Decision, Match, Matcher
@@ -25,6 +25,7 @@ from bot.core.messages import Button, Inbound, Outbound, UsageEvent, split_text
 from bot.core.smalltalk import SmallTalk
 from bot.core.state import ConversationState
 from bot.core.text import fold
+from bot.core.turn import Turn
 from bot.data.communes import CommuneBook
 from bot.data.flows import FlowSet
 from bot.data.knowledge import CATALOG_IDS, HUMAN_HELP, KnowledgeBase
@@ -34,16 +35,6 @@ log = logging.getLogger("bot.engine")
 MAX_INPUT = 1000
 """Only the start of a very long message is read: questions are short, pastes are not."""
 MENU_PAGE = 6
-
-
-@dataclass
-class Turn:
-    messages: list[Outbound]
-    state: ConversationState
-    events: list[UsageEvent] = field(default_factory=list)
-    flow_spoke: bool = False  # this turn's reply is the guide's own (a question, a result)
-    erase: bool = False  # the person asked to delete their data: state and usage go after this turn
-    notices: list[Notice] = field(default_factory=list)  # messages for others (a team, a citizen)
 
 
 class Engine:

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from bot.core import i18n
-from bot.core.community import announcement
 from bot.core.desk import Notice, Ticket
+from bot.core.help_texts import announcement
 from bot.core.messages import Outbound
 from bot.data.communes import CommuneBook
 from bot.helpdesk.sql import SqlHelpDesk

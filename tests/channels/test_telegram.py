@@ -25,9 +25,10 @@ from bot.channels.telegram_common import MAX_TEXT, SECRET_HEADER, WEBHOOK_PATH, 
 from bot.channels.telegram_polling import run_polling
 from bot.conversations import Conversations
 from bot.core import i18n
-from bot.core.engine import Engine, Turn
+from bot.core.engine import Engine
 from bot.core.messages import Button, Inbound, Outbound
 from bot.core.state import ConversationState
+from bot.core.turn import Turn
 from bot.settings import Settings
 from bot.storage.db import create_db_engine, upgrade
 from bot.storage.sql import SqlStateStore

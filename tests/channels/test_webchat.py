@@ -22,9 +22,10 @@ from bot.app import App
 from bot.channels.base import ChannelContext
 from bot.channels.webchat import MAX_TEXT, WebChat, render
 from bot.conversations import Conversations
-from bot.core.engine import Engine, Turn
+from bot.core.engine import Engine
 from bot.core.messages import Button, Inbound, Outbound
 from bot.core.state import ConversationState
+from bot.core.turn import Turn
 from bot.errors import ConfigError
 from bot.settings import Settings
 from bot.storage.db import create_db_engine, upgrade

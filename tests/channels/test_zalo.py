@@ -14,9 +14,10 @@ import pytest
 
 from bot.channels.zalo_api import MAX_QUERY, MAX_TEXT, MORE, PRESS, read_query, render
 from bot.channels.zalo_events import signature, signature_matches
-from bot.core.engine import Engine, Turn
+from bot.core.engine import Engine
 from bot.core.messages import Button, Inbound, Outbound
 from bot.core.state import ConversationState
+from bot.core.turn import Turn
 from bot.errors import ConfigError
 from bot.settings import Settings
 from bot.testing import load_scripts, run_script

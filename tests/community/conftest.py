@@ -12,9 +12,10 @@ import sqlalchemy as sa
 
 from bot.app import build_engine, communes
 from bot.core.desk import Notice, Target, Volunteer
-from bot.core.engine import Engine, Turn
+from bot.core.engine import Engine
 from bot.core.messages import Inbound
 from bot.core.state import ConversationState
+from bot.core.turn import Turn
 from bot.helpdesk.sql import SqlHelpDesk
 from bot.storage.db import create_db_engine, upgrade
 from bot.storage.tables import COMMUNITY_TABLES

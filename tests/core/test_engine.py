@@ -9,9 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.core import i18n
-from bot.core.engine import Engine, Turn
+from bot.core.engine import Engine
 from bot.core.messages import Inbound, Outbound
 from bot.core.state import ConversationState
+from bot.core.turn import Turn
 from bot.data.knowledge import CATALOG_IDS, KnowledgeBase
 
 START_PAYLOADS = ("p:identity_card", "p:vneid", "p:birth_registration", "m:0", "h")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.core.engine import Engine, Turn
+from bot.core.engine import Engine
 from bot.core.messages import Button, Inbound, Outbound
 from bot.core.state import ConversationState
+from bot.core.turn import Turn
 
 
 class Chat:

@@ -12,10 +12,11 @@ import pytest
 import sqlalchemy as sa
 
 from bot.conversations import MAX_ATTEMPTS, Conversations, conversation_key
-from bot.core.engine import Engine, Turn
+from bot.core.engine import Engine
 from bot.core.messages import Inbound, Outbound, UsageEvent
 from bot.core.ports import BaseStateStore, BaseUsageSink
 from bot.core.state import ConversationState, FlowState
+from bot.core.turn import Turn
 from bot.data.knowledge import load_knowledge
 from bot.errors import ConflictError, StorageError
 from bot.storage.db import create_db_engine
