@@ -35,10 +35,7 @@ class CommuneChoice:
         # Four communes and "not listed": five buttons, what Zalo shows at once without a "more" page.
         hits = self.finder.search(text, limit=MAX_COMMUNE_CHOICES)
         if not hits:
-            if len(fold(text).split()) > 4:  # a sentence, not a place name: answer it instead
-                turn.state.awaiting = None
-                if turn.state.help is not None:
-                    turn.state.help = None
+            if len(fold(text).split()) > 4:  # a sentence, not a place name: not an answer
                 return False
             turn.messages.append(Outbound(
                 _("I could not find a commune or ward called \"{name}\". Check the spelling, or type the old name of your commune.").format(name=text[:60]),

@@ -62,8 +62,11 @@ class Community:
         text = (inbound.text or "").strip()
         if text.startswith("/"):
             return command_name(text) in COMMANDS
-        if CODE_RE.fullmatch(text):
-            return True
+        return bool(CODE_RE.fullmatch(text))
+
+    @staticmethod
+    def waiting(state: ConversationState) -> bool:
+        """Whether a question of ours (a help request's, or "which commune?") is open."""
         return state.help is not None or state.awaiting == "commune"
 
     async def handle(self, inbound: Inbound, turn: Turn) -> bool:
@@ -82,14 +85,27 @@ class Community:
         if CODE_RE.fullmatch(text):
             await self.volunteers.link(text, me, turn)
             return True
+        return False
+
+    async def take(self, text: str, me: Target, turn: Turn) -> bool:
+        """Read a typed message as the answer to our open question; False if it is not one."""
         if turn.state.help is not None:
             return await self.help.draft_text(text, me, turn)
-        if turn.state.awaiting == "commune":
-            if fold(text) in STOP_WORDS:
-                self.help.drop_draft(turn)
-                return True
-            return self.choice.text(text, turn)
-        return False
+        if fold(text) in STOP_WORDS:
+            self.help.drop_draft(turn)
+            return True
+        return self.choice.text(text, turn)
+
+    def reask(self, turn: Turn, lead: str) -> None:
+        self.help.reask(turn, lead)
+
+    def set_aside(self, turn: Turn) -> bool:
+        """A side question was answered while our question was open: a help request keeps its
+        place (True: offer the way back); "which commune?" from /xa is simply dropped."""
+        if turn.state.help is None:
+            turn.state.awaiting = None
+            return False
+        return True
 
     async def _command(self, name: str, arg: str, me: Target, turn: Turn) -> None:
         if name in ("xa", "commune"):

@@ -13,6 +13,7 @@ from bot.core.flow_runner import NAV_WORDS
 from bot.core.help_texts import announcement, contact_line, in_sentence, time_label
 from bot.core.i18n import _
 from bot.core.messages import Button, Outbound, UsageEvent
+from bot.core.pending import ask
 from bot.core.phone import looks_like_phone, parse_phone
 from bot.core.state import HelpDraft
 from bot.core.text import fold
@@ -43,8 +44,8 @@ class HelpRequests:
             turn.messages.append(Outbound(text, (Button(_("All procedures"), "m:0"),)))
             return
         text += "\n\n" + _("Shall I ask a volunteer to call you? I will need your phone number: only your commune's team and the administrators see it, and it is deleted after {days} days.").format(days=self.ctx.retention_days)
-        turn.messages.append(Outbound(text, (Button(_("Yes, ask someone to call me"), "hd:yes"),
-                                             Button(_("No, thank you"), "hd:no"))))  # fmt: skip
+        ask(turn, Outbound(text, (Button(_("Yes, ask someone to call me"), "hd:yes"), Button(_("No, thank you"), "hd:no"))),
+            yes="hd:yes", no="hd:no")  # fmt: skip
 
     async def draft_button(self, action: str, me: Target, turn: Turn) -> None:
         state = turn.state
@@ -57,9 +58,7 @@ class HelpRequests:
                 self._say_ticket(active, turn)
                 return
             state.help = HelpDraft(key=uuid.uuid4().hex, step="phone", procedure=state.procedure)
-            turn.messages.append(Outbound(
-                _("What phone number should the volunteer call? For example: 0912 345 678."),
-                (Button(_("✖ Cancel"), "hd:stop"),)))  # fmt: skip
+            self.ask_phone(turn)
             turn.events.append(UsageEvent("help_consent", state.procedure))
         elif action == "no":
             turn.messages.append(Outbound(_("All right. Ask me anything, or choose a topic."), self.ctx.start_buttons()))
@@ -91,7 +90,7 @@ class HelpRequests:
             phone = parse_phone(text)
             if phone is None:
                 if not looks_like_phone(text):
-                    return self._wander(turn)
+                    return False  # words, not a number: the engine answers them or asks again
                 turn.messages.append(Outbound(
                     _("That does not look like a Vietnamese phone number. A mobile number has 10 digits and starts with 03, 05, 07, 08 or 09 (for example 0912 345 678); a landline has 11 digits and starts with 02."),
                     (Button(_("✖ Cancel"), "hd:stop"),)))  # fmt: skip
@@ -99,9 +98,7 @@ class HelpRequests:
             draft.phone = phone
             if turn.state.commune and self.ctx.commune(turn.state.commune):
                 draft.step = "commune"
-                turn.messages.append(Outbound(
-                    _("Is your commune still {commune}?").format(commune=self.ctx.commune_name(turn.state.commune)),
-                    (Button(_("Yes"), "hd:keep"), Button(_("Choose another"), "hd:other"))))  # fmt: skip
+                self._ask_keep_commune(turn)
             elif self.ctx.communes.all():
                 self.choice.ask(turn, for_request=True)
             else:
@@ -120,14 +117,37 @@ class HelpRequests:
                     draft.good_time = value
                     await self.submit(me, turn)
                     return True
-            self.ask_time(turn)
-            return True
         return False
 
-    def _wander(self, turn: Turn) -> bool:
-        """Words instead of a number: the person moved on; keep nothing half-given."""
-        turn.state.help = None
-        return False
+    def reask(self, turn: Turn, lead: str) -> None:
+        """The request's open question again, after ``lead`` (why it is asked again)."""
+        state = turn.state
+        draft = state.help
+        turn.messages.append(Outbound(lead))
+        if draft is None:
+            self.choice.ask(turn, for_request=False)
+        elif draft.step == "phone":
+            self.ask_phone(turn)
+        elif draft.step == "commune":
+            if state.commune and self.ctx.commune(state.commune) and draft.commune is None:
+                self._ask_keep_commune(turn)
+            else:
+                self.choice.ask(turn, for_request=True)
+        elif draft.step == "need":
+            self.ask_need(turn)
+        else:
+            self.ask_time(turn)
+
+    def ask_phone(self, turn: Turn) -> None:
+        turn.messages.append(Outbound(
+            _("What phone number should the volunteer call? For example: 0912 345 678."),
+            (Button(_("✖ Cancel"), "hd:stop"),)))  # fmt: skip
+
+    def _ask_keep_commune(self, turn: Turn) -> None:
+        name = self.ctx.commune_name(turn.state.commune)
+        ask(turn, Outbound(_("Is your commune still {commune}?").format(commune=name),
+                           (Button(_("Yes"), "hd:keep"), Button(_("Choose another"), "hd:other"))),
+            yes="hd:keep", no="hd:other")  # fmt: skip
 
     def drop_draft(self, turn: Turn) -> None:
         drafting = turn.state.help is not None

@@ -43,6 +43,19 @@ class AssistState(BaseModel):
     procedures: list[str] = Field(default_factory=list)  # what was helped with, in order
 
 
+class Asked(BaseModel):
+    """A question the last reply asked with buttons (yes/no, or one of a few choices): the next
+    typed message is read as its answer first, and a typed answer presses the button it means."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    text: str  # the question as shown, to ask it again
+    buttons: list[tuple[str, str]]  # (label, payload) as shown
+    yes: str | None = None  # the payload a typed "có" presses
+    no: str | None = None  # the payload a typed "không" presses
+    keep: bool = True  # asked again after a side question; False: a new question ends it
+
+
 class ConversationState(BaseModel):
     """Everything kept between turns. Unknown fields from older versions are ignored."""
 
@@ -56,6 +69,7 @@ class ConversationState(BaseModel):
     feedback_given: list[str] = Field(default_factory=list)  # procedures already rated here
     commune: str | None = None  # the person's commune id (knowledge/communes.yaml), once they said it
     awaiting: str | None = None  # "commune": the next message names the person's commune
+    asked: Asked | None = None  # a button question waiting for its answer (see bot.core.pending)
     help: HelpDraft | None = None
     ticket: int | None = None  # the person's last help request
     assist: AssistState | None = None

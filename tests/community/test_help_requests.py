@@ -174,14 +174,55 @@ async def test_a_wrong_number_is_asked_again(person: Callable[..., Person], type
     assert citizen.state.help is not None
 
 
-async def test_words_instead_of_a_number_leave_the_request_and_are_answered(person: Callable[..., Person]) -> None:
+async def test_a_question_instead_of_a_number_is_answered_and_the_request_kept(person: Callable[..., Person]) -> None:
+    """A question typed at the phone step is answered; the request keeps its place and asks again."""
     citizen = person("961")
     await citizen.say("tôi muốn gặp người thật")
     await citizen.press("hd:yes")
     turn = await citizen.say("làm căn cước ở đâu")
     assert citizen.state is not None
-    assert citizen.state.help is None
+    assert citizen.state.help is not None
+    assert citizen.state.help.step == "phone"
     assert any(e.kind == "answered" and e.procedure == "identity_card" for e in turn.events)
+    assert "số điện thoại" in turn.messages[-1].text
+    await citizen.say("0912 345 678")
+    assert citizen.state.help is not None
+    assert citizen.state.help.phone == "0912345678"
+
+
+async def test_typed_yes_to_the_offer_of_a_call_starts_the_request(person: Callable[..., Person]) -> None:
+    """"có" typed (not pressed) under "Shall I ask a volunteer to call you?" is a yes, not small talk."""
+    for i, typed in enumerate(["có", "co", "ừ", "vâng ạ", "dạ có", "ok", "được", "đồng ý", "yes"]):
+        citizen = person(f"97{i}")
+        await citizen.say("tôi muốn gặp người thật")
+        turn = await citizen.say(typed)
+        assert citizen.state is not None, typed
+        assert citizen.state.help is not None, typed
+        assert "số điện thoại" in turn.messages[-1].text, typed
+
+
+async def test_typed_no_to_the_offer_of_a_call_sends_nothing(person: Callable[..., Person]) -> None:
+    """"ko", "không cần" typed under the offer decline it; the next question is answered normally."""
+    for i, typed in enumerate(["ko", "không", "không cần", "thôi", "k"]):
+        citizen = person(f"98{i}")
+        await citizen.say("tôi muốn gặp người thật")
+        await citizen.say(typed)
+        assert citizen.state is not None, typed
+        assert citizen.state.help is None, typed
+        turn = await citizen.say("đăng ký tạm trú cần giấy tờ gì")
+        assert any(e.kind == "answered" and e.procedure == "temporary_residence" for e in turn.events), typed
+
+
+async def test_small_talk_at_the_offer_asks_again(person: Callable[..., Person]) -> None:
+    """"cảm ơn" under the offer is thanked, and the offer is asked again rather than dropped."""
+    citizen = person("990")
+    await citizen.say("tôi muốn gặp người thật")
+    turn = await citizen.say("cảm ơn")
+    assert turn.messages[-1].buttons
+    assert turn.messages[-1].buttons[0].payload == "hd:yes"
+    await citizen.say("có")
+    assert citizen.state is not None
+    assert citizen.state.help is not None
 
 
 async def test_saying_stop_cancels_the_request_being_filled(person: Callable[..., Person], desk: SqlHelpDesk) -> None:

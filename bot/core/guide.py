@@ -1,0 +1,152 @@
+"""The engine's side of step-by-step guides: typed answers, buttons, navigation, pausing for a
+side question and coming back, checklists. The guide itself runs in :mod:`bot.core.flow_runner`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.core.flow_runner import FlowRunner
+from bot.core.i18n import _
+from bot.core.messages import Button, Outbound, UsageEvent
+from bot.core.pending import ask
+from bot.core.text import fold
+from bot.core.turn import Turn
+
+GUIDE_WORDS = ("huong dan", "tung buoc", "chi toi", "chi minh", "chi em", "chi giup", "step by step",
+               "guide me through", "walk me through", "guide me", "walk me", "help me with", "help me",
+               "guide")  # fmt: skip
+
+
+def wants_guide(text: str) -> bool:
+    """A direct request to be walked through ("hướng dẫn tôi làm khai sinh")."""
+    folded = f" {fold(text)} "
+    return any(f" {w} " in folded for w in GUIDE_WORDS)
+
+
+class Guide:
+    def __init__(self, runner: FlowRunner, start_buttons: Callable[[], tuple[Button, ...]]) -> None:
+        self.runner = runner
+        self.start_buttons = start_buttons
+
+    def take_answer(self, text: str, turn: Turn) -> bool:
+        """Read a typed message as the answer to the guide's open question; False if it is not one
+        (the caller decides between a side question and asking again)."""
+        state = turn.state
+        current = self.runner.current(state)
+        if current is None:
+            return self.changed(turn)
+        flow, step = current
+        reply = self.runner.answer(flow, step, text, state, turn.events)
+        if reply is None:
+            return False
+        turn.flow_spoke = True
+        turn.messages.extend(reply)
+        return True
+
+    def reask(self, text: str, turn: Turn, lead: str = "") -> None:
+        """The open question again, saying why (``lead``, or what was wrong with ``text``)."""
+        current = self.runner.current(turn.state)
+        if current is None:
+            return
+        flow, step = current
+        turn.flow_spoke = True
+        if lead:
+            turn.messages.append(self.runner.ask(flow, step, turn.state, f"{lead}\n\n"))
+        else:
+            turn.messages.append(self.runner.invalid(flow, step, turn.state, text))
+
+    def pause(self, turn: Turn) -> None:
+        """A side question is being answered: keep the place, offer the way back after it."""
+        if turn.state.flow is not None:
+            turn.state.flow.paused = True
+
+    def button(self, flow_id: str, step_id: str, value: str, turn: Turn) -> None:
+        current = self.runner.current(turn.state)
+        if current is None or current[0].id != flow_id or current[1].id != step_id:
+            if current is None and turn.state.flow is None:
+                turn.messages.append(Outbound(_("That question belongs to a guide that has ended. Start it again?"),
+                                              self.restart_buttons(flow_id)))  # fmt: skip
+            else:
+                turn.messages.append(Outbound(_("That button is from an earlier question.")))
+                self.nav("continue", turn)
+            return
+        flow, step = current
+        assert turn.state.flow is not None
+        turn.state.flow.paused = False
+        turn.flow_spoke = True
+        reply = self.runner.answer(flow, step, value, turn.state, turn.events)
+        turn.messages.extend(reply or [self.runner.invalid(flow, step, turn.state, value)])
+
+    def nav(self, action: str, turn: Turn) -> None:
+        state = turn.state
+        current = self.runner.current(state)
+        turn.flow_spoke = True
+        if current is None:
+            if state.flow is not None:
+                self.changed(turn)
+            else:
+                turn.messages.append(Outbound(_("There is no guide in progress. What can I help you with?"),
+                                              self.start_buttons()))  # fmt: skip
+            return
+        flow, step = current
+        assert state.flow is not None
+        state.flow.paused = False
+        state.procedure = flow.procedure  # follow-up questions are about the guide again
+        if action == "cancel":
+            self.cancel(turn)
+        elif action == "restart":
+            turn.messages.extend(self.runner.start(flow, state, turn.events))
+        elif action == "back":
+            turn.messages.extend(self.runner.back(flow, state))
+        elif action == "idk":
+            turn.messages.extend(self.runner.dont_know(flow, step, state))
+        else:
+            turn.messages.append(self.runner.ask(flow, step, state, _("Let's continue where we were.") + "\n\n"))
+
+    def changed(self, turn: Turn) -> bool:
+        """The flow or its step vanished in a deploy: restart it politely (True), or drop it and
+        let the message be answered as a question (False)."""
+        state = turn.state
+        assert state.flow is not None
+        flow = self.runner.flows.flows.get(state.flow.flow)
+        state.flow = None
+        if flow is None:
+            turn.messages.append(Outbound(_("The guide you were following is no longer available. Ask me anything, or choose a topic."), self.start_buttons()))  # fmt: skip
+            return False
+        turn.flow_spoke = True
+        turn.messages.append(Outbound(_("This guide has been updated since we last talked, so let's start it again from the beginning.")))  # fmt: skip
+        turn.messages.extend(self.runner.start(flow, state, turn.events))
+        return True
+
+    def cancel(self, turn: Turn) -> None:
+        flow = turn.state.flow
+        turn.state.flow = None
+        if flow is not None:
+            turn.events.append(UsageEvent("flow_abandoned", turn.state.procedure,
+                                          detail={"flow": flow.flow, "step": flow.step}))  # fmt: skip
+        turn.messages.append(Outbound(
+            _("Cancelled. What else can I help you with?") if flow else _("Nothing to cancel. What can I help you with?"),
+            self.start_buttons()))  # fmt: skip
+
+    def offer_resume(self, turn: Turn) -> None:
+        flow = turn.state.flow
+        if flow is not None and flow.paused:
+            offer = Outbound(_("We were in the middle of a step-by-step guide."),
+                             (Button(_("▶ Continue where we were"), "fn:continue"), Button(_("✖ Cancel"), "fn:cancel")))  # fmt: skip
+            if turn.state.asked is None:  # a question the reply itself asked is the one to answer
+                ask(turn, offer, yes="fn:continue", no="fn:cancel", keep=False)
+            else:
+                turn.messages.append(offer)
+
+    def checklists(self, turn: Turn) -> None:
+        if not turn.state.checklists:
+            turn.messages.append(Outbound(_("You have no checklist yet. Finish a step-by-step guide to get one."),
+                                          self.start_buttons()))  # fmt: skip
+            return
+        for flow_id, given in turn.state.checklists.items():
+            flow = self.runner.flows.flows.get(flow_id)
+            if flow is not None:
+                turn.messages.extend(self.runner.render_result(flow, given))
+
+    def restart_buttons(self, flow_id: str) -> tuple[Button, ...]:
+        return (Button(_("Start the guide"), f"f:{flow_id}"), Button(_("All procedures"), "m:0"))

@@ -1,0 +1,72 @@
+"""Questions asked with buttons, answered by typing.
+
+People answer "Shall I ask a volunteer to call you?" by typing "có", "ừ", "ko cần" or the words
+of a button, far more often than by pressing it. Whoever asks such a question calls :func:`ask`;
+on the next turn the engine reads a typed message against it first (:func:`read_asked`), and a
+typed answer presses the button it means, so the code behind each button is the only code that
+acts on the answer. Questions that take typed values (a guide's date, a phone number, a commune)
+are read by their owners; the engine treats both kinds alike (see ``Engine._typed``).
+"""
+
+from __future__ import annotations
+
+from rapidfuzz import fuzz
+
+from bot.core.answers_parse import parse_yesno
+from bot.core.messages import Button, Outbound
+from bot.core.state import Asked
+from bot.core.text import fold
+from bot.core.turn import Turn
+
+_LABEL_MATCH = 88
+"""How close typed words must be to a button's label to press it (rapidfuzz, 0–100)."""
+
+
+def ask(turn: Turn, message: Outbound, yes: str | None = None, no: str | None = None, keep: bool = True) -> None:
+    """Send ``message`` and remember it as the question the next typed message answers."""
+    turn.messages.append(message)
+    buttons = [(b.label, b.payload) for b in message.buttons if b.payload]
+    turn.state.asked = Asked(text=message.text, buttons=buttons, yes=yes, no=no, keep=keep)
+
+
+def again(asked: Asked, lead: str = "") -> Outbound:
+    """The question once more, as it was shown, after ``lead``."""
+    text = f"{lead}\n\n{asked.text}" if lead else asked.text
+    return Outbound(text, tuple(Button(label, payload) for label, payload in asked.buttons))
+
+
+def read_asked(asked: Asked, text: str) -> str | None:
+    """The payload of the button a typed ``text`` means, or None when it answers nothing.
+
+    A yes or no answers a yes/no question; the number or the words of a button press it. Nothing
+    is ever picked by elimination or by being first: when two buttons fit equally, None."""
+    stripped = text.strip().rstrip(".!")
+    if stripped.isascii() and stripped.isdigit():
+        index = int(stripped)
+        return asked.buttons[index - 1][1] if 1 <= index <= len(asked.buttons) else None
+    verdict = parse_yesno(text)
+    if verdict == "yes" and asked.yes:
+        return asked.yes
+    if verdict == "no" and asked.no:
+        return asked.no
+    folded = fold(text)
+    if not folded:
+        return None
+    scored = sorted(((_closeness(folded, fold(label)), payload) for label, payload in asked.buttons), reverse=True)
+    if not scored or scored[0][0] < _LABEL_MATCH:
+        return None
+    if len(scored) > 1 and scored[1][0] >= scored[0][0] - 2:
+        return None
+    return scored[0][1]
+
+
+def _closeness(typed: str, label: str) -> float:
+    """How well typed words name a button: the whole label typed (inside a sentence too), or
+    nearly the label. Part of a label is not enough: "cảm ơn" is not "Không, cảm ơn"."""
+    if not label:
+        return 0.0
+    if f" {label} " in f" {typed} ":
+        return 100.0
+    if len(typed) < 4:  # "ok", "1a": too short to be a label's words
+        return 0.0
+    return fuzz.ratio(typed, label)

@@ -1,0 +1,228 @@
+"""Free questions: matched to a procedure and answered, asked to choose, or declined honestly.
+
+The procedure talked about last is context, not a lock: a short follow-up that names no other
+procedure ("có mất tiền không", "đi đâu làm") is answered from its matching section, and a
+question that names another procedure switches to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.core import answers
+from bot.core.aspects import ASPECT_WORDS, detect_aspect
+from bot.core.flow_runner import FlowRunner
+from bot.core.guide import GUIDE_WORDS, Guide, wants_guide
+from bot.core.i18n import _, current
+from bot.core.matcher import Decision, Match, Matcher
+from bot.core.menus import Menus
+from bot.core.messages import Button, Outbound, UsageEvent
+from bot.core.pending import ask
+from bot.core.smalltalk import SmallTalk
+from bot.core.state import ConversationState
+from bot.core.text import fold
+from bot.core.turn import Turn
+from bot.data.knowledge import HUMAN_HELP, KnowledgeBase
+
+CHECKLIST_WORDS = frozenset({"danh sach cua toi", "checklist", "my checklist", "xem lai danh sach",
+                             "danh sach viec can lam", "ket qua cua toi", "xem checklist"})  # fmt: skip
+_TALK_AS_QUESTION = frozenset({"help", "menu"})
+"""Small talk that is a request of its own, even while a question of ours is open."""
+
+
+class Questions:
+    def __init__(self, kb: KnowledgeBase, matcher: Matcher, smalltalk: SmallTalk, runner: FlowRunner,
+                 guide: Guide, menus: Menus, human: Callable[[Turn], None]) -> None:  # fmt: skip
+        self.kb = kb
+        self.matcher = matcher
+        self.smalltalk = smalltalk
+        self.runner = runner
+        self.guide = guide
+        self.menus = menus
+        self.human = human  # the people side's offer of a person
+        self._name_words: dict[str, set[str]] = {}
+
+    # --- is it a question? --------------------------------------------------------------------
+    def is_new(self, text: str, state: ConversationState) -> bool:
+        """Whether a message typed while a question of ours is open is clearly a request of its
+        own: it names a procedure (or one we do not cover), asks about the procedure in hand,
+        asks for a guide, a checklist, help or the menu. Anything else is read as a failed answer."""
+        folded = fold(text)
+        if not folded:
+            return False
+        if folded in CHECKLIST_WORDS or (wants_guide(text) and self._guide_target(text) is not None):
+            return True
+        if self.smalltalk.classify(text) in _TALK_AS_QUESTION:
+            return True
+        match = self.matcher.match(text)
+        if match.decision is Decision.ANSWER or _not_covered(match) is not None:
+            return True
+        return self.follow_up(text, state.procedure, match) is not None
+
+    # --- answering ---------------------------------------------------------------------------
+    def answer(self, text: str, turn: Turn) -> None:
+        """Answer a free question (no question of ours is waiting for this message)."""
+        if fold(text) in CHECKLIST_WORDS:
+            self.guide.checklists(turn)
+            return
+        talk = self.smalltalk.classify(text)
+        if talk is not None and self.menus.small_talk(talk, turn):
+            return
+        # A new guide asked for by name replaces one left paused ("hướng dẫn đăng ký tạm trú").
+        flow = turn.state.flow
+        if (flow is None or flow.paused) and wants_guide(text) and self._start_guide(text, turn):
+            return
+        match = self.matcher.match(text) if any(c.isalpha() for c in text) else Match(Decision.UNKNOWN, ())
+        procedure = turn.state.procedure
+        follow_up = self.follow_up(text, procedure, match)
+        if follow_up is not None and procedure is not None:
+            turn.events.append(UsageEvent("question", procedure, None, {"follow_up": follow_up}, text=text))
+            self.show(procedure, follow_up, None, turn, None)
+            return
+        uncovered = _not_covered(match)
+        if uncovered is not None:
+            self._not_covered(uncovered, match, text, turn)
+            return
+        turn.events.append(UsageEvent("question", match.procedure, match.score, text=text))
+        best = match.best
+        if match.decision is Decision.CLARIFY and best is not None and procedure is not None and any(
+            c.id == procedure and c.score >= 0.8 * best.score for c in match.candidates
+        ):
+            best, match = next(c for c in match.candidates if c.id == procedure), Match(Decision.ANSWER, match.candidates)
+        if match.decision is Decision.ANSWER and best is not None:
+            if best.id == HUMAN_HELP:
+                self.human(turn)
+                return
+            tokens = list(self.matcher.norm(text))
+            self.show(best.id, detect_aspect(tokens) or "overview", self._faq_for(best.id, tokens), turn, match.score)
+        elif match.decision is Decision.CLARIFY:
+            self._clarify(match, text, turn)
+        else:
+            turn.messages.append(Outbound(
+                _("Sorry, I can only help with public-service procedures (ID card, VNeID, residence, birth, marriage, vehicles…), and I don't know the answer to that. Choose a topic, or ask for a person."),
+                (Button(_("All procedures"), "m:0"), Button(_("Talk to a person"), "h"))))  # fmt: skip
+            turn.events.append(UsageEvent("not_understood", None, match.score, text=text))
+
+    def _clarify(self, match: Match, text: str, turn: Turn) -> None:
+        candidates = [c for c in match.candidates if c.score >= 0.5 * match.score]
+        buttons = [Button(self.menus.name(c.id), f"p:{c.id}" if c.id != HUMAN_HELP else "h") for c in candidates]
+        only = buttons[0].payload if len(buttons) == 1 else None
+        ask(turn, Outbound(_("Did you mean one of these?"), (*buttons, Button(_("None of these"), "m:0"))),
+            yes=only, no="m:0", keep=False)  # fmt: skip
+        turn.events.append(UsageEvent("did_you_mean", None, match.score,
+                                      {"candidates": ",".join(c.id for c in match.candidates)}, text=text))  # fmt: skip
+
+    def _not_covered(self, entry: object, match: Match, text: str, turn: Turn) -> None:
+        name = getattr(getattr(entry, "names", None), "get", lambda _lang: str(entry))(current())
+        url = getattr(entry, "url", None) or PORTAL_SEARCH
+        turn.messages.append(Outbound(
+            _("I don't guide the procedure \"{name}\" yet, so I would rather not guess. You can look it up on the National Public Service Portal, or a person from your commune's community digital technology team can help you.").format(name=name),
+            (Button(_("Search the National Public Service Portal"), url=url), Button(_("Talk to a person"), "h"),
+             Button(_("All procedures"), "m:0"))))  # fmt: skip
+        turn.events.append(UsageEvent("not_covered", None, match.score, {"topic": getattr(entry, "id", "")}, text=text))
+
+    def follow_up(self, text: str, procedure: str | None, match: Match | None = None) -> str | None:
+        """A short follow-up ("bao nhiêu tiền?", "nộp ở đâu") about the procedure just discussed:
+        the section it asks for, if the message names no other procedure."""
+        if procedure is None or procedure not in self.kb.procedures:
+            return None
+        tokens = list(self.matcher.norm(text))
+        aspect = detect_aspect(tokens)
+        if aspect is None:
+            return None
+        rest = [t for t in tokens if t not in self.matcher.norm.stopwords and t not in ASPECT_WORDS]
+        if not rest:
+            return aspect
+        match = match or self.matcher.match(text)
+        if _not_covered(match) is not None:
+            return None
+        named = match.best.id if match.decision is Decision.ANSWER and match.best else None
+        # Words beyond the aspect: still a follow-up unless they name another procedure.
+        return aspect if named in (None, procedure) and len(rest) <= 3 else None
+
+    def show(self, proc_id: str, section: str, faq: int | None, turn: Turn, score: float | None) -> None:
+        """A procedure's answer, opened at ``section``."""
+        proc = self.kb.procedures[proc_id]
+        turn.state.procedure = proc_id
+        replies = answers.procedure_answer(proc, section, self.runner.for_procedure(proc_id) is not None, faq)
+        if score is not None and turn.state.feedback_for != proc_id and proc_id not in turn.state.feedback_given:
+            # Ask "did this help?" once per procedure and conversation: a light touch, never nagging.
+            # The two buttons go last under the answer itself, so numbered buttons stay where they were.
+            turn.state.feedback_for = proc_id
+            last = replies[-1]
+            replies[-1] = Outbound(last.text, (*last.buttons, Button(_("👍 Helpful"), f"fb:{proc_id}:up"),
+                                               Button(_("👎 Not helpful"), f"fb:{proc_id}:down")))  # fmt: skip
+        turn.messages.extend(replies)
+        turn.events.append(UsageEvent("answered", proc_id, score, {"section": section}))
+
+    def feedback(self, proc_id: str, verdict: str, turn: Turn) -> None:
+        """Record 👍/👎 once per answer; a second press of the same buttons changes nothing."""
+        state = turn.state
+        if proc_id in state.feedback_given or verdict not in ("up", "down"):
+            turn.messages.append(Outbound(_("Thanks, we already have your feedback.")))
+            return
+        state.feedback_given.append(proc_id)
+        if state.feedback_for == proc_id:
+            state.feedback_for = None
+        turn.events.append(UsageEvent("feedback_helpful" if verdict == "up" else "feedback_not_helpful", proc_id))
+        if verdict == "up":
+            turn.messages.append(Outbound(_("Thank you! Glad it helped.")))
+        else:
+            turn.messages.append(Outbound(
+                _("Thank you for telling us. We will improve this answer. A person can also help you."),
+                (Button(_("Talk to a person"), "h"), Button(_("All procedures"), "m:0"))))  # fmt: skip
+
+    # --- guides asked for by name ---------------------------------------------------------------
+    def _guide_target(self, text: str) -> str | None:
+        """"Hướng dẫn tôi làm căn cước": the guide named by what follows the request, so the
+        words of asking for guidance (which also ask for a person) do not decide the procedure."""
+        rest = fold(text)
+        for phrase in GUIDE_WORDS:
+            rest = f" {rest} ".replace(f" {phrase} ", " ").strip()
+        if not rest:
+            return None
+        match = self.matcher.match(rest)
+        flow = self.runner.for_procedure(match.procedure) if match.procedure else None
+        return flow.id if flow is not None else None
+
+    def _start_guide(self, text: str, turn: Turn) -> bool:
+        flow_id = self._guide_target(text)
+        if flow_id is None:
+            return False
+        flow = self.runner.flows.flows[flow_id]
+        turn.events.append(UsageEvent("question", flow.procedure, None, {"guide": flow.id}))
+        turn.flow_spoke = True
+        turn.messages.extend(self.runner.start(flow, turn.state, turn.events))
+        return True
+
+    def _faq_for(self, proc_id: str, tokens: list[str]) -> int | None:
+        """A common-problem entry the question closely matches, judged on the words that make
+        the entry specific (not the procedure's own name, which every entry shares)."""
+        proc = self.kb.procedures[proc_id]
+        stop = self.matcher.norm.stopwords
+        named = self._name_words.setdefault(proc_id, {
+            t for text in (proc.names.vi, proc.names.en) for t in self.matcher.norm(text)
+        })  # fmt: skip
+        words = {t for t in tokens if t not in stop} - named
+        if not words:
+            return None
+        best: tuple[float, int] | None = None
+        for i, item in enumerate(proc.faq):
+            for text in (item.q.vi, *item.match):
+                specific = {t for t in self.matcher.norm(text) if t not in stop} - named
+                hits = len(words & specific)
+                if not specific or hits < min(2, len(specific)):
+                    continue
+                score = hits / len(specific | words)
+                if score >= 0.4 and (best is None or score > best[0]):
+                    best = (score, i)
+        return best[1] if best else None
+
+
+PORTAL_SEARCH = "https://dichvucong.gov.vn"
+"""The National Public Service Portal, where every procedure can be searched by name."""
+
+
+def _not_covered(match: Match) -> object | None:
+    """The out-of-scope procedure a question names, when the matcher recognised one."""
+    return getattr(match, "not_covered", None)
