@@ -43,9 +43,9 @@ class Script:
     turns: tuple[dict[str, Any], ...]
 
 
-def load_scripts(folder: Path) -> list[Script]:
+def load_scripts(folder: Path, pattern: str = "*.yaml") -> list[Script]:
     scripts = []
-    for path in sorted(folder.glob("*.yaml")):
+    for path in sorted(folder.glob(pattern)):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict) or data.get("version") != 1 or not data.get("turns"):
             raise ValueError(f"{path}: a conversation script needs `version: 1` and `turns`")

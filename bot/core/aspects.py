@@ -11,7 +11,8 @@ _ASPECTS: tuple[tuple[str, frozenset[str]], ...] = (
                         "thoi gian", "ngay", "han", "thoi han", "phat", "tre", "cham", "qua han"})),
     ("papers", frozenset({"giay to", "ho so", "can gi", "chuan bi", "mang gi", "mang theo",
                           "papers", "to khai"})),
-    ("online", frozenset({"o dau", "truc tuyen", "noi nao", "cho nao", "dia chi", "nop o"})),
+    ("online", frozenset({"o dau", "truc tuyen", "noi nao", "cho nao", "dia chi", "nop o", "di dau", "lam dau",
+                          "nop dau", "dau lam", "tai dau", "co quan nao"})),
 )  # fmt: skip
 
 

@@ -189,13 +189,13 @@ class Engine:
         Small talk ("cảm ơn", "bạn là ai") gets its short reply first; nothing is picked for the person."""
         talk = self.smalltalk.classify(text)
         chatted = talk is not None and self.menus.small_talk(talk, turn, waiting=True)
-        lead = _("Let's continue where we were.") if chatted else ""
         if owner == "guide":
-            self.guide.reask(text, turn, lead)
+            self.guide.reask(text, turn, _("Let's continue where we were.") if chatted else "")
         elif owner == "people":
-            self.community.reask(turn, lead or _("Sorry, I didn't catch that."))
+            self.community.reask(turn, _("Let's continue where we were.") if chatted else _("Sorry, I didn't catch that."))
         elif asked is not None:
-            if not lead:
+            lead = ""
+            if not chatted:
                 lead = (_("Sorry, I didn't catch that. Please answer yes or no, or press a button.") if asked.yes or asked.no
                         else _("Sorry, I didn't catch that. Please press one of the buttons, or type its words."))  # fmt: skip
             turn.messages.append(again(asked, lead))

@@ -130,7 +130,8 @@ class Guide:
 
     def offer_resume(self, turn: Turn) -> None:
         flow = turn.state.flow
-        if flow is not None and flow.paused:
+        shown = any(b.payload == "fn:continue" for m in turn.messages for b in m.buttons)
+        if flow is not None and flow.paused and not shown:
             offer = Outbound(_("We were in the middle of a step-by-step guide."),
                              (Button(_("▶ Continue where we were"), "fn:continue"), Button(_("✖ Cancel"), "fn:cancel")))  # fmt: skip
             if turn.state.asked is None:  # a question the reply itself asked is the one to answer

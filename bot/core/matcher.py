@@ -230,6 +230,10 @@ class Matcher:
             for t in doc_terms:
                 self._doc_postings[cls][t].append(i)
 
+    def named_terms(self) -> dict[str, frozenset[str]]:
+        """Per procedure, the terms (words and word pairs) that name it: its own, not shared."""
+        return self._named
+
     def scores(self, text: str) -> dict[str, float]:
         """Raw coverage per class (0..1) for a question; empty when nothing informative is in it."""
         return self.evidence(text)[0]

@@ -7,9 +7,12 @@ question that names another procedure switches to it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from itertools import pairwise
 
 from bot.core import answers
+from bot.core.answers_parse import parse_date, parse_yesno
 from bot.core.aspects import ASPECT_WORDS, detect_aspect
 from bot.core.flow_runner import FlowRunner
 from bot.core.guide import GUIDE_WORDS, Guide, wants_guide
@@ -50,7 +53,7 @@ class Questions:
         folded = fold(text)
         if not folded:
             return False
-        if folded in CHECKLIST_WORDS or (wants_guide(text) and self._guide_target(text) is not None):
+        if folded in CHECKLIST_WORDS or (wants_guide(text) and self._guide_target(text, state.procedure) is not None):
             return True
         if self.smalltalk.classify(text) in _TALK_AS_QUESTION:
             return True
@@ -66,6 +69,10 @@ class Questions:
             self.guide.checklists(turn)
             return
         talk = self.smalltalk.classify(text)
+        if talk != "thanks" and len(fold(text).split()) <= 2 and parse_yesno(text) is not None:
+            # "có", "ko" with nothing asked: acknowledged, not mistaken for a greeting or a search
+            turn.messages.append(Outbound(_("All right. What else would you like to know?"), self.menus.start_buttons()))
+            return
         if talk is not None and self.menus.small_talk(talk, turn):
             return
         # A new guide asked for by name replaces one left paused ("hướng dẫn đăng ký tạm trú").
@@ -122,23 +129,30 @@ class Questions:
         turn.events.append(UsageEvent("not_covered", None, match.score, {"topic": getattr(entry, "id", "")}, text=text))
 
     def follow_up(self, text: str, procedure: str | None, match: Match | None = None) -> str | None:
-        """A short follow-up ("bao nhiêu tiền?", "nộp ở đâu") about the procedure just discussed:
-        the section it asks for, if the message names no other procedure."""
+        """A short follow-up ("bao nhiêu tiền?", "đi đâu làm", "có làm online được không") about
+        the procedure just discussed: the section it asks for, if it names no other procedure."""
         if procedure is None or procedure not in self.kb.procedures:
             return None
         tokens = list(self.matcher.norm(text))
         aspect = detect_aspect(tokens)
-        if aspect is None:
+        if aspect is None or parse_date(text, dt.date.today()) is not None:  # "ngày 3 tháng 5" asks nothing
             return None
         rest = [t for t in tokens if t not in self.matcher.norm.stopwords and t not in ASPECT_WORDS]
-        if not rest:
-            return aspect
+        if len(rest) > 4:
+            return None
         match = match or self.matcher.match(text)
         if _not_covered(match) is not None:
             return None
-        named = match.best.id if match.decision is Decision.ANSWER and match.best else None
-        # Words beyond the aspect: still a follow-up unless they name another procedure.
-        return aspect if named in (None, procedure) and len(rest) <= 3 else None
+        named = self.named(text)
+        return aspect if not named - {procedure} else None
+
+    def named(self, text: str) -> set[str]:
+        """The procedures a message names by their own words ("căn cước", "khai sinh"); "giấy tờ"
+        or "đăng ký" name none."""
+        toks = list(self.matcher.norm(text))
+        plain = ASPECT_WORDS | self.matcher.norm.stopwords  # "lệ phí", "phạt" ask, they do not name
+        terms = {t for t in (*toks, *(f"{a} {b}" for a, b in pairwise(toks))) if not set(t.split()) <= plain}
+        return {proc for proc, words in self.matcher.named_terms().items() if terms & words}
 
     def show(self, proc_id: str, section: str, faq: int | None, turn: Turn, score: float | None) -> None:
         """A procedure's answer, opened at ``section``."""
@@ -173,20 +187,21 @@ class Questions:
                 (Button(_("Talk to a person"), "h"), Button(_("All procedures"), "m:0"))))  # fmt: skip
 
     # --- guides asked for by name ---------------------------------------------------------------
-    def _guide_target(self, text: str) -> str | None:
+    def _guide_target(self, text: str, procedure: str | None) -> str | None:
         """"Hướng dẫn tôi làm căn cước": the guide named by what follows the request, so the
-        words of asking for guidance (which also ask for a person) do not decide the procedure."""
+        words of asking for guidance (which also ask for a person) do not decide the procedure.
+        Naming nothing ("hướng dẫn từng bước đi") asks for the guide of the procedure in hand."""
         rest = fold(text)
         for phrase in GUIDE_WORDS:
             rest = f" {rest} ".replace(f" {phrase} ", " ").strip()
-        if not rest:
-            return None
-        match = self.matcher.match(rest)
-        flow = self.runner.for_procedure(match.procedure) if match.procedure else None
+        named = self.matcher.match(rest).procedure if rest else None
+        if named is None and not [t for t in self.matcher.norm(rest) if t not in self.matcher.norm.stopwords]:
+            named = procedure
+        flow = self.runner.for_procedure(named) if named else None
         return flow.id if flow is not None else None
 
     def _start_guide(self, text: str, turn: Turn) -> bool:
-        flow_id = self._guide_target(text)
+        flow_id = self._guide_target(text, turn.state.procedure)
         if flow_id is None:
             return False
         flow = self.runner.flows.flows[flow_id]

@@ -13,7 +13,9 @@ from bot.core.messages import Inbound, Outbound
 from bot.core.state import ConversationState
 from bot.testing import load_scripts, run_script
 
-CONTRACT = load_scripts(Path(__file__).parent / "contract")
+CONTRACT = load_scripts(Path(__file__).parent / "contract") + load_scripts(
+    Path(__file__).parents[1] / "conversations", "talk_*.yaml"
+)  # how citizens go on talking (issue 11): every channel, not only the engine
 
 
 @pytest.mark.parametrize("script", CONTRACT, ids=lambda s: s.path.stem)

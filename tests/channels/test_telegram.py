@@ -36,7 +36,9 @@ from bot.testing import load_scripts, run_script
 from tests.fakes.telegram_api import FakeTelegram, Updates, as_outbound
 from tests.live import served
 
-CONTRACT = load_scripts(Path(__file__).parent / "contract")
+CONTRACT = load_scripts(Path(__file__).parent / "contract") + load_scripts(
+    Path(__file__).parents[1] / "conversations", "talk_*.yaml"
+)  # how citizens go on talking (issue 11): every channel, not only the engine
 SECRET = "s3cret"
 USER_IDS = itertools.count(700_001)
 

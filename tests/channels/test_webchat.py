@@ -35,7 +35,9 @@ from bot.web.app import create_app
 from bot.web.metrics import Metrics
 from tests.live import served
 
-CONTRACT = load_scripts(Path(__file__).parent / "contract")
+CONTRACT = load_scripts(Path(__file__).parent / "contract") + load_scripts(
+    Path(__file__).parents[1] / "conversations", "talk_*.yaml"
+)  # how citizens go on talking (issue 11): every channel, not only the engine
 PAGE_BUDGET = 30 * 1024
 """Bytes of HTML, CSS and JavaScript together, before compression: a 2G phone loads it in seconds."""
 

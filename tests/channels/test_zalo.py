@@ -25,7 +25,9 @@ from bot.web.app import create_app
 from tests.channels.zalo_harness import APP_ID, APP_SECRET, OA_ID, USER, Running, fake_zalo, serving
 from tests.fakes.zalo_api import FakeZalo, sign
 
-CONTRACT = load_scripts(Path(__file__).parent / "contract")
+CONTRACT = load_scripts(Path(__file__).parent / "contract") + load_scripts(
+    Path(__file__).parents[1] / "conversations", "talk_*.yaml"
+)  # how citizens go on talking (issue 11): every channel, not only the engine
 
 
 @pytest.fixture
