@@ -355,3 +355,51 @@ async def test_a_vague_commune_name_offers_at_most_five_buttons(person: Callable
     await citizen.say(typed)
     assert 3 <= len(citizen.payloads) <= 5  # several communes fit: at most four, and "not listed"
     assert citizen.payloads[-1] == "hc:none"
+
+
+@pytest.mark.parametrize("typed", ["có", "vâng", "đúng rồi", "ừ vẫn ở đó"])
+async def test_typed_yes_keeps_the_commune_already_given(person: Callable[..., Person], typed: str) -> None:
+    """"Is your commune still Anh Sơn?" answered by typing yes goes on to what is needed."""
+    citizen = person("1010")
+    await citizen.say("/xa")
+    await citizen.say("anh son")
+    await citizen.press(f"hc:{ANH_SON}")
+    await start_request(citizen)
+    await citizen.say("0912345678")
+    assert "hd:keep" in citizen.payloads
+    await citizen.say(typed)
+    assert citizen.state is not None
+    assert citizen.state.help is not None
+    assert citizen.state.help.commune == ANH_SON
+    assert "hn:skip" in citizen.payloads
+
+
+async def test_a_question_at_the_time_step_is_answered_and_the_time_asked_again(
+    person: Callable[..., Person], desk: SqlHelpDesk
+) -> None:
+    """A question typed instead of a good time is answered; the request still waits for its time."""
+    citizen = person("1011")
+    await start_request(citizen)
+    await citizen.say("0912345678")
+    await citizen.say("không biết")
+    await citizen.press("hn:skip")
+    turn = await citizen.say("đăng ký tạm trú mất bao nhiêu tiền")
+    assert any(e.kind == "answered" and e.procedure == "temporary_residence" for e in turn.events)
+    assert "ht:any" in citizen.payloads
+    assert await desk.active_ticket(citizen.target) is None
+    await citizen.say("chiều")
+    ticket = await desk.active_ticket(citizen.target)
+    assert ticket is not None
+    assert ticket.good_time == "afternoon"
+
+
+async def test_words_at_the_time_step_ask_again_without_picking(person: Callable[..., Person], desk: SqlHelpDesk) -> None:
+    """Words that are no time and no question ask again; no time is chosen for the citizen."""
+    citizen = person("1012")
+    await start_request(citizen)
+    await citizen.say("0912345678")
+    await citizen.say("không biết")
+    await citizen.press("hn:skip")
+    await citizen.say("có")
+    assert "ht:any" in citizen.payloads
+    assert await desk.active_ticket(citizen.target) is None

@@ -1,0 +1,118 @@
+"""A question asked with buttons is answered by typing: yes/no, the button's words or its number."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.engine import Engine
+from bot.core.messages import Inbound
+from bot.core.pending import read_asked
+from bot.core.state import Asked, ConversationState
+from bot.core.turn import Turn
+
+CONSENT = Asked(
+    text="Shall I ask a volunteer to call you?",
+    buttons=[("Có, nhờ người gọi cho tôi", "hd:yes"), ("Không, cảm ơn", "hd:no")],
+    yes="hd:yes",
+    no="hd:no",
+)
+CHOICE = Asked(
+    text="Did you mean one of these?",
+    buttons=[("Đăng ký tạm trú", "p:temporary_residence"), ("Đăng ký thường trú", "p:permanent_residence"),
+             ("Không phải các mục này", "m:0")],
+    no="m:0",
+)
+
+
+@pytest.mark.parametrize("typed", ["có", "co", "ừ", "uh", "vâng", "dạ", "dạ có", "ok", "được", "đồng ý", "yes", "1"])
+def test_a_typed_yes_presses_the_yes_button(typed: str) -> None:
+    """Yes in Vietnamese or English, accents or not, or the button's number, presses "yes"."""
+    assert read_asked(CONSENT, typed) == "hd:yes"
+
+
+@pytest.mark.parametrize("typed", ["không", "ko", "k", "không cần", "no", "2", "Không, cảm ơn"])
+def test_a_typed_no_presses_the_no_button(typed: str) -> None:
+    """No, in the ways people type it, or the no button's words, presses "no"."""
+    assert read_asked(CONSENT, typed) == "hd:no"
+
+
+@pytest.mark.parametrize("typed", ["cảm ơn", "alo", "hmm", "3", "0", "làm căn cước ở đâu", "", "   "])
+def test_what_answers_nothing_presses_nothing(typed: str) -> None:
+    """Thanks, a greeting, a number past the buttons or a new question press no button."""
+    assert read_asked(CONSENT, typed) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "payload"),
+    [
+        ("dang ky tam tru", "p:temporary_residence"),
+        ("Đăng ký thường trú", "p:permanent_residence"),
+        ("dang ky thuong tru a", "p:permanent_residence"),
+        ("2", "p:permanent_residence"),
+        ("ko phai", "m:0"),
+    ],
+)
+def test_a_choice_is_made_by_its_words(typed: str, payload: str) -> None:
+    """A button of several is pressed by typing its label (accents optional) or its number."""
+    assert read_asked(CHOICE, typed) == payload
+
+
+@pytest.mark.parametrize("typed", ["có", "ừ", "đăng ký", "cái đó"])
+def test_a_choice_is_never_picked_for_the_person(typed: str) -> None:
+    """A bare yes, or words that fit several buttons, pick nothing: no option is first by default."""
+    assert read_asked(CHOICE, typed) is None
+
+
+async def say(engine: Engine, state: ConversationState | None, text: str) -> Turn:
+    return await engine.handle(Inbound("test", "pending-user", text), state)
+
+
+async def test_typed_yes_confirms_erasing_and_typed_no_keeps(engine: Engine) -> None:
+    """/xoadulieu asks before deleting: a typed "có" deletes, a typed "ko" keeps everything."""
+    asked = await say(engine, None, "/xoadulieu")
+    kept = await say(engine, asked.state, "ko")
+    assert not kept.erase
+    assert "Chưa xóa" in kept.messages[0].text
+    asked = await say(engine, kept.state, "/xoadulieu")
+    erased = await say(engine, asked.state, "có")
+    assert erased.erase
+
+
+async def test_a_new_question_at_the_erase_prompt_is_answered_and_deletes_nothing(engine: Engine) -> None:
+    """A question typed under "Delete?" is answered; the destructive question is not asked again."""
+    asked = await say(engine, None, "/xoadulieu")
+    turn = await say(engine, asked.state, "làm hộ chiếu ở đâu")
+    assert not turn.erase
+    assert turn.state.procedure == "passport"
+    assert turn.state.asked is None
+
+
+async def test_yes_to_a_single_suggestion_opens_it(engine: Engine) -> None:
+    """Under "Did you mean X?" with one suggestion, a typed "đúng rồi" opens X."""
+    state = ConversationState(asked=Asked(text="Did you mean", buttons=[("Hộ chiếu", "p:passport"), ("None", "m:0")],
+                                          yes="p:passport", no="m:0", keep=False))  # fmt: skip
+    turn = await say(engine, state, "đúng rồi")
+    assert turn.state.procedure == "passport"
+
+
+async def test_gibberish_at_a_yes_no_question_asks_it_again(engine: Engine) -> None:
+    """Words that answer nothing and ask nothing get the same question again, with its buttons."""
+    asked = await say(engine, None, "/xoadulieu")
+    turn = await say(engine, asked.state, "hmm để xem")
+    assert not turn.erase
+    assert [b.payload for b in turn.messages[-1].buttons] == ["erase:yes", "erase:no"]
+    assert turn.state.asked is not None
+
+
+async def test_typed_yes_resumes_a_paused_guide(engine: Engine) -> None:
+    """After a side question, "ok tiếp đi" (or "có") takes the person back to the guide's question."""
+    state = None
+    for text in ("huong dan dang ky khai sinh", "con sinh o benh vien"):
+        state = (await say(engine, state, text)).state
+    side = await say(engine, state, "khai sinh mat bao nhieu tien")
+    assert side.state.flow is not None
+    assert side.state.flow.paused
+    back = await say(engine, side.state, "có")
+    assert back.state.flow is not None
+    assert not back.state.flow.paused
+    assert back.flow_spoke
