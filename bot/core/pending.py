@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from rapidfuzz import fuzz
 
-from bot.core.answers_parse import parse_yesno
 from bot.core.messages import Button, Outbound
+from bot.core.replies import Reply, read_reply
 from bot.core.state import Asked
 from bot.core.text import fold
 from bot.core.turn import Turn
@@ -44,10 +44,10 @@ def read_asked(asked: Asked, text: str) -> str | None:
     if stripped.isascii() and stripped.isdigit():
         index = int(stripped)
         return asked.buttons[index - 1][1] if 1 <= index <= len(asked.buttons) else None
-    verdict = parse_yesno(text)
-    if verdict == "yes" and asked.yes:
+    verdict = read_reply(text, asked.text)  # the question's own words may be echoed: "vẫn ở đó"
+    if verdict is Reply.YES and asked.yes:
         return asked.yes
-    if verdict == "no" and asked.no:
+    if verdict is Reply.NO and asked.no:
         return asked.no
     folded = fold(text)
     if not folded:

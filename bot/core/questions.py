@@ -12,7 +12,7 @@ from collections.abc import Callable
 from itertools import pairwise
 
 from bot.core import answers
-from bot.core.answers_parse import parse_date, parse_yesno
+from bot.core.answers_parse import parse_date
 from bot.core.aspects import ASPECT_WORDS, detect_aspect
 from bot.core.flow_runner import FlowRunner
 from bot.core.guide import GUIDE_WORDS, Guide, wants_guide
@@ -21,6 +21,7 @@ from bot.core.matcher import Decision, Match, Matcher
 from bot.core.menus import Menus
 from bot.core.messages import Button, Outbound, UsageEvent
 from bot.core.pending import ask
+from bot.core.replies import Reply, read_reply
 from bot.core.smalltalk import SmallTalk
 from bot.core.state import ConversationState
 from bot.core.text import fold
@@ -69,7 +70,7 @@ class Questions:
             self.guide.checklists(turn)
             return
         talk = self.smalltalk.classify(text)
-        if talk != "thanks" and len(fold(text).split()) <= 2 and parse_yesno(text) is not None:
+        if talk != "thanks" and len(fold(text).split()) <= 2 and read_reply(text) in (Reply.YES, Reply.NO):
             # "có", "ko" with nothing asked: acknowledged, not mistaken for a greeting or a search
             turn.messages.append(Outbound(_("All right. What else would you like to know?"), self.menus.start_buttons()))
             return

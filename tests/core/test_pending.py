@@ -30,7 +30,7 @@ def test_a_typed_yes_presses_the_yes_button(typed: str) -> None:
     assert read_asked(CONSENT, typed) == "hd:yes"
 
 
-@pytest.mark.parametrize("typed", ["không", "ko", "k", "không cần", "no", "2", "Không, cảm ơn"])
+@pytest.mark.parametrize("typed", ["không", "ko", "k", "không cần", "thôi", "no", "2", "Không, cảm ơn"])
 def test_a_typed_no_presses_the_no_button(typed: str) -> None:
     """No, in the ways people type it, or the no button's words, presses "no"."""
     assert read_asked(CONSENT, typed) == "hd:no"
