@@ -62,6 +62,15 @@ class Settings(BaseSettings):
     )
     redis_prefix: str = Field("trolyso:", description="Prefix of this deployment's Redis keys and channels")
 
+    # --- security: rate limits (the `limits` notation: "30/minute;300/hour") and proxies ---
+    trusted_proxies: str = Field("", description="Proxies whose X-Forwarded-For is believed, comma-separated addresses or networks (e.g. 127.0.0.1, 10.0.0.0/8)")
+    web_rate_per_user: str = Field("30/minute;400/hour", description="Web chat messages allowed per browser id")
+    web_rate_per_address: str = Field("120/minute;2000/hour", description="Web chat messages allowed per client address (a commune office may share one)")
+    link_rate_global: str = Field("60/hour;300/day", description="Wrong volunteer link codes allowed in total, all accounts together")
+    login_rate_per_address: str = Field("10/minute;50/hour", description="Admin password checks allowed per client address")
+    login_rate_global: str = Field("60/minute", description="Admin password checks allowed in total (keeps argon2 from starving the chat)")
+    login_concurrency: int = Field(2, ge=1, description="Admin password checks (argon2) running at once, off the event loop")
+
     # --- the admin dashboard (/admin) ---
     admin_dashboard: bool = Field(True, description="Serve the admin dashboard at /admin (off: only webhooks, chat and health)")
     admin_session_hours: float = Field(8.0, description="An admin session ends this many hours after logging in", gt=0)
@@ -92,7 +101,7 @@ class Settings(BaseSettings):
         None, description="OA secret key from the Zalo app's webhook settings; signs webhook events"
     )
     zalo_max_event_age_seconds: float = Field(
-        10800, description="Zalo events older than this are refused as replays (retries keep their timestamp)", gt=0
+        86400, description="Signed Zalo events older than this are acknowledged but not answered (retries keep their timestamp)", gt=0
     )
     zalo_oa_id: str | None = Field(None, description="The Official Account's id (its own echoed sends are ignored)")
     zalo_access_token: SecretStr | None = Field(None, description="Initial OA access token")

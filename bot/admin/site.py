@@ -40,6 +40,7 @@ from bot.core import i18n
 from bot.core.matcher import Matcher
 from bot.data.communes import CommuneBook
 from bot.data.models import Procedure
+from bot.ratelimit import RateLimiter
 from bot.usage.pseudonym import usage_secret
 from bot.usage.rows import local_day
 
@@ -72,8 +73,10 @@ class AdminSite:
 
     def __init__(self, core: App, settings: Any, config: AdminConfig | None = None, *,
                  hasher: PasswordHasher | None = None, clock: Callable[[], datetime] = _utc_now,
-                 timer: Callable[[], float] | None = None, stderr: TextIO | None = None) -> None:  # fmt: skip
+                 timer: Callable[[], float] | None = None, stderr: TextIO | None = None,
+                 limiter: RateLimiter | None = None) -> None:  # fmt: skip
         self.core = core
+        self.limiter = limiter or RateLimiter.from_settings(settings)
         self.settings = settings
         self.config = config or AdminConfig.from_settings(settings)
         self.db: sa.Engine = core.db

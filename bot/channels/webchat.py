@@ -11,6 +11,11 @@ every other channel's, so a reload carries on where it was.
     POST /chat/api/message       {"user": id, "text": "..."} or {"user": id, "payload": "..."},
                                  optional "lang": "vi" | "en"  →  {"messages": [...]}
 
+Limits (:mod:`bot.ratelimit`): the id is chosen by the browser, so messages are limited per id
+and per client address (``web_rate_per_user``, ``web_rate_per_address``); over either, 429 with
+Retry-After and a kind message the page shows. Someone typing, even pressing buttons quickly,
+stays far below them.
+
 Embedding: the page sends ``frame-ancestors *`` and no X-Frame-Options, so any portal may put it
 in an iframe. Nothing on the page acts with the visitor's authority (no cookies, no login), so
 being framed risks no clickjacking of anything that matters; a deployment that wants to allow
@@ -38,6 +43,7 @@ from bot.core import i18n
 from bot.core.i18n import _
 from bot.core.messages import Inbound, Outbound
 from bot.errors import ConfigError
+from bot.ratelimit import Rule, parse_proxies, request_address, retry_after
 from bot.storage.outbox import Outbox
 
 log = logging.getLogger("bot.channel.web")
@@ -170,6 +176,12 @@ class WebChat(BaseChannel):
         self.outbox = Outbox(ctx.db, self.name) if ctx.db is not None else None
         if self.outbox is not None:
             ctx.conversations.notifier.register(self.name, self.push)
+        settings = ctx.settings
+        self.limiter = ctx.limiter
+        self.proxies = parse_proxies(getattr(settings, "trusted_proxies", ""))
+        self.per_user = Rule.parse("web_user", getattr(settings, "web_rate_per_user", "30/minute;400/hour"))
+        self.polls = Rule.parse("web_updates", "240/minute")
+        self.per_address = Rule.parse("web_address", getattr(settings, "web_rate_per_address", "120/minute;2000/hour"))
         self.page_headers = {
             "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; "
             "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; "
@@ -197,6 +209,10 @@ class WebChat(BaseChannel):
         user = request.query_params.get("user", "")
         if not USER_ID.fullmatch(user):
             return _json({"error": "user must be 8-64 characters of A-Z a-z 0-9 _ -"}, 400)
+        # The page asks every few seconds; a flood of asks is limited like messages, separately.
+        wait = await self.limiter.hit(self.polls, request_address(request, self.proxies))
+        if wait:
+            return self._too_fast(wait, None)
         try:
             messages = await self.outbox.take(user) if self.outbox is not None else []
         except Exception:  # the database is down: the page simply asks again later
@@ -221,6 +237,10 @@ class WebChat(BaseChannel):
         return _send(request, asset, {"Cache-Control": cache})
 
     async def _message(self, request: Request) -> Response:
+        address = request_address(request, self.proxies)
+        wait = await self.limiter.hit(self.per_address, address)  # before reading anything
+        if wait:
+            return self._too_fast(wait, None)
         body = await request.body()  # over the app's body limit, BodyLimit answers 413 first
         try:
             inbound = read_message(body)
@@ -228,6 +248,9 @@ class WebChat(BaseChannel):
             self.ctx.metrics.webhooks.labels(self.name, "bad_request").inc()
             with i18n.use(i18n.pick_language(exc.lang)):
                 return _json({"error": _friendly(exc.kind), "detail": exc.detail}, 400)
+        wait = await self.limiter.hit(self.per_user, inbound.user_id)
+        if wait:
+            return self._too_fast(wait, inbound.lang_hint)
         try:
             replies = await self.ctx.converse(inbound)
         except Exception:  # a bug must reach the log, not the citizen
@@ -238,6 +261,16 @@ class WebChat(BaseChannel):
             return _json({"error": sorry}, 500)
         self.ctx.metrics.webhooks.labels(self.name, "ok").inc()
         return _json(render(replies), 200)
+
+
+    def _too_fast(self, wait: float, lang: str | None) -> Response:
+        self.ctx.metrics.webhooks.labels(self.name, "rate_limited").inc()
+        seconds = retry_after(wait)
+        with i18n.use(i18n.pick_language(lang)):
+            message = _("You are sending messages very quickly. Please wait {seconds} seconds, then try again.")
+        response = _json({"error": message.format(seconds=seconds), "retry_after": int(seconds)}, 429)
+        response.headers["Retry-After"] = seconds
+        return response
 
 
 _NO_SNIFF = {"X-Content-Type-Options": "nosniff"}

@@ -19,6 +19,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
+from bot.storage.private import private_file
+
 log = logging.getLogger("bot.storage")
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -53,7 +55,8 @@ def _sqlite_engine(url: URL) -> sa.Engine:
         )
     else:
         if not database.startswith("file:"):
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            # 0600 in a 0700 folder; SQLite gives its -wal and -shm files the database's mode.
+            private_file(Path(database))
         # No pre-ping: a local file cannot drop the connection, and the ping doubles each query.
         engine = sa.create_engine(url)
     sa.event.listen(engine, "connect", _sqlite_pragmas)

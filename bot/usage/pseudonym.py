@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import ConfigError
+from bot.storage.private import private_dir
 
 log = logging.getLogger("bot.usage")
 
@@ -75,7 +76,7 @@ def local_secret(path: Path) -> bytes:
         return _read(path)
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     fd, temporary = tempfile.mkstemp(prefix=".usage-key-", dir=path.parent)  # mkstemp: mode 0600
     try:
         with os.fdopen(fd, "w", encoding="ascii") as handle:

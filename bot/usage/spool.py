@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from bot.storage.private import open_private, private_dir
 from bot.usage.rows import Row, from_json, to_json
 
 log = logging.getLogger("bot.usage")
@@ -45,7 +46,7 @@ class Spool:
 
     def open(self) -> None:
         """Take our spool file: the requested one if free, else a per-process sibling."""
-        self.requested.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.requested.parent)
         for candidate in (self.requested, self._sibling(os.getpid())):
             lock = _try_lock(candidate)
             if lock is not None:
@@ -69,7 +70,7 @@ class Spool:
         if not entries:
             return
         data = "".join(_encode(entry) + "\n" for entry in entries).encode()
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fd = open_private(self.path, os.O_WRONLY | os.O_APPEND)
         try:
             view = memoryview(data)
             while view:
@@ -130,7 +131,8 @@ class Spool:
 
 
 def _try_lock(spool: Path) -> IO[bytes] | None:
-    handle = open(spool.with_name(spool.name + ".lock"), "ab")  # noqa: SIM115 - held until close()
+    fd = open_private(spool.with_name(spool.name + ".lock"), os.O_WRONLY | os.O_APPEND)
+    handle = os.fdopen(fd, "ab")  # held until close()
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

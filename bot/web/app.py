@@ -1,5 +1,8 @@
 """The one HTTP application: channel webhooks, the web chat, /healthz and /metrics.
 
+/healthz answers only ``{"ok": true|false}`` (200 or 503); what is wrong is at /admin/healthz for
+logged-in admins and in counters on /metrics.
+
     uvicorn --factory bot.web.app:create_app      (or `trolyso serve`)
 
 Channels are chosen in the settings (TROLYSO_CHANNELS=web,telegram,zalo); each adapter adds its
@@ -25,8 +28,10 @@ from starlette.routing import BaseRoute, Route
 from bot.app import App, build_app
 from bot.channels.base import BaseChannel, ChannelContext
 from bot.errors import ConfigError
+from bot.ratelimit import RateLimiter
 from bot.settings import Settings
 from bot.web.metrics import Metrics, MetricsSink
+from bot.web.security import SecurityHeaders
 
 log = logging.getLogger("bot.web")
 
@@ -94,23 +99,28 @@ def create_app(settings: Settings | None = None, app: App | None = None) -> Star
     core = app or build_app(settings, usage=MetricsSink(metrics))
     if app is not None and core.conversations.usage is None:
         core.conversations.usage = MetricsSink(metrics)
-    ctx = ChannelContext(core.conversations, metrics, settings, core.db)
+    limiter = RateLimiter.from_settings(settings)
+    ctx = ChannelContext(core.conversations, metrics, settings, core.db, limiter)
     channels = [_channel_class(name, settings)(ctx) for name in settings.enabled_channels()]
     admin = None
     if settings.admin_dashboard:
         from bot.admin.site import AdminSite
 
-        admin = AdminSite(core, settings)  # loads the phrasings taught in the dashboard into the matcher
+        admin = AdminSite(core, settings, limiter=limiter)  # loads taught phrasings into the matcher
 
-    async def healthz(_request: Request) -> Response:
+    async def health() -> dict[str, Any]:
         try:
             await asyncio.to_thread(_ping, core.db)
             database = "ok"
-        except Exception as exc:  # any failure means unhealthy; say which
+        except Exception as exc:  # any failure means unhealthy; say which (to admins only)
             database = f"error: {type(exc).__name__}"
-        body = {"ok": database == "ok", "database": database,
+        return {"ok": database == "ok", "database": database,
                 "channels": {c.name: c.status() for c in channels}}  # fmt: skip
-        return JSONResponse(body, status_code=200 if body["ok"] else 503)
+
+    async def healthz(_request: Request) -> Response:
+        """For load balancers and the public: ok or not, nothing an attacker could use."""
+        ok = (await health())["ok"]
+        return JSONResponse({"ok": ok}, status_code=200 if ok else 503, headers={"Cache-Control": "no-store"})
 
     async def metrics_page(_request: Request) -> Response:
         return Response(metrics.render(), media_type="text/plain; version=0.0.4")
@@ -137,6 +147,7 @@ def create_app(settings: Settings | None = None, app: App | None = None) -> Star
                 await admin.stop()
             for channel in reversed(channels):
                 await channel.stop()
+            await limiter.close()
             if app is None:
                 await core.close()
 
@@ -144,13 +155,21 @@ def create_app(settings: Settings | None = None, app: App | None = None) -> Star
     for channel in channels:
         routes.extend(channel.routes())
     if admin is not None:
+        # What /healthz does not tell the public (tokens, the Zalo API's last error), for admins.
+        async def health_detail(_request: Request, _visitor: Any) -> Response:
+            body = await health()
+            return JSONResponse(body, status_code=200 if body["ok"] else 503)
+
+        routes.append(Route("/admin/healthz", admin.guard(health_detail)))
         routes.extend(admin.routes())
     web = Starlette(routes=routes, lifespan=lifespan)
     web.state.core = core
     web.state.metrics = metrics
     web.state.channels = channels
     web.state.admin = admin
+    web.state.limiter = limiter
     web.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    web.add_middleware(SecurityHeaders, production=settings.production)  # outermost: every answer
     return web
 
 

@@ -361,10 +361,12 @@ async def test_an_edited_message_gets_a_polite_reply_in_its_language(live: Live)
 async def test_start_sets_the_webhook_with_the_secret(
     lib: str, fake: FakeTelegram, engine: Engine, sqlite_url: str
 ) -> None:
-    """With a public URL, start-up registers /telegram/webhook with the secret; /healthz shows it."""
+    """With a public URL, start-up registers /telegram/webhook with the secret; the channel's status
+    (for /admin/healthz) shows it, the public /healthz only ok."""
     settings = settings_for(lib, fake, sqlite_url, public_url="https://bot.example.org/")
     async with serve(settings, engine, fake) as live:
-        health = (await live.http.get("/healthz")).json()
+        assert (await live.http.get("/healthz")).json() == {"ok": True}
+        health = {"channels": {c.name: c.status() for c in live.web.state.channels}}
     assert fake.webhook["url"] == "https://bot.example.org/telegram/webhook"
     assert fake.webhook["secret_token"] == SECRET
     assert fake.webhook["allowed_updates"] == ["message", "edited_message", "callback_query"]

@@ -119,13 +119,15 @@ async def test_reauthorised_tokens_in_the_settings_replace_the_stored_pair(
 async def test_a_refused_refresh_shows_in_status_and_the_log(
     bot: Running, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """When Zalo refuses the refresh, nothing is sent, /healthz shows why and the log says what to do."""
+    """When Zalo refuses the refresh, nothing is sent, the status (/admin/healthz) shows why while
+    the public /healthz tells nothing of it, and the log says what to do."""
     bot.fake.expire_access_token()
     bot.fake.refuse_refresh = True
     with caplog.at_level(logging.ERROR, logger="bot.channel.zalo"):
         await bot.say("xin chào")
     assert bot.fake.sent == []
-    status = (await bot.http.get(f"{bot.url}/healthz")).json()["channels"]["zalo"]
+    assert (await bot.http.get(f"{bot.url}/healthz")).json() == {"ok": True}  # the server itself is up
+    status = bot.channel.status()
     assert status["ok"] is False
     assert "Refresh token is invalid" in status["token"]["refresh_refused"]
     assert status["last_error"]["kind"] == "refused"

@@ -45,6 +45,7 @@
   var app = document.getElementById("app");
   var log = document.getElementById("log");
   var statusLine = document.getElementById("status");
+  var calmUntil = 0;  // after a 429, sends wait until this time (ms)
   var form = document.getElementById("composer");
   var input = document.getElementById("q");
   var api = app.getAttribute("data-api");
@@ -215,7 +216,7 @@
 
   // --- talking to the server ---
   function send(body, echo) {
-    if (busy) { return false; }
+    if (busy || Date.now() < calmUntil) { return false; }
     busy = true;
     app.className = "app busy";
     say(t("busy"));
@@ -240,6 +241,9 @@
     xhr.onload = function () {
       var data = null, i, first = null, item;
       try { data = JSON.parse(xhr.responseText); } catch (e) { data = null; }
+      if (xhr.status === 429) {  // too fast: the server says how long to wait; the box keeps the text
+        calmUntil = Date.now() + 1000 * (parseInt(xhr.getResponseHeader("Retry-After"), 10) || 5);
+      }
       if (xhr.status !== 200 || !data || !(data.messages instanceof Array)) {
         failed(data && typeof data.error === "string" ? data.error : t("failed"));
         return;

@@ -1,0 +1,213 @@
+"""Rate limits for everything the public can hammer: the web chat, link codes, admin logins.
+
+One module, built on the maintained `limits` library, so every limit counts the same way:
+
+    limiter = RateLimiter.from_settings(settings)
+    wait = await limiter.hit(Rule.parse("web_id", "30/minute;300/hour"), user_id)
+    if wait: answer 429 with Retry-After: ceil(wait)
+
+Counts live in memory (one worker) or, when ``redis_url`` is set, in Redis through the library's
+async Redis storage, so several workers share one budget. Redis is coordination only: when it
+cannot be reached the limiter keeps counting in this worker's memory (the limits still hold per
+worker) and says so in the log once a minute; it never turns a request into a 500.
+
+Which address a request comes from is :func:`client_address`: the socket's peer, or the left-most
+address in X-Forwarded-For that is not one of the configured trusted proxies — and the header is
+believed only when the peer itself is a trusted proxy, so a client cannot pick its own address.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import math
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import limits
+import redis.asyncio as aioredis
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import RateLimiter as Strategy
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
+
+from bot.errors import ConfigError
+
+log = logging.getLogger("bot.ratelimit")
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named budget such as ``30/minute;300/hour``; every part must allow a hit."""
+
+    name: str
+    items: tuple[limits.RateLimitItem, ...]
+
+    @classmethod
+    def parse(cls, name: str, spec: str) -> Rule:
+        """``spec`` in the `limits` notation; a bad one is a :class:`ConfigError` naming ``name``."""
+        try:
+            items = tuple(limits.parse_many(spec))
+        except ValueError as exc:
+            raise ConfigError(
+                f"rate limit {name}: {spec!r} is not like '30/minute;300/hour' ({exc})"
+            ) from None
+        if not items:
+            raise ConfigError(f"rate limit {name}: {spec!r} sets no limit")
+        return cls(name, items)
+
+
+class RateLimiter:
+    """Counts hits per (rule, key) in a sliding window; :meth:`hit` says how long to wait."""
+
+    def __init__(self, redis_url: str | None = None, prefix: str = "trolyso:rl") -> None:
+        self._memory = SlidingWindowCounterRateLimiter(MemoryStorage())
+        self._shared: Strategy | None = None
+        self._pool: aioredis.ConnectionPool | None = None
+        self.backend = "memory"
+        if redis_url:
+            plain = redis_url.removeprefix("async+")
+            # Our own pool, so close() can release its connections at shutdown.
+            self._pool = aioredis.ConnectionPool.from_url(plain, socket_timeout=1.0, socket_connect_timeout=1.0)
+            pool: Any = self._pool  # the library types **options as scalars; a pool is documented
+            storage: Storage = RedisStorage("async+" + plain, implementation="redispy", key_prefix=prefix,
+                                            connection_pool=pool)  # fmt: skip
+            self._shared = SlidingWindowCounterRateLimiter(storage)
+            self.backend = "redis"
+        self._complained = 0.0
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> RateLimiter:
+        url = getattr(settings, "redis_url", None)
+        prefix = f"{getattr(settings, 'redis_prefix', None) or 'trolyso:'}rl"
+        return cls(str(url) if url else None, prefix)
+
+    @classmethod
+    def for_tests(cls, redis_url: str | None = None) -> RateLimiter:
+        """A limiter with a random Redis key prefix, so concurrent test runs never share counts."""
+        return cls(redis_url, f"trolyso-test:{uuid.uuid4().hex}")
+
+    async def close(self) -> None:
+        """Release the Redis connections (the app's shutdown)."""
+        if self._pool is not None:
+            await self._pool.aclose()
+
+    async def hit(self, rule: Rule, *key: str, cost: int = 1) -> float:
+        """Count one hit; 0 when allowed, else the seconds until the rule allows one again
+        (the refused hit is not counted)."""
+        for item in rule.items:
+            if not await self._call("test", item, rule.name, *key, cost=cost):
+                return await self.wait(rule, *key)
+        for item in rule.items:
+            if not await self._call("hit", item, rule.name, *key, cost=cost):
+                return await self.wait(rule, *key)
+        return 0.0
+
+    async def wait(self, rule: Rule, *key: str) -> float:
+        """Seconds until every part of ``rule`` allows a hit for ``key`` (0: now)."""
+        longest = 0.0
+        for item in rule.items:
+            if await self._call("test", item, rule.name, *key):
+                continue
+            stats = await self._stats(item, rule.name, *key)
+            longest = max(longest, stats - time.time(), 1.0)
+        return longest
+
+    async def reset(self, rule: Rule, *key: str) -> None:
+        """Forget the counts of ``key`` (a successful login forgets its failures)."""
+        for item in rule.items:
+            for strategy in self._strategies():
+                try:
+                    await strategy.clear(item, rule.name, *key)
+                except Exception:
+                    self._complain()
+
+    async def _call(self, method: str, item: limits.RateLimitItem, *ids: str, cost: int = 1) -> bool:
+        if self._shared is not None:
+            try:
+                ok: bool = await getattr(self._shared, method)(item, *ids, cost=cost)
+                return ok
+            except Exception:
+                self._complain()
+        ok = await getattr(self._memory, method)(item, *ids, cost=cost)
+        return ok
+
+    async def _stats(self, item: limits.RateLimitItem, *ids: str) -> float:
+        if self._shared is not None:
+            try:
+                return float((await self._shared.get_window_stats(item, *ids)).reset_time)
+            except Exception:
+                self._complain()
+        return float((await self._memory.get_window_stats(item, *ids)).reset_time)
+
+    def _strategies(self) -> list[Strategy]:
+        return [self._memory, *([self._shared] if self._shared is not None else [])]
+
+    def _complain(self) -> None:
+        now = time.monotonic()
+        if now - self._complained > 60:
+            self._complained = now
+            log.warning("rate limits: Redis unreachable; counting in this worker's memory until it is back")
+
+
+def retry_after(wait: float) -> str:
+    """The Retry-After header for a wait in seconds: whole seconds, at least 1."""
+    return str(max(1, math.ceil(wait)))
+
+
+# --- who is asking ------------------------------------------------------------------------------
+
+
+def parse_proxies(spec: str | Iterable[str] | None) -> tuple[Network, ...]:
+    """Trusted proxies as networks: ``"127.0.0.1, 10.0.0.0/8"``; a bad entry is a ConfigError."""
+    if spec is None:
+        return ()
+    entries = spec.split(",") if isinstance(spec, str) else list(spec)
+    networks = []
+    for entry in (e.strip() for e in entries):
+        if not entry:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise ConfigError(f"TROLYSO_TRUSTED_PROXIES: {entry!r} is not an IP address or network") from None
+    return tuple(networks)
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip().strip("[]"))
+    except ValueError:
+        return None
+
+
+def _trusted(address: str, proxies: Sequence[Network]) -> bool:
+    ip = _ip(address)
+    return ip is not None and any(ip in net for net in proxies)
+
+
+def client_address(peer: str | None, forwarded_for: str | None, proxies: Sequence[Network]) -> str:
+    """The client's address: ``peer`` (the socket's), unless ``peer`` is a trusted proxy, then the
+    right-most address of X-Forwarded-For that is not a trusted proxy (what the last untrusted
+    hop said). A header from anyone else is ignored: a client cannot choose its own address."""
+    address = peer or "unknown"
+    if not forwarded_for or not proxies or not _trusted(address, proxies):
+        return address
+    for hop in reversed(forwarded_for.split(",")[:32]):
+        ip = _ip(hop)
+        if ip is None:
+            return address  # a damaged header: the proxy is all we know
+        if not any(ip in net for net in proxies):
+            return str(ip)
+        address = str(ip)
+    return address
+
+
+def request_address(request: Any, proxies: Sequence[Network]) -> str:
+    """:func:`client_address` of a Starlette request."""
+    peer = request.client.host if request.client else None
+    return client_address(peer, request.headers.get("x-forwarded-for"), proxies)

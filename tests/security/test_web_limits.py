@@ -1,0 +1,158 @@
+"""Floods of the web chat: limited per browser id and per client address, answered 429 with
+Retry-After and a kind message; X-Forwarded-For believed only from configured proxies; a person
+typing never meets the limit; with Redis, every worker counts against one budget."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.ratelimit import RateLimiter, Rule, client_address, parse_proxies
+from bot.settings import Settings
+from bot.web.app import create_app
+
+REDIS_URL = os.environ.get("TROLYSO_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+async def make_client(tmp_path: Path) -> AsyncIterator[Any]:
+    """Builds the app (web chat only) with settings, runs its lifespan, and gives a client that
+    reaches it through httpx's ASGI transport from the address ``peer``."""
+    async with contextlib.AsyncExitStack() as stack:
+
+        async def make(peer: str = "203.0.113.5", **settings: Any) -> httpx.AsyncClient:
+            values = {"database_url": f"sqlite:///{tmp_path / 'var' / 'db.sqlite3'}", "channels": "web",
+                      "admin_dashboard": False} | settings  # fmt: skip
+            web = create_app(Settings(**values))
+            await stack.enter_async_context(web.router.lifespan_context(web))
+            transport = httpx.ASGITransport(app=web, client=(peer, 40000))
+            return await stack.enter_async_context(httpx.AsyncClient(transport=transport, base_url="http://testserver"))
+
+        yield make
+
+
+def _user() -> str:
+    return f"flood-{uuid.uuid4().hex[:12]}"
+
+
+async def test_a_flood_from_one_id_gets_429_with_retry_after_and_a_kind_message(make_client: Any) -> None:
+    """Past web_rate_per_user, the API answers 429, Retry-After and a message the page shows."""
+    client = await make_client(web_rate_per_user="5/minute")
+    user = _user()
+    answers = [await client.post("/chat/api/message", json={"user": user, "text": "xin chào"}) for _ in range(8)]
+    assert [a.status_code for a in answers] == [200] * 5 + [429] * 3
+    refused = answers[-1]
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert "chờ" in refused.json()["error"] or "wait" in refused.json()["error"]
+    other = await client.post("/chat/api/message", json={"user": _user(), "text": "xin chào"})
+    assert other.status_code == 200, "another person is not held back by one flooding id"
+
+
+async def test_a_flood_of_ids_from_one_address_gets_429(make_client: Any) -> None:
+    """Fresh ids for every message do not escape the per-address limit."""
+    client = await make_client(web_rate_per_address="6/minute")
+    codes = [(await client.post("/chat/api/message", json={"user": _user(), "text": "hi"})).status_code
+             for _ in range(9)]  # fmt: skip
+    assert codes == [200] * 6 + [429] * 3
+    english = await client.post("/chat/api/message", json={"user": _user(), "text": "hi", "lang": "en"})
+    assert english.status_code == 429
+
+
+async def test_forwarded_for_is_ignored_from_a_client_that_is_not_a_trusted_proxy(make_client: Any) -> None:
+    """A client cannot reset its count by inventing X-Forwarded-For addresses."""
+    client = await make_client(web_rate_per_address="3/minute", trusted_proxies="10.0.0.1")
+    codes = [(await client.post("/chat/api/message", json={"user": _user(), "text": "hi"},
+                                headers={"X-Forwarded-For": f"198.51.100.{i}"})).status_code
+             for i in range(5)]  # fmt: skip
+    assert codes == [200] * 3 + [429] * 2
+
+
+async def test_behind_a_trusted_proxy_each_real_client_has_its_own_budget(make_client: Any) -> None:
+    """From the configured proxy, the client address in X-Forwarded-For is the one counted."""
+    client = await make_client(peer="10.0.0.1", web_rate_per_address="2/minute", trusted_proxies="10.0.0.0/8")
+    for last in range(1, 4):
+        for _ in range(2):
+            response = await client.post("/chat/api/message", json={"user": _user(), "text": "hi"},
+                                         headers={"X-Forwarded-For": f"6.6.6.6, 198.51.100.{last}"})  # fmt: skip
+            assert response.status_code == 200
+    third = await client.post("/chat/api/message", json={"user": _user(), "text": "hi"},
+                              headers={"X-Forwarded-For": "198.51.100.1"})  # fmt: skip
+    assert third.status_code == 429
+
+
+async def test_a_person_typing_and_pressing_buttons_never_meets_the_default_limits(make_client: Any) -> None:
+    """Twenty messages and presses in a row, faster than anyone types, all get answers."""
+    client = await make_client()
+    user = _user()
+    for i in range(20):
+        body = {"user": user, "text": f"cccd {i}"} if i % 2 else {"user": user, "payload": "m:0"}
+        assert (await client.post("/chat/api/message", json=body)).status_code == 200
+
+
+def test_client_address_believes_only_trusted_proxies() -> None:
+    """The peer's address, unless the peer is a trusted proxy; then the right-most untrusted hop."""
+    proxies = parse_proxies("127.0.0.1, 10.0.0.0/8")
+    assert client_address("203.0.113.9", "1.2.3.4", proxies) == "203.0.113.9"
+    assert client_address("127.0.0.1", "1.2.3.4", proxies) == "1.2.3.4"
+    assert client_address("127.0.0.1", "6.6.6.6, 1.2.3.4, 10.1.1.1", proxies) == "1.2.3.4"
+    assert client_address("127.0.0.1", "not an address", proxies) == "127.0.0.1"
+    assert client_address("127.0.0.1", "1.2.3.4", ()) == "127.0.0.1"
+    assert client_address(None, None, proxies) == "unknown"
+
+
+async def test_the_limit_string_must_make_sense() -> None:
+    """A malformed limit setting is a configuration error naming the setting."""
+    from bot.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="web_user"):
+        Rule.parse("web_user", "lots")
+
+
+@pytest.fixture
+async def redis_url() -> str:
+    import redis.asyncio as aioredis
+
+    client = aioredis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        await client.ping()
+    except Exception as exc:
+        message = f"Redis not reachable at {REDIS_URL}: {exc}"
+        if os.environ.get("TROLYSO_REQUIRE_SERVICES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    finally:
+        await client.aclose()
+    return REDIS_URL
+
+
+async def test_with_redis_two_workers_share_one_budget(redis_url: str) -> None:
+    """Two limiters on the same Redis (two workers) count against one budget."""
+    prefix = f"trolyso-test:{uuid.uuid4().hex}"
+    first, second = RateLimiter(redis_url, prefix), RateLimiter(redis_url, prefix)
+    assert first.backend == "redis"
+    rule = Rule.parse("shared", "4/minute")
+    try:
+        waits = [await (first if i % 2 else second).hit(rule, "203.0.113.7") for i in range(6)]
+    finally:
+        await first.close()
+        await second.close()
+    assert waits[:4] == [0.0] * 4
+    assert all(w >= 1 for w in waits[4:])
+
+
+async def test_when_redis_is_down_the_limits_still_hold_in_memory(caplog: pytest.LogCaptureFixture) -> None:
+    """An unreachable Redis never turns a request into an error: counting goes on per worker."""
+    limiter = RateLimiter("redis://127.0.0.1:9/0", f"trolyso-test:{uuid.uuid4().hex}")
+    rule = Rule.parse("down", "2/minute")
+    waits = [await limiter.hit(rule, "x") for _ in range(3)]
+    await limiter.close()
+    assert waits[:2] == [0.0, 0.0]
+    assert waits[2] >= 1
+    assert any("Redis unreachable" in r.getMessage() for r in caplog.records)
