@@ -52,7 +52,7 @@ class Questions:
         own: it names a procedure (or one we do not cover), asks about the procedure in hand,
         asks for a guide, a checklist, help or the menu. Anything else is read as a failed answer."""
         folded = fold(text)
-        if not folded:
+        if not folded or _is_date(text):  # a date typed at a step is a (maybe wrong) answer, never a search
             return False
         if folded in CHECKLIST_WORDS or (wants_guide(text) and self._guide_target(text, state.procedure) is not None):
             return True
@@ -136,7 +136,7 @@ class Questions:
             return None
         tokens = list(self.matcher.norm(text))
         aspect = detect_aspect(tokens)
-        if aspect is None or parse_date(text, dt.date.today()) is not None:  # "ngày 3 tháng 5" asks nothing
+        if aspect is None or _is_date(text):  # "ngày 3 tháng 5" asks nothing
             return None
         rest = [t for t in tokens if t not in self.matcher.norm.stopwords and t not in ASPECT_WORDS]
         if len(rest) > 4:
@@ -242,3 +242,8 @@ PORTAL_SEARCH = "https://dichvucong.gov.vn"
 def _not_covered(match: Match) -> object | None:
     """The out-of-scope procedure a question names, when the matcher recognised one."""
     return getattr(match, "not_covered", None)
+
+
+def _is_date(text: str) -> bool:
+    """Whether a message is a date ("3/5", "hôm qua", "ngày 3 tháng 5"): an answer, not a question."""
+    return parse_date(text, dt.date.today()) is not None
