@@ -19,7 +19,7 @@ from bot.core.community_base import CommunityContext
 from bot.core.desk import ASSIST_OUTCOMES, ASSIST_REASONS, GOOD_TIMES, REQUEST_OUTCOMES, BaseHelpDesk, Target
 from bot.core.help_request import STOP_WORDS, HelpRequests
 from bot.core.i18n import _
-from bot.core.messages import Button, Inbound
+from bot.core.messages import Button, Inbound, Outbound
 from bot.core.state import ConversationState
 from bot.core.text import fold
 from bot.core.turn import Turn
@@ -107,6 +107,17 @@ class Community:
             return False
         return True
 
+    def offer_commune(self, turn: Turn) -> None:
+        """After something helped, ask once, softly, which commune the person lives in: one tap,
+        never in the way, so the commune's admins see what their people struggle with."""
+        state = turn.state
+        if state.commune or state.commune_offered or state.assist is not None or not self.ctx.communes.all():
+            return
+        state.commune_offered = True
+        turn.messages.append(Outbound(
+            _("One more thing, if you like: which commune or ward do you live in? It helps your commune see what people need help with (nothing personal is kept)."),
+            (Button(_("Choose my commune"), "hc:ask"),)))  # fmt: skip
+
     async def _command(self, name: str, arg: str, me: Target, turn: Turn) -> None:
         if name in ("xa", "commune"):
             self.choice.ask(turn, for_request=False)
@@ -129,6 +140,8 @@ class Community:
         help = self.help
         if kind == "hd":
             await help.draft_button(parts[0] if parts else "", me, turn)
+        elif kind == "hc" and parts == ["ask"]:
+            self.choice.ask(turn, for_request=False)
         elif kind == "hc" and parts:
             self.choice.chosen(parts[0], turn)
             if turn.state.help is not None and turn.state.help.step == "commune":

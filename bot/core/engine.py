@@ -43,6 +43,8 @@ log = logging.getLogger("bot.engine")
 
 MAX_INPUT = 1000
 """Only the start of a very long message is read: questions are short, pastes are not."""
+_HELPED = frozenset({"feedback_helpful", "flow_completed"})
+"""Moments when something has just helped: the natural time to ask, once, for the commune."""
 
 
 class Engine:
@@ -135,6 +137,8 @@ class Engine:
         if flow is not None and not turn.flow_spoke:
             flow.paused = True
             self.guide.offer_resume(turn)
+        if any(e.kind in _HELPED for e in turn.events):
+            self.community.offer_commune(turn)
 
     async def _typed(self, text: str, asked: Asked | None, me: Target, turn: Turn) -> None:
         """A typed message: the answer to our open question if it is one, else a request of its own."""

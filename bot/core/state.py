@@ -68,6 +68,7 @@ class ConversationState(BaseModel):
     feedback_for: str | None = None  # procedure whose answer is waiting for 👍/👎
     feedback_given: list[str] = Field(default_factory=list)  # procedures already rated here
     commune: str | None = None  # the person's commune id (knowledge/communes.yaml), once they said it
+    commune_offered: bool = False  # asked softly once which commune they live in (never again)
     awaiting: str | None = None  # "commune": the next message names the person's commune
     asked: Asked | None = None  # a button question waiting for its answer (see bot.core.pending)
     help: HelpDraft | None = None

@@ -403,3 +403,32 @@ async def test_words_at_the_time_step_ask_again_without_picking(person: Callable
     await citizen.say("có")
     assert "ht:any" in citizen.payloads
     assert await desk.active_ticket(citizen.target) is None
+
+
+async def test_the_commune_is_asked_softly_once_after_something_helped(person: Callable[..., Person]) -> None:
+    """After a 👍 the person is asked once, with one button, which commune they live in; never twice."""
+    citizen = person("1020")
+    await citizen.say("làm căn cước ở đâu")
+    assert "hc:ask" not in citizen.payloads  # not before anything helped
+    await citizen.press("fb:identity_card:up")
+    assert "hc:ask" in citizen.payloads
+    await citizen.say("đăng ký tạm trú cần gì")  # ignoring it blocks nothing
+    assert citizen.state is not None
+    assert citizen.state.procedure == "temporary_residence"
+    await citizen.press("fb:temporary_residence:up")
+    assert "hc:ask" not in citizen.payloads  # asked once per person
+    await citizen.press("hc:ask")
+    await citizen.say("anh son")
+    await citizen.press(f"hc:{ANH_SON}")
+    assert citizen.state.commune == ANH_SON
+
+
+async def test_a_person_whose_commune_is_known_is_not_asked(person: Callable[..., Person]) -> None:
+    """Someone who already said their commune (/xa, a help request) is never asked again."""
+    citizen = person("1021")
+    await citizen.say("/xa")
+    await citizen.say("vinh hung")
+    await citizen.press(f"hc:{VINH_HUNG}")
+    await citizen.say("làm căn cước ở đâu")
+    await citizen.press("fb:identity_card:up")
+    assert "hc:ask" not in citizen.payloads
