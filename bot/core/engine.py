@@ -31,6 +31,7 @@ from bot.core.menus import Menus
 from bot.core.messages import Button, Inbound, Outbound, UsageEvent, split_text
 from bot.core.pending import again, ask, read_asked
 from bot.core.questions import Questions
+from bot.core.replies import read_reply
 from bot.core.smalltalk import SmallTalk
 from bot.core.state import Asked, ConversationState
 from bot.core.text import fold
@@ -191,7 +192,8 @@ class Engine:
     def _ask_again(self, text: str, owner: str | None, asked: Asked | None, turn: Turn) -> None:
         """Not an answer and not a request of its own: the question once more, saying why.
         Small talk ("cảm ơn", "bạn là ai") gets its short reply first; nothing is picked for the person."""
-        talk = self.smalltalk.classify(text)
+        # A bare "có" where a choice is asked is a failed answer, not a greeting ("có ai không").
+        talk = None if read_reply(text) is not None else self.smalltalk.classify(text)
         chatted = talk is not None and self.menus.small_talk(talk, turn, waiting=True)
         if owner == "guide":
             self.guide.reask(text, turn, _("Let's continue where we were.") if chatted else "")
