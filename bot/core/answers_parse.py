@@ -1,41 +1,22 @@
 """Understand free-text answers to a flow step: yes/no, dates, numbers, choices.
 
 Yes/no lives in ``bot.core.replies`` (its words in knowledge/replies.yaml), choices in
-``bot.core.choices``; their entry points are re-exported here so callers have one place to look.
+``bot.core.choices``, dates in ``bot.core.dates``; their entry points are re-exported here so callers have one place to look.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from bot.core.choices import parse_choice
+from bot.core.dates import parse_date, read_date
 from bot.core.replies import Reply, bare_reply, parse_dont_know, parse_yesno, read_reply
 from bot.core.text import fold
 
-__all__ = ["Reply", "bare_reply", "parse_choice", "parse_date", "parse_dont_know", "parse_number", "parse_yesno", "read_reply"]
+__all__ = ["Reply", "bare_reply", "parse_choice", "parse_date", "parse_dont_know", "parse_number", "parse_yesno",
+           "read_date", "read_reply"]  # fmt: skip
 
-_DATE = re.compile(r"\b(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{2,4})\b")
 _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
-
-
-def parse_date(text: str, today: dt.date) -> dt.date | None:
-    """Day-first dates as people type them: 3/5/2025, 03-05-2025, 3.5.25; also "hôm nay"."""
-    folded = fold(text)
-    if "hom nay" in folded or folded in ("today", "nay"):
-        return today
-    if "hom qua" in folded or folded == "yesterday":
-        return today - dt.timedelta(days=1)
-    m = _DATE.search(text)
-    if not m:
-        return None
-    day, month, year = (int(g) for g in m.groups())
-    if year < 100:
-        year += 2000 if year <= today.year % 100 else 1900
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        return None
 
 
 def parse_number(text: str) -> float | None:

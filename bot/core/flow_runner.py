@@ -10,9 +10,11 @@ import datetime as dt
 from collections.abc import Callable
 
 from bot.core import answers_parse as parse
+from bot.core.dates import vietnam_today
 from bot.core.i18n import _, current
 from bot.core.messages import Button, Outbound, UsageEvent
 from bot.core.state import ConversationState, FlowState
+from bot.core.step_answers import StepReading, read_answer
 from bot.core.text import fold
 from bot.data.flow_models import END, Condition, Flow, Step, Test
 from bot.data.flows import FlowSet
@@ -57,7 +59,7 @@ def _section_title(name: str) -> str:
 
 
 class FlowRunner:
-    def __init__(self, flows: FlowSet, today: Callable[[], dt.date] = dt.date.today) -> None:
+    def __init__(self, flows: FlowSet, today: Callable[[], dt.date] = vietnam_today) -> None:
         self.flows = flows
         self.today = today
 
@@ -85,6 +87,12 @@ class FlowRunner:
         buttons: list[Button] = [first] if first else []
         if step.type == "choice":
             buttons += [Button(o.label.get(current()), f"fa:{flow.id}:{step.id}:{o.id}") for o in step.options]
+        elif step.type == "date":
+            # One tap for the commonest answer, so a guide can be finished by buttons alone
+            # (in the terminal chat a number on its own presses a button).
+            today = self.today()
+            buttons.append(Button(_("📅 Today ({date})").format(date=f"{today.day}/{today.month}"),
+                                  f"fa:{flow.id}:{step.id}:{today.isoformat()}"))  # fmt: skip
         elif step.type == "yesno":
             buttons += [Button(_("Yes"), f"fa:{flow.id}:{step.id}:yes"), Button(_("No"), f"fa:{flow.id}:{step.id}:no")]
         if step.help:
@@ -93,7 +101,7 @@ class FlowRunner:
             buttons.append(Button(_("◀ Back"), "fn:back"))
         buttons += [Button(_("↺ Start over"), "fn:restart"), Button(_("✖ Cancel"), "fn:cancel")]
         hint = {
-            "date": _("Type a date, day first, e.g. 3/5/2025."),
+            "date": _("Type the date, day first (3/5/2025), or in words (hôm qua, 2 tuần trước)."),
             "number": _("Type a number."),
             "text": _("Type your answer."),
             "commune": _("Type the name of your commune or ward."),
@@ -103,8 +111,10 @@ class FlowRunner:
 
     def answer(self, flow: Flow, step: Step, raw: str, state: ConversationState,
                events: list[UsageEvent]) -> list[Outbound] | None:  # fmt: skip
-        """Record a typed or pressed answer and move on; None if the answer does not fit."""
-        value = self.interpret(step, raw)
+        """Record a typed or pressed answer and move on; None if the answer does not fit.
+        A date is said back in words at the top of the next message."""
+        reading = self.read(step, raw)
+        value = reading.value
         if value is None:
             return None
         assert state.flow is not None
@@ -113,43 +123,33 @@ class FlowRunner:
         state.flow.history.append(step.id)
         events.append(UsageEvent("flow_step", flow.procedure, detail={"flow": flow.id, "step": step.id}))
         target = self._next(step, state.flow.answers)
+        prefix = f"{reading.echo}\n\n" if reading.echo else ""
         if target == END:
-            return self.finish(flow, state, events)
+            done = self.finish(flow, state, events)
+            return [Outbound(reading.echo), *done] if reading.echo else done
         state.flow.step = target
-        return [self.ask(flow, self._step(flow, target), state)]
+        return [self.ask(flow, self._step(flow, target), state, prefix=prefix)]
+
+    def read(self, step: Step, raw: str) -> StepReading:
+        """The answer ``raw`` gives to ``step``: a value, or the problem with an attempted
+        answer, or neither when it is not an answer at all (see bot.core.step_answers)."""
+        return read_answer(step, raw, self.today())
 
     def interpret(self, step: Step, raw: str) -> str | None:
-        if step.type == "choice":
-            return parse.parse_choice(raw, step.options)
-        if step.type == "yesno":
-            return parse.parse_yesno(raw, question=f"{step.ask.vi} {step.ask.en}")
-        if step.type == "date":
-            date = parse.parse_date(raw, self.today())
-            if date is None or (step.not_future and date > self.today()):
-                return None
-            return date.isoformat()
-        if step.type == "number":
-            number = parse.parse_number(raw)
-            if number is None:
-                return None
-            if (step.min is not None and number < step.min) or (step.max is not None and number > step.max):
-                return None
-            return f"{number:g}"
-        text = raw.strip()
-        return text[:200] if text else None
+        return self.read(step, raw).value
 
     def invalid(self, flow: Flow, step: Step, state: ConversationState, raw: str = "") -> Outbound:
         reason = {
-            "choice": _("Sorry, I didn't understand. Please press one of the buttons or type its number."),
             "yesno": _("Sorry, I didn't understand. Please answer yes or no (có / không)."),
             "date": _("That doesn't look like a valid date. Please type it like 3/5/2025 (day/month/year)."),
             "number": _("Please type a number."),
         }.get(step.type, _("Please type an answer."))
+        problem = self.read(step, raw).problem
         if step.type == "choice":
             reason = self._choice_reason(step, raw)
-        if step.type == "date" and (date := parse.parse_date(raw, self.today())) and date > self.today():
-            reason = _("That date is in the future. Please type the date it happened, like 3/5/2025.")
-        if step.type == "number" and (step.min is not None or step.max is not None):
+        if problem is not None:
+            reason = problem
+        elif step.type == "number" and (step.min is not None or step.max is not None):
             reason = _("Please type a number between {low} and {high}.").format(
                 low=f"{step.min:g}" if step.min is not None else "…", high=f"{step.max:g}" if step.max is not None else "…")
         return self.ask(flow, step, state, prefix=f"{reason}\n\n")

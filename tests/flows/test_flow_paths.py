@@ -34,7 +34,10 @@ async def test_path_ends_in_its_checklist(chat: Chat, path: Path) -> None:
         step = flow.step(step_id)
         assert step is not None
         assert chat.step == step_id, f"expected the question {step_id!r}, the flow is at {chat.step!r}"
-        assert chat.last.text.startswith(step.ask.vi)
+        asked = chat.last.text
+        if asked.startswith("📅 "):  # the date just given, said back in words above the next question
+            asked = asked.split("\n\n", 1)[1]
+        assert asked.startswith(step.ask.vi)
         assert "fn:cancel" in chat.payloads
         if answer.payload is not None:
             assert answer.payload in chat.payloads, f"no button for {answer.value!r} at {step_id!r}"

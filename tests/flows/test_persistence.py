@@ -61,7 +61,9 @@ async def test_flow_survives_an_app_restart(database_url: str) -> None:
         state = await stored(app)
         assert state == before
         replies = await send(app, "3/5/2025")
-        assert replies[-1].text.startswith("Cha mẹ bé đã đăng ký kết hôn chưa?")
+        echo, question = replies[-1].text.split("\n\n", 1)
+        assert echo.startswith("📅 3/5/2025 — ")  # the date said back in words
+        assert question.startswith("Cha mẹ bé đã đăng ký kết hôn chưa?")
         after = await stored(app)
         assert after.flow is not None
         assert after.flow.step == "parents_married"

@@ -1,0 +1,82 @@
+"""One typed or pressed answer to one flow step: the value to store, or why it does not fit.
+
+``read_answer`` tells three cases apart, so the caller can be honest about each:
+- an answer (``value`` set, maybe an ``echo`` to show back: "📅 3/5/2026 — 204 ngày trước");
+- an attempt that does not fit (``problem`` set: a date in the future, a month without its day,
+  a number out of range) — ask again saying why, never send it to the matcher;
+- not an answer at all (neither set) — the caller decides (a question, small talk, a command).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from bot.core.answers_parse import parse_choice, parse_number, parse_yesno
+from bot.core.dates import OLD_YEARS, describe_date, read_date, too_old
+from bot.core.i18n import _
+from bot.data.flow_models import Step
+
+
+@dataclass(frozen=True)
+class StepReading:
+    value: str | None = None  # what to store: an option id, yes/no, an ISO date, a number, text
+    echo: str | None = None  # the answer said back in words, for the next message
+    problem: str | None = None  # why an attempted answer does not fit, to say when asking again
+
+
+_LUNAR = re.compile(r"\b(?:âm lịch|am lich|âm|lunar|tết|tet)\b", re.IGNORECASE)
+_DIGITS_ONLY = re.compile(r"^\s*\d+\s*$")
+
+
+def question_words(step: Step) -> str:
+    """The question in both languages: its words may be echoed in a yes/no answer."""
+    return f"{step.ask.vi} {step.ask.en}"
+
+
+def read_answer(step: Step, raw: str, today: dt.date) -> StepReading:
+    """Read ``raw`` as an answer to ``step`` (see the module docstring for the three outcomes)."""
+    if step.type == "choice":
+        return StepReading(parse_choice(raw, step.options))
+    if step.type == "yesno":
+        return StepReading(parse_yesno(raw, question_words(step)))
+    if step.type == "date":
+        return _date(step, raw, today)
+    if step.type == "number":
+        return _number(step, raw)
+    text = raw.strip()
+    return StepReading(text[:200] if text else None)
+
+
+def _date(step: Step, raw: str, today: dt.date) -> StepReading:
+    reading = read_date(raw, today, past=step.not_future)
+    if reading is None:
+        if _LUNAR.search(raw) and re.search(r"\d|mùng|mung", raw, re.IGNORECASE):
+            return StepReading(problem=_("Please type the date by the solar calendar (dương lịch), like 3/5/2025."))
+        if _DIGITS_ONLY.match(raw) or re.search(r"\d+\s*[/.-]\s*\d+", raw):
+            return StepReading(problem=_("That doesn't look like a valid date. Please type it like 3/5/2025 (day/month/year)."))
+        return StepReading()  # not a date at all: the caller decides what it is
+    said = describe_date(reading, today)
+    if reading.precision == "month":
+        d = reading.date
+        return StepReading(problem=_("Which day of {month}? Please type the whole date, like 15/{m}/{y}.").format(
+            month=said, m=d.month, y=d.year))  # fmt: skip
+    if reading.precision == "year":
+        return StepReading(problem=_("Which day? Please type the whole date, like 3/5/{year}.").format(year=said))
+    if step.not_future and reading.date > today:
+        return StepReading(problem=f"📅 {said}\n" + _("That date is in the future. Please type the date it happened, like 3/5/2025."))
+    if too_old(reading, today):
+        return StepReading(problem=f"📅 {said}\n" + _("That is more than {years} years ago. Please check the year and type the date again.").format(years=OLD_YEARS))
+    return StepReading(reading.date.isoformat(), echo=f"📅 {said}")
+
+
+def _number(step: Step, raw: str) -> StepReading:
+    number = parse_number(raw)
+    if number is None:
+        return StepReading()
+    if (step.min is not None and number < step.min) or (step.max is not None and number > step.max):
+        low = f"{step.min:g}" if step.min is not None else "…"
+        high = f"{step.max:g}" if step.max is not None else "…"
+        return StepReading(problem=_("Please type a number between {low} and {high}.").format(low=low, high=high))
+    return StepReading(f"{number:g}")

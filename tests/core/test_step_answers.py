@@ -1,0 +1,155 @@
+"""Typed answers through the flow runner at every kind of step: stored, said back, or asked again saying why."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.core import i18n
+from bot.core.engine import Engine
+from bot.core.flow_runner import FlowRunner
+from bot.core.state import ConversationState
+from bot.core.step_answers import StepReading, read_answer
+from bot.data.flow_models import Flow, Step
+from bot.data.flows import FlowSet
+from tests.conftest import TODAY
+from tests.flows.chat import Chat
+
+
+@pytest.fixture
+def chat(engine: Engine) -> Chat:
+    """A fresh conversation with the real engine (today fixed to TODAY)."""
+    return Chat(engine)
+
+
+def _step(flows: FlowSet, flow: str, step: str) -> Step:
+    found = flows.flows[flow].step(step)
+    assert found is not None
+    return found
+
+
+DATE_ANSWERS = [
+    ("3/5/2026", "2026-05-03", "📅 3/5/2026 — 204 ngày trước"),
+    ("hôm qua", "2026-11-22", "📅 22/11/2026 — hôm qua"),
+    ("hom nay", "2026-11-23", "📅 23/11/2026 — hôm nay"),
+    ("2 tuần trước", "2026-11-09", "📅 khoảng 9/11/2026 — 14 ngày trước"),
+    ("ngày 3 tháng 5 năm 2026", "2026-05-03", "📅 3/5/2026 — 204 ngày trước"),
+    ("mùng 3", "2026-11-03", "📅 3/11/2026 — 20 ngày trước"),
+    ("2026-11-23", "2026-11-23", "📅 23/11/2026 — hôm nay"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("typed", "stored", "echo"), DATE_ANSWERS, ids=[t for t, _s, _e in DATE_ANSWERS])
+def test_a_date_answer_is_stored_and_said_back(flows: FlowSet, typed: str, stored: str, echo: str) -> None:
+    """A date typed at a date step is stored as ISO and said back in words."""
+    with i18n.use("vi"):
+        reading = read_answer(_step(flows, "birth_registration", "birth_date"), typed, TODAY)
+    assert reading == StepReading(stored, echo=echo)
+
+
+PROBLEMS = [
+    ("24/11/2026", "📅 24/11/2026 — ngày mai\nNgày này ở tương lai"),
+    ("3/5/2099", "📅 3/5/2099 — "),
+    ("tháng 5 năm 2025", "Ngày nào của tháng 5/2025?"),
+    ("5/2025", "Ngày nào của tháng 5/2025?"),
+    ("năm ngoái", "Ngày nào ạ?"),
+    ("3/5/1890", "Ngày này cách đây hơn 120 năm"),
+    ("mùng 3 tháng giêng âm lịch", "dương lịch"),
+    ("31/2/2026", "Ngày này chưa đúng"),
+    ("1", "Ngày này chưa đúng"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("typed", "said"), PROBLEMS, ids=[t for t, _s in PROBLEMS])
+def test_a_date_that_does_not_fit_says_why(flows: FlowSet, typed: str, said: str) -> None:
+    """A future, month-only, too old, lunar or impossible date is an attempt with its own reason."""
+    with i18n.use("vi"):
+        reading = read_answer(_step(flows, "birth_registration", "birth_date"), typed, TODAY)
+    assert reading.value is None
+    assert reading.problem is not None
+    assert said in reading.problem
+
+
+@pytest.mark.parametrize("typed", ["có mất tiền không", "làm ở đâu", "trợ cấp thất nghiệp", "cảm ơn", "hello"])
+def test_words_that_are_no_date_are_left_to_the_caller(flows: FlowSet, typed: str) -> None:
+    """A message with no date in it is neither an answer nor an attempt: the engine decides what it is."""
+    assert read_answer(_step(flows, "birth_registration", "birth_date"), typed, TODAY) == StepReading()
+
+
+def test_the_english_echo_is_in_english(flows: FlowSet) -> None:
+    """In English the date is said back with the month's name."""
+    with i18n.use("en"):
+        reading = read_answer(_step(flows, "death_registration", "death_date"), "yesterday", TODAY)
+    assert reading.echo == "📅 22 November 2026 — yesterday"
+
+
+def test_yes_no_answers_may_echo_the_question(flows: FlowSet) -> None:
+    """At "have the parents registered their marriage?", "chưa đăng ký" is a no and "đăng ký rồi" a yes."""
+    step = _step(flows, "birth_registration", "parents_married")
+    assert read_answer(step, "chưa đăng ký", TODAY).value == "no"
+    assert read_answer(step, "đăng ký rồi ạ", TODAY).value == "yes"
+    assert read_answer(step, "có mất tiền không", TODAY) == StepReading()
+
+
+def test_a_number_out_of_range_is_an_attempt(flows: FlowSet) -> None:
+    """A number outside the step's range says the range; words with no number are left to the caller."""
+    step = _step(flows, "identity_card", "child_age")
+    with i18n.use("vi"):
+        assert read_answer(step, "20", TODAY).problem == "Bạn nhập một số từ 0 đến 13 nhé."
+    assert read_answer(step, "5 tuổi", TODAY).value == "5"
+    assert read_answer(step, "làm ở đâu", TODAY) == StepReading()
+
+
+async def test_the_next_question_starts_with_the_date_said_back(chat: Chat) -> None:
+    """After a typed date the next question comes with the date in words above it."""
+    await chat.start("birth_registration")
+    await chat.press("fa:birth_registration:born_where:facility")
+    await chat.say("hôm qua")
+    assert chat.answers["birth_date"] == "2026-11-22"
+    assert chat.last.text.startswith("📅 22/11/2026 — hôm qua\n\nCha mẹ bé đã đăng ký kết hôn chưa?")
+
+
+async def test_a_future_date_is_asked_again_saying_why(chat: Chat) -> None:
+    """A birth date in the future is not stored; the question comes again with the reason."""
+    await chat.start("birth_registration")
+    await chat.press("fa:birth_registration:born_where:facility")
+    await chat.say("25/11/2026")
+    assert chat.step == "birth_date"
+    assert "birth_date" not in chat.answers
+    assert "Ngày này ở tương lai" in chat.last.text
+    assert "Bé sinh ngày nào?" in chat.last.text
+
+
+async def test_a_date_step_offers_today_as_a_button(chat: Chat) -> None:
+    """A date step has a "today" button; pressing it stores today's date."""
+    await chat.start("death_registration")
+    await chat.press("fa:death_registration:died_where:home")
+    assert "fa:death_registration:death_date:2026-11-23" in chat.payloads
+    await chat.press_label("Hôm nay")
+    assert chat.answers["death_date"] == "2026-11-23"
+
+
+def test_a_date_that_ends_a_guide_is_said_back_before_the_checklist() -> None:
+    """When a date answer ends a guide, the date is said back in a message before the checklist."""
+    flow = Flow.model_validate({
+        "version": 1, "id": "one_date", "procedure": "death_registration",
+        "title": {"vi": "Một ngày", "en": "One date"}, "intro": {"vi": "Thử.", "en": "Try."}, "start": "when",
+        "steps": [{"id": "when", "ask": {"vi": "Ngày nào?", "en": "When?"}, "type": "date", "not_future": True,
+                   "next": [{"goto": "end"}]}],
+        "result": [{"papers": [{"vi": "Giấy", "en": "Paper"}]}],
+    })  # fmt: skip
+    runner = FlowRunner(FlowSet({flow.id: flow}), lambda: TODAY)
+    state = ConversationState()
+    runner.start(flow, state, [])
+    with i18n.use("vi"):
+        replies = runner.answer(flow, flow.steps[0], "hôm qua", state, [])
+    assert replies is not None
+    assert [r.text.split("\n")[0] for r in replies] == ["📅 22/11/2026 — hôm qua", "✅ Danh sách việc cần làm: Một ngày"]
+
+
+def test_today_is_read_in_vietnam_by_default() -> None:
+    """A runner without a clock reads dates against Vietnam's today, not the server's."""
+    runner = FlowRunner(FlowSet({}))
+    utc = dt.datetime.now(dt.UTC).date()
+    assert runner.today() in (utc, utc + dt.timedelta(days=1))
