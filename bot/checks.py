@@ -1,13 +1,52 @@
-"""`trolyso kb check`: every data validation in one place, as CI runs it."""
+"""`trolyso kb check`: every data validation in one place, as CI runs it.
+
+Beyond the schemas it renders every answer in every language (first messages at most
+``FIRST_MESSAGE_MAX`` characters, sections at most ``SECTION_MAX``) and applies the content rules
+of bot/data/sourcing.py (every fact sourced, sources dated honestly, no maintainer notes shown).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import TextIO
 
-from bot.data.knowledge import load_knowledge
+from bot.data.flows import FlowSet
+from bot.data.knowledge import KnowledgeBase, load_knowledge
+from bot.data.sourcing import Findings, check_flow, check_procedure
 
 
-def run_checks(strict: bool, out: TextIO) -> int:
+def answer_lengths(kb: KnowledgeBase, out: Findings) -> None:
+    """Render each procedure's answers in vi and en and flag any message over its limit."""
+    from bot.core import answers
+    from bot.core.i18n import LANGUAGES, use
+
+    for proc in kb.procedures.values():
+        label = f"knowledge/{proc.id}.yaml"
+        for lang in LANGUAGES:
+            with use(lang):
+                for where, text in answers.first_messages(proc):
+                    if len(text) > answers.FIRST_MESSAGE_MAX:
+                        out.errors.append(f"{label}: {where} ({lang}): the first message is {len(text)} characters;"
+                                          f" keep it within {answers.FIRST_MESSAGE_MAX} (shorten the text)")  # fmt: skip
+                for section in answers.SECTIONS:
+                    text = answers.render_section(proc, section)
+                    if len(text) > answers.SECTION_MAX:
+                        out.errors.append(f"{label}: section {section} ({lang}) is {len(text)} characters;"
+                                          f" keep it within {answers.SECTION_MAX}")  # fmt: skip
+
+
+def content_findings(kb: KnowledgeBase, flows: FlowSet, today: dt.date) -> Findings:
+    found = Findings()
+    for proc in kb.procedures.values():
+        check_procedure(proc, today, found)
+    for flow in flows.flows.values():
+        check_flow(flow, flows.sources.get(flow.id, {}), today, found)
+    answer_lengths(kb, found)
+    return found
+
+
+def run_checks(strict: bool, out: TextIO, today: Callable[[], dt.date] = dt.date.today) -> int:
     from bot.data.communes import load_communes
     from bot.data.flows import load_flows
     from bot.data.replies import load_replies
@@ -17,11 +56,14 @@ def run_checks(strict: bool, out: TextIO) -> int:
     flows = load_flows(kb.procedures)
     book = load_communes()
     replies = load_replies()
-    warnings = [*kb.warnings, *flows.warnings]
-    problems = check_catalogs()
+    content = content_findings(kb, flows, today())
+    warnings = [*kb.warnings, *flows.warnings, *content.warnings]
+    problems = [*check_catalogs(), *content.errors]
     for line in problems:
         out.write(f"error: {line}\n")
     for line in warnings:
+        out.write(f"{line}\n")
+    for line in content.notes:
         out.write(f"{line}\n")
     out.write(f"knowledge: {len(kb.procedures)} procedures, {len(kb.synonyms.groups)} synonym groups, "
               f"{len(kb.intents.intents)} intents; flows: {len(flows.flows)}; "

@@ -16,7 +16,7 @@ from bot.core.messages import Button, Outbound, UsageEvent
 from bot.core.state import ConversationState, FlowState
 from bot.core.step_answers import StepReading, read_answer
 from bot.core.text import fold
-from bot.data.flow_models import END, Condition, Flow, Step, Test
+from bot.data.flow_models import END, Condition, Flow, ResultBlock, Step, Test
 from bot.data.flows import FlowSet
 
 NAV_WORDS = {
@@ -208,12 +208,24 @@ class FlowRunner:
             lines += ["", "🔗 " + _("Links") + ":"]
             lines += [f"• {link.label.get(current())}: {link.url}" for link in dict.fromkeys(links)]
         lines += ["", _("Fees and deadlines change: check the official page before you pay.")]
+        lines += self._source_footer(flow, blocks)
         buttons = (
             Button(_("Start this guide again"), f"f:{flow.id}"),
             Button(_("All procedures"), "m:0"),
             Button(_("Talk to a person"), "h"),
         )
         return [Outbound("\n".join(lines), buttons)]
+
+    def _source_footer(self, flow: Flow, blocks: list[ResultBlock]) -> list[str]:
+        """"Source: …, checked dd/mm/yyyy" and its link: the first official source cited (else the
+        first cited), and the oldest check date among the sources behind the lines shown."""
+        cited = self.flows.cited(flow.id, (sid for b in blocks for sid in b.sources))
+        if not cited:
+            return []
+        main = next((s for s in cited if s.official), cited[0])
+        oldest = min(s.checked for s in cited)
+        date = f"{oldest.day:02d}/{oldest.month:02d}/{oldest.year}"
+        return ["🔎 " + _("Source: {title}, checked {date}").format(title=main.title, date=date), main.url]
 
     def holds(self, cond: Condition, answers: dict[str, str]) -> bool:
         return all(self._test(answers.get(key), expected) for key, expected in cond.items())

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.data.models import ID_RE, Frozen, Link, Text
+from bot.data.models import ID_RE, Frozen, Link, Source, Text
 
 END = "end"
 """The reserved step id that finishes a flow and shows its result."""
@@ -91,6 +91,7 @@ class ResultBlock(Frozen):
     mistakes: tuple[Text, ...] = ()
     next_steps: tuple[Text, ...] = ()
     links: tuple[Link, ...] = ()
+    sources: tuple[str, ...] = ()  # ids of the sources these lines rest on (procedure's or flow's own)
 
 
 class Flow(Frozen):
@@ -102,6 +103,7 @@ class Flow(Frozen):
     start: str
     steps: tuple[Step, ...] = Field(min_length=1)
     result: tuple[ResultBlock, ...] = Field(min_length=1)
+    sources: tuple[Source, ...] = ()  # sources only this flow uses; the procedure's are shared
 
     @field_validator("id")
     @classmethod

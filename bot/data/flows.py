@@ -7,14 +7,15 @@ things are errors; suspicious ones are warnings, which `kb check --strict` also 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from bot.data.flow_models import END, Condition, Flow, Step, Test
+from bot.data.models import Procedure, Source
 from bot.data.paths import flows_dir
 from bot.data.yamlfile import describe_validation_error, line_of, read_yaml
 from bot.errors import DataError
@@ -24,14 +25,24 @@ from bot.errors import DataError
 class FlowSet:
     flows: dict[str, Flow]  # by flow id
     warnings: tuple[str, ...] = ()
+    sources: dict[str, dict[str, Source]] = field(default_factory=dict)  # flow id -> citable sources
 
     def for_procedure(self, procedure: str) -> Flow | None:
         return next((f for f in self.flows.values() if f.procedure == procedure), None)
 
+    def cited(self, flow_id: str, ids: Iterable[str]) -> list[Source]:
+        """The sources behind ``ids`` for a flow, in order, each once; unknown ids are skipped."""
+        known = self.sources.get(flow_id, {})
+        return [known[i] for i in dict.fromkeys(ids) if i in known]
 
-def load_flows(procedures: Iterable[str], folder: Path | None = None) -> FlowSet:
+
+def load_flows(procedures: Mapping[str, Procedure] | Iterable[str], folder: Path | None = None) -> FlowSet:
+    """Load every flow; given the procedures themselves (not only their ids), a flow may cite
+    its procedure's sources by id."""
     folder = folder or flows_dir()
     known = set(procedures)
+    by_id: Mapping[str, Procedure] = procedures if isinstance(procedures, Mapping) else {}
+    citable: dict[str, dict[str, Source]] = {}
     problems: list[str] = []
     warnings: list[str] = []
     flows: dict[str, Flow] = {}
@@ -56,9 +67,11 @@ def load_flows(procedures: Iterable[str], folder: Path | None = None) -> FlowSet
         warnings.extend(warns)
         if not errs:
             flows[flow.id] = flow
+            proc = by_id.get(flow.procedure)
+            citable[flow.id] = {s.id: s for s in (*(proc.sources if proc else ()), *flow.sources)}
     if problems:
         raise DataError(problems)
-    return FlowSet(flows, tuple(warnings))
+    return FlowSet(flows, tuple(warnings), citable)
 
 
 def check_flow(flow: Flow, data: Any, label: str, procedures: set[str]) -> tuple[list[str], list[str]]:

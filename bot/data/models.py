@@ -47,14 +47,55 @@ class Faq(Frozen):
     q: Text
     a: Text
     match: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()  # ids of the sources the answer rests on
+
+
+SOURCE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_]{1,40}$")
+OFFICIAL_HOST_RE = re.compile(r"^https://([^/]+\.)?gov\.vn(/|$)")
 
 
 class Source(Frozen):
-    url: str
+    """A page a fact rests on: who published it, its number if it is a legal text, and the day a
+    person actually re-read it (``checked``), so a reader can judge how fresh the fact is."""
+
+    id: str
     title: str = Field(min_length=3)
+    url: str
+    issuer: str = Field(min_length=2)
+    number: str | None = None  # document number of a legal text, e.g. "73/2024/TT-BTC"
     checked: dt.date
 
     _https = field_validator("url")(_web_address)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not SOURCE_ID_RE.match(v):
+            raise ValueError("source ids are short lower_snake_case words, e.g. tt73_2024")
+        return v
+
+    @property
+    def official(self) -> bool:
+        """Published on a government site (*.gov.vn): the kind of page a fact should rest on."""
+        return bool(OFFICIAL_HOST_RE.match(self.url))
+
+
+FACT_FIELDS = ("summary", "authority", "online", "papers", "fees", "processing_time", "deadlines",
+               "legal_basis")  # fmt: skip
+"""The parts of an answer that state facts; each must name the sources it rests on in ``cite``."""
+
+
+class Cite(Frozen):
+    """Which sources back each fact-bearing part of a procedure, by source id."""
+
+    summary: tuple[str, ...] = ()
+    authority: tuple[str, ...] = ()
+    online: tuple[str, ...] = ()
+    papers: tuple[str, ...] = ()
+    fees: tuple[str, ...] = ()
+    processing_time: tuple[str, ...] = ()
+    deadlines: tuple[str, ...] = ()
+    legal_basis: tuple[str, ...] = ()
 
 
 class Procedure(Frozen):
@@ -74,7 +115,10 @@ class Procedure(Frozen):
     deadlines: Text | None = None
     legal_basis: tuple[str, ...] = ()
     faq: tuple[Faq, ...] = ()
-    caveat: Text | None = None
+    caveat: Text | None = None  # shown to citizens: plain words, never a note to maintainers
+    code: str | None = None  # procedure code (mã TTHC) on the National Public Service Portal
+    cite: Cite = Cite()
+    notes: str | None = None  # for maintainers only; never shown to citizens
     sources: tuple[Source, ...] = Field(min_length=1)
 
     @field_validator("id")
@@ -83,6 +127,23 @@ class Procedure(Frozen):
         if not ID_RE.match(v):
             raise ValueError("ids are lower_snake_case, e.g. birth_registration")
         return v
+
+    @model_validator(mode="after")
+    def _cited_sources_exist(self) -> Procedure:
+        ids = [s.id for s in self.sources]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"source id(s) {', '.join(twice)} used twice in sources; give each source its own id")
+        known = set(ids)
+        cited = [(f"cite.{name}", sid) for name in Cite.model_fields for sid in getattr(self.cite, name)]
+        cited += [(f"faq[{i}].sources", sid) for i, f in enumerate(self.faq) for sid in f.sources]
+        unknown = [f"{where}: {sid!r}" for where, sid in cited if sid not in known]
+        if unknown:
+            raise ValueError(f"cites unknown source id(s) ({'; '.join(unknown)}); use an id from sources: {', '.join(ids)}")
+        return self
+
+    def source(self, source_id: str) -> Source | None:
+        return next((s for s in self.sources if s.id == source_id), None)
 
 
 class Intent(Frozen):

@@ -149,7 +149,7 @@ async def test_the_dashboard_in_a_browser(browser: Browser, sqlite_url: str, fre
         await expect(kpi.filter(has_text="Câu hỏi").first.locator("strong")).to_have_text(str(questions))
         await expect(page.locator("svg.chart")).to_have_count(5)
         assert await page.locator("svg.chart polyline").count() == 3
-        await expect(page.locator("svg.chart").nth(1)).to_contain_text("Thẻ căn cước (CCCD)")
+        await expect(page.locator("svg.chart").nth(1)).to_contain_text("Thẻ căn cước (trước đây là CCCD)")
         await expect(page.locator("svg.chart").nth(2)).to_contain_text("Hoàn thành hướng dẫn")
         ARTIFACTS.mkdir(exist_ok=True)
         await page.screenshot(path=str(ARTIFACTS / "admin.png"), full_page=True)

@@ -71,7 +71,7 @@ async def test_one_action_gives_xlsx_and_pdf(seeded: AdminSite, client: httpx.As
     assert "Báo cáo quý 4/2026" in text
     assert "Xã Tân Phú" in text
     assert TAN_PHU not in text, "the PDF names the commune, never by its id"
-    assert "Thẻ căn cước (CCCD)" in text, "Vietnamese procedure names keep their accents"
+    assert "Thẻ căn cước (trước đây là CCCD)" in text, "Vietnamese procedure names keep their accents"
 
 
 async def test_the_province_report_as_pdf(seeded: AdminSite, client: httpx.AsyncClient) -> None:

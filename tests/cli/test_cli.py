@@ -42,7 +42,7 @@ def test_ask_prints_the_matched_procedure_and_its_answer(env: dict[str, str], tm
     first = done.stdout.splitlines()[0]
     assert first.startswith("procedure: identity_card ")
     assert "decision: answer" in first
-    assert "📋 Thẻ căn cước (CCCD)" in done.stdout
+    assert "📋 Thẻ căn cước (trước đây là CCCD)" in done.stdout
     assert "[1] " in done.stdout
 
 
@@ -110,11 +110,11 @@ def test_piped_chat_prints_replies_and_presses_numbered_buttons(env: dict[str, s
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert out.startswith("Xin chào! Mình là Trợ lý số")
-    assert "[1] Thẻ căn cước (CCCD)\n" in out
+    assert "[1] Thẻ căn cước (trước đây là CCCD)\n" in out
     assert "[5] Gặp người hỗ trợ\n" in out
     pressed = out.split("[5] Gặp người hỗ trợ\n", 1)[1]
-    assert pressed.lstrip().startswith("📋 Thẻ căn cước (CCCD)\n")
-    assert "bắt buộc với công dân từ đủ 14 tuổi" in pressed
+    assert pressed.lstrip().startswith("📋 Thẻ căn cước (trước đây là CCCD)\n")
+    assert "Thẻ căn cước bắt buộc từ đủ 14 tuổi" in pressed
     assert_no_traceback(done)
 
 
@@ -122,7 +122,7 @@ def test_piped_chat_in_english(env: dict[str, str], tmp_path: Path) -> None:
     """`chat --lang en` answers a Vietnamese question in English."""
     done = trolyso("chat", "--lang", "en", env=env, cwd=tmp_path, stdin="lam cccd o dau\n")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("📋 Identity card (căn cước) — Where to apply")
+    assert done.stdout.startswith("📋 Identity card (formerly CCCD) — Where to apply")
     assert "[1] Step-by-step guide" in done.stdout
 
 

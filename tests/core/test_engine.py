@@ -102,7 +102,7 @@ async def test_lang_with_argument_switches_language(engine: Engine) -> None:
     turn = await say(engine, "/lang en")
     assert turn.state.lang == "en"
     assert turn.messages[0].text == "Language set to English."
-    assert turn.messages[0].buttons[0].label == "Identity card (căn cước)"
+    assert turn.messages[0].buttons[0].label == "Identity card (formerly CCCD)"
 
 
 async def test_language_button_switches_language_for_later_questions(

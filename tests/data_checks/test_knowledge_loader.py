@@ -147,9 +147,9 @@ def test_missing_catalog_file_is_reported(folder: Path) -> None:
 def test_bad_source_url_is_reported_at_its_line(folder: Path, url: str) -> None:
     """A source whose url is not a full web address is reported at the url's line as sources.0.url."""
     path = folder / "passport.yaml"
-    edit(path, lambda t: re.sub(r"(?m)^(  - url: )https://\S+", lambda m: f'{m[1]}"{url}"', t, count=1))
+    edit(path, lambda t: re.sub(r"(?m)^(  - id: \S+\n    url: )https://\S+", lambda m: f'{m[1]}"{url}"', t, count=1))
     file, line, problem = only_problem(folder)
-    assert (file, line) == ("passport.yaml", line_no(path, r"^  - url: "))
+    assert (file, line) == ("passport.yaml", line_no(path, r'^    url: "'))
     assert ": sources.0.url: " in problem
 
 
