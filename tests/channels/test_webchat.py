@@ -232,7 +232,7 @@ async def test_control_characters_are_dropped_not_stored(live: LiveServer, clien
     body = json.dumps({"user": GOOD, "text": "lam cccd\x00 o dau\x07 \ud800"}).encode()
     response = await client.post("/chat/api/message", content=body)
     assert response.status_code == 200
-    assert "Công an cấp xã" in response.text
+    assert "Công an xã, phường bất kỳ" in response.text
 
 
 async def test_a_body_over_the_limit_gets_413(live: LiveServer, client: httpx.AsyncClient) -> None:

@@ -80,7 +80,7 @@ async def test_a_conversation_on_a_phone_survives_a_reload(live: LiveServer, pho
     await expect(log).to_contain_text("Xin chào", timeout=WAIT_MS)
 
     await ask("lam cccd o dau")
-    await expect(log).to_contain_text("Công an cấp xã", timeout=WAIT_MS)
+    await expect(log).to_contain_text("Công an xã, phường bất kỳ", timeout=WAIT_MS)
     await expect(box).to_have_value("")
     await expect(log.get_by_role("link", name="https://dichvucong.gov.vn")).to_have_count(1)
     await press("Lệ phí và thời gian")
@@ -158,7 +158,7 @@ async def test_the_chat_works_inside_a_portal_iframe(live: LiveServer, phone: Pa
         await playwright_api.expect(chat.locator("#log")).to_contain_text("Xin chào", timeout=WAIT_MS)
         await chat.locator("#q").fill("lam cccd o dau")
         await chat.locator("#send").click()
-        await playwright_api.expect(chat.locator("#log")).to_contain_text("Công an cấp xã", timeout=WAIT_MS)
+        await playwright_api.expect(chat.locator("#log")).to_contain_text("Công an xã, phường bất kỳ", timeout=WAIT_MS)
 
 
 async def test_a_lost_connection_keeps_the_question_for_a_retry(live: LiveServer, phone: Page) -> None:
@@ -175,7 +175,7 @@ async def test_a_lost_connection_keeps_the_question_for_a_retry(live: LiveServer
     await expect(page.locator(".msg.me")).to_have_count(0)
     await page.unroute("**/chat/api/message")
     await page.locator("#send").click()
-    await expect(page.locator("#log")).to_contain_text("Công an cấp xã", timeout=WAIT_MS)
+    await expect(page.locator("#log")).to_contain_text("Công an xã, phường bất kỳ", timeout=WAIT_MS)
     await expect(page.locator("#status")).to_have_text("")
     await expect(page.locator(".msg.me")).to_have_count(1)
 
@@ -187,10 +187,10 @@ async def test_new_chat_starts_afresh_with_a_new_id(live: LiveServer, phone: Pag
     await page.goto(f"{live.url}/chat")
     await page.locator("#q").fill("lam cccd o dau")
     await page.locator("#send").click()
-    await expect(page.locator("#log")).to_contain_text("Công an cấp xã", timeout=WAIT_MS)
+    await expect(page.locator("#log")).to_contain_text("Công an xã, phường bất kỳ", timeout=WAIT_MS)
     before = await page.evaluate("localStorage.getItem('trolyso.chat.user')")
     await page.locator("#reset").click()
-    await expect(page.locator("#log")).not_to_contain_text("Công an cấp xã")
+    await expect(page.locator("#log")).not_to_contain_text("Công an xã, phường bất kỳ")
     await expect(page.locator("#log")).to_contain_text("Xin chào", timeout=WAIT_MS)
     assert await page.evaluate("localStorage.getItem('trolyso.chat.user')") != before
     assert live.stored() == 2
