@@ -137,6 +137,8 @@ def procedure_answer(
     proc: Procedure, section: str, has_flow: bool, faq_index: int | None = None
 ) -> list[Outbound]:
     """The reply to a question about ``proc``: the part asked about first, the rest behind buttons."""
+    if not _has(proc, section):
+        section = "fees" if section == "rules" else "overview"
     buttons = section_buttons(proc, section, has_flow)
     if faq_index is not None:
         return [Outbound(f"📋 {_t(proc.names)}\n\n{faq_answer(proc, faq_index)}", buttons)]

@@ -1,4 +1,4 @@
-"""Which part of a procedure a question asks about: papers, fees, where/online, or common problems."""
+"""Which part of a procedure a question asks about: papers, fees, deadlines and penalties, where/online."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ from itertools import pairwise
 # Canonical (normalised) words and pairs; see knowledge/synonyms.yaml for what folds into them.
 _ASPECTS: tuple[tuple[str, frozenset[str]], ...] = (
     ("fees", frozenset({"le phi", "phi", "tien", "bao nhieu", "mien phi", "gia", "bao lau",
-                        "thoi gian", "ngay", "han", "thoi han", "phat", "tre", "cham", "qua han"})),
+                        "thoi gian", "ngay"})),
+    # Deadlines and penalties have their own section (answers.SECTIONS "rules"); a procedure without
+    # them answers from its fees section instead (answers.procedure_answer).
+    ("rules", frozenset({"han", "thoi han", "phat", "tre", "cham", "qua han", "het han"})),
     ("papers", frozenset({"giay to", "ho so", "can gi", "chuan bi", "mang gi", "mang theo",
                           "papers", "to khai"})),
     ("online", frozenset({"o dau", "truc tuyen", "noi nao", "cho nao", "dia chi", "nop o", "di dau", "lam dau",
