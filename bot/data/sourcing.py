@@ -21,7 +21,7 @@ STALE_AFTER = dt.timedelta(days=365)
 MAINTAINER_PHRASES = re.compile(
     r"\b(?:todo|fixme|tbd|xxx)\b|not (?:re-?)?verified|unverified|not read|not fully checked|to be checked"
     r"|secondary source|our sources?\b|maintainer|kiểm chứng|chưa đọc|chưa đối chiếu|chưa được đối chiếu"
-    r"|nguồn thứ cấp|nguồn chúng tôi|chưa xác nhận|chưa xác minh|not confirmed",
+    r"|nguồn thứ cấp|nguồn chúng tôi|nguồn (?:mình )?đã (?:đọc|tra|kiểm tra)|sources (?:read|checked)|chưa xác nhận|chưa xác minh|not confirmed",
     re.IGNORECASE,
 )
 """Phrases that belong in ``notes:``; a citizen sees a plain sentence instead ("hỏi Công an xã")."""
