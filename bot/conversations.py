@@ -20,6 +20,7 @@ from bot.core.desk import BaseHelpDesk, Target
 from bot.core.messages import Inbound, Outbound, UsageEvent
 from bot.core.ports import BaseStateStore, BaseUsageSink
 from bot.core.state import ConversationState
+from bot.core.trust import secret_warning
 from bot.core.turn import Turn
 from bot.errors import ConflictError, StorageError
 from bot.notify import Notifier
@@ -84,7 +85,8 @@ class Conversations:
                 notices = getattr(turn, "notices", None)
                 if notices:  # after the save: a notice is never sent for a turn that did not happen
                     await self.notifier.send(notices)
-                return turn.messages
+                warning = secret_warning(inbound.text)  # an OTP, a password or a card: say never to share it
+                return [warning, *turn.messages] if warning is not None else turn.messages
         raise StorageError(
             f"gave up on a {inbound.channel} message after {MAX_ATTEMPTS} attempts: other workers kept "
             "changing the same conversation; check for a message loop or a stuck worker"

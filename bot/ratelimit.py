@@ -30,8 +30,8 @@ from typing import Any
 import limits
 import redis.asyncio as aioredis
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
 from limits.aio.strategies import RateLimiter as Strategy
-from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 from bot.errors import ConfigError
 
@@ -62,10 +62,11 @@ class Rule:
 
 
 class RateLimiter:
-    """Counts hits per (rule, key) in a sliding window; :meth:`hit` says how long to wait."""
+    """Counts hits per (rule, key) in a moving window (exact: no burst at a window edge, and
+    tests that cross a minute see the same counts); :meth:`hit` says how long to wait."""
 
     def __init__(self, redis_url: str | None = None, prefix: str = "trolyso:rl") -> None:
-        self._memory = SlidingWindowCounterRateLimiter(MemoryStorage())
+        self._memory = MovingWindowRateLimiter(MemoryStorage())
         self._shared: Strategy | None = None
         self._pool: aioredis.ConnectionPool | None = None
         self.backend = "memory"
@@ -76,7 +77,7 @@ class RateLimiter:
             pool: Any = self._pool  # the library types **options as scalars; a pool is documented
             storage: Storage = RedisStorage("async+" + plain, implementation="redispy", key_prefix=prefix,
                                             connection_pool=pool)  # fmt: skip
-            self._shared = SlidingWindowCounterRateLimiter(storage)
+            self._shared = MovingWindowRateLimiter(storage)
             self.backend = "redis"
         self._complained = 0.0
 
@@ -152,6 +153,22 @@ class RateLimiter:
         if now - self._complained > 60:
             self._complained = now
             log.warning("rate limits: Redis unreachable; counting in this worker's memory until it is back")
+
+
+class LinkBudget:
+    """Wrong volunteer link codes for all accounts together (``link_rate_global``): once spent,
+    every account waits, so many accounts cannot multiply the per-account limit. Right codes
+    spend nothing, so a training day of volunteers linking never meets it."""
+
+    def __init__(self, limiter: RateLimiter, spec: str) -> None:
+        self.limiter = limiter
+        self.rule = Rule.parse("link_global", spec)
+
+    async def spent(self) -> bool:
+        return await self.limiter.wait(self.rule, "all") > 0
+
+    async def spend(self) -> None:
+        await self.limiter.hit(self.rule, "all")
 
 
 def retry_after(wait: float) -> str:

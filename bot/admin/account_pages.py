@@ -17,6 +17,7 @@ from bot.admin.texts import tr
 from bot.admin.web import problem, redirect, render
 from bot.core import i18n
 from bot.core.text import fold
+from bot.ratelimit import request_address
 
 if TYPE_CHECKING:
     from bot.admin.site import AdminSite, Visitor
@@ -47,6 +48,7 @@ class AccountPages:
             Route("/admin/login", self.login, methods=["GET", "POST"]),
             Route("/admin/lang", self.lang),
             Route("/admin/logout", guard(self.logout, admin_only=False), methods=["POST"]),
+            Route("/admin/sessions/end", guard(self.end_sessions, admin_only=False), methods=["POST"]),
             Route("/admin/password", guard(self.password, admin_only=False), methods=["GET", "POST"]),
             Route("/admin/users", guard(self.users), methods=["GET", "POST"]),
             Route("/admin/users/active", guard(self.set_active), methods=["POST"]),
@@ -66,11 +68,16 @@ class AccountPages:
             target = _field(form, "next")
             if not site.sessions.login_token_matches(request.cookies.get(LOGIN_COOKIE), _field(form, "csrf")):
                 return problem(request, 403, tr("The form expired; please try again."))
-            address = request.client.host if request.client else "?"
+            address = request_address(request, site.proxies)  # X-Forwarded-For only from trusted proxies
             wait = site.throttle.wait(username, address)
             if wait > 0:
                 return self._throttled(request, target, username, wait)
-            user = await site.run(site.accounts.authenticate, username, password) if username else None
+            # Each check costs argon2 time: budgets per address and for everyone, whatever the username.
+            wait = await site.limiter.hit(site.login_per_address, address) if username else 0.0
+            wait = wait or (await site.limiter.hit(site.login_global, "all") if username else 0.0)
+            if wait > 0:
+                return self._throttled(request, target, username, wait, tr("Too many login attempts. Try again in {seconds} seconds."))
+            user = await site.checks.run(site.accounts.authenticate, username, password) if username else None
             if user is None:
                 wait = site.throttle.failed(username, address)
                 await site.audit(username[:64] or "?", "login_failed", f"from {address}")
@@ -78,7 +85,7 @@ class AccountPages:
                     return self._throttled(request, target, username, wait)
                 return self._login_form(request, target, username, tr("Wrong username or password."), 401)
             site.throttle.succeeded(username, address)
-            cookie, _session = site.sessions.issue(user)
+            cookie, _session = await site.run(site.sessions.issue, user)
             await site.audit(user.username, "login", f"from {address}")
             response = redirect("/admin/password" if user.must_change_password else safe_next(target))
             self._set_session(request, response, cookie)
@@ -92,21 +99,31 @@ class AccountPages:
                    "error": error, "visitor": None}  # fmt: skip
         response = render(request, "login.html", context, status)
         response.set_cookie(LOGIN_COOKIE, cookie, max_age=3600, path=COOKIE_PATH, httponly=True,
-                            samesite="lax", secure=request.url.scheme == "https")  # fmt: skip
+                            samesite="lax", secure=self.site.https(request))  # fmt: skip
         return response
 
-    def _throttled(self, request: Request, target: str, username: str, wait: float) -> Response:
-        message = tr("Too many wrong passwords. Try again in {seconds} seconds.").format(seconds=int(wait) + 1)
+    def _throttled(self, request: Request, target: str, username: str, wait: float, text: str | None = None) -> Response:
+        text = text or tr("Too many wrong passwords. Try again in {seconds} seconds.")
+        message = text.format(seconds=int(wait) + 1)
         response = self._login_form(request, target, username, message, 429)
         response.headers["Retry-After"] = str(int(wait) + 1)
         return response
 
     def _set_session(self, request: Request, response: Response, cookie: str) -> None:
         response.set_cookie(SESSION_COOKIE, cookie, max_age=int(self.site.sessions.max_age), path=COOKIE_PATH,
-                            httponly=True, samesite="lax", secure=request.url.scheme == "https")  # fmt: skip
+                            httponly=True, samesite="lax", secure=self.site.https(request))  # fmt: skip
 
     async def logout(self, request: Request, visitor: Visitor) -> Response:
+        await self.site.run(self.site.sessions.revoke, visitor.session.id)  # the cookie is dead everywhere
         await self.site.audit(visitor, "logout")
+        response = redirect("/admin/login")
+        response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH)
+        return response
+
+    async def end_sessions(self, request: Request, visitor: Visitor) -> Response:
+        """End every session of this user, this one included (a lost phone, a shared computer)."""
+        ended = await self.site.run(self.site.sessions.revoke_user, visitor.user.id)
+        await self.site.audit(visitor, "sessions_ended", str(ended))
         response = redirect("/admin/login")
         response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH)
         return response
@@ -116,7 +133,7 @@ class AccountPages:
         lang = i18n.pick_language(request.query_params.get("to"))
         response = redirect(safe_next(request.query_params.get("next")))
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, path=COOKIE_PATH, samesite="lax",
-                            httponly=True, secure=request.url.scheme == "https")  # fmt: skip
+                            httponly=True, secure=self.site.https(request))  # fmt: skip
         return response
 
     # --- password --------------------------------------------------------------------------
@@ -130,15 +147,15 @@ class AccountPages:
                 error = tr("The two new passwords differ.")
             elif len(new) < MIN_PASSWORD:
                 error = tr("Use at least {n} characters.").format(n=MIN_PASSWORD)
-            elif await site.run(site.accounts.authenticate, visitor.user.username, current) is None:
+            elif await site.checks.run(site.accounts.authenticate, visitor.user.username, current) is None:
                 error = tr("The current password is wrong.")
             else:
-                await site.run(site.accounts.set_password, visitor.user.username, new)
+                await site.run(site.accounts.set_password, visitor.user.username, new)  # ends every session
                 await site.audit(visitor, "password_changed")
                 user = await site.run(site.accounts.get, visitor.user.id)
                 assert user is not None
                 response = redirect("/admin?" + urlencode({"done": "password"}))
-                self._set_session(request, response, site.sessions.issue(user)[0])
+                self._set_session(request, response, (await site.run(site.sessions.issue, user))[0])
                 return response
         context = {"title": tr("Change password"), "visitor": visitor, "error": error, "min": MIN_PASSWORD,
                    "forced": visitor.user.must_change_password}  # fmt: skip

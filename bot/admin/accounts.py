@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from bot.admin.schema import ROLES, admin_audit, admin_users
 from bot.errors import TrolysoError
+from bot.storage.tables import admin_sessions
 
 MIN_PASSWORD = 10
 """Characters a password needs at least; long beats clever for people typing on phones."""
@@ -110,14 +111,26 @@ class Accounts:
         return user
 
     def set_password(self, username: str, password: str, must_change_password: bool = False) -> None:
+        """A new password; every session of the user ends (on every worker, at once)."""
         _check_password(password)
         digest = self.hasher.hash(password)
         if not self._update(username, password_hash=digest, must_change_password=must_change_password):
             raise AccountError(f"no user {username!r}")
+        self._end_sessions(username)
 
     def set_active(self, username: str, active: bool) -> None:
+        """(De)activate a user; deactivation ends every session of theirs at once."""
         if not self._update(username, active=active):
             raise AccountError(f"no user {username!r}")
+        if not active:
+            self._end_sessions(username)
+
+    def _end_sessions(self, username: str) -> None:
+        user = sa.select(admin_users.c.id).where(admin_users.c.username == username).scalar_subquery()
+        with self.engine.begin() as connection:
+            connection.execute(admin_sessions.update().where(admin_sessions.c.user_id == user,
+                                                             admin_sessions.c.revoked_at.is_(None))
+                               .values(revoked_at=self.clock()))  # fmt: skip
 
     def get(self, user_id: int) -> User | None:
         return self._one(admin_users.c.id == user_id)

@@ -1,24 +1,34 @@
-"""Sessions in a signed cookie, a CSRF token per session, and login throttling.
+"""Admin sessions kept server-side, a CSRF token per session, and the limits on password checks.
 
-The session cookie holds the user's id, the session's CSRF token, when it was issued and a
-fingerprint of the password hash, signed with a key derived from TROLYSO_SECRET_KEY. Nothing
-is stored server-side, so several workers share sessions for free; changing a password (or
-deactivating the user, checked on every request) ends that user's sessions at once.
+A session is a row of ``admin_sessions``: the cookie carries a random token (signed with a key
+derived from TROLYSO_SECRET_KEY, so a forged cookie costs no query) and the table keeps only the
+token's SHA-256, the user, the session's CSRF token and when it ends. Every request reads the
+row, so ending a session takes effect at once on every worker: logging out, changing the
+password, deactivating the user and "end all my sessions" all revoke rows.
+
+Password checks (argon2, ~50-100 ms of CPU each) are limited per client address and globally
+(:mod:`bot.ratelimit`) and run off the event loop, a bounded number at a time, so a flood of
+logins cannot starve the chat; wrong passwords for one username from one address also wait
+longer and longer (:class:`Throttle`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
+import sqlalchemy as sa
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from bot.admin.accounts import User
+from bot.storage.tables import admin_sessions
 
 SESSION_COOKIE = "trolyso_admin"
 LOGIN_COOKIE = "trolyso_admin_login"  # the login form's CSRF token, before there is a session
@@ -26,53 +36,94 @@ LANG_COOKIE = "trolyso_admin_lang"
 COOKIE_PATH = "/admin"
 _PURPOSE = b"trolyso admin session v1"
 
+T = TypeVar("T")
+
 
 def session_key(secret: bytes) -> bytes:
     """A key for admin cookies only, derived from the application's secret."""
     return hmac.digest(secret, _PURPOSE, "sha256")
 
 
-def fingerprint(user: User) -> str:
-    """Changes whenever the password does, so a new password ends the old sessions."""
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
 class Session:
+    id: str  # the SHA-256 of the cookie's token: the row's key
     user_id: int
     csrf: str
     issued: float
-    fingerprint: str
 
 
 class Sessions:
-    """Signs and checks session cookies; a cookie older than ``hours`` is refused."""
+    """Issues, reads and revokes server-side sessions; one that is older than ``hours``, revoked
+    or of a deactivated user is refused. Methods touch the database: call them off the loop."""
 
-    def __init__(self, key: bytes, hours: float, clock: Callable[[], float] = time.time) -> None:
-        self._signer = URLSafeSerializer(key, salt="session")
+    def __init__(self, key: bytes, hours: float, db: sa.Engine,
+                 clock: Callable[[], float] = time.time) -> None:  # fmt: skip
+        self._signer = URLSafeSerializer(key, salt="session-v2")
         self._login = URLSafeSerializer(key, salt="login-form")
         self.max_age = hours * 3600
+        self.db = db
         self.clock = clock
 
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), UTC)
+
     def issue(self, user: User) -> tuple[str, Session]:
-        session = Session(user.id, secrets.token_urlsafe(24), self.clock(), fingerprint(user))
-        value = self._signer.dumps([session.user_id, session.csrf, session.issued, session.fingerprint])
-        return value, session
+        """A new session for ``user``: the cookie value and the session."""
+        token = secrets.token_urlsafe(32)
+        now = self._now()
+        session = Session(_digest(token), user.id, secrets.token_urlsafe(24), now.timestamp())
+        with self.db.begin() as connection:
+            connection.execute(admin_sessions.insert().values(
+                id=session.id, user_id=user.id, csrf=session.csrf, created_at=now,
+                expires_at=now + timedelta(seconds=self.max_age)))  # fmt: skip
+            # Rows past their end are of no use to anyone: forget them as new ones are made.
+            connection.execute(admin_sessions.delete().where(admin_sessions.c.expires_at < now - timedelta(days=1)))
+        return self._signer.dumps(token), session
 
     def read(self, value: str | None) -> Session | None:
-        """The session in a cookie, or None when it is missing, forged, damaged or expired."""
+        """The live session of a cookie, or None when it is missing, forged, revoked or expired."""
         if not value:
             return None
         try:
-            data: Any = self._signer.loads(value)
-            session = Session(int(data[0]), str(data[1]), float(data[2]), str(data[3]))
-        except (BadSignature, ValueError, TypeError, IndexError):
+            token = self._signer.loads(value)
+        except BadSignature:
             return None
-        age = self.clock() - session.issued
-        return session if 0 <= age <= self.max_age else None
+        if not isinstance(token, str):
+            return None
+        with self.db.connect() as connection:
+            row = connection.execute(sa.select(admin_sessions).where(admin_sessions.c.id == _digest(token))).first()
+        if row is None or row.revoked_at is not None or _aware(row.expires_at) <= self._now():
+            return None
+        return Session(row.id, row.user_id, row.csrf, _aware(row.created_at).timestamp())
 
     def valid_for(self, session: Session, user: User | None) -> bool:
-        return user is not None and user.active and hmac.compare_digest(session.fingerprint, fingerprint(user))
+        return user is not None and user.active and user.id == session.user_id
+
+    def revoke(self, session_id: str) -> None:
+        """End one session (logging out)."""
+        self._revoke(admin_sessions.c.id == session_id)
+
+    def revoke_user(self, user_id: int) -> int:
+        """End every session of a user, on every worker at once; returns how many were live."""
+        return self._revoke(admin_sessions.c.user_id == user_id)
+
+    def _revoke(self, where: Any) -> int:
+        with self.db.begin() as connection:
+            done = connection.execute(admin_sessions.update().where(where, admin_sessions.c.revoked_at.is_(None))
+                                      .values(revoked_at=self._now()))  # fmt: skip
+        return int(done.rowcount or 0)
+
+    def live(self, user_id: int) -> int:
+        """How many sessions of the user are live (the account page shows it)."""
+        now = self._now()
+        with self.db.connect() as connection:
+            return int(connection.execute(sa.select(sa.func.count()).select_from(admin_sessions).where(
+                admin_sessions.c.user_id == user_id, admin_sessions.c.revoked_at.is_(None),
+                admin_sessions.c.expires_at > now)).scalar_one())  # fmt: skip
 
     def login_token(self) -> tuple[str, str]:
         """A CSRF token for the login form and its signed cookie value."""
@@ -89,8 +140,25 @@ class Sessions:
         return isinstance(token, str) and hmac.compare_digest(token, submitted)
 
 
+def _aware(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; the column stores UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 def csrf_ok(session: Session, submitted: str | None) -> bool:
     return bool(submitted) and hmac.compare_digest(session.csrf, str(submitted))
+
+
+class PasswordChecks:
+    """Runs argon2 checks off the event loop, at most ``concurrency`` at a time, so that logins,
+    however many arrive, leave the event loop and the other cores to the chat."""
+
+    def __init__(self, concurrency: int) -> None:
+        self._slots = asyncio.Semaphore(max(1, concurrency))
+
+    async def run(self, check: Callable[..., T], *args: Any) -> T:
+        async with self._slots:
+            return await asyncio.to_thread(check, *args)
 
 
 @dataclass
@@ -103,8 +171,9 @@ class Throttle:
     """Wrong passwords per (username, address): after ``attempts`` of them, each further try must
     wait, ``base`` seconds at first and twice as long after every further miss, up to ``cap``.
 
-    Kept in memory, per worker: a restart forgets it, which is acceptable for slowing down
-    guessing (argon2 makes each guess slow as well); it never locks a user out for good."""
+    A lockout policy for one account, on top of the shared budgets of :mod:`bot.ratelimit`
+    (per address and global, which hold across workers). Kept per worker: a restart forgets it;
+    it never locks a user out for good."""
 
     MAX_KEYS = 10_000
 

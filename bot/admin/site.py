@@ -30,7 +30,16 @@ from starlette.staticfiles import StaticFiles
 
 from bot.admin.accounts import Accounts, User
 from bot.admin.aliases import LearnedAliases
-from bot.admin.auth import LANG_COOKIE, SESSION_COOKIE, Session, Sessions, Throttle, csrf_ok, session_key
+from bot.admin.auth import (
+    LANG_COOKIE,
+    SESSION_COOKIE,
+    PasswordChecks,
+    Session,
+    Sessions,
+    Throttle,
+    csrf_ok,
+    session_key,
+)
 from bot.admin.community_queries import NOWHERE, commune_key, commune_name
 from bot.admin.config import AdminConfig
 from bot.admin.texts import tr
@@ -40,7 +49,7 @@ from bot.core import i18n
 from bot.core.matcher import Matcher
 from bot.data.communes import CommuneBook
 from bot.data.models import Procedure
-from bot.ratelimit import RateLimiter
+from bot.ratelimit import RateLimiter, Rule, parse_proxies
 from bot.usage.pseudonym import usage_secret
 from bot.usage.rows import local_day
 
@@ -89,7 +98,11 @@ class AdminSite:
         self.matcher: Matcher | None = getattr(core.engine, "matcher", None)
         self.aliases = LearnedAliases(self.db, self.matcher, self.procedures, clock)
         key = session_key(usage_secret(settings))
-        self.sessions = Sessions(key, self.config.session_hours, *([timer] if timer else []))
+        self.sessions = Sessions(key, self.config.session_hours, self.db, *([timer] if timer else []))
+        self.proxies = parse_proxies(getattr(settings, "trusted_proxies", ""))
+        self.login_per_address = Rule.parse("login_address", getattr(settings, "login_rate_per_address", "10/minute;50/hour"))
+        self.login_global = Rule.parse("login_global", getattr(settings, "login_rate_global", "60/minute"))
+        self.checks = PasswordChecks(int(getattr(settings, "login_concurrency", 2) or 2))
         self.throttle = Throttle(self.config.login_attempts, self.config.lockout_seconds,
                                  self.config.lockout_max_seconds, *([timer] if timer else []))  # fmt: skip
         self._refresher: asyncio.Task[None] | None = None
@@ -153,11 +166,24 @@ class AdminSite:
     def lang(self, request: Request) -> str:
         return i18n.pick_language(request.cookies.get(LANG_COOKIE))
 
+    def https(self, request: Request) -> bool:
+        """Whether cookies must be Secure: in production always (TLS ends at a proxy that may speak
+        plain http to us), else when this request came over https."""
+        return bool(getattr(self.settings, "production", False)) or request.url.scheme == "https"
+
     async def visitor(self, request: Request) -> Visitor | None:
-        session = self.sessions.read(request.cookies.get(SESSION_COOKIE))
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if not cookie:
+            return None
+        found = await self.run(self._visitor, cookie)
+        return found
+
+    def _visitor(self, cookie: str) -> Visitor | None:
+        """The session row and its user, in one trip off the event loop."""
+        session = self.sessions.read(cookie)
         if session is None:
             return None
-        user = await self.run(self.accounts.get, session.user_id)
+        user = self.accounts.get(session.user_id)
         if user is None or not self.sessions.valid_for(session, user):
             return None
         return Visitor(user, session)

@@ -23,6 +23,11 @@ VI: dict[str, str] = {
     "Too many wrong passwords. Try again in {seconds} seconds.":
         "Nhập sai mật khẩu quá nhiều lần. Vui lòng thử lại sau {seconds} giây.",
     "The form expired; please try again.": "Biểu mẫu đã hết hạn, vui lòng thử lại.",
+    "Too many login attempts. Try again in {seconds} seconds.":
+        "Có quá nhiều lần đăng nhập. Vui lòng thử lại sau {seconds} giây.",
+    "Your logins": "Các lần đăng nhập của bạn", "End all my sessions": "Đăng xuất khỏi mọi nơi",
+    "Logged in somewhere you no longer use (a lost phone, a shared computer)? End every login of yours, this one included.":
+        "Bạn từng đăng nhập ở nơi không còn dùng (điện thoại bị mất, máy tính dùng chung)? Hãy kết thúc mọi phiên đăng nhập của bạn, kể cả phiên này.",
     "The two new passwords differ.": "Hai mật khẩu mới không giống nhau.",
     "The current password is wrong.": "Mật khẩu hiện tại không đúng.",
     "Use at least {n} characters.": "Dùng ít nhất {n} ký tự.",

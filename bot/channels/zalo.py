@@ -36,12 +36,13 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
+from prometheus_client import Counter, Gauge
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.channels.base import BaseChannel, ChannelContext, SeenIds
-from bot.channels.zalo_api import MorePage, Press, ZaloApi, ZaloApiError, read_query, render
+from bot.channels.zalo_api import MorePage, Press, Sent, ZaloApi, ZaloApiError, quota_left, read_query, render
 from bot.channels.zalo_events import (
     SIGNATURE_HEADER,
     BadEvent,
@@ -57,6 +58,8 @@ from bot.core import i18n
 from bot.core.i18n import _
 from bot.core.messages import Inbound, Outbound
 from bot.errors import ConfigError, StorageError
+from bot.storage.outbox import Outbox
+from bot.storage.tables import outbox
 
 log = logging.getLogger("bot.channel.zalo")
 
@@ -66,7 +69,16 @@ to 12 hours (facts §1.2), so a shorter window would drop the messages that foll
 MAX_CLOCK_AHEAD = 300.0
 """Seconds an event's timestamp may be ahead of our clock."""
 SEND_ATTEMPTS = 3
-"""Tries for a message when Zalo says it is busy (-32, -100) or cannot be reached."""
+"""Tries for a message when Zalo is busy (-100) or cannot be reached."""
+RATE_LIMITED = -32
+"""Zalo's rate limit, counted per minute: what is left of the turn waits (in the database, so a
+restart loses nothing) for the next minute instead of being retried at once."""
+REPLY_WINDOW_DAYS = 7.0
+"""After this long without a message from a person, Zalo refuses pushes to them (-230, facts §1.7)."""
+QUOTA_WARNING = 0.1
+"""Warn when less than this share of the OA's message quota is left."""
+LATER = "zalo-later"
+"""The outbox channel of messages waiting out Zalo's rate limit."""
 STOP_WAIT = 20.0
 """Seconds :meth:`ZaloChannel.stop` waits for turns in progress before cancelling them."""
 
@@ -111,6 +123,15 @@ class ZaloChannel(BaseChannel):
         self.sent = 0
         self.failed = 0
         self.last_error: dict[str, Any] | None = None
+        self._last_heard: dict[str, float] = {}  # user -> when they last wrote (this worker saw it)
+        self._refused: dict[str, float] = {}  # user -> when Zalo last refused a push (-230, -232)
+        self.later = Outbox(ctx.db, LATER) if isinstance(ctx.db, sa.Engine) else None
+        self._quota_low = False
+        self.minute = _to_next_minute  # how long to wait out a rate limit (tests make it short)
+        self.quota = Gauge("trolyso_zalo_quota", "Zalo message quota from the last send (remain, total)",
+                           ["kind"], registry=ctx.metrics.registry)  # fmt: skip
+        self.unreachable = Counter("trolyso_zalo_push_skipped", "Pushes not sent: Zalo would refuse them",
+                                   registry=ctx.metrics.registry)  # fmt: skip
         ctx.conversations.notifier.register(self.name, self.push)
 
     def routes(self) -> Sequence[BaseRoute]:
@@ -121,20 +142,33 @@ class ZaloChannel(BaseChannel):
         who will call). Zalo allows it within its reply window only; a refusal is logged and the
         request stays in the dashboard queue. No per-person lock: the turn that made the notice may
         hold this very person's."""
+        if self._out_of_window(user):
+            # Zalo would answer -230 (no interaction for 7 days): no call, no quota spent. False
+            # tells the caller the person was not reached, so the volunteer is told to call.
+            self.unreachable.inc()
+            log.info("zalo: push skipped, the person has not written for %.0f days", REPLY_WINDOW_DAYS)
+            return False
         lang = await self._language(user)
         with i18n.use(lang):
             more_text, more_label = _("More choices:"), _("More ▶")
-        for reply in replies:
-            for message in render(reply, lang, more_label, more_text):
-                if not await self._send(user, message):
-                    return False
-        return True
+        messages = [m for reply in replies for m in render(reply, lang, more_label, more_text)]
+        return await self._deliver(user, messages, None) != "failed"
+
+    def _out_of_window(self, user: str) -> bool:
+        now = time.time()
+        heard = self._last_heard.get(user)
+        refused = self._refused.get(user)
+        if refused is not None and (heard is None or heard < refused):
+            return True  # Zalo said so, and they have not written since
+        return heard is not None and now - heard > REPLY_WINDOW_DAYS * 86400
 
     async def start(self) -> None:
         if self._signing_key_source == "app_secret":
             log.warning("zalo: checking webhook signatures with the app secret; Zalo signs with the OA "
                         "secret key (Webhook settings of the Zalo app) - set TROLYSO_ZALO_OA_SECRET_KEY")  # fmt: skip
         await self.tokens.open()
+        if self.later is not None:  # messages a stopped worker left waiting for Zalo's rate limit
+            self._spawn(self._drain_all())
 
     async def stop(self) -> None:
         self._closing = True
@@ -216,15 +250,62 @@ class ZaloChannel(BaseChannel):
     async def _take(self, event: ZaloEvent) -> None:
         assert event.user_id is not None
         user = event.user_id
+        self._last_heard[user] = time.time()
         try:
             async with self._one_at_a_time(user):  # replies leave in the order messages came
                 messages = await self._replies(event, user)
-                for message in messages:
-                    if not await self._send(user, message):
-                        break
+                await self._deliver(user, messages, event.msg_id)  # a reply to their message: free
         except Exception:  # a background task has no caller to tell: log it, count it
             log.exception("zalo: turn failed event=%s", event.name)
             self.ctx.metrics.errors.labels(self.name).inc()
+
+    async def _deliver(self, user: str, messages: list[dict[str, Any]], reply_to: str | None) -> str:
+        """Send ``messages`` in order: "sent", "failed" (the rest dropped, logged), or "later" (Zalo's
+        rate limit: the rest waits in the database for the next minute)."""
+        for i, message in enumerate(messages):
+            outcome = await self._send(user, message, reply_to)
+            if outcome == "later":
+                await self._wait_for_the_minute(user, messages[i:], reply_to)
+                return "later"
+            if outcome == "failed":
+                return "failed"
+        return "sent"
+
+    async def _wait_for_the_minute(self, user: str, rest: list[dict[str, Any]], reply_to: str | None) -> None:
+        log.warning("zalo: rate limited (-32); %d message(s) wait for the next minute", len(rest))
+        if self.later is not None:
+            await self.later.put(user, [{"message": m, "reply_to": reply_to} for m in rest])
+            self._spawn(self._drain(user))
+            return
+        await asyncio.sleep(self.minute())  # no database: wait in memory
+        await self._deliver(user, rest, reply_to)
+
+    async def _drain(self, user: str) -> None:
+        """At the next minute, send what waits for ``user`` (taking the rows claims them: another
+        worker draining at the same moment gets none of them)."""
+        assert self.later is not None
+        await asyncio.sleep(self.minute())
+        async with self._one_at_a_time(user):
+            waiting = await self.later.take(user, limit=50)
+            for i, item in enumerate(waiting):
+                message, reply_to = item.get("message"), item.get("reply_to")
+                if not isinstance(message, dict):
+                    continue
+                outcome = await self._send(user, message, reply_to if isinstance(reply_to, str) else None)
+                if outcome == "later":
+                    await self.later.put(user, waiting[i:])
+                    self._spawn(self._drain(user))
+                    return
+
+    async def _drain_all(self) -> None:
+        assert self.later is not None
+        for user in await asyncio.to_thread(self._waiting_users):
+            self._spawn(self._drain(user))
+
+    def _waiting_users(self) -> list[str]:
+        with self.ctx.db.connect() as connection:
+            return list(connection.execute(sa.select(outbox.c.chat_id).where(outbox.c.channel == LATER)
+                                           .distinct()).scalars())  # fmt: skip
 
     async def _replies(self, event: ZaloEvent, user: str) -> list[dict[str, Any]]:
         query = read_query(event.text) if event.name == "user_send_text" else None
@@ -255,16 +336,18 @@ class ZaloChannel(BaseChannel):
         default: str = self.ctx.settings.default_language
         return state.lang if state is not None and state.lang else i18n.pick_language(default)
 
-    async def _send(self, user: str, message: dict[str, Any]) -> bool:
-        """Send one message, refreshing the token once and retrying a busy Zalo; False if it failed."""
+    async def _send(self, user: str, message: dict[str, Any], reply_to: str | None = None) -> str:
+        """Send one message, refreshing the token once and retrying a busy Zalo: "sent", "failed"
+        or "later" (rate limited)."""
         refreshed = False
         attempt = 0
         while True:
             token = await self.tokens.access_token()
             try:
-                await self.api.send(user, message, token)
+                sent = await self.api.send(user, message, token, reply_to)
                 self.sent += 1
-                return True
+                self._count_quota(sent)
+                return "sent"
             except ZaloApiError as exc:
                 if exc.kind == "token" and not refreshed:
                     log.info("zalo: access token rejected (%s); refreshing", exc)
@@ -274,14 +357,37 @@ class ZaloChannel(BaseChannel):
                     except ZaloApiError as refusal:
                         return self._failed(refusal)
                     continue
+                if exc.code == RATE_LIMITED:
+                    return "later"
+                if exc.kind == "refused" and reply_to is not None:
+                    # The message we answered is not one Zalo takes a reply to (too old, unknown):
+                    # address the person instead, as chatwoot resends without the quote.
+                    log.info("zalo: reply by message id refused (%s); sending to the user", exc)
+                    reply_to = None
+                    continue
                 attempt += 1
                 if exc.kind == "retry" and attempt < SEND_ATTEMPTS:
                     log.warning("zalo: send failed (%s); retry %d of %d", exc, attempt, SEND_ATTEMPTS - 1)
                     await asyncio.sleep(self.retry_pause * 2 ** (attempt - 1))
                     continue
+                if exc.code in (-230, -232):
+                    self._refused[user] = time.time()
                 return self._failed(exc)
 
-    def _failed(self, exc: ZaloApiError) -> bool:
+    def _count_quota(self, sent: Sent) -> None:
+        left = quota_left(sent.quota)
+        if left is None:
+            return
+        remain, total = left
+        self.quota.labels("remain").set(remain)
+        self.quota.labels("total").set(total)
+        low = remain < total * QUOTA_WARNING
+        if low and not self._quota_low:
+            log.warning("zalo: only %d of %d messages of the OA's quota are left; replies beyond it are "
+                        "refused until it renews (see the OA's package at oa.zalo.me)", remain, total)  # fmt: skip
+        self._quota_low = low
+
+    def _failed(self, exc: ZaloApiError) -> str:
         self.failed += 1
         self.last_error = {"code": exc.code, "kind": exc.kind, "message": str(exc),
                            "at": datetime.now(UTC).isoformat(timespec="seconds")}  # fmt: skip
@@ -290,7 +396,7 @@ class ZaloChannel(BaseChannel):
                         "window, not following, or blocked); the rest of this turn is dropped", exc)  # fmt: skip
         else:
             log.error("zalo refused a reply: %s; the rest of this turn is dropped", exc)
-        return False
+        return "failed"
 
     @asynccontextmanager
     async def _one_at_a_time(self, user: str) -> AsyncIterator[None]:
@@ -305,3 +411,9 @@ class ZaloChannel(BaseChannel):
                 del self._people[user]
             else:
                 self._people[user] = (lock, users - 1)
+
+
+def _to_next_minute() -> float:
+    """Seconds until the next clock minute starts (Zalo counts its rate limit per minute), plus a
+    moment so the new minute has surely begun at Zalo too."""
+    return 60.0 - time.time() % 60.0 + 0.5

@@ -15,6 +15,18 @@ engine's payload:
 
 Zalo reports failures as a non-zero ``error`` in a JSON body with HTTP 200; :class:`ZaloApiError`
 keeps the code and says which kind of failure it is (facts §1.8, community-sourced).
+
+How a message is addressed (Zalo's OA help centre, "Tin nhắn phản hồi": a message sent through
+the Open API that carries the ``message_id`` of the person's message is a reply, free within the
+reply window; without it, it counts as a proactive message; the official zalo-php-sdk's
+``MessageBuilder::withMessageId`` sets ``recipient.message_id``): an answer to a message names
+that message; only a push (a volunteer's news, no message to answer) names the ``user_id``.
+
+Text length: Zalo counts 2,000 characters per text (facts §1.7) the way its apps do, in UTF-16
+code units, where an emoji is two; pieces are cut so that none is longer however it is counted.
+
+Answers carry ``data.quota`` (facts §1.5: ``{"message_id", "user_id", "quota": {…}}``); its
+``remain``/``total`` are read when present (Zalo stopped filling them in 2026 for replies).
 """
 
 from __future__ import annotations
@@ -92,10 +104,24 @@ class ZaloApiError(TrolysoError):
 # --- what a message looks like on the wire ----------------------------------------------------
 
 
+def utf16_units(text: str) -> int:
+    """The length of ``text`` as Zalo's apps count it: UTF-16 code units (an emoji is two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_units(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """``text`` in pieces of at most ``limit`` UTF-16 units, cut at paragraph, line or word ends."""
+    pieces = []
+    for piece in split_text(text, limit):
+        # limit // 2 code points are at most limit units, whatever the characters.
+        pieces.extend([piece] if utf16_units(piece) <= limit else split_text(piece, limit // 2))
+    return pieces
+
+
 def render(outbound: Outbound, lang: str, more_label: str, more_text: str) -> list[dict[str, Any]]:
-    """The ``message`` objects that show ``outbound`` on Zalo: text split at 2,000 characters,
+    """The ``message`` objects that show ``outbound`` on Zalo: text split at 2,000 UTF-16 units,
     buttons under the last piece, more than 5 buttons paged behind "More ▶" (see the module)."""
-    pieces = split_text(outbound.text, MAX_TEXT)
+    pieces = split_units(outbound.text, MAX_TEXT)
     pages = _pages(list(outbound.buttons), lang, more_label) if outbound.buttons else []
     if not pieces:
         if not pages:
@@ -186,6 +212,14 @@ def read_query(text: str) -> Press | MorePage | None:
 # --- the client -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Sent:
+    """What Zalo said about a message it took."""
+
+    message_id: str
+    quota: dict[str, Any]
+
+
 class ZaloApi:
     """Posts consultation messages; raises :class:`ZaloApiError` on any refusal."""
 
@@ -193,9 +227,12 @@ class ZaloApi:
         self.url = api_base.rstrip("/") + "/v3.0/oa/message/cs"
         self.client = client
 
-    async def send(self, user_id: str, message: dict[str, Any], access_token: str) -> str:
-        """Send one message to one person; returns Zalo's ``message_id`` (to recognise the echo)."""
-        body = {"recipient": {"user_id": user_id}, "message": message}
+    async def send(self, user_id: str, message: dict[str, Any], access_token: str,
+                   reply_to: str | None = None) -> Sent:  # fmt: skip
+        """Send one message to one person: as the reply to their message ``reply_to`` when there is
+        one (free), else addressed to the user (a push)."""
+        recipient = {"message_id": reply_to} if reply_to else {"user_id": user_id}
+        body = {"recipient": recipient, "message": message}
         try:
             response = await self.client.post(self.url, json=body, headers={"access_token": access_token})
         except httpx.HTTPError as exc:
@@ -207,7 +244,10 @@ class ZaloApi:
         if code != 0:
             raise ZaloApiError(code, str(data.get("message", "no message"))[:200])
         result = data.get("data")
-        return str(result.get("message_id", "")) if isinstance(result, dict) else ""
+        if not isinstance(result, dict):
+            return Sent("", {})
+        quota = result.get("quota")
+        return Sent(str(result.get("message_id", ""))[:100], quota if isinstance(quota, dict) else {})
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:
@@ -219,7 +259,15 @@ def _json(response: httpx.Response) -> dict[str, Any]:
 
 
 def _int(value: Any) -> int | None:
+    if isinstance(value, bool) or (isinstance(value, str) and len(value) > 20):
+        return None
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
+
+
+def quota_left(quota: dict[str, Any]) -> tuple[int, int] | None:
+    """(remaining, total) from a ``data.quota`` object, when Zalo filled them in."""
+    remain, total = _int(quota.get("remain")), _int(quota.get("total"))
+    return (remain, total) if remain is not None and total is not None and total > 0 else None

@@ -15,6 +15,7 @@ from bot.core.i18n import _
 from bot.core.messages import Button, Outbound, UsageEvent
 from bot.core.pending import ask
 from bot.core.phone import looks_like_phone, parse_phone
+from bot.core.redact import redact
 from bot.core.state import HelpDraft
 from bot.core.text import fold
 from bot.core.turn import Turn
@@ -107,7 +108,7 @@ class HelpRequests:
         if draft.step == "commune":
             return self.choice.text(text, turn)
         if draft.step == "need":
-            draft.need = " ".join(text.split())[:MAX_NEED] or None
+            draft.need = redact(" ".join(text.split()))[:MAX_NEED] or None  # stored: no ID numbers, phones, secrets
             self.ask_time(turn)
             return True
         if draft.step == "time":

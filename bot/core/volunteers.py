@@ -22,6 +22,7 @@ from bot.core.i18n import _
 from bot.core.messages import Button, Inbound, Outbound, UsageEvent
 from bot.core.phone import spaced
 from bot.core.state import AssistState, ConversationState
+from bot.core.trust import may_link_volunteer
 from bot.core.turn import Turn
 
 
@@ -63,6 +64,9 @@ class Volunteers:
     async def link(self, code: str, me: Target, turn: Turn) -> None:
         if self.ctx.desk is None:
             self.ctx.say(turn, _("Volunteer accounts are not available here."))
+            return
+        if not may_link_volunteer(me.channel):  # the web chat's id is the browser's own choice
+            self.ctx.say(turn, _("Volunteer accounts can be linked only in Telegram or Zalo. Send the code to the assistant there."))
             return
         if not code:
             self.ctx.say(turn, _("Send /lienket followed by the code the administrator gave you, for example: /lienket 7KQ4-M9XP"))

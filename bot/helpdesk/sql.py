@@ -31,6 +31,8 @@ from bot.core.desk import (
     Ticket,
     Volunteer,
 )
+from bot.core.redact import redact
+from bot.ratelimit import LinkBudget
 from bot.storage.tables import (
     assist_sessions,
     help_requests,
@@ -88,6 +90,7 @@ class SqlHelpDesk(BaseHelpDesk):
         self.db = db
         self.clock = clock or (lambda: datetime.now(UTC))
         self.escalation = tuple(escalation)
+        self.link_budget: LinkBudget | None = None  # set by the web app: see bot.ratelimit.LinkBudget
 
     async def _run(self, work: Callable[[sa.Connection], T]) -> T:
         def transaction() -> T:
@@ -159,6 +162,9 @@ class SqlHelpDesk(BaseHelpDesk):
     async def link(self, channel: str, user_id: str, code: str) -> LinkResult:
         account = _account(channel, user_id)
         now = self.clock()
+        if self.link_budget is not None and await self.link_budget.spent():  # wrong codes, all accounts together
+            log.warning("link code refused: the global budget of wrong codes is spent channel=%s", channel)
+            return LinkResult(LinkOutcome.THROTTLED)
 
         def work(conn: sa.Connection) -> LinkResult:
             failed = conn.execute(sa.select(link_failures).where(link_failures.c.account == account)).first()
@@ -192,6 +198,8 @@ class SqlHelpDesk(BaseHelpDesk):
 
         result = await self._run(work)
         log.info("link code outcome=%s channel=%s", result.outcome.value, channel)
+        if result.outcome is LinkOutcome.UNKNOWN and self.link_budget is not None:
+            await self.link_budget.spend()
         return result
 
     async def link_group(self, target: Target, volunteer: Volunteer) -> None:
@@ -211,7 +219,8 @@ class SqlHelpDesk(BaseHelpDesk):
                 conn.execute(help_requests.insert().values(
                     request_key=request.key, created_at=self.clock(), channel=request.citizen.channel,
                     user_id=request.citizen.chat_id, phone=request.phone, commune=request.commune,
-                    need=request.need, good_time=request.good_time, procedure=request.procedure,
+                    need=redact(request.need) if request.need else None, good_time=request.good_time,
+                    procedure=request.procedure,
                     lang=request.lang, status="open"))  # fmt: skip
             row = conn.execute(sa.select(help_requests).where(help_requests.c.request_key == request.key)).one()
             return _ticket(conn, row)

@@ -173,6 +173,19 @@ admin_daily_people = Table(
 )
 
 
+# Admin sessions (migration 0008): one row per login, read on every request, so ending one
+# (logout, password change, deactivation, "end all my sessions") holds at once on every worker.
+admin_sessions = Table(
+    "admin_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),  # SHA-256 of the cookie's token, never the token
+    Column("user_id", Integer, ForeignKey("admin_users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+)
+
 # Community digital technology teams (migration 0005): volunteers and the chat accounts they linked,
 # one-time link codes, team group chats, help requests and assisted sessions. A request's personal
 # fields (user_id, phone, need) are blanked after the retention time; its counts stay for reports.

@@ -28,7 +28,7 @@ from starlette.routing import BaseRoute, Route
 from bot.app import App, build_app
 from bot.channels.base import BaseChannel, ChannelContext
 from bot.errors import ConfigError
-from bot.ratelimit import RateLimiter
+from bot.ratelimit import LinkBudget, RateLimiter
 from bot.settings import Settings
 from bot.web.metrics import Metrics, MetricsSink
 from bot.web.security import SecurityHeaders
@@ -100,6 +100,8 @@ def create_app(settings: Settings | None = None, app: App | None = None) -> Star
     if app is not None and core.conversations.usage is None:
         core.conversations.usage = MetricsSink(metrics)
     limiter = RateLimiter.from_settings(settings)
+    if core.desk is not None:  # wrong link codes: one budget for every account (docs/security.md)
+        core.desk.link_budget = LinkBudget(limiter, settings.link_rate_global)
     ctx = ChannelContext(core.conversations, metrics, settings, core.db, limiter)
     channels = [_channel_class(name, settings)(ctx) for name in settings.enabled_channels()]
     admin = None

@@ -52,8 +52,9 @@ async def test_contract_script_through_zalo(bot: Running, script) -> None:  # ty
     assert bot.fake.sent, "nothing reached the fake Zalo"
     for call in bot.fake.sent:
         assert call.headers["access_token"] == "access-0"
-        assert call.body["recipient"] == {"user_id": USER}
-        assert len(call.body["message"]["text"]) <= MAX_TEXT
+        assert call.user == USER
+        assert set(call.body["recipient"]) == {"message_id"}, "an answer names the message it answers"
+        assert len(call.body["message"]["text"].encode("utf-16-le")) // 2 <= MAX_TEXT
         assert len(call.body["message"].get("attachment", {}).get("payload", {}).get("buttons", [])) <= 5
 
 

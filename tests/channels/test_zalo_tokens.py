@@ -70,7 +70,7 @@ async def test_turns_that_meet_an_expired_token_together_refresh_it_once(bot: Ru
         assert (await bot.zalo.post(bot.zalo.event(user, "/start"))).status_code == 200
     await bot.channel.idle()
     assert len(bot.fake.refreshes) == 1
-    assert {c.body["recipient"]["user_id"] for c in bot.fake.sent} == {"111", "222"}
+    assert {c.user for c in bot.fake.sent} == {"111", "222"}
 
 
 async def test_a_token_about_to_expire_is_refreshed_before_sending(fake: FakeZalo) -> None:

@@ -113,7 +113,7 @@ async def serving(
     channel.retry_pause = 0.01
     try:
         async with served(web) as url, httpx.AsyncClient(timeout=10) as http:
-            zalo = ZaloDelivery(http, f"{url}/zalo/webhook", app_id=APP_ID, oa_id=OA_ID, key=OA_KEY)
+            zalo = ZaloDelivery(http, f"{url}/zalo/webhook", app_id=APP_ID, oa_id=OA_ID, key=OA_KEY, zalo=fake)
             yield Running(channel, url, http, zalo, fake, database_url, core)
     finally:
         await core.close()

@@ -24,7 +24,7 @@ async def zalo(sqlite_url: str) -> AsyncIterator[Running]:
 
 def sent_to(running: Running, user: str, since: int) -> list[str]:
     return [to_outbound(c.body["message"]).text for c in running.fake.sent[since:]
-            if c.body["recipient"]["user_id"] == user]  # fmt: skip
+            if c.user == user]  # fmt: skip
 
 
 async def test_a_zalo_volunteer_is_told_takes_it_and_the_citizen_hears(zalo: Running) -> None:

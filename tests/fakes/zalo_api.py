@@ -2,9 +2,24 @@
 on 127.0.0.1, recording every request, with one-shot error injection; and Zalo's webhook side,
 which signs events and POSTs them to the bot.
 
-It behaves like Zalo as far as the facts go (docs/facts §1.5-1.8): errors are a non-zero ``error``
-in a JSON body with HTTP 200; an access token other than the current one gets ``-216``; a refresh
-token works once and each refresh returns a new pair with ``expires_in`` as a string of seconds.
+It behaves like Zalo as far as the facts go (docs/facts §1.5-1.8), each rule with its source:
+
+- errors are a non-zero ``error`` in a JSON body with HTTP 200 (facts §1.5; chatwoot's client);
+- an access token other than the current one gets ``-216`` (facts §1.8, chatwoot);
+- a refresh token works once and each refresh returns a new pair with ``expires_in`` as a string
+  of seconds (facts §1.6; zalo-java-sdk ``GetAccessTokenByRefreshToken``);
+- a message is addressed by ``recipient.message_id`` (a reply to the person's message: Zalo OA help
+  centre, "messages through the Open API should carry the inbound message_id"; zalo-php-sdk
+  ``MessageBuilder::withMessageId``) or ``recipient.user_id`` (a proactive message); an unknown
+  message id gets ``-201`` (invalid parameter: caresoft's table of OA error codes);
+- ``per_minute`` set: sends past it within a clock minute get ``-32`` (rate limit; chatwoot
+  retries it, ``RETRYABLE_CODES``; counted per minute as the issue reports);
+- a user in ``inactive`` (no interaction for 7 days) cannot be sent a proactive message: ``-230``
+  (facts §1.7, chatwoot's ``message_sender.rb``); a reply to their fresh message still goes;
+- a text longer than 2,000 characters as Zalo counts them (UTF-16 units) is refused with ``-201``
+  (facts §1.7: 2,000 characters; the code is the generic invalid-parameter one, unverified);
+- accepted sends answer ``data: {message_id, user_id, quota}`` (facts §1.5), the quota from
+  ``quota`` when set (``remain``/``total``, facts §1.7).
 """
 
 from __future__ import annotations
@@ -31,6 +46,7 @@ class Call:
     at: float  # time.monotonic() when the request arrived
     accepted: bool = False  # message/cs: Zalo took the message (a person would see it)
     answered: float | None = None  # time.monotonic() when the answer left
+    user: str | None = None  # message/cs: who the message was for (from user_id or message_id)
 
 
 class FakeZalo:
@@ -45,6 +61,12 @@ class FakeZalo:
         self.fail_next: list[dict[str, Any]] = []  # bodies answered to the next message/cs calls, in order
         self.refuse_refresh = False
         self.delay = 0.0  # seconds message/cs waits before answering
+        self.inbound: dict[str, str] = {}  # msg_id of a person's message -> their user id (see ZaloDelivery)
+        self.per_minute: int | None = None  # message/cs sends allowed per clock minute, then -32
+        self.inactive: set[str] = set()  # users who have not interacted for 7 days: pushes get -230
+        self.quota: dict[str, Any] | None = None  # what data.quota says
+        self._minute: tuple[int, int] = (0, 0)  # (minute, sends in it)
+        self._minutes_passed = 0
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -76,6 +98,10 @@ class FakeZalo:
     def refreshes(self) -> list[Call]:
         return [c for c in self.calls if c.path == "/v4/oa/access_token"]
 
+    def next_minute(self) -> None:
+        """Zalo's rate-limit minute turns (without the test waiting for the clock)."""
+        self._minutes_passed += 1
+
     def expire_access_token(self) -> None:
         """Zalo forgets the current access token; sends with it get -216 until a refresh."""
         self.access_token = f"revoked-{next(self._ids)}"
@@ -91,10 +117,28 @@ class FakeZalo:
             return self._done(call, {"error": -216, "message": "Access token is invalid"})
         if self.fail_next:
             return self._done(call, self.fail_next.pop(0))
+        recipient = body.get("recipient") or {}
+        reply_to = recipient.get("message_id")
+        user = self.inbound.get(reply_to) if reply_to else recipient.get("user_id")
+        call.user = user
+        if user is None:
+            return self._done(call, {"error": -201, "message": "Parameter recipient is invalid"})
+        if self.per_minute is not None:
+            minute = int(time.time() // 60) + self._minutes_passed
+            count = self._minute[1] + 1 if self._minute[0] == minute else 1
+            self._minute = (minute, count)
+            if count > self.per_minute:
+                return self._done(call, {"error": -32, "message": "Exceed rate limit"})
+        if not reply_to and user in self.inactive:
+            return self._done(call, {"error": -230, "message": "User has not interacted with the OA in the last 7 days"})
+        text = (body.get("message") or {}).get("text") or ""
+        if len(text.encode("utf-16-le")) // 2 > 2000:
+            return self._done(call, {"error": -201, "message": "Parameter text is invalid (over 2000 characters)"})
         call.accepted = True
-        user = body.get("recipient", {}).get("user_id")
-        return self._done(call, {"error": 0, "message": "Success",
-                                 "data": {"message_id": f"mid{next(self._ids)}", "user_id": user}})  # fmt: skip
+        data: dict[str, Any] = {"message_id": f"mid{next(self._ids)}", "user_id": user}
+        if self.quota is not None:
+            data["quota"] = dict(self.quota)
+        return self._done(call, {"error": 0, "message": "Success", "data": data})
 
     async def _access_token(self, request: web.Request) -> web.Response:
         form = dict(await request.post())
@@ -158,8 +202,10 @@ class ZaloDelivery:
     """Zalo's webhook deliveries to the bot: builds events, signs them, POSTs them over HTTP."""
 
     def __init__(
-        self, http: httpx.AsyncClient, webhook_url: str, *, app_id: str, oa_id: str, key: str
+        self, http: httpx.AsyncClient, webhook_url: str, *, app_id: str, oa_id: str, key: str,
+        zalo: FakeZalo | None = None,
     ) -> None:
+        self.zalo = zalo  # the API side, told which person each delivered message came from
         self.http = http
         self.webhook_url = webhook_url
         self.app_id = app_id
@@ -171,10 +217,13 @@ class ZaloDelivery:
               timestamp: int | None = None, sender: str | None = None) -> dict[str, Any]:  # fmt: skip
         """A user → OA event as Zalo shapes it (facts §1.3)."""
         stamp = str(timestamp if timestamp is not None else int(time.time() * 1000))
+        msg_id = msg_id or f"msg{next(self._msg_ids)}"
+        if self.zalo is not None:
+            self.zalo.inbound[msg_id] = sender or user
         return {
             "app_id": self.app_id, "user_id_by_app": f"app-{user}", "event_name": name,
             "sender": {"id": sender or user}, "recipient": {"id": self.oa_id},
-            "message": {"msg_id": msg_id or f"msg{next(self._msg_ids)}", "text": text}, "timestamp": stamp,
+            "message": {"msg_id": msg_id, "text": text}, "timestamp": stamp,
         }  # fmt: skip
 
     async def post(self, event: dict[str, Any] | bytes, *, signature: str | None = "auto") -> httpx.Response:
