@@ -108,6 +108,7 @@ _ID_CONTEXT = re.compile(
 _ACCOUNT_CONTEXT = re.compile(
     r"(?:stk|tk|t[aà]i kho[aả]n|th[eẻ]|ng[aâ]n h[aà]ng|account|card)\W*$", re.IGNORECASE
 )
+_BANK_ACCOUNT = re.compile(r"(?:stk|tk|t[aà]i kho[aả]n|account)\W*$", re.IGNORECASE)
 _MONEY_AFTER = re.compile(r"\s*(?:đ\b|đồng|dong|vn[dđ]|nghìn|ngàn|triệu|trieu|tỷ|ty\b|k\b)", re.IGNORECASE)
 
 
@@ -192,8 +193,8 @@ def _long_number(found: re.Match[str]) -> str:
     before = text[max(0, found.start() - 24) : found.start()]
     if _ID_CONTEXT.search(before):
         return ID
-    if 13 <= len(digits) <= 19 and _luhn(digits):
-        return CARD
+    if 13 <= len(digits) <= 19 and _luhn(digits) and not _BANK_ACCOUNT.search(before):
+        return CARD  # a payment card; one in ten account numbers passes Luhn too, so "stk" decides
     if _ACCOUNT_CONTEXT.search(before):
         return ACCOUNT
     return ID if len(digits) in (9, 12) else ACCOUNT

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.redact import ACCOUNT, BIRTH_DATE, DOSSIER, EMAIL, ID, PHONE, PLATE, redact
+from bot.core.redact import ACCOUNT, BIRTH_DATE, CARD, DOSSIER, EMAIL, ID, PHONE, PLATE, redact
 
 MASKED = [
     # identity numbers: 12-digit citizen ID (CCCD), 9-digit old ID card (CMND), passport
@@ -56,8 +56,8 @@ MASKED = [
     ("số tài khoản 0071000123456", f"số tài khoản {ACCOUNT}"),
     ("tài khoản 12345678", f"tài khoản {ACCOUNT}"),
     ("stk 123456789", f"stk {ACCOUNT}"),
-    ("thẻ 4111 1111 1111 1111", f"thẻ {ACCOUNT}"),
-    ("thẻ 4111-1111-1111-1111", f"thẻ {ACCOUNT}"),
+    ("thẻ 4111 1111 1111 1111", f"thẻ {CARD}"),  # a card number (Luhn): its own placeholder
+    ("thẻ 4111-1111-1111-1111", f"thẻ {CARD}"),
     ("chuyển vào 1234567890123456789", f"chuyển vào {ACCOUNT}"),
     # dates of birth
     ("sinh ngày 3/5/1990", f"sinh ngày {BIRTH_DATE}"),
