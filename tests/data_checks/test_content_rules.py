@@ -183,3 +183,18 @@ def test_an_empty_cite_is_the_default_for_old_files() -> None:
     tells the writer what to add."""
     assert Cite().fees == ()
     assert Cite().summary == ()
+
+
+def test_penalty_questions_open_the_deadlines_section(kb: KnowledgeBase) -> None:
+    """"bị phạt", "quá hạn" ask for deadlines and penalties; a procedure without them answers from fees."""
+    from bot.core.aspects import detect_aspect
+
+    assert detect_aspect(["bi", "phat"]) == "rules"
+    assert detect_aspect(["khai", "sinh", "qua", "han"]) == "rules"
+    assert detect_aspect(["le", "phi", "bao", "nhieu"]) == "fees"
+    with use("vi"):
+        card = answers.procedure_answer(kb.procedures["identity_card"], "rules", True)[0].text
+        copy = answers.procedure_answer(kb.procedures["certified_copy"], "rules", False)[0].text
+    assert "Thời hạn và mức phạt" in card
+    assert "500.000–1.000.000" in card
+    assert "Lệ phí và thời gian" in copy
