@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -19,17 +18,39 @@ from bot.core.text import fold
 from bot.data.flow_models import Option
 
 # "2", "số 2", "thứ 2", "cái 2", "option 2", "2." — the option at that place.
-_ORDINAL = re.compile(r"^(?:so|thu|cai|phuong an|lua chon|option|number|muc)?\s*(\d{1,2})$")
+_ORDINAL = re.compile(r"^(?:(?:chon|so|thu|cai|phuong an|lua chon|option|number|muc)\s*)*(\d{1,2})$")
+# "cái đầu tiên", "cái thứ hai", "số hai", "the second one", "cái cuối": a place in the list,
+# said in words. Bare number words ("hai", "ba") are not enough: "ba" is also father.
+_PLACE_WORDS = {"nhat": 1, "mot": 1, "dau tien": 1, "dau": 1, "hai": 2, "nhi": 2, "ba": 3, "tu": 4, "bon": 4,
+                "nam": 5, "sau": 6, "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}  # fmt: skip
+_LAST_WORDS = frozenset({"cuoi", "cuoi cung", "last"})
+_PLACE = re.compile(
+    r"^(?:chon\s+)?(?:(?:cai|so|muc|phuong an|lua chon|y|dap an|the|option|number)\s+)+(?:thu\s+)?"
+    r"(nhat|mot|dau tien|dau|hai|nhi|ba|tu|bon|nam|sau|cuoi cung|cuoi|first|second|third|fourth|fifth|sixth|last)"
+    r"(?:\s+(?:one|option|a|nhe|nha|ak|ah))?$"
+    r"|^(?:thu\s+)?(nhat|dau tien|cuoi cung|first|second|third|fourth|fifth|last)(?:\s+(?:one|option|a|nhe|nha))?$"
+    r"|^thu\s+(hai|ba|tu|bon|nam|sau)(?:\s+(?:a|nhe|nha))?$"
+)
 _NEGATORS = frozenset({"khong", "ko", "k", "kh", "chua", "not", "no", "chang", "cha"})
 _FUZZY_MIN = 86.0  # a typo or two in a phrase of several words ("benh vein")
 _FUZZY_PHRASE = 5  # shorter phrases ("bv", "mat") are matched whole only: fuzzing them collides
 
 
-@lru_cache(maxsize=256)
+_PHRASES: dict[int, tuple[Option, tuple[tuple[str, ...], ...]]] = {}
+
+
 def _phrases(option: Option) -> tuple[tuple[str, ...], ...]:
-    """The option's words as folded word tuples: its id, labels and declared synonyms."""
+    """The option's words as folded word tuples: its id, labels and declared synonyms. Cached by
+    identity (options live as long as their flow; hashing a pydantic model costs more than this)."""
+    cached = _PHRASES.get(id(option))
+    if cached is not None and cached[0] is option:
+        return cached[1]
     texts = (option.id.replace("_", " "), option.label.vi, option.label.en, *option.match)
-    return tuple(dict.fromkeys(t for t in (tuple(fold(x).split()) for x in texts) if t))
+    phrases = tuple(dict.fromkeys(t for t in (tuple(fold(x).split()) for x in texts) if t))
+    if len(_PHRASES) > 4096:
+        _PHRASES.clear()
+    _PHRASES[id(option)] = (option, phrases)
+    return phrases
 
 
 
@@ -49,25 +70,36 @@ def _hits(words: list[str], phrase: tuple[str, ...]) -> tuple[frozenset[int], bo
     return frozenset(covered), negated
 
 
-def _read(words: list[str], folded: str, option: Option) -> tuple[frozenset[int], float]:
-    """The words of the answer this option's phrases cover whole, and its best fuzzy score."""
+def _covered(words: list[str], option: Option) -> tuple[frozenset[int], frozenset[tuple[str, ...]]]:
+    """The words of the answer this option's phrases cover whole, and its phrases typed only
+    after a negation (which count neither whole nor as a near miss)."""
+    present = set(words)
     covered: frozenset[int] = frozenset()
-    fuzzy = 0.0
+    negated: set[tuple[str, ...]] = set()
     for phrase in _phrases(option):
-        hit, negated = _hits(words, phrase)
-        if hit or negated:
-            covered |= hit
+        if phrase[0] not in present:
             continue
+        hit, was_negated = _hits(words, phrase)
+        covered |= hit
+        if was_negated and not hit:
+            negated.add(phrase)
+    return covered, frozenset(negated)
+
+
+def _fuzzy(folded: str, option: Option, skip: frozenset[tuple[str, ...]]) -> float:
+    """How close the typed text is to one of the option's phrases, allowing typos."""
+    best = 0.0
+    for phrase in _phrases(option):
         joined = " ".join(phrase)
-        if len(joined) < _FUZZY_PHRASE:
+        if len(joined) < _FUZZY_PHRASE or phrase in skip:
             continue
         # Only a typed text about as long as the phrase may be a misspelling of it; a short
         # word is never fuzzed into a long label ("co" is not "co so y te").
         if len(folded) >= 0.6 * len(joined):
-            fuzzy = max(fuzzy, fuzz.ratio(folded, joined))
+            best = max(best, fuzz.ratio(folded, joined))
         if len(folded) >= len(joined):
-            fuzzy = max(fuzzy, fuzz.partial_ratio(joined, folded) - 4)
-    return covered, fuzzy
+            best = max(best, fuzz.partial_ratio(joined, folded) - 4)
+    return best
 
 
 def parse_choice(text: str, options: Sequence[Option]) -> str | None:
@@ -79,6 +111,11 @@ def parse_choice(text: str, options: Sequence[Option]) -> str | None:
     if number and number.group(1) in text:  # ASCII digits only: "①" or "²" is no place number
         index = int(number.group(1))
         return options[index - 1].id if 1 <= index <= len(options) else None
+    place = _PLACE.match(folded)
+    if place:
+        word = place.group(1) or place.group(2) or place.group(3)
+        index = len(options) if word in _LAST_WORDS else _PLACE_WORDS[word]
+        return options[index - 1].id if 1 <= index <= len(options) else None
     words = folded.split()
     # An option's own word typed alone picks it, even one that folds like a yes/no word
     # ("hỏng" = broken, listed by the option, folds like "hông" = no).
@@ -89,8 +126,8 @@ def parse_choice(text: str, options: Sequence[Option]) -> str | None:
     if reply is not None:  # a bare yes/no picks only the option declared to mean it
         meant = [o.id for o in options if o.means is not None and o.means == reply.value]
         return meant[0] if len(meant) == 1 else None
-    read = [(_read(words, folded, o), o.id) for o in options]
-    whole = [(covered, oid) for (covered, _f), oid in read if covered]
+    read = [(_covered(words, o), o) for o in options]
+    whole = [(covered, o.id) for (covered, _n), o in read if covered]
     if whole:
         # One option's words typed whole decide, unless another option's words are typed too
         # and not inside them ("ở nhà hay bệnh viện" asks; the label of one option may hold a
@@ -100,7 +137,7 @@ def parse_choice(text: str, options: Sequence[Option]) -> str | None:
             covered == widest[0] for covered, _oid in whole) == 1:  # fmt: skip
             return widest[1]
         return None
-    scored = sorted(((fuzzy, oid) for (_c, fuzzy), oid in read), reverse=True)
+    scored = sorted(((_fuzzy(folded, o, negated), o.id) for (_c, negated), o in read), reverse=True)
     top, runner_up = scored[0][0], scored[1][0] if len(scored) > 1 else 0.0
     if top < _FUZZY_MIN or runner_up >= top - 3:
         return None  # nothing close, or two options fit equally: ask again rather than guess

@@ -36,7 +36,12 @@ RESULT_SECTIONS: tuple[tuple[str, str], ...] = (
 )  # fmt: skip
 
 
-def nav_intent(text: str) -> str | None:
+def nav_intent(text: str, step: Step | None = None) -> str | None:
+    """"back", "restart", "cancel", "idk" or "continue" when the message asks to move in the guide.
+    Given the open ``step``, a yes/no answer to it is an answer first: "thôi" there means no, not
+    cancel."""
+    if step is not None and step.type == "yesno" and parse.parse_yesno(text, f"{step.ask.vi} {step.ask.en}"):
+        return None
     folded = fold(text)
     for intent, words in NAV_WORDS.items():
         if folded in words:

@@ -40,10 +40,7 @@ class Lexicon:
 
     phrases: dict[tuple[str, ...], Meaning]
     question_final: frozenset[str]
-
-    @property
-    def longest(self) -> int:
-        return max((len(p) for p in self.phrases), default=1)
+    longest: int = 1  # words in the longest phrase
 
 
 def build_lexicon(data: RepliesFile, raw: Any = None, label: str = f"knowledge/{FILE}") -> Lexicon:
@@ -69,7 +66,7 @@ def build_lexicon(data: RepliesFile, raw: Any = None, label: str = f"knowledge/{
     finals = frozenset(w for phrase in data.question_final for w in fold(phrase).split())
     if problems:
         raise DataError(problems)
-    return Lexicon(phrases, finals)
+    return Lexicon(phrases, finals, max((len(p) for p in phrases), default=1))
 
 
 def load_replies(folder: Path | None = None) -> Lexicon:

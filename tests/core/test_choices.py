@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from bot.core import i18n
@@ -107,7 +109,17 @@ TYPED: list[tuple[Step, str, str | None]] = [
     (FOREIGN, "không", "foreign"), (FOREIGN, "không phải", "foreign"), (FOREIGN, "chồng là việt kiều", "foreign"),
     (FOREIGN, "ko biết", None),
     (HOME, "nhà thuê", "rented"), (HOME, "nhà bố mẹ", "relative"), (HOME, "nhà mình", "own"),
-    (HOME, "có", None), (HOME, "ở nhờ", "rented"),
+    (HOME, "có", None), (HOME, "ở nhờ", "rented"), (HOME, "nhà cha mẹ", "relative"),
+    # --- a place in the list, said in words
+    (BORN, "cái đầu tiên", "facility"), (BORN, "cái thứ hai", "home"), (BORN, "số hai", "home"),
+    (BORN, "thứ ba", "abroad"), (BORN, "cái cuối", "abroad"), (BORN, "cuối cùng", "abroad"),
+    (BORN, "the second one", "home"), (BORN, "first", "facility"), (BORN, "cái thứ 2", "home"),
+    (BORN, "chọn 2", "home"), (BORN, "số 3", "abroad"), (BORN, "2.", "home"), (BORN, "hai", None),
+    (BORN, "ba", None), (BORN, "cái thứ tư", None), (BORN, "số 4", None), (BORN, "２", None),
+    # --- everyday words declared per option
+    (BORN, "trạm xá", "facility"), (BORN, "sinh tại nhà", "home"), (DIED, "bệnh già", "home"),
+    (DIED, "mất tại bệnh viện", "facility"), (CARD, "thất lạc", "lost_card"),
+    (PURPOSE, "nhập khẩu cho bé", "newborn"),
 ]  # fmt: skip
 
 
@@ -163,3 +175,13 @@ async def test_typed_words_at_a_choice_step_are_recorded(chat: Chat) -> None:
     await chat.start("death_registration")
     await chat.say("mất ở nhà ạ")
     assert chat.answers == {"died_where": "home"}
+
+
+def test_reading_a_choice_is_fast() -> None:
+    """A typed answer at a choice step is read in well under a millisecond on average."""
+    samples = [(step, typed) for step, typed, _e in TYPED]
+    started = time.perf_counter()
+    for _ in range(5):
+        for step, typed in samples:
+            parse_choice(typed, step.options)
+    assert (time.perf_counter() - started) / (5 * len(samples)) < 0.001

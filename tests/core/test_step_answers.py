@@ -8,7 +8,7 @@ import pytest
 
 from bot.core import i18n
 from bot.core.engine import Engine
-from bot.core.flow_runner import FlowRunner
+from bot.core.flow_runner import FlowRunner, nav_intent
 from bot.core.state import ConversationState
 from bot.core.step_answers import StepReading, read_answer
 from bot.data.flow_models import Flow, Step
@@ -153,3 +153,16 @@ def test_today_is_read_in_vietnam_by_default() -> None:
     runner = FlowRunner(FlowSet({}))
     utc = dt.datetime.now(dt.UTC).date()
     assert runner.today() in (utc, utc + dt.timedelta(days=1))
+
+
+@pytest.mark.parametrize(("typed", "expected"), [("thôi", None), ("không", None), ("ko bt", "idk"),
+                                                 ("quay lại", "back"), ("hủy", "cancel")])  # fmt: skip
+def test_at_a_yes_no_step_a_no_is_an_answer_before_a_way_out(flows: FlowSet, typed: str, expected: str | None) -> None:
+    """Given a yes/no step, "thôi" is its no rather than "cancel"; don't-know and navigation still work."""
+    step = _step(flows, "birth_registration", "combined")
+    assert nav_intent(typed, step) == expected
+
+
+def test_without_a_step_thoi_cancels() -> None:
+    """With no step given (or another kind), "thôi" keeps its meaning of stopping."""
+    assert nav_intent("thôi") == "cancel"
