@@ -60,13 +60,20 @@ def read_asked(asked: Asked, text: str) -> str | None:
     return scored[0][1]
 
 
+_NEGATIONS = frozenset({"khong", "ko", "k", "chua", "chang", "no", "not", "dont"})
+
+
 def _closeness(typed: str, label: str) -> float:
-    """How well typed words name a button: the whole label typed (inside a sentence too), or
-    nearly the label. Part of a label is not enough: "cảm ơn" is not "Không, cảm ơn"."""
+    """How well typed words name a button: the whole label typed (inside a sentence too), most of
+    its words, or nearly the label. Leaving out a "không" is no match: "cảm ơn" is not
+    "Không, cảm ơn", and "làm được" is not "Chưa làm được"."""
     if not label:
         return 0.0
     if f" {label} " in f" {typed} ":
         return 100.0
     if len(typed) < 4:  # "ok", "1a": too short to be a label's words
         return 0.0
+    words, label_words = set(typed.split()), set(label.split())
+    if len(words) >= 2 and words <= label_words and 2 * len(words) >= len(label_words):
+        return 0.0 if (label_words - words) & _NEGATIONS else 95.0
     return fuzz.ratio(typed, label)

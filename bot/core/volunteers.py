@@ -20,6 +20,7 @@ from bot.core.help_request import HelpRequests
 from bot.core.help_texts import need_text, outcome_label, reason_label, time_label
 from bot.core.i18n import _
 from bot.core.messages import Button, Inbound, Outbound, UsageEvent
+from bot.core.pending import ask
 from bot.core.phone import spaced
 from bot.core.state import AssistState, ConversationState
 from bot.core.trust import may_link_volunteer
@@ -109,8 +110,7 @@ class Volunteers:
         if turn.state.assist is None:
             self.ctx.say(turn, _("There is no assisted session to end. Send /hotro to start one."))
             return
-        turn.messages.append(Outbound(_("How did it end?"),
-                                      tuple(Button(outcome_label(o), f"av:{o}") for o in ASSIST_OUTCOMES)))  # fmt: skip
+        ask(turn, Outbound(_("How did it end?"), tuple(Button(outcome_label(o), f"av:{o}") for o in ASSIST_OUTCOMES)))
 
     async def assist_outcome(self, outcome: str, reason: str | None, turn: Turn) -> None:
         state = turn.state
@@ -119,8 +119,7 @@ class Volunteers:
             self.ctx.stale(turn)
             return
         if outcome == "unfinished" and reason is None:
-            turn.messages.append(Outbound(_("What stopped it?"),
-                                          tuple(Button(reason_label(r), f"ar:{r}") for r in ASSIST_REASONS)))  # fmt: skip
+            ask(turn, Outbound(_("What stopped it?"), tuple(Button(reason_label(r), f"ar:{r}") for r in ASSIST_REASONS)))
             return
         await self.ctx.desk.finish_assist(assist.session, outcome, reason, assist.procedures)
         turn.events.append(UsageEvent("assist_finished", detail={"outcome": outcome, "reason": reason or "",

@@ -116,3 +116,26 @@ async def test_typed_yes_resumes_a_paused_guide(engine: Engine) -> None:
     assert back.state.flow is not None
     assert not back.state.flow.paused
     assert back.flow_spoke
+
+
+OUTCOME = Asked(
+    text="Kết quả thế nào?",
+    buttons=[("✅ Đã nộp trực tuyến xong", "av:online"), ("🏢 Hướng dẫn đến cơ quan", "av:office"),
+             ("❌ Chưa làm được", "av:unfinished")],
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "payload"),
+    [("nop truc tuyen xong", "av:online"), ("huong dan den co quan", "av:office"), ("chưa làm được", "av:unfinished"),
+     ("3", "av:unfinished")],
+)
+def test_most_of_a_label_presses_it(typed: str, payload: str) -> None:
+    """A volunteer typing most of an outcome's words records that outcome; emoji need not be typed."""
+    assert read_asked(OUTCOME, typed) == payload
+
+
+@pytest.mark.parametrize("typed", ["làm được", "xong", "co quan"])
+def test_a_part_that_changes_the_meaning_presses_nothing(typed: str) -> None:
+    """"làm được" leaves out the "chưa" of "Chưa làm được"; one word alone is too little to choose."""
+    assert read_asked(OUTCOME, typed) is None
