@@ -7,13 +7,12 @@ question that names another procedure switches to it.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from itertools import pairwise
 
 from bot.core import answers
-from bot.core.answers_parse import parse_date
 from bot.core.aspects import ASPECT_WORDS, detect_aspect
+from bot.core.dates import read_date, vietnam_today
 from bot.core.flow_runner import FlowRunner
 from bot.core.guide import GUIDE_WORDS, Guide, wants_guide
 from bot.core.i18n import _, current
@@ -246,4 +245,4 @@ def _not_covered(match: Match) -> object | None:
 
 def _is_date(text: str) -> bool:
     """Whether a message is a date ("3/5", "hôm qua", "ngày 3 tháng 5"): an answer, not a question."""
-    return parse_date(text, dt.date.today()) is not None
+    return read_date(text, vietnam_today()) is not None
