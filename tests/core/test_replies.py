@@ -29,6 +29,8 @@ TABLE: list[tuple[str, Reply | None]] = [
     ("ok cảm ơn bạn", YES), ("có, cảm ơn", YES), ("Có!!!", YES), ("cóooo", YES), ("có 😊", YES),
     ("yes", YES), ("Yes", YES), ("y", YES), ("yep", YES), ("yeah", YES), ("sure", YES), ("of course", YES),
     ("yes please", YES), ("ok thanks", YES), ("right", YES), ("correct", YES), ("i think so", YES),
+    ("có nè", YES), ("rồi nè", YES), ("có ạ em cảm ơn nhiều", YES), ("okela", YES), ("sure thing", YES),
+    ("có chứ sao không", YES), ("được chứ sao không", YES), ("có sao không", None), ("không hẳn", NO), ("no sorry", NO), ("ko rõ lắm", IDK),
     # --- no, and negation winning over yes
     ("không", NO), ("khong", NO), ("ko", NO), ("k", NO), ("kh", NO), ("hông", NO), ("hok", NO),
     ("khum", NO), ("không ạ", NO), ("dạ không", NO), ("dạ không ạ", NO), ("ko a", NO), ("chưa", NO),
