@@ -8,12 +8,16 @@ of bot/data/sourcing.py (every fact sourced, sources dated honestly, no maintain
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 from typing import TextIO
 
 from bot.data.flows import FlowSet
 from bot.data.knowledge import KnowledgeBase, load_knowledge
+from bot.data.paths import OVERRIDABLE, data_root, flows_dir, knowledge_dir
 from bot.data.sourcing import Findings, check_flow, check_procedure
+from bot.errors import ConfigError
 
 
 def answer_lengths(kb: KnowledgeBase, out: Findings) -> None:
@@ -65,6 +69,7 @@ def run_checks(strict: bool, out: TextIO, today: Callable[[], dt.date] = dt.date
         out.write(f"{line}\n")
     for line in content.notes:
         out.write(f"{line}\n")
+    out.write(f"checked: {knowledge_dir()}, {flows_dir()}\n")
     out.write(f"knowledge: {len(kb.procedures)} procedures, {len(kb.synonyms.groups)} synonym groups, "
               f"{len(kb.intents.intents)} intents; flows: {len(flows.flows)}; "
               f"communes: {len(book)} in {len(book.provinces)} province(s); "
@@ -73,4 +78,17 @@ def run_checks(strict: bool, out: TextIO, today: Callable[[], dt.date] = dt.date
         out.write("FAILED\n")
         return 1
     out.write("OK\n")
+    return 0
+
+
+def copy_data(folder: str, out: TextIO) -> int:
+    """`trolyso kb copy FOLDER`: the shipped knowledge/ and flows/, as a province's starting point."""
+    target = Path(folder).expanduser()
+    taken = [name for name in OVERRIDABLE if (target / name).exists()]
+    if taken:
+        raise ConfigError(f"{target} already holds {' and '.join(n + '/' for n in taken)}; "
+                          "choose an empty folder so nothing edited is overwritten")  # fmt: skip
+    for name in OVERRIDABLE:
+        shutil.copytree(data_root() / name, target / name)
+    out.write(f"wrote {target / 'knowledge'} and {target / 'flows'}; use them with TROLYSO_DATA_DIR={target}\n")
     return 0

@@ -11,6 +11,7 @@ from typing import TextIO
 
 from bot.admin.cli import add_admin_commands
 from bot.errors import DataError, TrolysoError
+from bot.version import trolyso_version
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -19,6 +20,7 @@ def _build_parser() -> argparse.ArgumentParser:
         description="Trợ lý số — a chat assistant for Vietnam's online public services.",
         epilog="Start with `trolyso chat`. Every command has its own --help.",
     )
+    parser.add_argument("--version", action="version", version=f"trolyso {trolyso_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     chat = sub.add_parser("chat", help="talk to the assistant in this terminal")
@@ -61,6 +63,9 @@ def _build_parser() -> argparse.ArgumentParser:
     kb_sub = kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)
     check = kb_sub.add_parser("check", help="validate knowledge/, flows/ and the translation catalogs")
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    copy = kb_sub.add_parser("copy", help="write the shipped knowledge/ and flows/ into a folder, to edit "
+                                           "and use with TROLYSO_DATA_DIR")  # fmt: skip
+    copy.add_argument("folder", help="where to write them (must not hold knowledge/ or flows/ yet)")
 
     add_admin_commands(sub)
     return parser
@@ -76,8 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "ask":
             return _ask(args, sys.stdin, sys.stdout)
         if args.command == "kb":
-            from bot.checks import run_checks
+            from bot.checks import copy_data, run_checks
 
+            if args.kb_command == "copy":
+                return copy_data(args.folder, out=sys.stdout)
             return run_checks(strict=args.strict, out=sys.stdout)
         if args.command == "serve":
             return _serve(args)

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
         None, description="Key for pseudonymous ids and cookies; required in production"
     )
     production: bool = Field(False, description="Refuse to start without the secrets production needs")
+    data_dir: str | None = Field(
+        None, description="A folder whose knowledge/ and flows/ replace the shipped ones (a province's own edits)"
+    )
 
     # --- the private usage log ---
     usage_log: bool = Field(True, description="Keep the private usage log (redacted questions, pseudonymous ids)")
@@ -81,7 +84,7 @@ class Settings(BaseSettings):
     admin_alias_refresh_seconds: float = Field(30.0, description="How often a worker loads phrasings taught in other workers (0: never)", ge=0)
     admin_export_max_rows: int = Field(100_000, description="Most rows an export of the events browser writes", ge=1)
     admin_province: str = Field("Tỉnh", description="Name of the province, printed on the province-wide quarterly report")
-    admin_pdf_font: str | None = Field(None, description="A .ttf font with Vietnamese letters for PDF reports; default: DejaVu Sans")
+    admin_pdf_font: str | None = Field(None, description="A .ttf font with Vietnamese letters for PDF reports; default: Be Vietnam Pro, shipped with the package")
 
     # --- Telegram ---
     telegram_library: str = Field("aiogram", description="aiogram (default) or ptb (python-telegram-bot)")

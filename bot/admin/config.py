@@ -19,7 +19,7 @@ SETTINGS: tuple[tuple[str, object, str], ...] = (
     ("admin_alias_refresh_seconds", 30.0, "How often a worker loads phrasings taught in other workers"),
     ("admin_export_max_rows", 100_000, "Most rows an export of the events browser writes"),
     ("admin_province", "Tỉnh", "Name of the province, printed on the province-wide quarterly report"),
-    ("admin_pdf_font", "", "A .ttf font with Vietnamese letters for PDF reports; default: DejaVu Sans"),
+    ("admin_pdf_font", "", "A .ttf font with Vietnamese letters for PDF reports; default: Be Vietnam Pro, shipped with the package"),
 )
 
 

@@ -1,8 +1,9 @@
 """The quarterly report as PDF, with a Unicode font so Vietnamese prints with all its accents.
 
 fpdf2's built-in fonts are Latin-1 and would drop "ư", "ơ" and the tone marks, so the report
-embeds DejaVu Sans (Debian's fonts-dejavu-core, found in the usual font folders, or the file
-named by TROLYSO_ADMIN_PDF_FONT).
+embeds Be Vietnam Pro (a typeface drawn for Vietnamese, SIL Open Font License 1.1; the file and
+its licence ship in bot/admin/fonts/, so no OS font package is needed), or the file named by
+TROLYSO_ADMIN_PDF_FONT.
 """
 
 from __future__ import annotations
@@ -21,27 +22,20 @@ from bot.admin.texts import percent, tr
 from bot.errors import ConfigError
 from bot.usage.rows import VIETNAM
 
-FONT_DIRS = (
-    Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"),
-    Path("/usr/share/fonts/TTF"), Path("/usr/local/share/fonts"), Path("/Library/Fonts"),
-)  # fmt: skip
-FONT = "DejaVuSans.ttf"
+# Vendored from the fontpkg-be-vietnam-pro wheel (google/fonts ofl/bevietnampro), unmodified.
+FONT = Path(__file__).with_name("fonts") / "BeVietnamPro-Regular.ttf"
 # Headings stand out by colour and size, not weight: a second (bold) font would double the
-# ~0.1 s fpdf2 spends reading a font file, on every report.
+# time fpdf2 spends reading a font file, on every report.
 
 
 def find_font(configured: str | None = None) -> Path:
-    """The font file; raises :class:`ConfigError` saying what to install."""
+    """The font file: the configured one, else the packaged one; raises :class:`ConfigError`."""
     if configured:
         path = Path(configured)
         if not path.is_file():
             raise ConfigError(f"TROLYSO_ADMIN_PDF_FONT: no font file at {path}")
         return path
-    for folder in FONT_DIRS:
-        if (folder / FONT).is_file():
-            return folder / FONT
-    raise ConfigError("no DejaVu Sans font for PDF reports: install the fonts-dejavu-core package, "
-                      "or set TROLYSO_ADMIN_PDF_FONT to a .ttf file with Vietnamese letters")  # fmt: skip
+    return FONT
 
 
 class _Pdf(FPDF):

@@ -21,6 +21,7 @@ from bot.app import App, build_app
 from bot.channels.base import ChannelContext
 from bot.channels.telegram_common import ALLOWED_UPDATES, TelegramChannel
 from bot.errors import ConfigError
+from bot.extras import require
 from bot.settings import Settings
 from bot.web.metrics import Metrics, MetricsSink
 
@@ -34,6 +35,8 @@ MAX_BACKOFF = 30.0
 def make_channel(ctx: ChannelContext) -> TelegramChannel[Any]:
     """The adapter of ``TROLYSO_TELEGRAM_LIBRARY`` (imported only when chosen)."""
     library = ctx.settings.telegram_library
+    if library in ("aiogram", "ptb"):
+        require(library, f"TROLYSO_TELEGRAM_LIBRARY={library}")
     if library == "aiogram":
         from bot.channels.telegram_aiogram import AiogramTelegram
 

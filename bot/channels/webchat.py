@@ -241,7 +241,7 @@ class WebChat(BaseChannel):
         wait = await self.limiter.hit(self.per_address, address)  # before reading anything
         if wait:
             return self._too_fast(wait, None)
-        body = await request.body()  # over the app's body limit, BodyLimit answers 413 first
+        body = await request.body()  # over the app's max_body_size, Starlette answers 413 first
         try:
             inbound = read_message(body)
         except BadMessage as exc:

@@ -10,7 +10,7 @@ Answers:
 - 403  the signature is missing or wrong, or a signed event names another app. The signature is
        checked on the raw bytes before any JSON parsing, so unsigned junk costs nothing;
 - 400  a signed body that is not a Zalo event (not JSON, no app_id/timestamp/event_name);
-- 413  the body is over ``max_body_bytes`` (the app's BodyLimit);
+- 413  the body is over ``max_body_bytes`` (Starlette's max_body_size, set from it);
 - 200  everything else: Zalo's unsigned check when the webhook URL is saved (a small JSON object
        with no event in it; Zalo only wants a 200), events we ignore (the OA's own echoed sends,
        receipts, types we don't know, events of another OA of the same app), redeliveries of

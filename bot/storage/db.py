@@ -19,6 +19,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
+from bot.extras import require
 from bot.storage.private import private_file
 
 log = logging.getLogger("bot.storage")
@@ -43,6 +44,8 @@ def create_db_engine(url: str) -> sa.Engine:
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "psycopg":
+        require("postgres", "TROLYSO_DATABASE_URL (PostgreSQL)")
     return sa.create_engine(parsed, pool_pre_ping=True)
 
 

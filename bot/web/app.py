@@ -16,18 +16,19 @@ import contextlib
 import gc
 import importlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator
 from typing import Any
 
 import sqlalchemy as sa
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.app import App, build_app
 from bot.channels.base import BaseChannel, ChannelContext
 from bot.errors import ConfigError
+from bot.extras import require
 from bot.ratelimit import LinkBudget, RateLimiter
 from bot.settings import Settings
 from bot.web.metrics import Metrics, MetricsSink
@@ -42,6 +43,7 @@ CHANNELS: dict[str, str] = {
     "zalo": "bot.channels.zalo:ZaloChannel",
 }
 """Adapters by name, imported only when switched on (a web-only server never loads aiogram)."""
+_EXTRA_OF = {"telegram:aiogram": "aiogram", "telegram:ptb": "ptb"}
 
 
 def _channel_class(name: str, settings: Settings) -> type[BaseChannel]:
@@ -50,46 +52,11 @@ def _channel_class(name: str, settings: Settings) -> type[BaseChannel]:
     if target is None:
         raise ConfigError(f"unknown channel {key!r} in TROLYSO_CHANNELS; choose from: web, telegram, zalo"
                           " (TROLYSO_TELEGRAM_LIBRARY: aiogram or ptb)")  # fmt: skip
+    if key in _EXTRA_OF:
+        require(_EXTRA_OF[key], f"TROLYSO_CHANNELS={name} with TROLYSO_TELEGRAM_LIBRARY={settings.telegram_library}")
     module, _sep, attr = target.partition(":")
     cls: type[BaseChannel] = getattr(importlib.import_module(module), attr)
     return cls
-
-
-class BodyLimit:
-    """Refuse request bodies over the limit with 413 before anything reads them."""
-
-    def __init__(self, app: Callable[..., Awaitable[None]], limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope.get("headers") or [])
-        declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await PlainTextResponse("request body too large", status_code=413)(scope, receive, send)
-            return
-        received = 0
-
-        async def limited() -> MutableMapping[str, Any]:
-            nonlocal received
-            message: MutableMapping[str, Any] = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.limit:
-                    raise _TooLarge
-            return message
-
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await PlainTextResponse("request body too large", status_code=413)(scope, receive, send)
-
-
-class _TooLarge(Exception):
-    pass
 
 
 def create_app(settings: Settings | None = None, app: App | None = None) -> Starlette:
@@ -125,7 +92,7 @@ def create_app(settings: Settings | None = None, app: App | None = None) -> Star
         return JSONResponse({"ok": ok}, status_code=200 if ok else 503, headers={"Cache-Control": "no-store"})
 
     async def metrics_page(_request: Request) -> Response:
-        return Response(metrics.render(), media_type="text/plain; version=0.0.4")
+        return Response(metrics.render(), media_type=metrics.content_type)
 
     async def home(_request: Request) -> Response:
         return RedirectResponse("/chat" if "web" in settings.enabled_channels() else "/healthz")
@@ -164,13 +131,13 @@ def create_app(settings: Settings | None = None, app: App | None = None) -> Star
 
         routes.append(Route("/admin/healthz", admin.guard(health_detail)))
         routes.extend(admin.routes())
-    web = Starlette(routes=routes, lifespan=lifespan)
+    # Starlette's own limit: 413 before a body over the limit is read (declared or streamed).
+    web = Starlette(routes=routes, lifespan=lifespan, max_body_size=settings.max_body_bytes)
     web.state.core = core
     web.state.metrics = metrics
     web.state.channels = channels
     web.state.admin = admin
     web.state.limiter = limiter
-    web.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     web.add_middleware(SecurityHeaders, production=settings.production)  # outermost: every answer
     return web
 

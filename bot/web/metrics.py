@@ -5,17 +5,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    Info,
+    generate_latest,
+)
 
 from bot.core.messages import UsageEvent
 from bot.core.ports import BaseUsageSink
+from bot.version import trolyso_version
 
 
 class Metrics:
     """A registry per app (not the global one), so tests and several apps never collide."""
 
+    content_type = CONTENT_TYPE_LATEST  # the exposition format generate_latest() writes
+
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        # trolyso_build_info{version="0.1.0"} 1: which release a scraped process runs.
+        Info("trolyso_build", "The running release", registry=self.registry).info({"version": trolyso_version()})
         self.turns = Counter("trolyso_turns", "Messages handled", ["channel"], registry=self.registry)
         self.latency = Histogram(
             "trolyso_turn_seconds", "Time to answer one message", ["channel"], registry=self.registry,
