@@ -14,7 +14,7 @@ from bot.core.help_texts import announcement, contact_line, in_sentence, time_la
 from bot.core.i18n import _
 from bot.core.messages import Button, Outbound, UsageEvent
 from bot.core.pending import ask
-from bot.core.phone import looks_like_phone, parse_phone
+from bot.core.phone import check_phone, looks_like_phone, phone_problem
 from bot.core.redact import redact
 from bot.core.state import HelpDraft
 from bot.core.text import fold
@@ -88,15 +88,13 @@ class HelpRequests:
             self.ask_time(turn)
             return True
         if draft.step == "phone":
-            phone = parse_phone(text)
-            if phone is None:
+            checked = check_phone(text)
+            if checked.number is None:
                 if not looks_like_phone(text):
                     return False  # words, not a number: the engine answers them or asks again
-                turn.messages.append(Outbound(
-                    _("That does not look like a Vietnamese phone number. A mobile number has 10 digits and starts with 03, 05, 07, 08 or 09 (for example 0912 345 678); a landline has 11 digits and starts with 02."),
-                    (Button(_("✖ Cancel"), "hd:stop"),)))  # fmt: skip
+                turn.messages.append(Outbound(phone_problem(checked), (Button(_("✖ Cancel"), "hd:stop"),)))
                 return True
-            draft.phone = phone
+            draft.phone = checked.number
             if turn.state.commune and self.ctx.commune(turn.state.commune):
                 draft.step = "commune"
                 self._ask_keep_commune(turn)

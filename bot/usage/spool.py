@@ -1,7 +1,8 @@
 """The spool: usage rows (and erasure requests) waiting in a local file while the database is away.
 
 A JSON-lines file, appended and fsync'd, read back in order. Each process owns one spool file,
-held by an exclusive ``flock`` on a lock file beside it: the first process takes the configured
+held by an exclusive lock on a lock file beside it (filelock: ``flock`` on Unix, ``msvcrt`` on
+Windows, where fcntl does not exist): the first process takes the configured
 path, other workers on the same machine take ``<name>.<pid>.jsonl``. A spool whose lock nobody
 holds belongs to a process that has gone; :meth:`Spool.adopt_orphans` moves its entries into ours
 so they are replayed too.
@@ -9,7 +10,7 @@ so they are replayed too.
 
 from __future__ import annotations
 
-import fcntl
+import contextlib
 import json
 import logging
 import os
@@ -17,9 +18,11 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from bot.storage.private import open_private, private_dir
+from filelock import BaseFileLock, FileLock, Timeout
+
+from bot.storage.private import FILE_MODE, open_private, private_dir
 from bot.usage.rows import Row, from_json, to_json
 
 log = logging.getLogger("bot.usage")
@@ -42,7 +45,7 @@ class Spool:
         self.requested = path
         self.path = path
         self.count = 0  # entries in the file, so an empty spool costs no disk read
-        self._lock: IO[bytes] | None = None
+        self._lock: BaseFileLock | None = None
 
     def open(self) -> None:
         """Take our spool file: the requested one if free, else a per-process sibling."""
@@ -58,12 +61,13 @@ class Spool:
     def close(self) -> None:
         if self._lock is None:
             return
+        self._lock.release()
+        self._lock = None
         if self.count == 0 and self.path != self.requested:
-            # An empty per-process spool is clutter; the main one stays.
+            # An empty per-process spool is clutter; the main one stays. Unlinked after the
+            # release: Windows cannot delete a file that is open, let alone locked.
             _unlink(self.path)
             _unlink(self.path.with_name(self.path.name + ".lock"))
-        self._lock.close()  # releases the flock
-        self._lock = None
 
     def append(self, entries: Sequence[Entry]) -> None:
         """Add ``entries`` at the end, on disk (fsync'd) before returning."""
@@ -118,10 +122,10 @@ class Spool:
                 entries = _read(other)
                 self.append(entries)
                 _unlink(other)
-                _unlink(other.with_name(other.name + ".lock"))
                 moved += len(entries)
             finally:
-                lock.close()
+                lock.release()
+            _unlink(other.with_name(other.name + ".lock"))
         if moved:
             log.info("usage spool: took over %d entries left by a stopped worker", moved)
         return moved
@@ -130,15 +134,14 @@ class Spool:
         return self.requested.with_name(f"{self.requested.stem}.{pid}{self.requested.suffix}")
 
 
-def _try_lock(spool: Path) -> IO[bytes] | None:
-    fd = open_private(spool.with_name(spool.name + ".lock"), os.O_WRONLY | os.O_APPEND)
-    handle = os.fdopen(fd, "ab")  # held until close()
+def _try_lock(spool: Path) -> BaseFileLock | None:
+    """The lock of ``spool`` if no process holds it (not even this one, through another spool)."""
+    lock = FileLock(spool.with_name(spool.name + ".lock"), mode=FILE_MODE)  # 0600, as the spool
     try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
+        lock.acquire(timeout=0)
+    except Timeout:
         return None
-    return handle
+    return lock
 
 
 def _read(path: Path) -> list[Entry]:
@@ -170,4 +173,5 @@ def _decode(data: Any) -> Entry:
 
 
 def _unlink(path: Path) -> None:
-    path.unlink(missing_ok=True)
+    with contextlib.suppress(FileNotFoundError, PermissionError):  # PermissionError: in use (Windows)
+        path.unlink()
