@@ -160,7 +160,7 @@ def _export(engine: Any, args: argparse.Namespace, stdout: TextIO) -> int:
 
     from bot.admin.aliases import Alias, export_yaml, write_to_knowledge
     from bot.admin.schema import learned_aliases
-    from bot.data.paths import knowledge_dir
+    from bot.data.paths import writable_knowledge_dir
 
     with engine.connect() as connection:
         rows = connection.execute(sa.select(learned_aliases).order_by(learned_aliases.c.id)).all()
@@ -168,7 +168,7 @@ def _export(engine: Any, args: argparse.Namespace, stdout: TextIO) -> int:
     if args.print_only:
         stdout.write(export_yaml(aliases))
         return 0
-    folder = args.knowledge or knowledge_dir()
+    folder = args.knowledge or writable_knowledge_dir()
     added = write_to_knowledge(folder, aliases)
     for name, count in added.items():
         stdout.write(f"{folder / name}: {count} phrasings added\n")

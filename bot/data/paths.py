@@ -54,5 +54,16 @@ def flows_dir() -> Path:
     return _folder("flows")
 
 
+def writable_knowledge_dir() -> Path:
+    """knowledge/ to write into (taught phrasings): the checkout's or TROLYSO_DATA_DIR's, never
+    the installed package's, which the next upgrade would silently replace."""
+    folder = knowledge_dir()
+    if folder.is_relative_to(_PKG / "_data"):
+        raise ConfigError("the shipped knowledge/ is inside the installed package, and an upgrade would replace "
+                          "what is written there: run `trolyso kb copy FOLDER`, set TROLYSO_DATA_DIR=FOLDER, "
+                          "then write again")  # fmt: skip
+    return folder
+
+
 def locales_dir() -> Path:
     return data_root() / "locales"

@@ -91,6 +91,16 @@ def test_kb_check_strict_passes_on_the_packaged_data(installed: tuple[Path, Path
     assert "_data/knowledge" in done.stdout
 
 
+def test_taught_phrasings_are_not_written_into_the_installed_package(installed: tuple[Path, Path, dict[str, str]]) -> None:
+    """`admin export-aliases` without TROLYSO_DATA_DIR refuses (exit 2) and says how to get a folder of one's own."""
+    bin_dir, work, env = installed
+    done = subprocess.run([str(bin_dir / "trolyso"), "admin", "export-aliases"], cwd=work, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "trolyso kb copy FOLDER" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_serve_answers_health_chat_admin_and_metrics(installed: tuple[Path, Path, dict[str, str]]) -> None:
     """`trolyso serve` answers /healthz, the web chat page, the admin login page and /metrics with the version."""
     bin_dir, work, env = installed
