@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from redis.asyncio import Redis
 
 from bot.conversations import Conversations
 from bot.coord import connect_redis
@@ -25,6 +25,9 @@ from bot.settings import Settings
 from bot.storage.db import create_db_engine, upgrade
 from bot.storage.sql import SqlStateStore
 from bot.usage import BatchedUsageSink, FanOutSink, build_usage_sink
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis  # the [redis] extra: imported only when TROLYSO_REDIS_URL is set
 
 
 @cache

@@ -25,15 +25,18 @@ import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import limits
-import redis.asyncio as aioredis
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.aio.strategies import RateLimiter as Strategy
 
 from bot.errors import ConfigError
+from bot.extras import require
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
 
 log = logging.getLogger("bot.ratelimit")
 
@@ -71,6 +74,9 @@ class RateLimiter:
         self._pool: aioredis.ConnectionPool | None = None
         self.backend = "memory"
         if redis_url:
+            require("redis", "TROLYSO_REDIS_URL")  # redis-py is the [redis] extra
+            import redis.asyncio as aioredis
+
             plain = redis_url.removeprefix("async+")
             # Our own pool, so close() can release its connections at shutdown.
             self._pool = aioredis.ConnectionPool.from_url(plain, socket_timeout=1.0, socket_connect_timeout=1.0)

@@ -30,8 +30,9 @@ def trolyso_without(hidden: str, *args: str, cwd: Path, **env: str) -> subproces
         ("telegram", ("serve", "--port", "1"),
          {"TROLYSO_CHANNELS": "telegram", "TROLYSO_TELEGRAM_LIBRARY": "ptb"}, "ptb"),
         ("aiogram", ("telegram", "--polling"), {"TROLYSO_TELEGRAM_TOKEN": "1:x"}, "aiogram"),
+        ("redis", ("serve", "--port", "1"), {"TROLYSO_REDIS_URL": "redis://127.0.0.1:1/0"}, "redis"),
     ],
-    ids=["postgres", "aiogram-webhook", "ptb-webhook", "aiogram-polling"],
+    ids=["postgres", "aiogram-webhook", "ptb-webhook", "aiogram-polling", "redis"],
 )  # fmt: skip
 def test_a_missing_extra_is_named_with_its_pip_command(
     tmp_path: Path, hidden: str, args: tuple[str, ...], env: dict[str, str], extra: str
