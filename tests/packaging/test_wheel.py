@@ -78,7 +78,7 @@ def test_chat_answers_from_a_temp_folder(installed: tuple[Path, Path, dict[str, 
     """`trolyso chat` with piped input answers in Vietnamese from the packaged knowledge."""
     bin_dir, work, env = installed
     done = run(bin_dir / "trolyso", "chat", cwd=work, env=env, stdin="lam cccd o dau\n/lang en\ncảm ơn\n")
-    assert "Thẻ căn cước (CCCD)" in done.stdout
+    assert "📋 Thẻ căn cước" in done.stdout
     assert (work / "var" / "trolyso.sqlite3").is_file()
 
 
