@@ -83,10 +83,12 @@ class Conversations:
                     continue
                 await self._record(key, inbound.channel, [replace(e, latency_ms=latency) for e in turn.events])
                 notices = getattr(turn, "notices", None)
+                replies = list(turn.messages)
                 if notices:  # after the save: a notice is never sent for a turn that did not happen
-                    await self.notifier.send(notices)
+                    failed = await self.notifier.send_each(notices)
+                    replies += [n.undelivered for n in failed if n.undelivered is not None]  # e.g. "please call"
                 warning = secret_warning(inbound.text)  # an OTP, a password or a card: say never to share it
-                return [warning, *turn.messages] if warning is not None else turn.messages
+                return [warning, *replies] if warning is not None else replies
         raise StorageError(
             f"gave up on a {inbound.channel} message after {MAX_ATTEMPTS} attempts: other workers kept "
             "changing the same conversation; check for a message loop or a stuck worker"

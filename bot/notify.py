@@ -31,16 +31,22 @@ class Notifier:
 
     async def send(self, notices: Sequence[Notice]) -> int:
         """Send each notice; returns how many went out."""
-        sent = 0
+        return len(notices) - len(await self.send_each(notices))
+
+    async def send_each(self, notices: Sequence[Notice]) -> list[Notice]:
+        """Send each notice; returns those that did not go out."""
+        failed: list[Notice] = []
         for notice in notices:
             pusher = self._pushers.get(notice.target.channel)
             if pusher is None:
                 log.warning("notice not sent: channel %s is not running", notice.target.channel)
+                failed.append(notice)
                 continue
             try:
                 ok = await pusher(notice.target.chat_id, notice.messages)
             except Exception:
                 log.exception("notice failed channel=%s", notice.target.channel)
                 ok = False
-            sent += ok
-        return sent
+            if not ok:
+                failed.append(notice)
+        return failed

@@ -32,6 +32,7 @@ class Notice:
 
     target: Target
     messages: tuple[Outbound, ...]
+    undelivered: Outbound | None = None  # told to the turn's own person when the notice cannot go
 
 
 @dataclass(frozen=True)

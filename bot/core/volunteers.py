@@ -181,7 +181,10 @@ class Volunteers:
             if volunteer.phone:
                 text += " " + _("Their number is {phone}, so you know the call is genuine.").format(phone=spaced(volunteer.phone))
             to_citizen = Outbound(text, (Button(_("Cancel my request"), f"hx:{ticket.id}"),))
-        turn.notices.append(Notice(ticket.citizen, (to_citizen,)))
+        # Zalo refuses pushes to a person silent for 7 days (-230): then the volunteer is told to call.
+        unreached = Outbound(_("I could not message the citizen in the chat (they have not written for a while). Please call them: {phone}").format(
+            phone=spaced(ticket.phone) if ticket.phone else "—"))  # fmt: skip
+        turn.notices.append(Notice(ticket.citizen, (to_citizen,), undelivered=unreached))
         with i18n.use(i18n.DEFAULT_LANGUAGE):
             to_team = Outbound(_("✅ Request #{id} was taken by {name}.").format(id=ticket.id, name=volunteer.name))
         routes = await self.ctx.desk.routes(ticket.commune)

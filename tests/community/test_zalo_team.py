@@ -52,3 +52,23 @@ async def test_a_zalo_volunteer_is_told_takes_it_and_the_citizen_hears(zalo: Run
     assert citizen_told
     assert "Hoàng Văn Phúc" in citizen_told[0]
     assert "0977 000 333" in citizen_told[0]
+
+
+async def test_a_citizen_zalo_will_not_reach_makes_the_volunteer_call(zalo: Running) -> None:
+    """When Zalo refuses the push to the citizen (-230: silent for 7 days), the volunteer who took
+    the request is told, in the same chat, to phone them."""
+    desk = zalo.core.desk
+    assert desk is not None
+    _volunteer, code = desk.create_volunteer("Hoàng Văn Phúc", "Tổ xóm 2", ANH_SON, "0977000333", created_by="admin")
+    await zalo.say(f"/lienket {code}", VOLUNTEER)
+    for text in ("tôi muốn gặp người thật", PRESS + "hd:yes", "0912 345 678", "anh son", PRESS + f"hc:{ANH_SON}",
+                 PRESS + "hn:skip"):  # fmt: skip
+        await zalo.say(text, CITIZEN)
+    replies = await zalo.say(PRESS + "ht:any", CITIZEN)
+    ticket = int(re.search(r"#(\d+)", replies[0].text).group(1))  # type: ignore[union-attr]
+    zalo.fake.inactive = {CITIZEN}
+    before = len(zalo.fake.sent)
+    await zalo.say(PRESS + f"hr:claim:{ticket}", VOLUNTEER)
+    told = "\n".join(sent_to(zalo, VOLUNTEER, before))
+    assert "gọi điện cho họ: 0912 345 678" in told
+    assert sent_to(zalo, CITIZEN, before) == []
