@@ -20,7 +20,7 @@ from bot.admin.exports import MEDIA_TYPES, Cell, Sheet, to_csv, to_xlsx
 from bot.admin.queries import Dashboard, Filters, communes, dashboard
 from bot.admin.report import QuarterReport, build_report, current_quarter, report_xlsx
 from bot.admin.report_pdf import report_pdf
-from bot.admin.texts import number, percent, tr
+from bot.admin.texts import channel_label, number, percent, tr
 from bot.admin.web import problem, redirect, render, secure
 
 if TYPE_CHECKING:
@@ -154,7 +154,7 @@ class DashboardPages:
             "helpful": charts.split_bar(tr("Was the answer helpful?"), [
                 (tr("Helpful"), t.helpful, "s3"), (tr("Not helpful"), t.not_helpful, "s4")], number),
             "by_channel": charts.bar_chart(tr("By channel"),
-                                           [(c.channel, c.conversations) for c in board.channels], number, "s2"),
+                                           [(channel_label(c.channel), c.conversations) for c in board.channels], number, "s2"),
         }  # fmt: skip
         return render(request, "overview.html", context)
 
@@ -165,7 +165,7 @@ class DashboardPages:
             Sheet(tr("Summary"), [tr("Measure"), tr("Value")], [
                 [tr("From"), board.filters.start], [tr("To"), board.filters.end],
                 *self._commune_rows(board.filters.commune),
-                [tr("Channel"), board.filters.channel or tr("All channels")],
+                [tr("Channel"), channel_label(board.filters.channel) or tr("All channels")],
                 [tr("Conversations"), t.conversations], [tr("Questions"), t.questions],
                 [tr("Answered questions"), t.answered], [tr("Answer rate"), percent(t.answer_rate)],
                 [tr("Not understood"), t.not_understood], [tr("Did you mean"), t.did_you_mean],
@@ -174,16 +174,16 @@ class DashboardPages:
                 [tr("Guides completed"), t.flows_completed], [tr("Guides abandoned"), t.flows_abandoned],
             ]),
             Sheet(tr("Conversations and questions per day"),
-                  ["day", tr("Conversations"), tr("Questions"), tr("Answered questions")],
+                  [tr("Day"), tr("Conversations"), tr("Questions"), tr("Answered questions")],
                   [[d, board.conversations_per_day[d], board.questions_per_day[d], board.answered_per_day[d]]
                    for d in days]),
-            Sheet(tr("Procedures"), ["id", tr("Procedure"), tr("Questions"), tr("Answers"), tr("Helpful"),
+            Sheet(tr("Procedures"), [tr("Procedure id"), tr("Procedure"), tr("Questions"), tr("Answers"), tr("Helpful"),
                                      tr("Not helpful"), tr("Guides started"), tr("Guides completed"),
                                      tr("Guides abandoned")],
                   [[r.procedure, name(r.procedure), r.questions, r.answers, r.helpful, r.not_helpful,
                     r.flows_started, r.flows_completed, r.flows_abandoned] for r in board.procedures]),
             Sheet(tr("By channel"), [tr("Channel"), tr("Conversations"), tr("Questions"), tr("Answered questions")],
-                  [[c.channel, c.conversations, c.questions, c.answered] for c in board.channels]),
+                  [[channel_label(c.channel), c.conversations, c.questions, c.answered] for c in board.channels]),
         ]  # fmt: skip
         if places:
             out.append(Sheet(tr("By commune"), [tr("Commune id"), tr("Commune"), tr("Questions")],

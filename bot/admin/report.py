@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from bot.admin.community_queries import TeamsReport, commune_key, commune_name, teams_report, teams_sheets
 from bot.admin.exports import Sheet, to_xlsx
 from bot.admin.queries import Dashboard, Filters, Totals, dashboard, per_month, totals
-from bot.admin.texts import percent, tr
+from bot.admin.texts import channel_label, percent, tr
 from bot.data.communes import CommuneBook
 from bot.storage.tables import usage_events as events
 
@@ -142,7 +142,7 @@ def report_sheets(report: QuarterReport, name: Callable[[str], str]) -> list[She
                 _ratio(r.flows_completed / r.flows_started if r.flows_started else None)]
                for r in board.procedures if r.flows_started]),
         Sheet(tr("Channels"), [tr("Channel"), tr("Conversations"), tr("Questions"), tr("Answered questions")],
-              [[c.channel, c.conversations, c.questions, c.answered] for c in board.channels]),
+              [[channel_label(c.channel), c.conversations, c.questions, c.answered] for c in board.channels]),
         *teams_sheets(report.teams or TeamsReport(board.filters.start, board.filters.end, report.commune), name),
     ]  # fmt: skip
 

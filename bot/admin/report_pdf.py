@@ -18,7 +18,7 @@ from fpdf.enums import XPos, YPos
 from bot.admin.community_queries import SESSION_OUTCOMES, TeamRow, TeamsReport
 from bot.admin.queries import per_month
 from bot.admin.report import QuarterReport, summary_rows
-from bot.admin.texts import percent, tr
+from bot.admin.texts import channel_label, percent, tr
 from bot.errors import ConfigError
 from bot.usage.rows import VIETNAM
 
@@ -105,7 +105,7 @@ def report_pdf(report: QuarterReport, name: Callable[[str], str], number: Callab
 
     _heading(pdf, tr("Channels"))
     _table(pdf, [tr("Channel"), tr("Conversations"), tr("Questions"), tr("Answered questions")],
-           [(c.channel, number(c.conversations), number(c.questions), number(c.answered)) for c in board.channels]
+           [(channel_label(c.channel), number(c.conversations), number(c.questions), number(c.answered)) for c in board.channels]
            or [("—", "", "", "")], (0.31, 0.23, 0.23, 0.23))  # fmt: skip
 
     if report.teams is not None:

@@ -142,7 +142,62 @@ VI: dict[str, str] = {
         "Không có điện thoại, sóng hoặc mạng", "The citizen changed their mind": "Người dân đổi ý",
     "Another reason": "Lý do khác", "In the morning": "Buổi sáng", "In the afternoon": "Buổi chiều",
     "In the evening": "Buổi tối", "Any time": "Lúc nào cũng được",
+    # usage event kinds (see KINDS), channels and chat languages, as pages and exports name them
+    "Question asked": "Câu hỏi", "Answer shown": "Đã trả lời", "Asked back (did you mean)": "Hỏi lại (có phải ý bạn là)",
+    "Asked for a person": "Đề nghị gặp người hỗ trợ", "Voted helpful": "Đánh giá hữu ích",
+    "Voted not helpful": "Đánh giá chưa hữu ích", "Guide started": "Bắt đầu hướng dẫn", "Guide step": "Bước hướng dẫn",
+    "Guide completed": "Hoàn thành hướng dẫn", "Guide abandoned": "Bỏ dở hướng dẫn", "Greeting": "Chào hỏi",
+    "Section opened": "Mở một mục", "Error": "Lỗi", "Empty message": "Tin nhắn trống",
+    "Old button pressed": "Bấm nút cũ", "Commune given": "Cho biết xã/phường",
+    "Agreed to share a phone number": "Đồng ý để lại số điện thoại", "Help request made": "Gửi yêu cầu hỗ trợ",
+    "Help request taken": "Yêu cầu hỗ trợ được nhận", "Help request closed": "Yêu cầu hỗ trợ được đóng",
+    "Help request cancelled": "Yêu cầu hỗ trợ bị hủy", "Taking a request refused": "Không nhận được yêu cầu",
+    "Assisted session started": "Bắt đầu lượt hỗ trợ trực tiếp",
+    "Assisted session finished": "Kết thúc lượt hỗ trợ trực tiếp", "Volunteer linked": "Tình nguyện viên đã liên kết",
+    "Linking refused": "Liên kết bị từ chối", "Team group linked": "Nhóm của tổ đã liên kết",
+    "Web chat": "Trò chuyện trên web", "Terminal": "Dòng lệnh", "Vietnamese": "Tiếng Việt",
+    "Day": "Ngày", "Procedure id": "Mã thủ tục", "Person (pseudonymous)": "Người dùng (ẩn danh)",
+    "Helped by volunteer": "Tình nguyện viên hỗ trợ", "Commune name": "Tên xã/phường",
+    # audit log actions (see ACTIONS)
+    "Phrasing taught": "Dạy cách hỏi", "Phrasings exported": "Xuất cách hỏi", "File downloaded": "Tải tệp",
+    "Logged in": "Đăng nhập", "Wrong password": "Sai mật khẩu", "Logged out": "Đăng xuất",
+    "Password changed": "Đổi mật khẩu", "Password set": "Đặt mật khẩu", "Report downloaded": "Tải báo cáo",
+    "Request closed": "Đóng yêu cầu", "User activated": "Mở khóa người dùng", "User deactivated": "Khóa người dùng",
+    "User created": "Tạo người dùng", "Volunteer activated": "Mở khóa tình nguyện viên",
+    "Volunteer deactivated": "Khóa tình nguyện viên", "Link code issued": "Cấp mã liên kết",
+    "Volunteer created": "Thêm tình nguyện viên", "Questions dismissed": "Bỏ qua câu hỏi",
+    "Questions restored": "Khôi phục câu hỏi",
 }  # fmt: skip
+
+KINDS: dict[str, str] = {
+    "question": "Question asked", "answered": "Answer shown", "not_understood": "Not understood",
+    "did_you_mean": "Asked back (did you mean)", "human_help": "Asked for a person",
+    "feedback_helpful": "Voted helpful", "feedback_not_helpful": "Voted not helpful",
+    "flow_started": "Guide started", "flow_step": "Guide step", "flow_completed": "Guide completed",
+    "flow_abandoned": "Guide abandoned", "greeting": "Greeting", "section": "Section opened", "error": "Error",
+    "empty": "Empty message", "stale_button": "Old button pressed", "commune_set": "Commune given",
+    "help_consent": "Agreed to share a phone number", "help_requested": "Help request made",
+    "help_claimed": "Help request taken", "help_closed": "Help request closed",
+    "help_cancelled": "Help request cancelled", "claim_refused": "Taking a request refused",
+    "assist_started": "Assisted session started", "assist_finished": "Assisted session finished",
+    "volunteer_linked": "Volunteer linked", "link_refused": "Linking refused",
+    "team_group_linked": "Team group linked",
+}  # fmt: skip
+"""Every kind of usage event the assistant logs, as the events page and its exports name it (a test
+finds each ``UsageEvent("…")`` of the package here)."""
+CHANNELS: dict[str, str] = {"web": "Web chat", "telegram": "Telegram", "zalo": "Zalo", "terminal": "Terminal"}
+ACTIONS: dict[str, str] = {
+    "alias_assigned": "Phrasing taught", "aliases_exported": "Phrasings exported", "export": "File downloaded",
+    "login": "Logged in", "login_failed": "Wrong password", "logout": "Logged out",
+    "password_changed": "Password changed", "password_set": "Password set", "report": "Report downloaded",
+    "request_closed": "Request closed", "user_activated": "User activated", "user_deactivated": "User deactivated",
+    "user_created": "User created", "volunteer_activated": "Volunteer activated",
+    "volunteer_deactivated": "Volunteer deactivated", "volunteer_code_issued": "Link code issued",
+    "volunteer_created": "Volunteer created", "inbox_dismissed": "Questions dismissed",
+    "inbox_restored": "Questions restored",
+}  # fmt: skip
+"""What the audit log records, in words (a test finds each ``audit(…, "…")`` of the package here)."""
+LANGUAGES: dict[str, str] = {"vi": "Vietnamese", "en": "English"}
 
 LABELS: dict[str, str] = {
     # request statuses
@@ -168,6 +223,24 @@ def tr(text: str) -> str:
 def label(code: str | None) -> str:
     """A help desk code in words ("claimed" → "Đã nhận"); an unknown code as it is, none as a dash."""
     return tr(LABELS.get(code, code)) if code else "—"
+
+
+def kind_label(kind: str | None) -> str:
+    """A usage event kind in words ("not_understood" → "Chưa hiểu"); an unknown kind as it is."""
+    return tr(KINDS[kind]) if kind in KINDS else kind or ""
+
+
+def channel_label(channel: str | None) -> str:
+    """A channel in words ("web" → "Trò chuyện trên web"); an unknown one as it is."""
+    return tr(CHANNELS[channel]) if channel in CHANNELS else channel or ""
+
+
+def action_label(action: str | None) -> str:
+    return tr(ACTIONS[action]) if action in ACTIONS else action or ""
+
+
+def language_label(lang: str | None) -> str:
+    return tr(LANGUAGES[lang]) if lang in LANGUAGES else lang or ""
 
 
 def number(value: int | float) -> str:

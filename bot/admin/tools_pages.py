@@ -3,7 +3,7 @@ and the taught phrasings. Admins only: a volunteer never sees a question's words
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -16,7 +16,8 @@ from bot.admin.exports import MEDIA_TYPES, Sheet, csv_chunks, to_xlsx
 from bot.admin.inbox import EVENT_COLUMNS, EventFilters, InboxGroup, browse, event_query, inbox
 from bot.admin.pages import CHANNELS, commune_param, download, parse_filters
 from bot.admin.queries import Filters, communes
-from bot.admin.texts import tr
+from bot.admin.texts import KINDS as EVENT_KINDS
+from bot.admin.texts import channel_label, kind_label, language_label, tr
 from bot.admin.web import problem, redirect, render, secure
 from bot.core.matcher import UNSURE_AT, Decision
 from bot.core.text import fold
@@ -31,9 +32,13 @@ EVENTS_PER_PAGE = 50
 TAUGHT_PER_GROUP = 3
 """Phrasings of a group taught at once: the one asked most and the next two. Each costs the
 matcher a rebuild (tens of milliseconds in the event loop), so not the whole group."""
-KINDS = ("question", "answered", "not_understood", "did_you_mean", "human_help", "feedback_helpful",
-         "feedback_not_helpful", "flow_started", "flow_step", "flow_completed", "flow_abandoned",
-         "greeting", "section", "error")  # fmt: skip
+KINDS = tuple(EVENT_KINDS)
+EVENT_HEADERS = {
+    "ts": "Time", "channel": "Channel", "commune": "Commune id", "kind": "Kind", "procedure": "Procedure",
+    "score": "Score", "latency_ms": "Latency (ms)", "locale": "Language", "person": "Person (pseudonymous)",
+    "assisted_by": "Helped by volunteer", "text": "Text",
+}  # fmt: skip
+"""The events export's headers (ids of :data:`bot.admin.texts.VI`), one per column of EVENT_COLUMNS."""
 
 
 def _event_filters(request: Request, start: date, end: date) -> EventFilters:
@@ -186,16 +191,26 @@ class ToolPages:
 
         place = EVENT_COLUMNS.index("commune")
         commune_name = self.site.commune_name
+        # Kinds, channels and languages in words, like the page: the file goes to people, not programs.
+        def procedure(value: str | None) -> str:
+            return self.site.procedure_name(value) if value else ""
+
+        words: dict[int, Callable[[str | None], str]] = {EVENT_COLUMNS.index("kind"): kind_label, EVENT_COLUMNS.index("channel"): channel_label,
+                 EVENT_COLUMNS.index("locale"): language_label,
+                 EVENT_COLUMNS.index("procedure"): procedure}  # fmt: skip
 
         def rows() -> Iterator[list[Any]]:
             with engine.connect() as connection:
                 for row in connection.execution_options(stream_results=True, yield_per=1000).execute(query):
                     line = [_plain(v) for v in row]
+                    for index, word in words.items():
+                        line[index] = word(line[index])
                     line.insert(place + 1, commune_name(line[place]))
                     yield line
 
         # The commune twice: as stored (its id), then its name.
-        columns = [*EVENT_COLUMNS[: place + 1], "commune_name", *EVENT_COLUMNS[place + 1 :]]
+        titles = [tr(EVENT_HEADERS[c]) for c in EVENT_COLUMNS]
+        columns = [*titles[: place + 1], tr("Commune name"), *titles[place + 1 :]]
         sheet = Sheet(tr("Events"), columns, rows())
         await self.site.audit(visitor, "export", f"events {filters.start}..{filters.end} {fmt}")
         name = f"trolyso-events-{filters.start}-{filters.end}.{fmt}"

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.admin.community_queries import account_commune, commune_name
-from bot.admin.texts import number, percent, tr
+from bot.admin.texts import action_label, channel_label, kind_label, language_label, number, percent, tr
 from bot.core import i18n
 from bot.data.communes import CommuneBook
 from bot.usage.rows import VIETNAM
@@ -40,7 +40,8 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_env.globals.update(t=tr, num=number, pct=percent)
+_env.globals.update(t=tr, num=number, pct=percent, kind=kind_label, channel=channel_label, language=language_label,
+                    action=action_label)
 _env.filters["local"] = lambda ts: ts.astimezone(VIETNAM)  # stored in UTC, read on Vietnam's clock
 
 

@@ -43,6 +43,6 @@ async def test_the_audit_page_lists_the_newest_first(seeded: AdminSite, client: 
     clock.advance(minutes=5)
     await login(client, "chi.lan")
     rows = (await client.get("/admin/audit")).text.split("<tbody>")[1]
-    assert rows.index("login") < rows.index("user_created")
+    assert rows.index("Đăng nhập") < rows.index("Tạo người dùng")
     assert "23/11/2026 12:05:00" in rows
     assert "23/11/2026 12:00:00" in rows

@@ -70,7 +70,7 @@ async def test_overview_xlsx_reads_back(admin: httpx.AsyncClient) -> None:
     assert summary["Cuộc trò chuyện"] == 6
     assert summary["Câu hỏi được trả lời"] == 3
     channels = {r[0]: r[1:] for r in book["Theo kênh"].iter_rows(min_row=2, values_only=True)}
-    assert channels == {"zalo": (3, 3, 0), "web": (2, 2, 2), "telegram": (1, 1, 1)}
+    assert channels == {"Zalo": (3, 3, 0), "Trò chuyện trên web": (2, 2, 2), "Telegram": (1, 1, 1)}
 
 
 async def test_events_export_keeps_texts_and_neutralises_formulas(seeded: AdminSite, admin: httpx.AsyncClient) -> None:
@@ -79,14 +79,16 @@ async def test_events_export_keeps_texts_and_neutralises_formulas(seeded: AdminS
     csv_body = (await admin.get("/admin/export/events.csv?kind=not_understood")).content.decode("utf-8-sig")
     lines = list(csv.DictReader(io.StringIO(csv_body)))
     assert len(lines) == 4
-    assert [(line["commune"], line["commune_name"]) for line in lines] == [
+    assert [(line["Mã xã/phường"], line["Tên xã/phường"]) for line in lines] == [
         ("", ""), ("", ""), (AN_HOA, AN_HOA), (TAN_PHU, "Xã Tân Phú")], "the commune as stored, then its name"  # fmt: skip
-    assert {line["text"] for line in lines} == {*SO_DO, "'=HYPERLINK(\"http://x\",\"y\")"}
-    assert lines[0]["ts"] == "2026-11-22 10:00:00", "Vietnam's clock"
+    assert {line["Nội dung"] for line in lines} == {*SO_DO, "'=HYPERLINK(\"http://x\",\"y\")"}
+    assert lines[0]["Thời gian"] == "2026-11-22 10:00:00", "Vietnam's clock"
+    assert {line["Loại"] for line in lines} == {"Chưa hiểu"}, "kinds in words"
+    assert {line["Kênh"] for line in lines} >= {"Trò chuyện trên web"}, "channels in words"
     book = openpyxl.load_workbook(io.BytesIO((await admin.get("/admin/export/events.xlsx?kind=not_understood")).content))
     sheet = book.active
     assert sheet is not None
-    assert [c.value for c in sheet[1]][2:4] == ["commune", "commune_name"]
+    assert [c.value for c in sheet[1]][2:4] == ["Mã xã/phường", "Tên xã/phường"]
     assert sheet["C5"].value == TAN_PHU
     assert sheet["D5"].value == "Xã Tân Phú"
     cells = [c for c in sheet["L"][1:]]
