@@ -20,11 +20,13 @@ from starlette.routing import BaseRoute, Route
 
 from bot.admin.community_queries import (
     STATUS_FILTERS,
+    RequestCounts,
     RequestRow,
     TeamsReport,
     commune_key,
     get_request,
     list_requests,
+    request_counts,
     teams_report,
     teams_sheets,
 )
@@ -195,18 +197,21 @@ class CommunityPages:
         status = status if status in STATUS_FILTERS else "active"
         page = _page(request)
 
-        def load() -> list[RequestRow]:
-            with self.site.db.connect() as connection:
-                return list_requests(connection, STATUS_FILTERS[status], commune, REQUESTS_PER_PAGE + 1,
-                                     (page - 1) * REQUESTS_PER_PAGE)  # fmt: skip
+        today = self.site.today()
 
-        rows = await self.site.run(load)
+        def load() -> tuple[list[RequestRow], RequestCounts]:
+            with self.site.db.connect() as connection:
+                return (list_requests(connection, STATUS_FILTERS[status], commune, REQUESTS_PER_PAGE + 1,
+                                      (page - 1) * REQUESTS_PER_PAGE),
+                        request_counts(connection, today, today, commune))  # fmt: skip
+
+        rows, counts = await self.site.run(load)
         context = {
             "title": tr("Help requests"), "visitor": visitor, "rows": rows[:REQUESTS_PER_PAGE], "page": page,
             "more": len(rows) > REQUESTS_PER_PAGE, "status": status, "statuses": list(STATUS_FILTERS),
             "commune": request.query_params.get("commune", ""), "communes": self.choices() if visitor.user.is_admin
             else [], "place": self.place, "name": self.site.procedure_name, "label": label, "spaced": spaced,
-            "province": PROVINCE,
+            "province": PROVINCE, "waiting": counts.waiting,
         }  # fmt: skip
         return render(request, "requests.html", context)
 

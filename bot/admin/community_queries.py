@@ -179,6 +179,42 @@ def list_requests(connection: sa.Connection, statuses: Iterable[str], commune: s
     return [_request(row) for row in connection.execute(query.limit(limit).offset(offset))]
 
 
+def _made_in(start: date, end: date, commune: str | None, channel: str | None = None) -> list[sa.ColumnElement[bool]]:
+    """Requests made from ``start`` to ``end`` (local days) in ``commune`` (None every one, ""
+    none given): the one definition the teams' figures and the overview's count share."""
+    low, high = period_bounds(start, end)
+    clauses = [help_requests.c.created_at >= low, help_requests.c.created_at < high]
+    if commune is not None:
+        clauses.append(_in_commune(help_requests.c.commune, commune))
+    if channel is not None:
+        clauses.append(help_requests.c.channel == channel)
+    return clauses
+
+
+@dataclass(frozen=True)
+class RequestCounts:
+    """Help requests as every page counts them."""
+
+    made: int
+    """Made in the period (the teams page's "Help requests")."""
+    waiting: int
+    """Open or taken now, whenever made (the rows the queue lists by default)."""
+
+
+def request_counts(connection: sa.Connection, start: date, end: date, commune: str | None = None,
+                   channel: str | None = None) -> RequestCounts:  # fmt: skip
+    """The help requests of a period, and those waiting now, in ``commune`` (a help desk id; None
+    every commune, "" none given): the overview, a commune's page, the queue and the teams page
+    show these two numbers."""
+    made = sa.select(sa.func.count()).select_from(help_requests).where(*_made_in(start, end, commune, channel))
+    waiting = sa.select(sa.func.count()).select_from(help_requests).where(help_requests.c.status.in_(ACTIVE))
+    if commune is not None:
+        waiting = waiting.where(_in_commune(help_requests.c.commune, commune))
+    if channel is not None:
+        waiting = waiting.where(help_requests.c.channel == channel)
+    return RequestCounts(int(connection.execute(made).scalar_one()), int(connection.execute(waiting).scalar_one()))
+
+
 def get_request(connection: sa.Connection, request_id: int) -> RequestRow | None:
     row = connection.execute(_request_query().where(help_requests.c.id == request_id)).first()
     return _request(row) if row is not None else None
@@ -290,11 +326,10 @@ def teams_report(connection: sa.Connection, start: date, end: date, commune: str
     requests = (
         sa.select(help_requests, volunteers.c.team)
         .select_from(help_requests.outerjoin(volunteers, volunteers.c.id == help_requests.c.claimed_by))
-        .where(help_requests.c.created_at >= low, help_requests.c.created_at < high)
+        .where(*_made_in(start, end, commune))
     )
     if commune is not None:
         sessions = sessions.where(_in_commune(assist_sessions.c.commune, commune))
-        requests = requests.where(_in_commune(help_requests.c.commune, commune))
     for s in connection.execute(sessions):
         line = row_for(s.commune, s.team or "")
         line.sessions += 1

@@ -17,9 +17,10 @@ import sqlalchemy as sa
 from rapidfuzz import fuzz, process
 
 from bot.admin.aliases import fold_text
+from bot.admin.queries import NOT_UNDERSTOOD_KINDS
 from bot.storage.tables import usage_events as events
 
-INBOX_KINDS = ("not_understood", "did_you_mean")
+INBOX_KINDS = NOT_UNDERSTOOD_KINDS
 INBOX_SCAN = 5000
 """Most recent unanswered questions grouped; older ones wait until these are dealt with."""
 SIMILAR = 85

@@ -8,14 +8,21 @@ import unicodedata
 import zipfile
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.admin import charts
-from bot.admin.community_queries import NOWHERE, AssistedUse, assisted_use, commune_key
+from bot.admin.community_queries import (
+    NOWHERE,
+    AssistedUse,
+    RequestCounts,
+    assisted_use,
+    commune_key,
+    request_counts,
+)
 from bot.admin.exports import MEDIA_TYPES, Cell, Sheet, to_csv, to_xlsx
 from bot.admin.queries import Dashboard, Filters, communes, dashboard
 from bot.admin.report import QuarterReport, build_report, current_quarter, report_xlsx
@@ -94,6 +101,15 @@ class DashboardPages:
         with self.site.db.connect() as connection:
             return assisted_use(connection, filters.start, filters.end, filters.commune, filters.channel)
 
+    def desk_commune(self, commune: str | None) -> str | None:
+        """A commune as the usage log stores it, as the help desk does (its id; "" stays none)."""
+        return commune if not commune else commune_key(self.site.communes, commune)
+
+    def _requests(self, filters: Filters) -> RequestCounts:
+        with self.site.db.connect() as connection:
+            return request_counts(connection, filters.start, filters.end, self.desk_commune(filters.commune),
+                                  filters.channel)  # fmt: skip
+
     def _places(self, filters: Filters) -> list[tuple[str, int]]:
         with self.site.db.connect() as connection:
             return communes(connection, filters)
@@ -116,7 +132,8 @@ class DashboardPages:
         filters = parse_filters(request, self.site.today())
         board, places = await self.site.run(self._load, filters, True)
         assisted = await self.site.run(self._assisted, filters)
-        return self._page(request, visitor, board, places, tr("Overview"), "overview", assisted)
+        requests = await self.site.run(self._requests, filters)
+        return self._page(request, visitor, board, places, tr("Overview"), "overview", assisted, requests)
 
     async def commune(self, request: Request, visitor: Visitor) -> Response:
         place = self._commune_of(request, visitor)
@@ -128,18 +145,20 @@ class DashboardPages:
         filters = parse_filters(request, self.site.today(), place)
         board, places = await self.site.run(self._load, filters, visitor.user.is_admin)
         assisted = await self.site.run(self._assisted, filters)
+        requests = await self.site.run(self._requests, filters)
         title = self.site.commune_name(place) or tr("Unknown commune")
-        return self._page(request, visitor, board, places, title, "commune", assisted)
+        return self._page(request, visitor, board, places, title, "commune", assisted, requests)
 
     def _page(self, request: Request, visitor: Visitor, board: Dashboard, places: list[tuple[str, int]],
-              title: str, view: str, assisted: AssistedUse | None = None) -> Response:  # fmt: skip
+              title: str, view: str, assisted: AssistedUse | None = None,
+              requests: RequestCounts | None = None) -> Response:  # fmt: skip
         name = self.site.procedure_name
         t = board.totals
         days = board.filters.days
         context: dict[str, Any] = {
             "title": title, "visitor": visitor, "view": view, "board": board, "totals": t, "places": places,
             "presets": PRESETS, "channels": CHANNELS, "name": name, "done": request.query_params.get("done"),
-            "assisted": assisted,
+            "assisted": assisted, "requests": requests, "queue": self._queue_link(board.filters.commune),
             "per_day": charts.line_chart(tr("Conversations and questions per day"), days, [
                 charts.Series(tr("Conversations"), [board.conversations_per_day[d] for d in days], "s1"),
                 charts.Series(tr("Questions"), [board.questions_per_day[d] for d in days], "s2"),
@@ -158,8 +177,14 @@ class DashboardPages:
         }  # fmt: skip
         return render(request, "overview.html", context)
 
+    def _queue_link(self, commune: str | None) -> str:
+        """The request queue of the commune a page shows (the province level for the unknown one)."""
+        if commune is None:
+            return "/admin/requests"
+        return "/admin/requests?" + urlencode({"commune": self.desk_commune(commune) or "-"})
+
     # --- exports ---------------------------------------------------------------------------
-    def sheets(self, board: Dashboard, places: list[tuple[str, int]]) -> list[Sheet]:
+    def sheets(self, board: Dashboard, places: list[tuple[str, int]], requests: RequestCounts) -> list[Sheet]:
         name, t, days = self.site.procedure_name, board.totals, board.filters.days
         out = [
             Sheet(tr("Summary"), [tr("Measure"), tr("Value")], [
@@ -169,7 +194,8 @@ class DashboardPages:
                 [tr("Conversations"), t.conversations], [tr("Questions"), t.questions],
                 [tr("Answered questions"), t.answered], [tr("Answer rate"), percent(t.answer_rate)],
                 [tr("Not understood"), t.not_understood], [tr("Did you mean"), t.did_you_mean],
-                [tr("Requests for a person"), t.human_help], [tr("Helpful"), t.helpful],
+                [tr("Help requests"), requests.made], [tr("Waiting or taken"), requests.waiting],
+                [tr("Asked for a person"), t.human_help], [tr("Helpful"), t.helpful],
                 [tr("Not helpful"), t.not_helpful], [tr("Guides started"), t.flows_started],
                 [tr("Guides completed"), t.flows_completed], [tr("Guides abandoned"), t.flows_abandoned],
             ]),
@@ -210,7 +236,7 @@ class DashboardPages:
         if fmt not in ("csv", "xlsx"):
             return problem(request, 404, tr("Not found"), visitor)
         board, places = await self.site.run(self._load, filters, view == "overview")
-        sheets = self.sheets(board, places)
+        sheets = self.sheets(board, places, await self.site.run(self._requests, filters))
         body = await self.site.run(to_csv if fmt == "csv" else to_xlsx, sheets)
         place = f"-{filters.commune}" if filters.commune else ""
         await self.site.audit(visitor, "export", f"{view}{place} {filters.start}..{filters.end} {fmt}")

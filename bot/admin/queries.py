@@ -22,6 +22,9 @@ COUNTED_KINDS = (
 )  # fmt: skip
 """Kinds a page counts; a question counts as answered when it matched a procedure."""
 NOT_A_PROCEDURE = ("", "human_help")
+NOT_UNDERSTOOD_KINDS = ("not_understood", "did_you_mean")
+"""Questions the assistant did not answer outright: not understood at all, or asked back ("did you
+mean…"). The inbox holds both, so "not understood" means both wherever a page counts it."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ class Totals:
     conversations: int = 0
     questions: int = 0
     answered: int = 0
-    not_understood: int = 0
+    not_understood: int = 0  # and asked back: see NOT_UNDERSTOOD_KINDS
     did_you_mean: int = 0
     human_help: int = 0
     helpful: int = 0
@@ -151,6 +154,7 @@ def dashboard(connection: sa.Connection, filters: Filters, today: date) -> Dashb
         per_channel.setdefault(p.channel, ChannelRow(p.channel)).conversations += p.people
         totals.conversations += p.people
     board.channels = sorted(per_channel.values(), key=lambda r: (-r.conversations, r.channel))
+    totals.not_understood = not_understood(connection, filters)
     return board
 
 
@@ -164,9 +168,17 @@ def totals(connection: sa.Connection, filters: Filters, today: date) -> Totals:
             out.answered += int(n) if matched else 0
         else:
             _add_total(out, kind, int(n))
+    out.not_understood = not_understood(connection, filters)
     out.conversations = sum(p.people for p in people(connection, filters.start, filters.end, today,
                                                       filters.commune, filters.channel))  # fmt: skip
     return out
+
+
+def not_understood(connection: sa.Connection, filters: Filters) -> int:
+    """Questions of the period not answered outright (:data:`NOT_UNDERSTOOD_KINDS`): the one count
+    of them that the overview, the commune pages, the quarterly report and the inbox all show."""
+    query = sa.select(sa.func.coalesce(_total, 0)).where(*_where(filters), daily.c.kind.in_(NOT_UNDERSTOOD_KINDS))
+    return int(connection.execute(query).scalar_one())
 
 
 def communes(connection: sa.Connection, filters: Filters) -> list[tuple[str, int]]:
@@ -181,7 +193,7 @@ def communes(connection: sa.Connection, filters: Filters) -> list[tuple[str, int
 
 
 _TOTAL_FIELDS = {
-    "not_understood": "not_understood", "did_you_mean": "did_you_mean", "human_help": "human_help",
+    "did_you_mean": "did_you_mean", "human_help": "human_help",
     "feedback_helpful": "helpful", "feedback_not_helpful": "not_helpful", "flow_started": "flows_started",
     "flow_completed": "flows_completed", "flow_abandoned": "flows_abandoned",
 }  # fmt: skip

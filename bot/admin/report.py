@@ -98,7 +98,7 @@ def summary_rows(report: QuarterReport, number: Callable[[int], str] = str) -> l
         (tr("Completion rate"), percent(t.completion_rate), percent(p.completion_rate)),
         (tr("Helpful"), number(t.helpful), number(p.helpful)),
         (tr("Not helpful"), number(t.not_helpful), number(p.not_helpful)),
-        (tr("Requests for a person"), number(t.human_help), number(p.human_help)),
+        (tr("Asked for a person"), number(t.human_help), number(p.human_help)),
         (tr("Conversations helped by a volunteer"), number(report.assisted), "—"),
     ]
 
@@ -126,7 +126,7 @@ def report_sheets(report: QuarterReport, name: Callable[[str], str]) -> list[She
         [tr("Completion rate"), _ratio(t.completion_rate), _ratio(p.completion_rate)],
         [tr("Helpful"), t.helpful, p.helpful],
         [tr("Not helpful"), t.not_helpful, p.not_helpful],
-        [tr("Requests for a person"), t.human_help, p.human_help],
+        [tr("Asked for a person"), t.human_help, p.human_help],
         [tr("Conversations helped by a volunteer"), report.assisted, None],
     ]
     months_q, months_a = per_month(board.questions_per_day), per_month(board.answered_per_day)

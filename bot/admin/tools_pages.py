@@ -15,7 +15,7 @@ from bot.admin.aliases import Alias, export_yaml
 from bot.admin.exports import MEDIA_TYPES, Sheet, csv_chunks, to_xlsx
 from bot.admin.inbox import EVENT_COLUMNS, EventFilters, InboxGroup, browse, event_query, inbox
 from bot.admin.pages import CHANNELS, commune_param, download, parse_filters
-from bot.admin.queries import Filters, communes
+from bot.admin.queries import Filters, communes, not_understood
 from bot.admin.texts import KINDS as EVENT_KINDS
 from bot.admin.texts import channel_label, kind_label, language_label, tr
 from bot.admin.web import problem, redirect, render, secure
@@ -81,6 +81,13 @@ class ToolPages:
         with self.site.db.connect() as connection:
             return inbox(connection, filters.start, filters.end, self._tokens, self.site.aliases.texts(), commune)
 
+    def _not_understood(self, request: Request) -> int:
+        """The period's count of questions not understood, as the overview shows it."""
+        dates = parse_filters(request, self.site.today())
+        filters = Filters(dates.start, dates.end, commune_param(request.query_params.get("commune")))
+        with self.site.db.connect() as connection:
+            return not_understood(connection, filters)
+
     def _suggest(self, text: str) -> tuple[str | None, str | None]:
         """The procedure to offer first, and the one the assistant answers with now (if any)."""
         if self.site.matcher is None:
@@ -100,7 +107,8 @@ class ToolPages:
         names = sorted(((self.site.procedure_name(p), p) for p in self.site.procedure_ids()), key=lambda x: x[0])
         context: dict[str, Any] = {
             "title": tr("Inbox"), "visitor": visitor, "groups": [(g, *self._suggest(g.text)) for g in shown],
-            "total": len(groups), "page": page, "more": len(groups) > page * GROUPS_PER_PAGE, "names": names,
+            "total": len(groups), "page": page, "asked": await self.site.run(self._not_understood, request),
+            "waiting": sum(g.count for g in groups), "more": len(groups) > page * GROUPS_PER_PAGE, "names": names,
             "name": self.site.procedure_name, "taught": taught, "filters": filters, "back": request.url.query,
         }  # fmt: skip
         return render(request, "inbox.html", context)

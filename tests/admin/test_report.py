@@ -82,7 +82,7 @@ async def test_the_province_report_as_pdf(seeded: AdminSite, client: httpx.Async
     assert response.headers["content-type"] == "application/pdf"
     text = pdf_text(response.content)
     assert "Tỉnh" in text
-    assert "Yêu cầu gặp người hỗ trợ" in text
+    assert "Đề nghị gặp người hỗ trợ" in text
     assert "Phường An Hòa" not in text, "the province report lists procedures, not communes"
 
 
