@@ -18,6 +18,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -30,26 +31,49 @@ LOCK = ROOT / "requirements" / "dev.txt"
 UV = "uv==0.13.9"
 
 
+TICK = 15.0
+"""Seconds between "still working" lines while a set-up step runs (pip is silent for minutes)."""
+
+
+def stage(text: str) -> None:
+    """One line saying what set-up does now, in Vietnamese and English (stderr, like all set-up talk)."""
+    print(f"» {text}", file=sys.stderr, flush=True)
+
+
 def run(*cmd: str | Path, check: bool = True, quiet: bool = False, setup: bool = False) -> int:
     # Set-up talk goes to stderr, so `python3 tasks.py chat` piped keeps stdout for the chat.
     print("+", " ".join(str(c) for c in cmd), file=sys.stderr if setup else sys.stdout, flush=True)
     out = subprocess.DEVNULL if quiet else (sys.stderr if setup else None)
-    return subprocess.run([str(c) for c in cmd], cwd=ROOT, check=check, stdout=out).returncode
+    process = subprocess.Popen([str(c) for c in cmd], cwd=ROOT, stdout=out)
+    started = time.monotonic()
+    while True:
+        try:
+            code = process.wait(timeout=TICK if setup else None)
+            break
+        except subprocess.TimeoutExpired:  # a silent step: show that it is alive and how long it has run
+            seconds = int(time.monotonic() - started)
+            print(f"  … vẫn đang chạy / still working ({seconds} s)", file=sys.stderr, flush=True)
+    if check and code:
+        raise subprocess.CalledProcessError(code, [str(c) for c in cmd])
+    return code
 
 
 def setup() -> None:
     if sys.version_info < (3, 11):
         sys.exit("Trợ lý số needs Python 3.11 or newer.")
     if not PY.exists():
+        stage("Tạo môi trường Python riêng trong .venv / creating the virtual environment in .venv")
         venv.EnvBuilder(with_pip=True).create(VENV)
     stamp = VENV / ".installed"
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + LOCK.read_bytes()).hexdigest()
     if not stamp.exists() or stamp.read_text() != digest:
+        stage("Cài các thư viện (lần đầu mất khoảng 2 phút) / installing the libraries (about 2 minutes the first time)")
         # Exact versions with their hashes from the lock, then the project itself without
         # resolving again (its build backend is in the lock too, so nothing unpinned is fetched).
         run(PY, "-m", "pip", "install", "--quiet", "--require-hashes", "-r", LOCK, setup=True)
         run(PY, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "-e", ".", setup=True)
         stamp.write_text(digest)
+    stage("Chuẩn bị bản dịch / compiling the translations")
     run(BIN / "pybabel", "compile", "-d", "locales", "-D", "messages", quiet=True, setup=True)
 
 

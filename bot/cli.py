@@ -119,7 +119,8 @@ def _ask(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     if args.jsonl:
         for line in stdin:
             query = line.rstrip("\n")
-            if not query.strip():
+            if not query.strip():  # one output line per input line, so the two files line up
+                stdout.write(json.dumps({"query": query, "procedure": None, "score": 0.0, "candidates": []}) + "\n")
                 continue
             m = engine.matcher.match(query)
             row = {
@@ -153,8 +154,9 @@ def _flows(args: argparse.Namespace, stdout: TextIO) -> int:
 
     flows = load_flows(load_knowledge().procedures)
     if args.flows_command == "list":
-        for each in flows.flows.values():
-            stdout.write(f"{each.id}\t{each.procedure}\t{len(each.steps)} steps\t{each.title.vi}\n")
+        for each in flows.flows.values():  # the procedure only when the flow's id is not its name
+            procedure = f"\t{each.procedure}" if each.procedure != each.id else ""
+            stdout.write(f"{each.id}{procedure}\t{len(each.steps)} steps\t{each.title.vi}\n")
         return 0
     flow = flows.flows.get(args.flow_id)
     if flow is None:

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Awaitable, Callable
 from typing import TextIO
 
 from bot.core.messages import Button, Inbound, Outbound
+
+
+def banner(lang: str | None) -> str:
+    """The short help shown before the greeting, in the chat's language (Vietnamese by default)."""
+    if lang == "en":
+        return ("Trợ lý số — type your question and press Enter; type a button's number to press it; "
+                "/help lists the commands; Ctrl-D leaves.")  # fmt: skip
+    return ("Trợ lý số — gõ câu hỏi rồi nhấn Enter; gõ số của nút để chọn nút đó; "
+            "/help xem các lệnh; Ctrl-D để thoát.")  # fmt: skip
 
 
 def render(msg: Outbound) -> str:
@@ -48,14 +58,18 @@ async def _loop(send: Callable[[Inbound], Awaitable[None]], lang: str | None, us
     if lang:
         await send(Inbound("terminal", user, payload=f"l:{lang}:quiet"))
 
-    if interactive:
-        stdout.write("Trợ lý số — type a question; a number presses a button; Ctrl-D to leave.\n\n")
+    # Greet first, in a terminal and over a pipe alike: a newcomer who pipes a question in also
+    # learns what the assistant does. The how-to line goes to stderr when piped, so stdout stays
+    # the conversation; a script that starts with /start is not greeted twice.
+    (stdout if interactive else sys.stderr).write(banner(lang) + "\n\n")
+    first: str | None = None if interactive else stdin.readline()
+    if first is None or first.strip().lower() != "/start":
         await send(Inbound("terminal", user, "/start", lang_hint=lang))
     while True:
         if interactive:
             stdout.write("> ")
             stdout.flush()
-        line = stdin.readline()
+        line, first = (first, None) if first is not None else (stdin.readline(), None)  # the line read ahead first
         if not line:
             break
         text = line.rstrip("\n")

@@ -47,7 +47,7 @@ def test_ask_prints_the_matched_procedure_and_its_answer(env: dict[str, str], tm
 
 
 def test_ask_jsonl_writes_one_object_per_question(env: dict[str, str], tmp_path: Path) -> None:
-    """`ask --jsonl` writes one JSON object per non-blank line with query, procedure, score, candidates."""
+    """`ask --jsonl` writes one JSON object per input line, blank ones included, with query, procedure, score, candidates."""
     lines = [
         "lam cccd o dau",
         "thời tiết hôm nay thế nào",
@@ -59,7 +59,8 @@ def test_ask_jsonl_writes_one_object_per_question(env: dict[str, str], tmp_path:
     done = trolyso("ask", "--jsonl", env=env, cwd=tmp_path, stdin="\n".join(lines) + "\n")
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in done.stdout.splitlines()]
-    assert [r["query"] for r in rows] == [q for q in lines if q.strip()]
+    assert [r["query"] for r in rows] == lines, "line n of the output answers line n of the input"
+    assert [r["procedure"] for r in rows[2:4]] == [None, None]
     for row in rows:
         assert set(row) == {"query", "procedure", "score", "candidates"}
         assert row["procedure"] is None or isinstance(row["procedure"], str)
@@ -68,7 +69,17 @@ def test_ask_jsonl_writes_one_object_per_question(env: dict[str, str], tmp_path:
         for cand in row["candidates"]:
             assert set(cand) == {"procedure", "score"}
             assert 0.0 <= cand["score"] <= 1.0
-    assert [r["procedure"] for r in rows] == ["identity_card", None, "passport", "birth_registration"]
+    assert [r["procedure"] for r in rows] == ["identity_card", None, None, None, "passport", "birth_registration"]
+
+
+def test_flows_list_names_each_flow_once(env: dict[str, str], tmp_path: Path) -> None:
+    """`flows list` prints one line per flow with its id once, its steps and its title."""
+    done = trolyso("flows", "list", env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) >= 9
+    assert "birth_registration\t5 steps\tĐăng ký khai sinh" in lines
+    assert all(line.split("\t")[0] not in line.split("\t")[1:] for line in lines), "no id twice"
 
 
 def test_ask_without_a_question_is_a_usage_error(env: dict[str, str], tmp_path: Path) -> None:
@@ -110,6 +121,7 @@ def test_piped_chat_prints_replies_and_presses_numbered_buttons(env: dict[str, s
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert out.startswith("Xin chào! Mình là Trợ lý số")
+    assert out.count("Xin chào! Mình là Trợ lý số") == 1, "a script's own /start is not greeted twice"
     assert "[1] Thẻ căn cước (trước đây là CCCD)\n" in out
     assert "[5] Gặp người hỗ trợ\n" in out
     pressed = out.split("[5] Gặp người hỗ trợ\n", 1)[1]
@@ -122,8 +134,21 @@ def test_piped_chat_in_english(env: dict[str, str], tmp_path: Path) -> None:
     """`chat --lang en` answers a Vietnamese question in English."""
     done = trolyso("chat", "--lang", "en", env=env, cwd=tmp_path, stdin="lam cccd o dau\n")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("📋 Identity card (formerly CCCD) — Where to apply")
+    assert done.stdout.startswith("Hello! I am Trợ lý số"), "greeted first, also over a pipe"
+    assert "\n📋 Identity card (formerly CCCD) — Where to apply" in done.stdout
     assert "[1] Step-by-step guide" in done.stdout
+    assert "Trợ lý số — type your question" in done.stderr, "the short help, out of the conversation's way"
+
+
+def test_piped_chat_greets_in_vietnamese_with_a_short_help(env: dict[str, str], tmp_path: Path) -> None:
+    """Piped chat without /start still greets (in Vietnamese) and prints the short help on stderr."""
+    done = trolyso("chat", env=env, cwd=tmp_path, stdin="lam cccd o dau\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Xin chào! Mình là Trợ lý số")
+    assert done.stdout.count("Xin chào!") == 1
+    assert "📋 Thẻ căn cước (trước đây là CCCD)" in done.stdout
+    assert "Trợ lý số — gõ câu hỏi rồi nhấn Enter" in done.stderr
+    assert "/help" in done.stderr
 
 
 def test_piped_chat_number_out_of_range_is_sent_as_text(env: dict[str, str], tmp_path: Path) -> None:
