@@ -173,7 +173,7 @@ async def test_the_dashboard_in_a_browser(browser: Browser, sqlite_url: str, fre
         assert values["Hữu ích"] == 1
 
         # the inbox: assign the unsure question, then ask the assistant in the web chat
-        await page.get_by_role("link", name="Câu chưa hiểu").click()
+        await page.get_by_role("link", name="Câu chưa hiểu", exact=True).click()
         group = page.locator(".group").filter(has_text=UNSURE)
         await expect(group.locator(".count")).to_have_text("2×")
         await page.screenshot(path=str(ARTIFACTS / "admin-inbox.png"), full_page=True)
