@@ -9,7 +9,8 @@ every other channel's, so a reload carries on where it was.
     GET  /chat                   the page (Vietnamese; an English switch on it)
     GET  /chat/static/<file>     its stylesheet and script, cacheable, gzip when asked
     POST /chat/api/message       {"user": id, "text": "..."} or {"user": id, "payload": "..."},
-                                 optional "lang": "vi" | "en"  →  {"messages": [...]}
+                                 optional "lang": "vi" | "en"  →  {"messages": [...]}; a message
+                                 may say what it "expects" typed ("phone": the page opens the digits)
 
 Limits (:mod:`bot.ratelimit`): the id is chosen by the browser, so messages are limited per id
 and per client address (``web_rate_per_user``, ``web_rate_per_address``); over either, 429 with
@@ -133,7 +134,7 @@ def render(messages: Sequence[Outbound]) -> dict[str, Any]:
                 buttons.append({"label": button.label, "payload": button.payload})
             elif button.url:
                 buttons.append({"label": button.label, "url": button.url})
-        out.append({"text": message.text, "buttons": buttons})
+        out.append({"text": message.text, "buttons": buttons, **({"expects": message.expects} if message.expects else {})})
     return {"messages": out}
 
 

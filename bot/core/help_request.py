@@ -92,7 +92,7 @@ class HelpRequests:
             if checked.number is None:
                 if not looks_like_phone(text):
                     return False  # words, not a number: the engine answers them or asks again
-                turn.messages.append(Outbound(phone_problem(checked), (Button(_("✖ Cancel"), "hd:stop"),)))
+                turn.messages.append(Outbound(phone_problem(checked), (Button(_("✖ Cancel"), "hd:stop"),), expects="phone"))
                 return True
             draft.phone = checked.number
             if turn.state.commune and self.ctx.commune(turn.state.commune):
@@ -140,7 +140,7 @@ class HelpRequests:
     def ask_phone(self, turn: Turn) -> None:
         turn.messages.append(Outbound(
             _("What phone number should the volunteer call? For example: 0912 345 678."),
-            (Button(_("✖ Cancel"), "hd:stop"),)))  # fmt: skip
+            (Button(_("✖ Cancel"), "hd:stop"),), expects="phone"))  # fmt: skip
 
     def _ask_keep_commune(self, turn: Turn) -> None:
         name = self.ctx.commune_name(turn.state.commune)

@@ -32,6 +32,9 @@ class Outbound:
 
     text: str
     buttons: tuple[Button, ...] = ()
+    expects: str | None = None
+    """What the reply asks the person to type, where a channel can help: "phone" (the web chat
+    then opens the phone's digit keyboard). Channels may ignore it."""
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,13 @@ import contextlib
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from bot.app import build_app
 from bot.core.engine import Engine
+from bot.settings import Settings
 from tests.channels.test_webchat import LiveServer, build_core, serve
 from tests.live import ARTIFACTS, CHROMIUM_ARGS, require_chromium
 
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 
 ARGS = CHROMIUM_ARGS
 WAIT_MS = 15_000
+EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u23E9-\u23FA]")
 
 playwright_api = pytest.importorskip("playwright.async_api")
 
@@ -180,8 +183,8 @@ async def test_a_lost_connection_keeps_the_question_for_a_retry(live: LiveServer
     await expect(page.locator(".msg.me")).to_have_count(1)
 
 
-async def test_new_chat_starts_afresh_with_a_new_id(live: LiveServer, phone: Page) -> None:
-    """The "Trò chuyện mới" button clears the screen and talks as a new person (a shared phone's reset)."""
+async def test_deleting_the_chat_deletes_it_on_the_server_too(live: LiveServer, phone: Page) -> None:
+    """"Xóa cuộc trò chuyện", once confirmed, deletes the conversation on the server and starts afresh with a new id."""
     page = phone
     expect = playwright_api.expect
     await page.goto(f"{live.url}/chat")
@@ -189,8 +192,115 @@ async def test_new_chat_starts_afresh_with_a_new_id(live: LiveServer, phone: Pag
     await page.locator("#send").click()
     await expect(page.locator("#log")).to_contain_text("Công an xã, phường bất kỳ", timeout=WAIT_MS)
     before = await page.evaluate("localStorage.getItem('trolyso.chat.user')")
+    dialogs: list[str] = []
+
+    async def refuse(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        await dialog.dismiss()
+
+    page.once("dialog", refuse)
     await page.locator("#reset").click()
-    await expect(page.locator("#log")).not_to_contain_text("Công an xã, phường bất kỳ")
+    await expect(page.locator("#log")).to_contain_text("Công an xã, phường bất kỳ")
+    assert dialogs, "asked first"
+    assert "Xóa cuộc trò chuyện này?" in dialogs[0], "a refusal keeps everything"
+    assert live.stored() == 1
+
+    async def accept(dialog: Any) -> None:
+        await dialog.accept()
+
+    page.once("dialog", accept)
+    await page.locator("#reset").click()
+    await expect(page.locator("#log")).not_to_contain_text("Công an xã, phường bất kỳ", timeout=WAIT_MS)
     await expect(page.locator("#log")).to_contain_text("Xin chào", timeout=WAIT_MS)
+    await expect(page.locator("#log")).to_contain_text("đã được xóa")
     assert await page.evaluate("localStorage.getItem('trolyso.chat.user')") != before
-    assert live.stored() == 2
+    assert live.stored() == 1, "the old conversation is gone from the server; only the new one is kept"
+
+
+@pytest.fixture
+async def with_desk(sqlite_url: str) -> AsyncIterator[LiveServer]:
+    """The whole app as `trolyso serve` builds it (help desk included), web chat on."""
+    async with serve(build_app(Settings(database_url=sqlite_url, channels="web", admin_bootstrap=False))) as server:
+        yield server
+
+
+async def test_answered_buttons_phone_keyboard_and_nothing_personal_stored(with_desk: LiveServer,
+                                                                          phone: Page) -> None:  # fmt: skip
+    """Earlier buttons are disabled once answered, the phone step opens the digit keyboard, and
+    localStorage keeps no message text and no phone number."""
+    page = phone
+    expect = playwright_api.expect
+    box = page.locator("#q")
+    await page.goto(f"{with_desk.url}/chat")
+    await expect(page.locator("#log")).to_contain_text("Xin chào", timeout=WAIT_MS)
+    greeting_button = page.locator("#log button.choice").first
+    await box.fill("tôi muốn gặp người thật")
+    await box.press("Enter")
+    yes = page.locator('[data-payload="hd:yes"]')
+    await expect(yes).to_be_enabled(timeout=WAIT_MS)
+    await expect(greeting_button).to_be_disabled()
+    await expect(box).to_have_attribute("inputmode", "text")
+    await yes.click()
+    await expect(page.locator("#log")).to_contain_text("0912 345 678", timeout=WAIT_MS)
+    await expect(yes).to_be_disabled()
+    await expect(box).to_have_attribute("inputmode", "tel")
+    await expect(box).to_have_attribute("type", "tel")
+    await box.fill("0912345678")
+    await box.press("Enter")
+    await expect(page.locator('[data-payload="hd:stop"]').last).to_be_enabled(timeout=WAIT_MS)
+    await expect(box).to_have_attribute("inputmode", "text")
+    stored: dict[str, str] = await page.evaluate(
+        "Object.fromEntries(Object.keys(localStorage).map(k => [k, localStorage.getItem(k)]))")
+    assert set(stored) <= {f"trolyso.chat.{k}" for k in ("user", "lang", "waiting", "flow", "started")}, stored
+    assert not any(secret in value for value in stored.values() for secret in ("0912345678", "người thật")), stored
+
+
+async def test_icons_not_emoji_and_header_buttons_for_fingers(live: LiveServer, phone: Page) -> None:
+    """Section markers are inline SVG icons, not emoji; header buttons are at least 44 px with a visible focus."""
+    page = phone
+    expect = playwright_api.expect
+    await page.goto(f"{live.url}/chat")
+    await page.locator("#q").fill("lam cccd o dau")
+    await page.locator("#q").press("Enter")
+    await expect(page.locator("#log")).to_contain_text("Công an xã, phường bất kỳ", timeout=WAIT_MS)
+    text: str = await page.locator("#log").inner_text()
+    assert not EMOJI.search(text), EMOJI.findall(text)
+    assert await page.locator("#log svg.icon").count() >= 2, "the markers' meaning drawn, not dropped"
+    for tool in ("#lang", "#reset"):
+        box = await page.locator(tool).bounding_box()
+        assert box is not None
+        assert box["height"] >= 44, (tool, box)
+        assert box["width"] >= 44, (tool, box)
+    await page.locator("#q").focus()
+    for _ in range(30):  # back with the keyboard, past the answer's buttons, to the header
+        await page.keyboard.press("Shift+Tab")
+        if await page.evaluate("document.activeElement.id") == "reset":
+            break
+    assert await page.evaluate("document.activeElement.id") == "reset"
+    assert await page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
+    assert await page.evaluate("getComputedStyle(document.activeElement).outlineWidth") == "3px"
+
+
+async def test_the_page_works_at_200_percent_zoom(live: LiveServer, chromium: Path, tmp_path: Path) -> None:
+    """At 200 % zoom on a 360 px phone (180 CSS px) nothing needs sideways scrolling and the chat still answers."""
+    async with playwright_api.async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(chromium), args=ARGS, headless=True)
+        try:
+            context = await browser.new_context(viewport={"width": 180, "height": 320}, device_scale_factor=4,
+                                                is_mobile=True, has_touch=True, locale="vi-VN")  # fmt: skip
+            page = await context.new_page()
+            await page.goto(f"{live.url}/chat")
+            await playwright_api.expect(page.locator("#log")).to_contain_text("Xin chào", timeout=WAIT_MS)
+            width = await page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 180, f"{width} px wide at 200 % zoom"
+            for selector in ("#lang", "#reset", "#q", "#send"):
+                box = await page.locator(selector).bounding_box()
+                assert box is not None
+                assert 0 <= box["x"] <= box["x"] + box["width"] <= 180, (selector, box)
+            await page.locator("#q").fill("lam cccd o dau")
+            await page.locator("#send").click()
+            await playwright_api.expect(page.locator("#log")).to_contain_text("Công an xã, phường bất kỳ", timeout=WAIT_MS)
+            ARTIFACTS.mkdir(exist_ok=True)
+            await page.screenshot(path=str(ARTIFACTS / "webchat-zoom.png"))
+        finally:
+            await browser.close()

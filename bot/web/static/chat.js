@@ -2,14 +2,16 @@
  * ES5 and XMLHttpRequest on purpose: old phone browsers run it. Every piece of text from the
  * server goes into the page with textContent or createTextNode, never innerHTML.
  * The conversation lives on the server; this browser keeps only a random id, the chosen
- * language and the last messages shown (localStorage, no cookies), so a reload carries on.
+ * language and whether a guide or a help request is under way (localStorage, no cookies) —
+ * never a message's text or a phone number, which a shared phone's next user could read. A
+ * reload asks the server where the conversation was ("continue" in a guide, else a greeting).
+ * Emoji the answers use as section markers become small inline SVG icons, which every phone
+ * draws (an emoji font is often missing); the words beside them carry the meaning.
  */
 (function () {
   "use strict";
 
   var KEY = "trolyso.chat.";
-  var KEEP = 60;            // messages kept for a reload
-  var KEEP_CHARS = 120000;  // and never more text than this
   var TIMEOUT = 30000;      // ms; a slow 2G answer still arrives in time
   var POLL = 20000;         // ms between looks for news while a help request is open
 
@@ -18,7 +20,10 @@
     title: "Trợ lý số — public services assistant",
     sub: "Public services help",
     "switch": "Tiếng Việt",
-    reset: "New chat",
+    reset: "Delete chat",
+    resetTitle: "Delete this conversation on this phone and on the server",
+    confirmErase: "Delete this conversation? What you typed here is deleted on the server too, and a new chat starts.",
+    resumed: "Welcome back. Earlier messages are not kept on this phone, for your privacy.",
     log: "Conversation",
     label: "Your question",
     placeholder: "Type your question…",
@@ -39,7 +44,9 @@
     newTab: "(mở trong thẻ mới)",
     busy: "Đang trả lời…",
     offline: "Không kết nối được với trợ lý. Bạn kiểm tra mạng rồi thử lại nhé.",
-    failed: "Có lỗi xảy ra. Bạn thử lại nhé."
+    failed: "Có lỗi xảy ra. Bạn thử lại nhé.",
+    confirmErase: "Xóa cuộc trò chuyện này? Những gì bạn đã gõ cũng được xóa trên máy chủ, rồi bắt đầu trò chuyện mới.",
+    resumed: "Chào bạn quay lại. Tin nhắn cũ không được lưu trên điện thoại này, để giữ riêng tư."
   };
 
   var app = document.getElementById("app");
@@ -92,9 +99,8 @@
   var lang = load("lang") || (asked ? asked[1] : "vi");
   if (lang !== "en") { lang = "vi"; }
 
-  var shown = [];
-  try { shown = JSON.parse(load("log") || "[]"); } catch (e) { shown = []; }
-  if (!(shown instanceof Array)) { shown = []; }
+  // Earlier versions kept the last messages here: remove them, they may hold a phone number.
+  try { if (store) { store.removeItem(KEY + "log"); } } catch (e) { /* nothing to remove */ }
 
   // --- language of the page ---
   function nodes(attr) { return document.querySelectorAll("[" + attr + "]"); }
@@ -126,13 +132,66 @@
     if (cls) { node.className = cls; }
     return node;
   }
+  // --- icons instead of emoji ---
+  // 24×24 outline paths; an emoji without an icon is dropped (it is decoration, the words stay).
+  var SVG = "http://www.w3.org/2000/svg";
+  var DOC = "M6 2h9l5 5v15H6z M14 2v6h6 M9 13h7 M9 17h7";
+  var NO = "M12 3a9 9 0 1 0 0.01 0z M5.6 5.6l12.8 12.8";
+  var PHONE = "M5 3h4l2 5-2.5 1.5a11 11 0 0 0 6 6L16 13l5 2v4a2 2 0 0 1-2 2A16 16 0 0 1 3 5a2 2 0 0 1 2-2z";
+  var CROSS = "M6 6l12 12 M18 6L6 18";
+  var THUMB = "M7 10v11H3V10z M7 10l4-8a3 3 0 0 1 3 3v4h6a2 2 0 0 1 2 2l-2 8a2 2 0 0 1-2 2H7";
+  var ICONS = {
+    "\uD83D\uDCCB": DOC, "\uD83D\uDCC4": DOC,                                   // 📋 📄
+    "\uD83C\uDFDB": "M3 21h18 M5 21V10 M19 21V10 M9.5 21v-8 M14.5 21v-8 M2 10l10-7 10 7z", // 🏛
+    "\uD83C\uDFE2": "M4 21V3h11v18 M15 9h5v12 M2 21h20 M8 7h3 M8 11h3 M8 15h3",    // 🏢
+    "\uD83D\uDCB0": "M12 2v20 M17 6H9.5a3.5 3.5 0 0 0 0 7h5a3.5 3.5 0 0 1 0 7H6",   // 💰
+    "\u23F1": "M12 4a9 9 0 1 0 0.01 0z M12 8v5l3 2 M10 1h4",                      // ⏱
+    "\u26A0": "M12 3l10 18H2z M12 10v5 M12 18v.5",                              // ⚠
+    "\uD83C\uDF10": "M12 3a9 9 0 1 0 0.01 0z M3 12h18 M12 3c3 3 3 15 0 18 M12 3c-3 3-3 15 0 18", // 🌐
+    "\u2753": "M12 3a9 9 0 1 0 0.01 0z M9.5 9a2.5 2.5 0 1 1 3.5 2.3c-.6.3-1 .9-1 1.7v.5 M12 17v.5", // ❓
+    "\u2696": "M12 3v18 M7 21h10 M4 7h16 M6 7l-3 7h6z M18 7l-3 7h6z",            // ⚖
+    "\uD83D\uDCCD": "M12 22s7-7 7-12a7 7 0 0 0-14 0c0 5 7 12 7 12z M12 8a2 2 0 1 0 0.01 0z", // 📍
+    "\uD83D\uDCDE": PHONE, "\u260E": PHONE,                                     // 📞 ☎
+    "\u2705": "M4 12l5 5L20 6", "\u2716": CROSS, "\u274C": CROSS,                // ✅ ✖ ❌
+    "\uD83D\uDC4D": THUMB, "\uD83D\uDC4E": THUMB,                                // 👍 👎
+    "\uD83D\uDEAB": NO, "\uD83D\uDCF5": NO,                                      // 🚫 📵
+    "\uD83D\uDD17": "M10 14a5 5 0 0 0 7 0l3-3a5 5 0 0 0-7-7l-1 1 M14 10a5 5 0 0 0-7 0l-3 3a5 5 0 0 0 7 7l1-1", // 🔗
+    "\u27A1": "M4 12h16 M14 6l6 6-6 6",                                          // ➡
+    "\uD83E\uDDED": "M12 3a9 9 0 1 0 0.01 0z M15.5 8.5l-2 5-5 2 2-5z"            // 🧭
+  };
+  var EMOJI_RE = /(\uD83C[\uDC00-\uDFFF]|\uD83D[\uDC00-\uDFFF]|\uD83E[\uDD00-\uDFFF]|[\u2600-\u27BF\u2B00-\u2BFF\u23E9-\u23FA\u231A\u231B])\uFE0F?\s?/g;
+  function icon(path, flip) {
+    var svg = document.createElementNS(SVG, "svg"), p = document.createElementNS(SVG, "path");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("class", "icon" + (flip ? " flip" : ""));
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    p.setAttribute("d", path);
+    svg.appendChild(p);
+    return svg;
+  }
+  function withIcons(node, text) {
+    var last = 0, m, path;
+    EMOJI_RE.lastIndex = 0;
+    while ((m = EMOJI_RE.exec(text)) !== null) {
+      if (m.index > last) { node.appendChild(document.createTextNode(text.slice(last, m.index))); }
+      path = ICONS[m[1]];
+      if (path) {
+        node.appendChild(icon(path, m[1] === "\uD83D\uDC4E"));
+        if (m[0].length > m[1].length + (m[0].indexOf("\uFE0F") > 0 ? 1 : 0)) { node.appendChild(document.createTextNode(" ")); }
+      }
+      last = m.index + m[0].length;
+    }
+    if (last < text.length) { node.appendChild(document.createTextNode(text.slice(last))); }
+  }
+
   var URL_RE = /https?:\/\/[^\s<>"'`]+/g;
   function withLinks(node, text) {
     var last = 0, m, url, a;
     URL_RE.lastIndex = 0;
     while ((m = URL_RE.exec(text)) !== null) {
       url = m[0].replace(/[.,;:!?)\]}]+$/, "");
-      if (m.index > last) { node.appendChild(document.createTextNode(text.slice(last, m.index))); }
+      if (m.index > last) { withIcons(node, text.slice(last, m.index)); }
       a = el("a");
       a.href = url;
       a.target = "_blank";
@@ -142,7 +201,7 @@
       last = m.index + url.length;
       URL_RE.lastIndex = last;
     }
-    if (last < text.length) { node.appendChild(document.createTextNode(text.slice(last))); }
+    if (last < text.length) { withIcons(node, text.slice(last)); }
   }
   function hidden(text) {
     var span = el("span", "sr-only");
@@ -161,14 +220,14 @@
         node = el("button", "choice");
         node.type = "button";
         node.setAttribute("data-payload", b.payload);
-        node.textContent = b.label;
+        withIcons(node, b.label);
         group.appendChild(node);
       } else if (typeof b.url === "string" && /^https?:\/\//i.test(b.url)) {
         node = el("a", "choice link");
         node.href = b.url;
         node.target = "_blank";
         node.rel = "noopener noreferrer";
-        node.textContent = b.label;
+        withIcons(node, b.label);
         node.appendChild(hidden(" " + t("newTab")));
         links.push(node);
       }
@@ -176,7 +235,7 @@
     for (i = 0; i < links.length; i++) { group.appendChild(links[i]); }
     return group;
   }
-  function show(entry, remember) {
+  function show(entry) {
     var item = el("div", "msg " + (entry.me ? "me" : "bot"));
     var bubble = el("p", "bubble");
     bubble.appendChild(hidden(t(entry.me ? "you" : "bot") + " "));
@@ -184,26 +243,41 @@
     item.appendChild(bubble);
     if (entry.buttons instanceof Array && entry.buttons.length) { item.appendChild(choices(entry.buttons)); }
     log.appendChild(item);
-    if (remember) {
-      shown.push({ me: !!entry.me, text: entry.text, buttons: entry.buttons || [] });
-      keep();
-    }
     return item;
-  }
-  function keep() {
-    var data;
-    if (shown.length > KEEP) { shown = shown.slice(shown.length - KEEP); }
-    data = JSON.stringify(shown);
-    while (data.length > KEEP_CHARS && shown.length > 1) {
-      shown.shift();
-      data = JSON.stringify(shown);
-    }
-    save("log", data);
   }
   function forget(item) {
     log.removeChild(item);
-    shown.pop();
-    keep();
+  }
+  // Once the person answers, the buttons of earlier replies no longer apply: they are disabled
+  // (links to official pages stay). Undone when the answer could not be sent.
+  function retire() {
+    var list = log.querySelectorAll("button.choice:not([disabled])"), i, done = [];
+    for (i = 0; i < list.length; i++) {
+      list[i].disabled = true;
+      done.push(list[i]);
+    }
+    return done;
+  }
+  function revive(list) {
+    for (var i = 0; i < list.length; i++) { list[i].disabled = false; }
+  }
+  // The phone-number question opens the digit keyboard; every other reply the ordinary one.
+  function expect(messages) {
+    var phone = false, i;
+    for (i = 0; i < messages.length; i++) { phone = !!(messages[i] && messages[i].expects === "phone"); }
+    input.setAttribute("inputmode", phone ? "tel" : "text");
+    input.setAttribute("autocomplete", "off");
+    input.type = phone ? "tel" : "text";
+  }
+  function remember(messages) {
+    var i, j, buttons, flow = false;
+    for (i = 0; i < messages.length; i++) {
+      buttons = (messages[i] && messages[i].buttons) || [];
+      for (j = 0; j < buttons.length; j++) {
+        if (typeof buttons[j].payload === "string" && /^f[an]:/.test(buttons[j].payload)) { flow = true; }
+      }
+    }
+    save("flow", flow ? "1" : "0");
   }
   function say(text, isError) {
     statusLine.textContent = text;
@@ -215,12 +289,13 @@
   }
 
   // --- talking to the server ---
-  function send(body, echo) {
+  function send(body, echo, after) {
     if (busy || Date.now() < calmUntil) { return false; }
     busy = true;
     app.className = "app busy";
     say(t("busy"));
-    var mine = echo ? show({ me: true, text: echo }, true) : null;
+    var retired = retire();
+    var mine = echo ? show({ me: true, text: echo }) : null;
     if (mine) { reveal(mine); }
     body.user = user;
     body.lang = lang;
@@ -231,6 +306,7 @@
     }
     function failed(message) {
       if (mine) { forget(mine); }
+      revive(retired);
       if (body.text && body.text.charAt(0) !== "/" && !input.value) { input.value = body.text; }
       say(message, true);
       done();
@@ -248,11 +324,14 @@
         failed(data && typeof data.error === "string" ? data.error : t("failed"));
         return;
       }
+      if (after) { after(); }
       for (i = 0; i < data.messages.length; i++) {
-        item = show(data.messages[i] || {}, true);
+        item = show(data.messages[i] || {});
         first = first || item;
       }
       watch(data.messages, false);
+      expect(data.messages);
+      remember(data.messages);
       say("");
       done();
       if (first) { reveal(first); }
@@ -272,7 +351,7 @@
     for (i = 0; i < messages.length; i++) {
       buttons = (messages[i] && messages[i].buttons) || [];
       for (j = 0; j < buttons.length; j++) {
-        if (typeof buttons[j].payload === "string" && buttons[j].payload.indexOf("hx:") === 0) { open = true; }
+        if (buttons[j] && typeof buttons[j].payload === "string" && buttons[j].payload.indexOf("hx:") === 0) { open = true; }
       }
     }
     if (open) { waiting = true; } else if (polled && messages.length) { waiting = false; }
@@ -288,7 +367,7 @@
       try { data = JSON.parse(xhr.responseText); } catch (e) { data = null; }
       if (xhr.status !== 200 || !data || !(data.messages instanceof Array) || !data.messages.length) { return; }
       for (i = 0; i < data.messages.length; i++) {
-        item = show(data.messages[i] || {}, true);
+        item = show(data.messages[i] || {});
         first = first || item;
       }
       watch(data.messages, true);
@@ -329,24 +408,32 @@
     setLanguage(lang === "en" ? "vi" : "en");
     send({ payload: "l:" + lang }, label);
   });
-  document.getElementById("reset").addEventListener("click", function () {
-    if (busy) { return; }
+  // "Delete chat": the server deletes what it keeps about this id (the assistant's own
+  // /xoadulieu, confirmed), then the page forgets it and starts afresh as a new person.
+  function startAfresh() {
     user = newId();
     save("user", user);
     waiting = false;
     save("waiting", "0");
-    shown = [];
-    keep();
+    save("flow", "0");
     while (log.lastChild) { log.removeChild(log.lastChild); }
-    say("");
-    send({ text: "/start" }, null);
+    input.value = "";
+  }
+  document.getElementById("reset").addEventListener("click", function () {
+    if (busy || !window.confirm(t("confirmErase"))) { return; }
+    send({ payload: "erase:yes" }, null, function () {
+      startAfresh();  // before the server's "deleted" is shown; then greet the new person
+      window.setTimeout(function () { send({ text: "/start" }, null); }, 0);
+    });
   });
 
   applyLanguage();
-  for (var i = 0; i < shown.length; i++) { show(shown[i] || {}, false); }
-  if (shown.length) {
-    log.scrollTop = log.scrollHeight;
+  if (load("started") === "1") {
+    // A reload: nothing of the conversation is stored here, so ask the server where it was.
+    log.appendChild(el("p", "sysnote")).textContent = t("resumed");
+    send(load("flow") === "1" ? { payload: "fn:continue" } : { text: "/start" }, null);
   } else {
+    save("started", "1");
     send({ text: "/start" }, null);
   }
 })();
