@@ -42,7 +42,7 @@ class Menus:
 
     def help(self, turn: Turn) -> None:
         turn.messages.append(Outbound(
-            _("How to use me:\n• Type your question, with or without accents.\n• Press the buttons under my answers for papers, fees and where to apply.\n• /menu lists all procedures; /lang switches language; /cancel stops a step-by-step guide.\n• /xa tells me your commune.\n• Ask for a person at any time: a volunteer of your commune's team can call you."),
+            _("How to use me:\n• Type your question, with or without accents.\n• Press the buttons under my answers for papers, fees and where to apply.\n• /menu lists all procedures; /lang switches language; /cancel stops a step-by-step guide.\n• /checklist shows the to-do lists your guides gave you.\n• /xa tells me your commune.\n• /xoadulieu deletes everything I keep about you.\n• Ask for a person at any time: a volunteer of your commune's team can call you."),
             self.start_buttons()))  # fmt: skip
 
     def menu(self, turn: Turn, page: int) -> None:
