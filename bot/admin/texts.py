@@ -157,7 +157,7 @@ VI: dict[str, str] = {
     "Linking refused": "Liên kết bị từ chối", "Team group linked": "Nhóm của tổ đã liên kết",
     "Web chat": "Trò chuyện trên web", "Terminal": "Dòng lệnh", "Vietnamese": "Tiếng Việt",
     "Day": "Ngày", "Procedure id": "Mã thủ tục", "Person (pseudonymous)": "Người dùng (ẩn danh)",
-    "Open the inbox": "Mở danh sách câu chưa hiểu", "{n} waiting now": "{n} đang chờ",
+    "Table": "Bảng số liệu", "Open the inbox": "Mở danh sách câu chưa hiểu", "{n} waiting now": "{n} đang chờ",
     "questions were not understood in this period; {waiting} of them are waiting below, similar ones grouped.":
         "câu hỏi chưa được hiểu trong kỳ này; {waiting} câu đang chờ xử lý ở dưới, câu giống nhau được gộp nhóm.",
     "requests are waiting or taken.": "yêu cầu đang chờ hoặc đã nhận.",
