@@ -154,7 +154,7 @@ VI: dict[str, str] = {
     "Help request cancelled": "Yêu cầu hỗ trợ bị hủy", "Taking a request refused": "Không nhận được yêu cầu",
     "Assisted session started": "Bắt đầu lượt hỗ trợ trực tiếp",
     "Assisted session finished": "Kết thúc lượt hỗ trợ trực tiếp", "Volunteer linked": "Tình nguyện viên đã liên kết",
-    "Linking refused": "Liên kết bị từ chối", "Team group linked": "Nhóm của tổ đã liên kết",
+    "Linking refused": "Liên kết bị từ chối", "Outside what the assistant covers": "Ngoài phạm vi trợ lý hỗ trợ", "Team group linked": "Nhóm của tổ đã liên kết",
     "Web chat": "Trò chuyện trên web", "Terminal": "Dòng lệnh", "Vietnamese": "Tiếng Việt",
     "Day": "Ngày", "Procedure id": "Mã thủ tục", "Person (pseudonymous)": "Người dùng (ẩn danh)",
     "Table": "Bảng số liệu", "Open the inbox": "Mở danh sách câu chưa hiểu", "{n} waiting now": "{n} đang chờ",
@@ -185,7 +185,7 @@ KINDS: dict[str, str] = {
     "help_cancelled": "Help request cancelled", "claim_refused": "Taking a request refused",
     "assist_started": "Assisted session started", "assist_finished": "Assisted session finished",
     "volunteer_linked": "Volunteer linked", "link_refused": "Linking refused",
-    "team_group_linked": "Team group linked",
+    "team_group_linked": "Team group linked", "not_covered": "Outside what the assistant covers",
 }  # fmt: skip
 """Every kind of usage event the assistant logs, as the events page and its exports name it (a test
 finds each ``UsageEvent("…")`` of the package here)."""
