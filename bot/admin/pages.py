@@ -25,7 +25,7 @@ from bot.admin.community_queries import (
 )
 from bot.admin.exports import MEDIA_TYPES, Cell, Sheet, to_csv, to_xlsx
 from bot.admin.queries import Dashboard, Filters, communes, dashboard
-from bot.admin.report import QuarterReport, build_report, current_quarter, report_xlsx
+from bot.admin.report import QuarterReport, build_report, current_quarter, last_quarter_with_data, report_xlsx
 from bot.admin.report_pdf import report_pdf
 from bot.admin.texts import channel_label, number, percent, tr
 from bot.admin.web import problem, redirect, render, secure
@@ -243,14 +243,19 @@ class DashboardPages:
         return download(body, f"trolyso-{view}{place}-{filters.start}-{filters.end}.{fmt}", fmt)
 
     # --- the quarterly report --------------------------------------------------------------
+    def _default_quarter(self, own: str | None) -> tuple[int, int, bool]:
+        with self.site.db.connect() as connection:
+            return last_quarter_with_data(connection, self.site.today(), own)
+
     async def report(self, request: Request, visitor: Visitor) -> Response:
         today = self.site.today()
-        year, quarter = current_quarter(today)
+        own_usage = None if visitor.user.is_admin else self.site.own_commune(visitor.user)
+        year, quarter, found = await self.site.run(self._default_quarter, own_usage)
         with_places = visitor.user.is_admin
         places = await self.site.run(self._places, Filters(today - timedelta(days=365), today)) if with_places else []
         own = self.site.own_commune(visitor.user)
         context = {"title": tr("Quarterly report"), "visitor": visitor, "years": range(today.year, today.year - 4, -1),
-                   "year": year, "quarter": quarter, "places": [p for p, _n in places if p],
+                   "year": year, "quarter": quarter, "found": found, "places": [p for p, _n in places if p],
                    "province": self.site.config.province, "own": self.site.commune_name(own) if own else None}  # fmt: skip
         return render(request, "report.html", context)
 

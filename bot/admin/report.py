@@ -18,6 +18,7 @@ from bot.admin.exports import Sheet, to_xlsx
 from bot.admin.queries import Dashboard, Filters, Totals, dashboard, per_month, totals
 from bot.admin.texts import channel_label, percent, tr
 from bot.data.communes import CommuneBook
+from bot.storage.tables import usage_daily as daily
 from bot.storage.tables import usage_events as events
 
 
@@ -34,6 +35,23 @@ def current_quarter(today: date) -> tuple[int, int]:
     """The last complete quarter: the one a report is due for."""
     quarter = (today.month - 1) // 3 + 1
     return (today.year - 1, 4) if quarter == 1 else (today.year, quarter - 1)
+
+
+def last_quarter_with_data(connection: sa.Connection, today: date, commune: str | None = None,
+                           look_back: int = 8) -> tuple[int, int, bool]:  # fmt: skip
+    """The last complete quarter that has usage (in ``commune``, when given), looking back at most
+    ``look_back`` quarters; the last complete one when none has. The flag says whether data was found."""
+    year, quarter = current_quarter(today)
+    for _step in range(look_back):
+        start, end = quarter_bounds(year, quarter)
+        query = sa.select(daily.c.day).where(daily.c.day.between(start, end)).limit(1)
+        if commune is not None:
+            query = query.where(daily.c.commune == commune)
+        if connection.execute(query).first() is not None:
+            return year, quarter, True
+        year, quarter = (year - 1, 4) if quarter == 1 else (year, quarter - 1)
+    fallback_year, fallback_quarter = current_quarter(today)
+    return fallback_year, fallback_quarter, False
 
 
 @dataclass

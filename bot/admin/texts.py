@@ -157,7 +157,11 @@ VI: dict[str, str] = {
     "Linking refused": "Liên kết bị từ chối", "Outside what the assistant covers": "Ngoài phạm vi trợ lý hỗ trợ", "Team group linked": "Nhóm của tổ đã liên kết",
     "Web chat": "Trò chuyện trên web", "Terminal": "Dòng lệnh", "Vietnamese": "Tiếng Việt",
     "Day": "Ngày", "Procedure id": "Mã thủ tục", "Person (pseudonymous)": "Người dùng (ẩn danh)",
-    "Table": "Bảng số liệu", "Open the inbox": "Mở danh sách câu chưa hiểu", "{n} waiting now": "{n} đang chờ",
+    "Table": "Bảng số liệu",
+    "Chosen for you: Q{quarter}/{year}, the last full quarter with data.":
+        "Đã chọn sẵn quý {quarter}/{year}: quý gần nhất đã kết thúc và có số liệu.",
+    "No full quarter of the last two years has data yet; Q{quarter}/{year} is the last full quarter.":
+        "Hai năm qua chưa có quý nào đủ số liệu; quý {quarter}/{year} là quý gần nhất đã kết thúc.", "Open the inbox": "Mở danh sách câu chưa hiểu", "{n} waiting now": "{n} đang chờ",
     "questions were not understood in this period; {waiting} of them are waiting below, similar ones grouped.":
         "câu hỏi chưa được hiểu trong kỳ này; {waiting} câu đang chờ xử lý ở dưới, câu giống nhau được gộp nhóm.",
     "requests are waiting or taken.": "yêu cầu đang chờ hoặc đã nhận.",

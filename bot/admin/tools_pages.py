@@ -19,7 +19,7 @@ from bot.admin.queries import Filters, communes, not_understood
 from bot.admin.texts import KINDS as EVENT_KINDS
 from bot.admin.texts import channel_label, kind_label, language_label, tr
 from bot.admin.web import problem, redirect, render, secure
-from bot.core.matcher import UNSURE_AT, Decision
+from bot.core.matcher import ANSWER_AT, Decision
 from bot.core.text import fold
 
 if TYPE_CHECKING:
@@ -94,8 +94,9 @@ class ToolPages:
             return None, None
         match = self.site.matcher.match(text)
         known = self.site.procedures
-        # A wild guess is not offered: a hurried click on "Assign" would teach it for good.
-        best = next((c.id for c in match.candidates if c.id in known and c.score >= UNSURE_AT), None)
+        # Only a confident guess is pre-selected: a hurried click on "Assign" would teach it for good
+        # (an adoption question once came with the identity card chosen, at a "did you mean" score).
+        best = next((c.id for c in match.candidates if c.id in known and c.score >= ANSWER_AT), None)
         return best, match.procedure if match.decision is Decision.ANSWER else None
 
     async def inbox(self, request: Request, visitor: Visitor) -> Response:
