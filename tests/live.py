@@ -50,3 +50,15 @@ def require_chromium() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return CHROMIUM
+
+
+DOC_IMAGES = Path(__file__).resolve().parent.parent / "docs" / "vi" / "img"
+"""The Vietnamese guides' screenshots (docs/vi/img): the browser tests take them."""
+
+
+def doc_image(shot: Path, name: str) -> None:
+    """Copy a browser test's screenshot into the guides when ``TROLYSO_UPDATE_DOCS=1``: the guides'
+    pictures then show the pages as they are, without every test run changing tracked files."""
+    if os.environ.get("TROLYSO_UPDATE_DOCS") == "1":
+        DOC_IMAGES.mkdir(parents=True, exist_ok=True)
+        (DOC_IMAGES / name).write_bytes(shot.read_bytes())

@@ -221,6 +221,7 @@ class AdminSite:
     def routes(self) -> list[BaseRoute]:
         from bot.admin.account_pages import AccountPages
         from bot.admin.community_pages import CommunityPages
+        from bot.admin.guide_pages import GuidePages
         from bot.admin.pages import DashboardPages
         from bot.admin.tools_pages import ToolPages
 
@@ -229,6 +230,7 @@ class AdminSite:
             *DashboardPages(self).routes(),
             *ToolPages(self).routes(),
             *CommunityPages(self).routes(),
+            *GuidePages(self).routes(),
             Mount("/admin/static", StaticFiles(directory=STATIC), name="admin-static"),
             Route("/admin/{rest:path}", self._not_found, methods=["GET", "POST"]),
         ]

@@ -157,7 +157,7 @@ VI: dict[str, str] = {
     "Linking refused": "Liên kết bị từ chối", "Outside what the assistant covers": "Ngoài phạm vi trợ lý hỗ trợ", "Team group linked": "Nhóm của tổ đã liên kết",
     "Web chat": "Trò chuyện trên web", "Terminal": "Dòng lệnh", "Vietnamese": "Tiếng Việt",
     "Day": "Ngày", "Procedure id": "Mã thủ tục", "Person (pseudonymous)": "Người dùng (ẩn danh)",
-    "Table": "Bảng số liệu",
+    "Table": "Bảng số liệu", "for administrators": "cho quản trị viên", "for volunteers": "cho tình nguyện viên",
     "Chosen for you: Q{quarter}/{year}, the last full quarter with data.":
         "Đã chọn sẵn quý {quarter}/{year}: quý gần nhất đã kết thúc và có số liệu.",
     "No full quarter of the last two years has data yet; Q{quarter}/{year} is the last full quarter.":

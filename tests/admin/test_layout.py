@@ -17,7 +17,7 @@ from bot.core.engine import Engine
 from tests.a11y import serious_violations
 from tests.admin.test_browser import ARGS, log_in, playwright_api, serve
 from tests.admin.test_community_pages import seed_community
-from tests.live import ARTIFACTS, require_chromium
+from tests.live import ARTIFACTS, doc_image, require_chromium
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page
@@ -30,6 +30,9 @@ ADMIN_PAGES = {
     "su-kien": "/admin/events", "cach-hoi-da-day": "/admin/aliases", "bao-cao-quy": "/admin/report",
     "nguoi-dung": "/admin/users", "nhat-ky": "/admin/audit",
 }  # fmt: skip
+GUIDE_SHOTS = {"tong-quan-1366": "tong-quan.png", "cau-chua-hieu-1366": "cau-chua-hieu.png",
+               "bao-cao-quy-1366": "bao-cao-quy.png", "tnv-yeu-cau-360": "yeu-cau-dien-thoai.png"}
+"""Screenshots the Vietnamese guides show (docs/vi/img), by the name this test gives them."""
 VOLUNTEER_PAGES = {"tnv-xa": "/admin/commune", "tnv-yeu-cau": "/admin/requests", "tnv-to": "/admin/teams"}
 
 
@@ -95,6 +98,8 @@ async def test_every_page_at_three_widths(browser: Browser, sqlite_url: str, fre
             for name, path in VOLUNTEER_PAGES.items():
                 problems += await check_page(page, base, name, path, width)
             await context.close()
+        for shot, image in GUIDE_SHOTS.items():
+            doc_image(SHOTS / f"{shot}.png", image)
         assert problems == []
         assert len(list(SHOTS.glob("*.png"))) >= len(WIDTHS) * (len(ADMIN_PAGES) + len(VOLUNTEER_PAGES))
 

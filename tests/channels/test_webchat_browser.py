@@ -19,8 +19,9 @@ import pytest
 from bot.app import build_app
 from bot.core.engine import Engine
 from bot.settings import Settings
+from tests.a11y import serious_violations
 from tests.channels.test_webchat import LiveServer, build_core, serve
-from tests.live import ARTIFACTS, CHROMIUM_ARGS, require_chromium
+from tests.live import ARTIFACTS, CHROMIUM_ARGS, doc_image, require_chromium
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
@@ -279,6 +280,11 @@ async def test_icons_not_emoji_and_header_buttons_for_fingers(live: LiveServer, 
     assert await page.evaluate("document.activeElement.id") == "reset"
     assert await page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
     assert await page.evaluate("getComputedStyle(document.activeElement).outlineWidth") == "3px"
+    assert await serious_violations(page) == [], "axe-core finds nothing serious on the chat page"
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.locator("#q").focus()
+    await page.screenshot(path=str(ARTIFACTS / "webchat-vi.png"))
+    doc_image(ARTIFACTS / "webchat-vi.png", "tro-chuyen-web.png")
 
 
 async def test_the_page_works_at_200_percent_zoom(live: LiveServer, chromium: Path, tmp_path: Path) -> None:
