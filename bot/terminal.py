@@ -48,23 +48,27 @@ async def run_chat(lang: str | None, user: str, stdin: TextIO, stdout: TextIO,
         stdout.flush()
 
     try:
-        return await _loop(send, lang, user, stdin, stdout, interactive, lambda: buttons)
+        return await _loop(send, lang, user, stdin, stdout, interactive, lambda: buttons, greet=True)
     finally:
         await app.close()
 
 
 async def _loop(send: Callable[[Inbound], Awaitable[None]], lang: str | None, user: str, stdin: TextIO,
-                stdout: TextIO, interactive: bool, last_buttons: Callable[[], tuple[Button, ...]]) -> int:  # fmt: skip
+                stdout: TextIO, interactive: bool, last_buttons: Callable[[], tuple[Button, ...]],
+                greet: bool = False) -> int:  # fmt: skip
     if lang:
         await send(Inbound("terminal", user, payload=f"l:{lang}:quiet"))
 
     # Greet first, in a terminal and over a pipe alike: a newcomer who pipes a question in also
     # learns what the assistant does. The how-to line goes to stderr when piped, so stdout stays
-    # the conversation; a script that starts with /start is not greeted twice.
-    (stdout if interactive else sys.stderr).write(banner(lang) + "\n\n")
-    first: str | None = None if interactive else stdin.readline()
-    if first is None or first.strip().lower() != "/start":
-        await send(Inbound("terminal", user, "/start", lang_hint=lang))
+    # the conversation; a script that starts with /start is not greeted twice. (``greet`` is False
+    # when a caller hands over a conversation already under way.)
+    first: str | None = None
+    if interactive or greet:
+        (stdout if interactive else sys.stderr).write(banner(lang) + "\n\n")
+        first = None if interactive else stdin.readline()
+        if first is None or first.strip().lower() != "/start":
+            await send(Inbound("terminal", user, "/start", lang_hint=lang))
     while True:
         if interactive:
             stdout.write("> ")
