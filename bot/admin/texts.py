@@ -174,7 +174,7 @@ VI: dict[str, str] = {
     "User created": "Tạo người dùng", "Volunteer activated": "Mở khóa tình nguyện viên",
     "Volunteer deactivated": "Khóa tình nguyện viên", "Link code issued": "Cấp mã liên kết",
     "Volunteer created": "Thêm tình nguyện viên", "Questions dismissed": "Bỏ qua câu hỏi",
-    "Questions restored": "Khôi phục câu hỏi",
+    "Questions restored": "Khôi phục câu hỏi", "Sessions ended": "Kết thúc các phiên đăng nhập",
 }  # fmt: skip
 
 KINDS: dict[str, str] = {
@@ -202,7 +202,7 @@ ACTIONS: dict[str, str] = {
     "user_created": "User created", "volunteer_activated": "Volunteer activated",
     "volunteer_deactivated": "Volunteer deactivated", "volunteer_code_issued": "Link code issued",
     "volunteer_created": "Volunteer created", "inbox_dismissed": "Questions dismissed",
-    "inbox_restored": "Questions restored",
+    "inbox_restored": "Questions restored", "sessions_ended": "Sessions ended",
 }  # fmt: skip
 """What the audit log records, in words (a test finds each ``audit(…, "…")`` of the package here)."""
 LANGUAGES: dict[str, str] = {"vi": "Vietnamese", "en": "English"}
