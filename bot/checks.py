@@ -71,7 +71,7 @@ def run_checks(strict: bool, out: TextIO, today: Callable[[], dt.date] = dt.date
         out.write(f"{line}\n")
     out.write(f"checked: {knowledge_dir()}, {flows_dir()}\n")
     out.write(f"knowledge: {len(kb.procedures)} procedures, {len(kb.synonyms.groups)} synonym groups, "
-              f"{len(kb.intents.intents)} intents; flows: {len(flows.flows)}; "
+              f"{len(kb.intents.intents)} intents, {len(kb.not_covered)} topics not covered; flows: {len(flows.flows)}; "
               f"communes: {len(book)} in {len(book.provinces)} province(s); "
               f"reply words: {len(replies.phrases)}\n")  # fmt: skip
     if problems or (strict and warnings):

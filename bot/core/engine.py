@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from bot.core import i18n
+from bot.core import i18n, language
 from bot.core.answers import SECTIONS, render_section, section_buttons
 from bot.core.community import Community
 from bot.core.desk import BaseHelpDesk, Target
@@ -82,7 +82,7 @@ class Engine:
     async def handle(self, inbound: Inbound, state: ConversationState | None = None) -> Turn:
         state = (state or ConversationState()).model_copy(deep=True)
         state.turns += 1
-        lang = state.lang or _guess_language(inbound) or i18n.pick_language(inbound.lang_hint)
+        lang = state.lang or language.reply_language(inbound.text or "", inbound.lang_hint, i18n.LANGUAGES)
         started = time.perf_counter()
         with i18n.use(lang):
             turn = Turn([], state)
@@ -304,17 +304,3 @@ def _fit(messages: list[Outbound]) -> list[Outbound]:
         pieces = split_text(msg.text, MAX_MESSAGE)
         out += [Outbound(p) for p in pieces[:-1]] + [Outbound(pieces[-1], msg.buttons)]
     return out
-
-
-_EN_WORDS = frozenset(["how", "do", "i", "to", "the", "a", "my", "what", "where", "can", "for", "is", "of", "get", "need", "in", "with", "much", "long", "apply"])
-
-
-def _guess_language(inbound: Inbound) -> str | None:
-    """English when a message is plainly English; None to fall back to the platform hint."""
-    text = inbound.text or ""
-    if not text or any(ord(c) > 127 and c.isalpha() for c in text):
-        return None
-    words = fold(text).split()
-    if len(words) >= 3 and sum(w in _EN_WORDS for w in words) >= max(2, len(words) // 3):
-        return "en"
-    return None

@@ -5,7 +5,9 @@ names, aliases, example questions and FAQ phrasings, after the same normalisatio
 A question scores, for each procedure, the share of its own informative weight that the procedure
 covers. Words the knowledge base has never seen count against every procedure, which is what lets
 "thời tiết hôm nay" be declined even though "hôm nay" is common. Out-of-scope examples form one
-more bag: a question closest to it is declined.
+more bag: a question closest to it is declined. Procedures the assistant does not cover yet
+(``knowledge/not_covered.yaml``) are classes too: a question closest to one of them is recognised
+as "not covered" and answered honestly instead of with a neighbour that shares generic words.
 """
 
 from __future__ import annotations
@@ -19,8 +21,11 @@ from itertools import pairwise
 
 from bot.core.normalize import Normalizer
 from bot.data.knowledge import HUMAN_HELP, KnowledgeBase
+from bot.data.models import NotCoveredTopic
 
 OUT_OF_SCOPE = "_out_of_scope"
+NOT_COVERED = "~"
+"""Prefix of the index classes of not-covered topics (never a procedure id, which is snake_case)."""
 
 ANSWER_AT = 0.5
 """At or above this calibrated score the assistant answers."""
@@ -43,14 +48,23 @@ NAME_BONUS = 0.5
 LEAD_MAX = 1.6
 LEAD_STEP = 0.1
 """The first content word weighs LEAD_MAX, each later one LEAD_STEP less, down to 1."""
+GENERIC_WEIGHT = 0.35
+"""Weight of a generic word or pair ("giấy phép", "đăng ký") relative to what its spread earns it."""
+TOPIC_LEAD = 0.8
+"""A not-covered topic is the answer only when the best covered procedure explains less than this
+share of what the topic explains."""
+NAMED_AT = 0.15
+"""Least share of a question's weight that words of a procedure's names must carry for the question
+to name it (``names_procedure``; the channel-free second look in ``match``)."""
 UNKNOWN_WORD = 0.5
 """Weight of a word the knowledge base has never seen, relative to the rarest known word."""
 
 
 class Decision(StrEnum):
-    ANSWER = "answer"
-    CLARIFY = "clarify"
-    UNKNOWN = "unknown"
+    ANSWER = "answer"  # confident: answer with ``Match.procedure``
+    CLARIFY = "clarify"  # "did you mean…" with the candidates
+    NOT_COVERED = "not_covered"  # a public procedure the assistant does not guide: ``Match.not_covered``
+    UNKNOWN = "unknown"  # nothing fits: decline honestly
 
 
 @dataclass(frozen=True)
@@ -62,7 +76,9 @@ class Candidate:
 @dataclass(frozen=True)
 class Match:
     decision: Decision
-    candidates: tuple[Candidate, ...]  # best first, at most three, never out_of_scope
+    candidates: tuple[Candidate, ...]  # best first, at most three, procedures (or human_help) only
+    not_covered: NotCoveredTopic | None = None  # the topic recognised, when decision is NOT_COVERED
+    confidence: float | None = None  # the topic's score, when decision is NOT_COVERED
 
     @property
     def best(self) -> Candidate | None:
@@ -75,6 +91,8 @@ class Match:
 
     @property
     def score(self) -> float:
+        if self.confidence is not None:
+            return self.confidence
         return self.candidates[0].score if self.candidates else 0.0
 
 
@@ -132,6 +150,29 @@ class Matcher:
                     self._texts[HUMAN_HELP].append((self.norm.index_tokens(text), False))
         for text in kb.intents.out_of_scope:
             self._texts[OUT_OF_SCOPE].append((self.norm.index_tokens(text), False))
+        self._topics: dict[str, NotCoveredTopic] = {}
+        self._replaced: dict[str, list[tuple[str, frozenset[str], frozenset[str]]]] = defaultdict(list)
+        for topic in kb.not_covered:
+            cls = NOT_COVERED + topic.id
+            self._topics[cls] = topic
+            for text in (topic.names.vi, topic.names.en, *topic.aliases):
+                self._texts[cls].append((self.norm.index_tokens(text), True))
+            for text in topic.examples:
+                self._texts[cls].append((self.norm.index_tokens(text), False))
+            if topic.replaces is not None:
+                marks = frozenset(" ".join(self.norm.index_tokens(w)) for w in topic.replaces.when)
+                unless = frozenset(" ".join(self.norm.index_tokens(w)) for w in topic.replaces.unless)
+                self._replaced[topic.replaces.procedure].append((cls, marks, unless))
+        # Generic words ("giấy phép", "đăng ký", "thủ tục") never name a procedure: sharing them
+        # with "giấy phép lái xe" does not make "giấy phép xây dựng" the driving licence.
+        self._generic = frozenset(
+            " ".join(pair) if len(toks) > 1 else toks[0]
+            for toks in (self.norm.index_tokens(text) for text in kb.synonyms.generic) if toks
+            for pair in (pairwise(toks) if len(toks) > 1 else [tuple(toks)])
+        )
+        # Where a procedure is done ("trên VNeID", "online"): a question naming another procedure
+        # as well is about that procedure, not the app or the portal.
+        self._channels = sorted({tuple(self.norm.index_tokens(t)) for t in kb.synonyms.channels}, key=len, reverse=True)
         self.norm.learn(
             (toks for texts in self._texts.values() for toks, _ in texts),
             (toks for cls, texts in self._texts.items() if cls != OUT_OF_SCOPE for toks, named in texts if named),
@@ -177,7 +218,8 @@ class Matcher:
         self._named: dict[str, frozenset[str]] = {}
         seen: Counter[str] = Counter()  # term -> texts containing it, over all classes
         named_any: set[str] = set()
-        sizes = sorted(len(texts) for cls, texts in self._texts.items() if cls != OUT_OF_SCOPE)
+        sizes = sorted(len(texts) for cls, texts in self._texts.items()
+                       if cls != OUT_OF_SCOPE and cls not in self._topics)  # fmt: skip
         typical = sizes[len(sizes) // 2] if sizes else 1
         docs: list[tuple[str, frozenset[str]]] = []
         for cls, texts in self._texts.items():
@@ -200,27 +242,41 @@ class Matcher:
             seen.update(tf)
             named_any |= named
             self._named[cls] = frozenset(named)
-        n = len(self._texts)
+        # Not-covered topics are scored against everything, but the procedures see the index as
+        # if the topics were not there: a topic sharing "xe" or "con" takes nothing from them.
+        topics = self._topics
+        n_all = len(self._texts)
+        n = n_all - len(topics)
+
+        def spread(per_class: dict[str, float], cls: str) -> float:
+            return sum(f for c, f in per_class.items() if cls in topics or c not in topics)
+
         # An alias word names a procedure only if that procedure owns most of its use: "căn cước"
         # names the identity card though many others mention it; "hồ sơ" names nothing.
         def owns(cls: str, t: str) -> bool:
-            return freq[t][cls] / sum(freq[t].values()) >= NAMED_SHARE
+            return freq[t][cls] / spread(freq[t], cls) >= NAMED_SHARE
 
-        self._named = {cls: frozenset(t for t in named if owns(cls, t)) for cls, named in self._named.items()}
+        self._named = {cls: frozenset(t for t in named if owns(cls, t) and t not in self._generic)
+                       for cls, named in self._named.items()}  # fmt: skip
+        channel_terms = {" ".join(c) for c in self._channels}
+        self._channel_classes = frozenset(cls for cls, named in self._named.items() if named & channel_terms)
         named_any = set().union(*self._named.values()) if self._named else set()
         self._postings: dict[str, list[tuple[str, float]]] = {}
         self._weight: dict[str, float] = {}
         for t, per_class in freq.items():
             total = sum(per_class.values())
-            self._postings[t] = [(cls, f / total) for cls, f in per_class.items()]
+            covered = {c: f for c, f in per_class.items() if c not in topics}
+            total_covered = sum(covered.values())
+            self._postings[t] = [(cls, f / (total if cls in topics else total_covered)) for cls, f in per_class.items()]
             # The effective number of procedures using the term (inverse Simpson index): passing
             # mentions elsewhere ("cần thẻ căn cước" in a VNeID example) barely lower the weight
             # of a term one procedure owns.
-            df = 1.0 / sum((f / total) ** 2 for f in per_class.values())
-            idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            used, among, count = (covered, total_covered, n) if covered else (per_class, total, n_all)
+            df = 1.0 / sum((f / among) ** 2 for f in used.values())
+            idf = math.log(1 + (count - df + 0.5) / (df + 0.5))
             # A word met once, in one example, may be incidental ("Vinh"); trust it less.
             reliable = 1.0 if t in named_any else min(1.0, 0.5 + 0.25 * seen[t])
-            self._weight[t] = idf * reliable
+            self._weight[t] = idf * reliable * (GENERIC_WEIGHT if t in self._generic else 1.0)
         self._unknown_weight = UNKNOWN_WORD * math.log(1 + (n - 0.5) / 1.5)
         # Single texts, indexed by term, for the nearest-text evidence.
         self._doc_class = [cls for cls, _ in docs]
@@ -241,7 +297,9 @@ class Matcher:
     def evidence(self, text: str) -> tuple[dict[str, float], float, dict[str, float]]:
         """Coverage per class, the share of the question's weight the index knows at all, and the
         share each class covers with the words of its own names and aliases."""
-        toks = self.norm(text)
+        return self._evidence(self.norm(text))
+
+    def _evidence(self, toks: tuple[str, ...]) -> tuple[dict[str, float], float, dict[str, float]]:
         stop = self.norm.stopwords
         terms = _positioned_terms(toks, stop)
         total = known = 0.0
@@ -294,39 +352,124 @@ class Matcher:
 
     def features(self, text: str) -> tuple[list[tuple[str, float]], list[float]]:
         """Ranked (class, coverage) pairs and the calibration features of the best one."""
-        raw, known, named = self.evidence(text)
+        return self._features(self.norm(text))[:2]
+
+    def _features(self, toks: tuple[str, ...], topics: bool = True,
+                  ) -> tuple[list[tuple[str, float]], list[float], dict[str, float]]:  # fmt: skip
+        raw, known, named = self._evidence(toks)
         oos = raw.pop(OUT_OF_SCOPE, 0.0)
+        if not topics:
+            raw = {c: s for c, s in raw.items() if c not in self._topics}
         ranked = sorted(raw.items(), key=lambda kv: (-kv[1], kv[0]))
         # How much there is to go on: one generic word ("giấy tờ") is not enough for an answer.
         mass = min(1.0, self._last_mass / MASS_REF) if raw else 0.0
         if not ranked:
-            return [], [0.0, 0.0, known, oos, 0.0, mass]
+            return [], [0.0, 0.0, known, oos, 0.0, mass], named
         top = ranked[0][1]
         second = ranked[1][1] if len(ranked) > 1 else 0.0
-        return ranked, [top, top - second, known, oos, named.get(ranked[0][0], 0.0), mass]
+        return ranked, [top, top - second, known, oos, named.get(ranked[0][0], 0.0), mass], named
 
     def match(self, text: str) -> Match:
-        """Rank the procedures for a question and decide: answer, ask which one, or decline.
+        """Rank the procedures for a question and decide: answer, ask which one, say honestly that
+        it is a procedure the assistant does not cover, or decline.
 
         The score is a calibrated probability that the best procedure is the right answer:
         a logistic model over coverage, margin over the runner-up, known share, out-of-scope
         likeness and name evidence, fitted by ``bench/calibrate.py`` on the labelled questions.
         """
-        ranked, feats = self.features(text)
+        toks = self.norm(text)
+        match = self._match(toks)
+        rest = self._without_channels(toks)
+        if rest is not None and match.decision is not Decision.NOT_COVERED:
+            # "khai sinh trên cổng dịch vụ công": without the app or portal, does the question
+            # still name a procedure? Then it is about that one.
+            other = self._match(rest, named_at=NAMED_AT)
+            if (other.decision in (Decision.ANSWER, Decision.NOT_COVERED) and other.best != match.best
+                    and not (other.best and other.best.id in self._channel_classes)):  # fmt: skip
+                return other
+        return match
+
+    def _match(self, toks: tuple[str, ...], named_at: float = 0.0) -> Match:
+        ranked, feats, named_share = self._features(toks)
         if not ranked:
             return Match(Decision.UNKNOWN, ())
-        named = self._exact.get(_name_key(self.norm(text)))
-        if named is not None:
-            others = tuple(Candidate(c, round(min(s, 0.5), 4)) for c, s in ranked if c != named)[:2]
-            return Match(Decision.ANSWER, (Candidate(named, 0.95), *others))
-        z = CALIBRATION[-1] + sum(w * f for w, f in zip(CALIBRATION, feats, strict=False))
-        confidence = 1.0 / (1.0 + math.exp(-z))
-        top = ranked[0][1]
+        if ranked[0][0] in self._topics:
+            runner_up = next((s for c, s in ranked if c not in self._topics), 0.0)
+            if runner_up >= TOPIC_LEAD * ranked[0][1] or self._confidence(feats) < ANSWER_AT:
+                # A covered procedure explains the question nearly as well ("kết hôn lần 2 sau ly
+                # hôn"), or the topic is only a guess: decide among the covered procedures.
+                ranked, feats, named_share = self._features(toks, topics=False)
+                if not ranked:
+                    return Match(Decision.UNKNOWN, ())
+        exact = self._exact.get(_name_key(toks))
+        if exact is not None and not named_at:
+            others = tuple(Candidate(c, round(min(s, 0.5), 4)) for c, s in ranked if c != exact and c not in self._topics)[:2]
+            if exact in self._topics:
+                return Match(Decision.NOT_COVERED, others, self._topics[exact], 0.95)
+            return self._replace(toks, Match(Decision.ANSWER, (Candidate(exact, 0.95), *others)))
+        confidence = self._confidence(feats)
+        best, top = ranked[0]
         candidates = tuple(
-            Candidate(cls, round(confidence * min(1.0, s / top), 4)) for cls, s in ranked[:3]
-        )
-        if feats[3] >= OOS_RATIO * top or confidence < UNSURE_AT:
+            Candidate(cls, round(confidence * min(1.0, s / top), 4)) for cls, s in ranked if cls not in self._topics
+        )[:3]
+        if feats[3] >= OOS_RATIO * top or confidence < UNSURE_AT or named_share.get(best, 0.0) < named_at:
             return Match(Decision.UNKNOWN, candidates)
+        if not self._specific(toks, best):  # only "giấy phép", "đăng ký"…: ask, never answer
+            return Match(Decision.CLARIFY if best not in self._topics and confidence >= UNSURE_AT
+                         else Decision.UNKNOWN, candidates)  # fmt: skip
+        if best in self._topics:  # as sure as an answer (see above)
+            return Match(Decision.NOT_COVERED, candidates, self._topics[best], round(confidence, 4))
         if confidence < ANSWER_AT:
             return Match(Decision.CLARIFY, candidates)
-        return Match(Decision.ANSWER, candidates)
+        return self._replace(toks, Match(Decision.ANSWER, candidates))
+
+    def _specific(self, toks: tuple[str, ...], cls: str) -> bool:
+        """Whether the question shares with ``cls`` anything beyond generic words."""
+        for t in _positioned_terms(toks, self.norm.stopwords):
+            if t not in self._generic and any(c == cls for c, _p in self._postings.get(t, ())):
+                return True
+        return False
+
+    @staticmethod
+    def _confidence(feats: list[float]) -> float:
+        z = CALIBRATION[-1] + sum(w * f for w, f in zip(CALIBRATION, feats, strict=False))
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def _replace(self, toks: tuple[str, ...], match: Match) -> Match:
+        """A covered procedure named with a word that makes it another one ("đăng ký xe ô tô" is
+        not the motorbike registration): that topic, not covered."""
+        rules = self._replaced.get(match.best.id) if match.best else None
+        if not rules:
+            return match
+        terms = set(toks) | {f"{a} {b}" for a, b in pairwise(toks)}
+        for cls, marks, unless in rules:
+            if marks & terms and not unless & terms:
+                return Match(Decision.NOT_COVERED, match.candidates, self._topics[cls], match.score)
+        return match
+
+    def _without_channels(self, toks: tuple[str, ...]) -> tuple[str, ...] | None:
+        """The question without the words of where it is done, or None when it has none."""
+        out: list[str] = []
+        i = 0
+        while i < len(toks):
+            for phrase in self._channels:
+                if toks[i : i + len(phrase)] == phrase:
+                    i += len(phrase)
+                    break
+            else:
+                out.append(toks[i])
+                i += 1
+        return tuple(out) if len(out) < len(toks) else None
+
+    def names_procedure(self, text: str) -> str | None:
+        """What a message clearly names, if anything: a procedure id, or the id of a topic the
+        assistant does not cover (the two never share an id). None for "có", "3/5", "bao nhiêu
+        tiền" or anything vague — the engine uses it to tell a new question from an answer to the
+        question it asked."""
+        match = self.match(text)
+        if match.decision is Decision.NOT_COVERED and match.not_covered is not None:
+            return match.not_covered.id
+        if match.decision is not Decision.ANSWER or match.best is None or match.best.id == HUMAN_HELP:
+            return None
+        named = self._features(self.norm(text))[2]
+        return match.best.id if named.get(match.best.id, 0.0) >= NAMED_AT else None

@@ -2,7 +2,8 @@
 
 Steps, in order: fold (accents, case, punctuation), repair words the index does not know (Telex/VNI
 left unconverted, regional spellings, one-letter typos — only when the repair gives a known word
-that fits its neighbour), then rewrite abbreviations, teencode, dialect and English terms from
+that fits its neighbour), read words whose meaning depends on a neighbour ("bn là ai" is "bạn",
+"bn tiền" is "bao nhiêu"), then rewrite abbreviations, teencode, dialect and English terms from
 ``knowledge/synonyms.yaml`` (longest phrase first).
 """
 
@@ -33,12 +34,18 @@ class Normalizer:
                 if key:  # the canonical maps to itself so it is consumed whole, never re-expanded
                     self._phrases.setdefault(key, canonical)
         self._longest = min(_MAX_PHRASE, max((len(k) for k in self._phrases), default=1))
+        self._context: dict[str, list[tuple[tuple[str, ...], frozenset[str], frozenset[str], bool]]] = {}
+        for rule in synonyms.context:
+            self._context.setdefault(fold(rule.word), []).append((
+                tuple(fold(rule.to).split()), frozenset(fold(w) for w in rule.next),
+                frozenset(fold(w) for w in rule.previous), rule.at_end))  # fmt: skip
         self.vocab: dict[str, int] = {}
         self.bigrams: set[tuple[str, str]] = set()
         self.phrases: set[tuple[str, str]] = set()  # word pairs of procedure names and aliases
         self._known_raw: frozenset[str] = frozenset(
             {t for k in self._phrases for t in k} | {t for v in self._phrases.values() for t in v}
-            | self.stopwords
+            | self.stopwords | set(self._context)
+            | {t for rules in self._context.values() for to, *_ in rules for t in to}
         )
         self._vocab_list: list[str] = []
         self._cache: dict[str, tuple[str, ...]] = {}
@@ -58,12 +65,37 @@ class Normalizer:
         self._cache.clear()
         self._similar_cache.clear()
 
-    def expand(self, toks: list[str]) -> list[str]:
-        """Rewrite synonym phrases, longest first, left to right."""
+    def in_context(self, toks: list[str]) -> tuple[list[str], set[int]]:
+        """Words read by their neighbours (context rules, first that fits), and the positions of
+        the words so read: the phrase groups leave those alone."""
+        if not self._context:
+            return toks, set()
+        out: list[str] = []
+        fixed: set[int] = set()
+        last = len(toks) - 1
+        for i, tok in enumerate(toks):
+            for to, nxt, prev, at_end in self._context.get(tok, ()):
+                if ((i < last and toks[i + 1] in nxt) or (i > 0 and toks[i - 1] in prev)
+                        or (at_end and i == last)):  # fmt: skip
+                    fixed.update(range(len(out), len(out) + len(to)))
+                    out.extend(to)
+                    break
+            else:
+                out.append(tok)
+        return out, fixed
+
+    def expand(self, toks: list[str], fixed: set[int] | None = None) -> list[str]:
+        """Rewrite synonym phrases, longest first, left to right; words in ``fixed`` stay as they are."""
         out: list[str] = []
         i = 0
         while i < len(toks):
+            if fixed and i in fixed:
+                out.append(toks[i])
+                i += 1
+                continue
             for n in range(min(self._longest, len(toks) - i), 0, -1):
+                if fixed and any(j in fixed for j in range(i, i + n)):
+                    continue
                 canonical = self._phrases.get(tuple(toks[i : i + n]))
                 if canonical is not None:
                     out.extend(canonical)
@@ -78,7 +110,7 @@ class Normalizer:
         key = text[:2000]
         cached = self._cache.get(key)
         if cached is None:
-            fixed = self._fix_pairs(self.expand(self._repair(fold(key).split())))
+            fixed = self._fix_pairs(self.expand(*self.in_context(self._repair(fold(key).split()))))
             # A repair can meet the expansion of its neighbour ("lai se" + "giay phep lai" -> "xe xe").
             cached = tuple(t for i, t in enumerate(fixed) if i == 0 or t != fixed[i - 1])
             if len(self._cache) > 50_000:
@@ -88,7 +120,7 @@ class Normalizer:
 
     def index_tokens(self, text: str) -> list[str]:
         """Tokens of knowledge-base text: folded and expanded, never repaired."""
-        return self.expand(fold(text).split())
+        return self.expand(*self.in_context(fold(text).split()))
 
     # --- repairs -------------------------------------------------------------------------
     def _known(self, tok: str) -> bool:

@@ -1,4 +1,5 @@
-"""Load and validate knowledge/: one file per procedure, synonyms.yaml and intents.yaml."""
+"""Load and validate knowledge/: one file per procedure, synonyms.yaml, intents.yaml and
+not_covered.yaml (the procedures the assistant does not guide yet)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from bot.data.models import IntentsFile, Procedure, SynonymsFile
+from bot.data.models import IntentsFile, NotCoveredFile, NotCoveredTopic, Procedure, SynonymsFile
 from bot.data.paths import knowledge_dir
 from bot.data.yamlfile import describe_validation_error, line_of, read_yaml
 from bot.errors import DataError
@@ -25,7 +26,7 @@ CATALOG_IDS: tuple[str, ...] = (
 """The ids of shared/spec/catalog.md: a contract, never renamed."""
 
 HUMAN_HELP = "human_help"
-SPECIAL_FILES = {"synonyms.yaml", "intents.yaml", "communes.yaml", "replies.yaml"}
+SPECIAL_FILES = {"synonyms.yaml", "intents.yaml", "communes.yaml", "replies.yaml", "not_covered.yaml"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class KnowledgeBase:
     synonyms: SynonymsFile
     intents: IntentsFile
     warnings: tuple[str, ...] = ()
+    not_covered: tuple[NotCoveredTopic, ...] = ()
 
 
 def _validate(model: type[M], path: Path, data: Any, problems: list[str]) -> M | None:
@@ -96,9 +98,35 @@ def load_knowledge(folder: Path | None = None) -> KnowledgeBase:
             synonyms = parsed
         elif isinstance(parsed, IntentsFile):
             intents = parsed
+    not_covered = _not_covered(folder, procedures, problems)
     if problems or synonyms is None or intents is None:
         raise DataError(problems)
-    return KnowledgeBase(procedures, synonyms, intents, tuple(warnings))
+    return KnowledgeBase(procedures, synonyms, intents, tuple(warnings), not_covered)
+
+
+def _not_covered(folder: Path, procedures: dict[str, Procedure], problems: list[str]) -> tuple[NotCoveredTopic, ...]:
+    """The topics of not_covered.yaml (optional), checked against the procedures that exist."""
+    path = folder / "not_covered.yaml"
+    if not path.exists():
+        return ()
+    try:
+        data = read_yaml(path, _label(path))
+    except DataError as exc:
+        problems.extend(exc.problems)
+        return ()
+    parsed = _validate(NotCoveredFile, path, data, problems)
+    if parsed is None:
+        return ()
+    for i, topic in enumerate(parsed.topics):
+        if topic.id in procedures:
+            line = line_of(data, ("topics", i, "id"))
+            problems.append(f"{_label(path)}:{line}: topics.{i}.id: {topic.id!r} is a procedure the assistant"
+                            " covers; remove the topic")  # fmt: skip
+        if topic.replaces is not None and topic.replaces.procedure not in procedures:
+            line = line_of(data, ("topics", i, "replaces", "procedure"))
+            problems.append(f"{_label(path)}:{line}: topics.{i}.replaces.procedure: no procedure"
+                            f" {topic.replaces.procedure!r}; use a file name of knowledge/")  # fmt: skip
+    return parsed.topics
 
 
 def _suspicious(path: Path, proc: Procedure) -> list[str]:

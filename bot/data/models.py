@@ -179,7 +179,71 @@ class SynonymGroup(Frozen):
     note: str | None = None
 
 
+class ContextRule(Frozen):
+    """``word`` is read as ``to`` when its neighbour says so: the word after it is one of ``next``,
+    the word before it one of ``previous``, or (``at_end``) nothing follows it. "bn là ai" is
+    "bạn là ai", "bn tiền" is "bao nhiêu tiền"; a word no rule claims falls to the groups."""
+
+    word: str = Field(min_length=1)
+    to: str = Field(min_length=1)
+    next: tuple[str, ...] = ()
+    previous: tuple[str, ...] = ()
+    at_end: bool = False
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _some_condition(self) -> ContextRule:
+        if not (self.next or self.previous or self.at_end):
+            raise ValueError("a context rule needs next, previous or at_end; else make it a group")
+        if len(self.word.split()) != 1:
+            raise ValueError("word is one word; put phrases in groups")
+        return self
+
+
 class SynonymsFile(Frozen):
     version: Literal[1]
     stopwords: tuple[str, ...] = ()
+    generic: tuple[str, ...] = Field(default=(), description="words and pairs that name no procedure")
+    channels: tuple[str, ...] = Field(default=(), description="words naming where a procedure is done")
+    context: tuple[ContextRule, ...] = ()
     groups: tuple[SynonymGroup, ...]
+
+
+class Replaces(Frozen):
+    """A covered procedure that is never the answer when the question names one of ``when`` —
+    unless it also names one of ``unless`` (then it is the procedure's own business after all)."""
+
+    procedure: str
+    when: tuple[str, ...] = Field(min_length=1)
+    unless: tuple[str, ...] = ()
+
+
+class NotCoveredTopic(Frozen):
+    """A public procedure the assistant does not guide yet: recognised, and answered honestly."""
+
+    id: str
+    names: Text
+    aliases: tuple[str, ...] = Field(min_length=3)
+    examples: tuple[str, ...] = ()
+    replaces: Replaces | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not ID_RE.match(v):
+            raise ValueError("ids are lower_snake_case, e.g. building_permit")
+        return v
+
+
+class NotCoveredFile(Frozen):
+    version: Literal[1]
+    topics: tuple[NotCoveredTopic, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> NotCoveredFile:
+        seen: set[str] = set()
+        for topic in self.topics:
+            if topic.id in seen:
+                raise ValueError(f"topic {topic.id!r} is declared twice")
+            seen.add(topic.id)
+        return self

@@ -221,3 +221,56 @@ def test_each_procedure_text_exists_in_vietnamese_and_english(kb: KnowledgeBase,
     assert not empty, f"empty translations: {empty}"
     same = [where for where, text in texts if where.endswith((".names", ".summary")) and text.vi == text.en]
     assert not same, f"English is a copy of the Vietnamese: {same}"
+
+
+# --- not_covered.yaml --------------------------------------------------------------------------
+
+
+def test_shipped_not_covered_topics_load_with_unique_ids(kb: KnowledgeBase) -> None:
+    """The real not_covered.yaml loads; no topic id is a procedure id."""
+    ids = [t.id for t in kb.not_covered]
+    assert len(ids) >= 15
+    assert len(set(ids)) == len(ids)
+    assert not set(ids) & set(kb.procedures)
+
+
+def test_a_topic_named_like_a_procedure_is_reported_with_its_line(folder: Path) -> None:
+    """A topic whose id is a covered procedure is an error naming not_covered.yaml and the line."""
+    path = folder / "not_covered.yaml"
+    edit(path, lambda s: s.replace("  - id: divorce\n", "  - id: passport\n", 1))
+    name, line, problem = only_problem(folder)
+    assert name == "not_covered.yaml"
+    assert line == line_no(path, r"^  - id: passport$")
+    assert "topics.0.id" in problem
+    assert "covers" in problem
+
+
+def test_a_replaced_procedure_that_does_not_exist_is_reported(folder: Path) -> None:
+    """replaces.procedure must name a knowledge file; a typo is an error with its line."""
+    path = folder / "not_covered.yaml"
+    edit(path, lambda s: s.replace("replaces: {procedure: vehicle_registration,", "replaces: {procedure: vehicle_registraton,", 1))
+    name, line, problem = only_problem(folder)
+    assert name == "not_covered.yaml"
+    assert line == line_no(path, "vehicle_registraton")
+    assert "replaces.procedure" in problem
+
+
+def test_a_topic_without_aliases_is_a_field_error(folder: Path) -> None:
+    """A topic needs at least three aliases; too few is named by field and line."""
+    path = folder / "not_covered.yaml"
+    edit(path, lambda s: s.replace(
+        "    aliases: [nhận con nuôi, xin con nuôi, con nuôi, đăng ký nuôi con nuôi, nhận nuôi, adoption, adopt a child]",
+        "    aliases: [nhận con nuôi]", 1))
+    name, line, problem = only_problem(folder)
+    assert name == "not_covered.yaml"
+    assert line == line_no(path, r"aliases: \[nhận con nuôi\]")
+    assert "aliases" in problem
+
+
+def test_a_duplicate_topic_is_reported(folder: Path) -> None:
+    """Two topics with one id are an error naming not_covered.yaml."""
+    path = folder / "not_covered.yaml"
+    edit(path, lambda s: s.replace("  - id: pension\n", "  - id: divorce\n", 1))
+    name, _line, problem = only_problem(folder)
+    assert name == "not_covered.yaml"
+    assert "declared twice" in problem

@@ -1,0 +1,75 @@
+"""Which language to answer in: the channel's, unless the message itself is clearly another one.
+
+The channel says a language (a page's ``lang``, Telegram's ``language_code``, the conversation's
+language); a message overrides it only when it is unmistakable. Vietnamese typed without accents
+is full of words that are also English ("the can cuoc", "can giay to gi", "do tuoi", "to khai",
+"ban oi"), so English needs words that cannot be Vietnamese: every Vietnamese syllable fits one
+pattern (onset, vowels, one of eight endings) and "how", "where", "register", "birth" do not.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from bot.core.text import fold
+
+ENGLISH = "en"
+VIETNAMESE = "vi"
+
+# A Vietnamese syllable once accents are folded: an optional onset, one to three vowels, an
+# optional final consonant. Words that do not fit are English (or abbreviations, see below).
+_SYLLABLE = re.compile(r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|th|tr|qu|[bcdghklmnprstvx])?[aeiouy]{1,3}(?:ng|nh|ch|[cmnpt])?$")
+
+# English words that are also Vietnamese syllables without accents ("the" thẻ/thế, "can" cần,
+# "do" đỏ/đó, "to" tờ, "me" mẹ, "an" ăn, "ban" bạn): they count for neither language.
+_BOTH = frozenset(["a", "i", "the", "can", "do", "to", "me", "an", "ban", "my", "it", "at", "get", "so", "no", "in", "on", "he", "be", "by", "go", "up", "us", "am", "hi", "you", "man", "men", "ten", "son", "mom", "pin", "top", "lot", "not", "hot", "cut", "but", "bit", "set", "net", "tip", "cap", "map", "nap", "tap", "much", "long", "than", "then", "that", "each", "pay"])
+
+# Chat words and names Vietnamese people type too: neither language.
+_NEUTRAL = frozenset(["ok", "oke", "okie", "online", "offline", "app", "vneid", "zalo", "facebook", "fb", "messenger", "momo", "email", "gmail", "internet", "wifi", "sim", "otp", "qr", "code", "id", "pass", "ad", "admin", "bot", "shop", "sms", "link", "web", "website", "hotline", "cccd", "cmnd", "gplx", "bhyt", "bhxh", "mst"])
+
+_VIETNAMESE_LETTERS = frozenset("ăâđêôơưĂÂĐÊÔƠƯ")
+_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")  # grave, acute, tilde, hook above, dot below
+
+
+def _has_vietnamese_marks(text: str) -> bool:
+    """Letters or tone marks only Vietnamese uses (English never carries them)."""
+    if any(c in _VIETNAMESE_LETTERS for c in text):
+        return True
+    decomposed = unicodedata.normalize("NFD", text)
+    return any(c in _TONES for c in decomposed) and any(ord(c) > 127 for c in text)
+
+
+def text_language(text: str) -> str | None:
+    """The language a message is unmistakably written in, or None when it could be either."""
+    if not text or not text.strip():
+        return None
+    if _has_vietnamese_marks(text):
+        return VIETNAMESE
+    english = vietnamese = 0
+    for word in fold(text).split():
+        if not word.isalpha() or word in _NEUTRAL or word in _BOTH:
+            continue
+        if not any(v in word for v in "aeiouy"):
+            continue  # "cccd", "ntn", "k": chat abbreviations
+        if _SYLLABLE.match(word):
+            vietnamese += 1
+        else:
+            english += 1
+    if english >= 2 and english > 2 * vietnamese:
+        return ENGLISH
+    if vietnamese >= 2 and english == 0:
+        return VIETNAMESE
+    return None
+
+
+def reply_language(text: str, channel: str | None, supported: tuple[str, ...] = (VIETNAMESE, ENGLISH)) -> str:
+    """The language to answer ``text`` in, given the one the channel or conversation says
+    (``channel``: a code such as "vi", "en-US" or None; the first of ``supported`` when none).
+    The channel wins; the message switches the reply to English only when it is clearly English
+    (a phone set to English is no sign its owner reads English, but a sentence in English is)."""
+    base = channel.replace("_", "-").split("-")[0].lower() if channel else ""
+    said = base if base in supported else supported[0]
+    if said != ENGLISH and ENGLISH in supported and text_language(text) == ENGLISH:
+        return ENGLISH
+    return said

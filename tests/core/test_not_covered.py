@@ -1,0 +1,118 @@
+"""Procedures the assistant does not cover: recognised, answered honestly, never as a neighbour."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core import i18n
+from bot.core.engine import Engine
+from bot.core.matcher import Decision, Matcher
+from bot.core.messages import Inbound
+from bot.data.knowledge import KnowledgeBase
+
+
+@pytest.fixture(scope="module")
+def matcher(engine: Engine) -> Matcher:
+    m: Matcher = engine.matcher
+    return m
+
+
+@pytest.mark.parametrize(
+    ("question", "topic", "neighbour"),
+    [
+        ("xin giấy phép xây dựng", "building_permit", "driving_license"),
+        ("thủ tục ly hôn", "divorce", "marital_status"),
+        ("đăng ký nghĩa vụ quân sự", "military_service", "temporary_absence"),
+        ("quyết toán thuế tncn", "tax_settlement", "personal_tax"),
+        ("đăng ký xe ô tô", "car_registration", "vehicle_registration"),
+        ("sang ten oto", "car_registration", "vehicle_registration"),
+        ("lam so do", "land_certificate", None),
+        ("dang ky ho kinh doanh", "business_registration", "personal_tax"),
+        ("rut bhxh 1 lan", "social_insurance", None),
+        ("how do i get a divorce", "divorce", None),
+    ],
+)
+def test_the_issue_s_examples_are_recognised_as_not_covered(
+    matcher: Matcher, question: str, topic: str, neighbour: str | None
+) -> None:
+    """Each question is a not-covered topic, never answered with the neighbour that shares generic words."""
+    match = matcher.match(question)
+    assert match.decision is Decision.NOT_COVERED, match
+    assert match.not_covered is not None
+    assert match.not_covered.id == topic
+    assert match.procedure is None
+    assert neighbour is None or match.procedure != neighbour
+
+
+def test_every_topic_is_recognised_by_its_vietnamese_name(matcher: Matcher, kb: KnowledgeBase) -> None:
+    """Asking with a topic's Vietnamese or English name says it is not covered, for every topic."""
+    wrong = []
+    for topic in kb.not_covered:
+        for name in (topic.names.vi, topic.names.en):
+            match = matcher.match(name)
+            if match.decision is not Decision.NOT_COVERED or match.not_covered is None or match.not_covered.id != topic.id:
+                wrong.append((name, match.decision.value, match.not_covered and match.not_covered.id))
+    assert not wrong, wrong
+
+
+@pytest.mark.parametrize(
+    ("question", "procedure"),
+    [
+        ("đăng ký xe máy mới mua", "vehicle_registration"),
+        ("đổi bằng lái ô tô b2", "driving_license"),
+        ("đăng ký kết hôn lần 2 sau ly hôn cần gì", "marriage_registration"),
+        ("mã số thuế cho hộ kinh doanh", "personal_tax"),
+        ("xin giấy xác nhận tình trạng hôn nhân", "marital_status"),
+    ],
+)
+def test_a_covered_procedure_that_mentions_a_topic_is_still_answered(
+    matcher: Matcher, question: str, procedure: str
+) -> None:
+    """A question about a covered procedure that only mentions a topic (a car licence, a divorce) is answered."""
+    assert matcher.match(question).procedure == procedure
+
+
+@pytest.mark.parametrize("question", ["giấy phép", "giấy chứng nhận", "đăng ký", "thủ tục", "xin cấp giấy phép"])
+def test_generic_words_alone_are_never_a_confident_answer(matcher: Matcher, question: str) -> None:
+    """Words every procedure shares ("giấy phép", "đăng ký") never answer with one procedure."""
+    assert matcher.match(question).decision is not Decision.ANSWER
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("làm căn cước ở đâu", "identity_card"),
+        ("dang ky tam tru", "temporary_residence"),
+        ("ly hôn", "divorce"),
+        ("có", None),
+        ("3/5/2026", None),
+        ("bao nhiêu tiền", None),
+        ("cảm ơn", None),
+        ("0912345678", None),
+    ],
+)
+def test_names_procedure_tells_a_new_question_from_an_answer(matcher: Matcher, text: str, named: str | None) -> None:
+    """names_procedure gives the procedure (or topic) a message clearly names, None for answers and vague words."""
+    assert matcher.names_procedure(text) == named
+
+
+async def test_the_engine_answers_a_topic_honestly_with_the_portal_and_a_person(engine: Engine) -> None:
+    """A not-covered question gets "not guided yet", the portal's address and the human-help button."""
+    turn = await engine.handle(Inbound("test", "u1", "thủ tục ly hôn thuận tình", lang_hint="vi"))
+    reply = turn.messages[-1]
+    assert reply.text.startswith('Trợ lý chưa hướng dẫn thủ tục "ly hôn"')
+    assert "h" in [b.payload for b in reply.buttons]
+    assert "https://dichvucong.gov.vn" in [b.url for b in reply.buttons]
+    assert [e.kind for e in turn.events][-1] == "not_covered"
+    assert turn.events[-1].detail["topic"] == "divorce"
+    assert turn.state.procedure is None
+
+
+async def test_the_honest_answer_speaks_english_to_an_english_question(engine: Engine) -> None:
+    """An English question about a topic is answered in English, with the topic's English name."""
+    turn = await engine.handle(Inbound("test", "u1", "how do I apply for a building permit", lang_hint="vi"))
+    with i18n.use("en"):
+        assert turn.messages[-1].text == i18n._(
+            "I don't guide the procedure \"{name}\" yet, so I would rather not guess. You can look it up on the "
+            "National Public Service Portal, or a person from your commune's community digital technology team can help you."
+        ).format(name="building permits")
