@@ -28,6 +28,14 @@ _BOTH = frozenset(["a", "i", "the", "can", "do", "to", "me", "an", "ban", "my", 
 # Chat words and names Vietnamese people type too: neither language.
 _NEUTRAL = frozenset(["ok", "oke", "okie", "online", "offline", "app", "vneid", "zalo", "facebook", "fb", "messenger", "momo", "email", "gmail", "internet", "wifi", "sim", "otp", "qr", "code", "id", "pass", "ad", "admin", "bot", "shop", "sms", "link", "web", "website", "hotline", "cccd", "cmnd", "gplx", "bhyt", "bhxh", "mst"])
 
+# English words that cannot be Vietnamese and glue a sentence together: a run of unknown words
+# (a code "MUTE-WIRA", a name) is not English without one of them, or without three such words.
+_ENGLISH_GLUE = frozenset("""
+how what where when why who which whose is are was were does did have has had will would should
+could please need want this these those there their they your with from for of and or not i my
+you it
+""".split())
+
 _VIETNAMESE_LETTERS = frozenset("ăâđêôơưĂÂĐÊÔƠƯ")
 _TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")  # grave, acute, tilde, hook above, dot below
 
@@ -42,12 +50,13 @@ def _has_vietnamese_marks(text: str) -> bool:
 
 def text_language(text: str) -> str | None:
     """The language a message is unmistakably written in, or None when it could be either."""
-    if not text or not text.strip():
-        return None
+    if not text or not text.strip() or text.lstrip().startswith("/"):
+        return None  # a command's arguments are codes and names, not a language
     if _has_vietnamese_marks(text):
         return VIETNAMESE
-    english = vietnamese = 0
+    english = vietnamese = glue = 0
     for word in fold(text).split():
+        glue += word in _ENGLISH_GLUE
         if not word.isalpha() or word in _NEUTRAL or word in _BOTH:
             continue
         if not any(v in word for v in "aeiouy"):
@@ -56,7 +65,7 @@ def text_language(text: str) -> str | None:
             vietnamese += 1
         else:
             english += 1
-    if english >= 2 and english > 2 * vietnamese:
+    if english >= 2 and english > 2 * vietnamese and (glue or english >= 3):
         return ENGLISH
     if vietnamese >= 2 and english == 0:
         return VIETNAMESE
