@@ -30,11 +30,12 @@ _NEUTRAL = frozenset(["ok", "oke", "okie", "online", "offline", "app", "vneid", 
 
 # English words that cannot be Vietnamese and glue a sentence together: a run of unknown words
 # (a code "MUTE-WIRA", a name) is not English without one of them, or without three such words.
-_ENGLISH_GLUE = frozenset("""
-how what where when why who which whose is are was were does did have has had will would should
-could please need want this these those there their they your with from for of and or not i my
-you it
-""".split())
+_ENGLISH_GLUE = frozenset({
+    "how", "what", "where", "when", "why", "who", "which", "whose", "is", "are", "was", "were",
+    "does", "did", "have", "has", "had", "will", "would", "should", "could", "please", "need", "want",
+    "this", "these", "those", "there", "their", "they", "your", "with", "from", "for", "of", "and",
+    "or", "not", "i", "my", "you", "it",
+})
 
 _VIETNAMESE_LETTERS = frozenset("ăâđêôơưĂÂĐÊÔƠƯ")
 _TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")  # grave, acute, tilde, hook above, dot below
