@@ -28,9 +28,11 @@ _BOTH = frozenset(["a", "i", "the", "can", "do", "to", "me", "an", "ban", "my", 
 # Chat words and names Vietnamese people type too: neither language.
 _NEUTRAL = frozenset(["ok", "oke", "okie", "online", "offline", "app", "vneid", "zalo", "facebook", "fb", "messenger", "momo", "email", "gmail", "internet", "wifi", "sim", "otp", "qr", "code", "id", "pass", "ad", "admin", "bot", "shop", "sms", "link", "web", "website", "hotline", "cccd", "cmnd", "gplx", "bhyt", "bhxh", "mst"])
 
-# English words that cannot be Vietnamese and glue a sentence together: a run of unknown words
-# (a code "MUTE-WIRA", a name) is not English without one of them, or without three such words.
+# Words that glue an English sentence together (some are Vietnamese too, and count for neither):
+# a run of unknown words (a code "MUTE-WIRA", a name) is not English without one of them, or
+# without three such words.
 _ENGLISH_GLUE = frozenset({
+    "to", "a", "the", "can", "do", "in", "on", "me", "an", "at", "get", "so", "no",
     "how", "what", "where", "when", "why", "who", "which", "whose", "is", "are", "was", "were",
     "does", "did", "have", "has", "had", "will", "would", "should", "could", "please", "need", "want",
     "this", "these", "those", "there", "their", "they", "your", "with", "from", "for", "of", "and",

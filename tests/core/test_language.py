@@ -65,6 +65,7 @@ def test_an_english_channel_stays_english(text: str) -> None:
         ("/lienket MUTE-WIRA", "vi", "vi"),
         ("MUTE-WIRA", "vi", "vi"),
         ("Nguyen Thi Hoa", "vi", "vi"),
+        ("talk to a human", "vi", "en"),
     ],
 )
 def test_a_message_that_could_be_either_follows_the_channel(text: str, channel: str | None, expected: str) -> None:
