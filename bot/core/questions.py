@@ -86,11 +86,11 @@ class Questions:
             turn.events.append(UsageEvent("question", procedure, None, {"follow_up": follow_up}, text=text))
             self.show(procedure, follow_up, None, turn, None)
             return
+        turn.events.append(UsageEvent("question", match.procedure, match.score, text=text))
         uncovered = _not_covered(match)
         if uncovered is not None:
             self._not_covered(uncovered, match, text, turn)
             return
-        turn.events.append(UsageEvent("question", match.procedure, match.score, text=text))
         best = match.best
         if match.decision is Decision.CLARIFY and best is not None and procedure is not None and any(
             c.id == procedure and c.score >= 0.8 * best.score for c in match.candidates
