@@ -1,10 +1,11 @@
 """Matching benchmark: our matcher beside plain BM25 (bm25s) and plain rapidfuzz WRatio.
 
-    python bench/matching.py            # real knowledge base and a synthetic one 50x larger
+    python bench/matching.py              # real knowledge base and a synthetic one 50x larger
+    python bench/matching.py --accuracy   # only the figures per question set (docs/matching.md)
 
 All three see the same texts (names, aliases, example questions, FAQ phrasings; folded the same
 way) and answer the same questions (tests/data/labelled_questions.yaml and
-heldout_questions.yaml). Accuracy counts the procedure each would answer with; the baselines have
+heldout_questions.yaml, heldout_fresh.yaml). Accuracy counts the procedure each would answer with; the baselines have
 no way to decline, so their out-of-scope column shows how often they give *some* answer instead.
 Latency is per question, measured one at a time on a warm index (caches cleared: every question
 is new to the normaliser), on this machine's single core.
@@ -12,6 +13,7 @@ is new to the normaliser), on this machine's single core.
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import time
 from collections.abc import Callable
@@ -21,13 +23,13 @@ import bm25s
 import yaml
 from rapidfuzz import fuzz, process
 
-from bot.core.matcher import Matcher
+from bot.core.matcher import Decision, Matcher
 from bot.core.text import fold
 from bot.data.knowledge import KnowledgeBase, load_knowledge
 from bot.data.models import Procedure
 
 ROOT = Path(__file__).resolve().parent.parent
-SETS = ("tests/data/labelled_questions.yaml", "tests/data/heldout_questions.yaml")
+SETS = ("tests/data/labelled_questions.yaml", "tests/data/heldout_questions.yaml", "tests/data/heldout_fresh.yaml")
 
 
 def questions() -> list[tuple[str, str | None]]:
@@ -130,8 +132,34 @@ def synthetic(kb: KnowledgeBase, factor: int) -> KnowledgeBase:
     return KnowledgeBase(procs, kb.synonyms, kb.intents)
 
 
+def accuracy(kb: KnowledgeBase) -> None:
+    """Per question set: top-1 on in-scope questions; near-scope (procedures we do not cover) and
+    out-of-scope questions declined, and how many near-scope ones are recognised as not covered."""
+    m = Matcher(kb)
+    print(f"{'set':<26} {'in scope':>9} {'top-1':>7} {'near':>5} {'declined':>9} {'named':>6} {'out':>4} {'declined':>9}")
+    for name in SETS:
+        items = yaml.safe_load((ROOT / name).read_text(encoding="utf-8"))["questions"]
+        ins = [i for i in items if i["expect"] is not None]
+        near = [i for i in items if i["expect"] is None and i.get("near")]
+        out = [i for i in items if i["expect"] is None and not i.get("near")]
+        top1 = sum(m.match(i["q"]).procedure == i["expect"] for i in ins) / max(1, len(ins))
+        near_matches = [m.match(i["q"]) for i in near]
+        near_declined = sum(x.procedure is None for x in near_matches) / max(1, len(near))
+        named = sum(x.decision is Decision.NOT_COVERED for x in near_matches) / max(1, len(near))
+        out_declined = sum(m.match(i["q"]).procedure is None for i in out) / max(1, len(out))
+        near_cols = f"{near_declined:>9.1%} {named:>6.1%}" if near else f"{'-':>9} {'-':>6}"
+        print(f"{Path(name).name:<26} {len(ins):>9} {top1:>7.1%} {len(near):>5} {near_cols} {len(out):>4} {out_declined:>9.1%}")
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--accuracy", action="store_true", help="only the accuracy per question set")
+    args = parser.parse_args()
     kb = load_knowledge()
+    accuracy(kb)
+    if args.accuracy:
+        return
+    print()
     qs = questions()
     header = f"{'method':<22} {'top-1':>6} {'declined':>9} {'q/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'build s':>8}"
     print(f"Real knowledge base: {len(kb.procedures)} procedures, {len(qs)} questions")

@@ -1,11 +1,12 @@
-"""Greetings, thanks, help and menu requests: recognised only when they are the whole message."""
+"""Small talk around the procedures — greetings, thanks, goodbyes, "who are you", anger, help and
+menu requests (``knowledge/intents.yaml``): recognised only when it is the whole message."""
 
 from __future__ import annotations
 
 from bot.core.normalize import Normalizer
 from bot.data.knowledge import KnowledgeBase
 
-_FILLER = frozenset(["a", "ah", "ak", "ha", "oi", "nhe", "nha", "nhi", "ne", "ad", "admin", "ban", "em", "anh", "chi", "minh", "bot", "shop", "vay", "the", "nhieu", "lam", "qua"])
+_FILLER = frozenset(["a", "ah", "ak", "ha", "oi", "nhe", "nha", "nhi", "ne", "ad", "admin", "ban", "em", "anh", "chi", "minh", "bot", "shop", "vay", "the", "nhieu", "lam", "qua", "di", "thi", "he", "ho", "hi", "rua", "ri"])
 
 
 class SmallTalk:
