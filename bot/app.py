@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ from bot.helpdesk.sql import SqlHelpDesk
 from bot.jobs import LocalLeader, Scheduler, build_leader
 from bot.notify import Notifier
 from bot.settings import Settings
+from bot.storage import deliveries
 from bot.storage.db import create_db_engine, upgrade
 from bot.storage.sql import SqlStateStore
 from bot.usage import BatchedUsageSink, FanOutSink, build_usage_sink
@@ -103,4 +105,5 @@ def build_app(settings: Settings | None = None, usage: BaseUsageSink | None = No
     if usage_log is not None:
         usage_log.schedule(scheduler)
     scheduler.add("conversations.purge", 3600.0, store.purge_expired, first=60.0)
+    scheduler.add("deliveries.purge", 3600.0, partial(asyncio.to_thread, deliveries.purge, db), first=60.0)
     return App(settings, engine, db, store, conversations, usage_log, desk, upkeep, redis, scheduler)

@@ -17,6 +17,7 @@ from bot.conversations import Conversations
 from bot.core.messages import Inbound, Outbound
 from bot.errors import StorageError
 from bot.ratelimit import RateLimiter
+from bot.storage.deliveries import DuplicateDelivery
 from bot.web.metrics import Metrics
 
 log = logging.getLogger("bot.channel")
@@ -38,6 +39,10 @@ class ChannelContext:
         started = time.perf_counter()
         try:
             replies = await self.conversations.handle(inbound)
+        except DuplicateDelivery:  # handled before a restart, or by another worker: say nothing
+            log.info("delivery handled already, not answered again channel=%s", inbound.channel)
+            self.metrics.webhooks.labels(inbound.channel, "duplicate").inc()
+            replies = []
         except StorageError:
             log.exception("turn not saved channel=%s", inbound.channel)
             self.metrics.errors.labels(inbound.channel).inc()

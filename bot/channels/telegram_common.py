@@ -61,6 +61,7 @@ from bot.channels.telegram_render import (
 from bot.core import i18n
 from bot.core.messages import Inbound, Outbound
 from bot.errors import ConfigError
+from bot.storage.deliveries import delivering
 
 __all__ = [
     "CHANNEL", "MAX_CALLBACK_BYTES", "MAX_TEXT", "MEDIA_FIELDS", "SHORT_LABEL", "Chunk", "Incoming",
@@ -352,8 +353,10 @@ class TelegramChannel(BaseChannel, Generic[U]):
         return task
 
     async def process(self, update: U) -> None:
+        # The update id goes into the database with the turn's state: once across restarts and workers.
         try:
-            await self.dispatch(update)
+            with delivering(f"telegram:{self.token.partition(':')[0]}:{getattr(update, 'update_id', '')}"):
+                await self.dispatch(update)
         except Exception:
             log.exception("telegram update failed library=%s", self.library)
             self.ctx.metrics.errors.labels(self.name).inc()

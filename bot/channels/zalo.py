@@ -60,6 +60,7 @@ from bot.core.messages import Inbound, Outbound
 from bot.errors import ConfigError, StorageError
 from bot.storage.outbox import Outbox
 from bot.storage.tables import outbox
+from bot.storage.deliveries import delivering
 
 log = logging.getLogger("bot.channel.zalo")
 
@@ -228,7 +229,8 @@ class ZaloChannel(BaseChannel):
             return self._answer("duplicate", 200)
         if self._closing:  # shutting down: let Zalo deliver it again to a worker that stays up
             return self._answer("closing", 503, "shutting down")
-        self._spawn(self._take(event))
+        with delivering(f"zalo:{self.app_id}:{event.dedupe_key}"):  # recorded with the turn's state
+            self._spawn(self._take(event))
         return self._answer("ok", 200)
 
     def _answer(self, result: str, status: int, detail: str = "") -> Response:

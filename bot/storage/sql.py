@@ -2,35 +2,55 @@
 
 Each save is one conditional statement (``… WHERE version = :expected``), so when two workers
 handle the same person at once exactly one wins and the other gets :class:`ConflictError` and
-retries its turn. Queries are sync SQLAlchemy Core run in a thread: the event loop never waits
-on the database, and one code path serves every driver.
+retries its turn. The platform delivery being handled (:mod:`bot.storage.deliveries`) is checked
+by the load and recorded by the save, in the same transaction as the state.
+
+The two statements every turn runs are plain SQL on the driver: on SQLite in the event loop on
+one kept connection, on PostgreSQL on an async pool (:mod:`bot.storage.pg`). The rare ones
+(delete, purge) are SQLAlchemy Core.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import pydantic
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.core.ports import BaseStateStore
 from bot.core.state import ConversationState
 from bot.errors import ConflictError, StorageError
+from bot.storage import deliveries
+from bot.storage.deliveries import DuplicateDelivery
+from bot.storage.pg import PgStates, conninfo
 from bot.storage.tables import conversations as table
 
 log = logging.getLogger("bot.storage")
 
 T = TypeVar("T")
 
-
-_SQLITE_LOAD = "SELECT state, version, updated_at FROM conversations WHERE key = ?"
-_SQLITE_SAVE = "UPDATE conversations SET state = ?, version = version + 1, updated_at = ? WHERE key = ? AND version = ?"
+_SQLITE_LOAD = "SELECT state, version, updated_at, 0 FROM conversations WHERE key = ?"
+_SQLITE_LOAD_SEEN = (
+    "SELECT c.state, c.version, c.updated_at, EXISTS (SELECT 1 FROM deliveries WHERE id = ?) "
+    "FROM (SELECT 1) AS one LEFT JOIN conversations AS c ON c.key = ?"
+)
+_SQLITE_CLAIM = "INSERT INTO deliveries (id, seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING"
+_SQLITE_UPDATE = (
+    "UPDATE conversations SET state = ?, version = version + 1, updated_at = ? WHERE key = ? AND version = ?"
+)
+# A new conversation may replace only an expired row; the version keeps counting, so a worker still
+# holding the old version cannot overwrite the new conversation.
+_SQLITE_INSERT = (
+    "INSERT INTO conversations AS c (key, state, version, updated_at) VALUES (?, ?, 1, ?) "
+    "ON CONFLICT (key) DO UPDATE SET state = excluded.state, version = c.version + 1, "
+    "updated_at = excluded.updated_at WHERE c.updated_at < ? RETURNING version"
+)
+_SQLITE_BUSY_MS = 5000
 
 
 def _same(value: Any) -> Any:
@@ -45,92 +65,47 @@ class SqlStateStore(BaseStateStore):
     """Conversations in the ``conversations`` table.
 
     The engine belongs to the caller (it may be shared with other stores), so :meth:`close`
-    leaves it open; dispose of it when the application stops. The schema must be migrated first
-    (:func:`bot.storage.db.upgrade`).
+    leaves it open; dispose of it when the application stops (after closing the store, which
+    closes its own connections). The schema must be migrated first (:func:`bot.storage.db.upgrade`).
     """
 
-    def __init__(
-        self, engine: sa.Engine, ttl: timedelta, clock: Callable[[], datetime] | None = None
-    ) -> None:
+    def __init__(self, engine: sa.Engine, ttl: timedelta, clock: Callable[[], datetime] | None = None,
+                 *, busy_timeout_ms: int = _SQLITE_BUSY_MS) -> None:  # fmt: skip
         self.engine = engine
         self.ttl = ttl
         self._clock = clock or _utc_now
-        # SQLite has one writer at a time: threads racing for its lock wait in its busy handler
-        # (sleeps of milliseconds). One dedicated thread keeps every statement short and in order.
-        self._kept: sa.Connection | None = None
+        self.busy_timeout_ms = busy_timeout_ms
         # SQLite is a file on this machine: a statement takes tens of microseconds, less than
         # handing it to a thread and back, and threads racing for its single write lock would
         # wait in its busy handler (millisecond sleeps). So its statements run in the event loop,
-        # in order, on one kept connection. A server database goes through threads and a pool.
+        # in order, on one kept connection.
         self._inline = engine.dialect.name == "sqlite"
-        self._driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
+        self._kept: sa.Connection | None = None
+        self._pg = PgStates(conninfo(engine)) if engine.dialect.name == "postgresql" else None
+        errors: list[type[Exception]] = [SQLAlchemyError, engine.dialect.loaded_dbapi.Error]
+        if self._pg is not None:
+            import psycopg
+
+            errors += [psycopg.Error, TimeoutError]
+        self._errors = tuple(errors)
         time_type = table.c.updated_at.type.dialect_impl(engine.dialect)
         self._write_time: Callable[[Any], Any] = time_type.bind_processor(engine.dialect) or _same
         self._read_time: Callable[[Any], Any] = time_type.result_processor(engine.dialect, None) or _same
 
+    # --- the port ----------------------------------------------------------------------------
     async def load(self, key: str) -> tuple[ConversationState | None, int]:
-        return await self._run("load", lambda: self._load(key))
-
-    async def save(self, key: str, state: ConversationState, expected_version: int) -> int:
-        data = state.model_dump_json()
-        return await self._run("save", lambda: self._save(key, data, expected_version))
-
-    async def delete(self, key: str) -> None:
-        await self._run("delete", lambda: self._delete(key))
-
-    async def purge_expired(self, now: datetime | None = None) -> int:
-        cutoff = (now or self._clock()) - self.ttl
-        return await self._run("purge", lambda: self._purge(cutoff))
-
-    async def close(self) -> None:
-        if self._kept is not None:
-            kept, self._kept = self._kept, None
-            kept.close()
-
-    @contextmanager
-    def _connect(self, write: bool) -> Iterator[sa.Connection]:
-        """A connection for one statement group. On SQLite the store keeps one connection open
-        (no pool round trip per query); elsewhere the pool lends one."""
-        if not self._inline:
-            with self.engine.begin() if write else self.engine.connect() as connection:
-                yield connection
-            return
-        if self._kept is None:
-            self._kept = self.engine.connect()
-        connection = self._kept
-        try:
-            yield connection
-            connection.commit() if write else connection.rollback()
-        except BaseException:
-            connection.rollback()
-            raise
-
-    # --- sync work, run in a thread --------------------------------------------------------
-    def _dbapi(self) -> Any:
-        """The kept SQLite connection's driver connection, for the two statements every turn runs.
-
-        SQLAlchemy's statement and result machinery costs ~0.2 ms per statement, ten times what
-        SQLite itself needs; on the per-turn path that would triple the turn. The SQL is the plain
-        equivalent of the Core statements below it; the type processors keep datetimes stored
-        exactly as SQLAlchemy stores them, so both paths read each other's rows."""
-        if self._kept is None:
-            self._kept = self.engine.connect()
-        return self._kept.connection.dbapi_connection
-
-    def _load(self, key: str) -> tuple[ConversationState | None, int]:
-        if self._inline:
-            cursor = self._dbapi().execute(_SQLITE_LOAD, (key,))
-            found = cursor.fetchone()
-            row = None if found is None else (found[0], found[1], self._read_time(found[2]))
+        delivery = deliveries.current()
+        delivery_id = delivery.id if delivery is not None else None
+        if self._pg is not None:
+            row = await self._guard("load", self._pg.load(key, delivery_id))
         else:
-            query = sa.select(table.c.state, table.c.version, table.c.updated_at).where(table.c.key == key)
-            with self._connect(write=False) as connection:
-                result = connection.execute(query).one_or_none()
-            row = None if result is None else (result.state, result.version, result.updated_at)
-        if row is None or row[2] < self._clock() - self.ttl:
-            # An expired row reads as a new conversation; save(…, 0) may replace it (see _save).
+            row = await self._guard("load", self._sync(lambda: self._load_sqlite(key, delivery_id)))
+        state, version, updated, seen = row
+        if seen:
+            raise DuplicateDelivery(f"delivery {delivery_id} was handled already")
+        if state is None or updated is None or updated < self._clock() - self.ttl:
+            # An expired row reads as a new conversation; save(…, 0) may replace it.
             return None, 0
-        state, version, _updated = row
         try:
             return ConversationState.model_validate_json(state), version
         except pydantic.ValidationError:
@@ -139,70 +114,116 @@ class SqlStateStore(BaseStateStore):
             log.warning("conversation state unreadable, starting afresh", exc_info=True)
             return None, version
 
-    def _save(self, key: str, data: str, expected_version: int) -> int:
+    async def save(self, key: str, state: ConversationState, expected_version: int) -> int:
+        data = state.model_dump_json()
+        delivery = deliveries.current()
+        delivery_id = delivery.id if delivery is not None else None
         now = self._clock()
-        if expected_version == 0:
-            return self._insert(key, data, now)
-        if self._inline:
-            dbapi = self._dbapi()
-            try:
-                changed = dbapi.execute(_SQLITE_SAVE, (data, self._write_time(now), key, expected_version)).rowcount
-                dbapi.commit()
-            except BaseException:
-                dbapi.rollback()
-                raise
-            if changed == 0:
-                raise ConflictError(f"conversation changed by another worker since version {expected_version}")
-            return expected_version + 1
-        update = (
-            table.update()
-            .where(table.c.key == key, table.c.version == expected_version)
-            .values(state=data, version=table.c.version + 1, updated_at=now)
-        )
-        with self._connect(write=True) as connection:
-            if connection.execute(update).rowcount == 0:
-                raise ConflictError(
-                    f"conversation changed by another worker since version {expected_version}"
-                )
-        return expected_version + 1
-
-    def _insert(self, key: str, data: str, now: datetime) -> int:
-        try:
-            with self._connect(write=True) as connection:
-                connection.execute(table.insert().values(key=key, state=data, version=1, updated_at=now))
-            return 1
-        except IntegrityError:
-            pass  # the key is taken: by another worker's new conversation, or by an expired one
-        # Replace the row only if it has expired. The condition is re-checked under the row lock,
-        # so of two workers starting afresh at once only one matches; the version keeps counting
-        # so a worker still holding the old version cannot overwrite the new conversation.
-        replace = (
-            table.update()
-            .where(table.c.key == key, table.c.updated_at < now - self.ttl)
-            .values(state=data, version=table.c.version + 1, updated_at=now)
-        )
-        with self._connect(write=True) as connection:
-            if connection.execute(replace).rowcount == 0:
+        if self._pg is not None:
+            work = self._pg.save(key, data, expected_version, now, now - self.ttl, delivery_id)
+            version, seen = await self._guard("save", work)
+        else:
+            version, seen = await self._guard(
+                "save", self._sync(lambda: self._save_sqlite(key, data, expected_version, now, delivery_id))
+            )
+        if seen:
+            raise DuplicateDelivery(f"delivery {delivery_id} was handled by another worker")
+        if version is None:
+            if expected_version == 0:
                 raise ConflictError("conversation was started by another worker")
-            version: int = connection.execute(
-                sa.select(table.c.version).where(table.c.key == key)
-            ).scalar_one()
+            raise ConflictError(f"conversation changed by another worker since version {expected_version}")
+        if delivery is not None:
+            delivery.recorded = True
         return version
 
+    async def delete(self, key: str) -> None:
+        # Through the engine with full durability: an erasure must survive a database crash.
+        await self._guard("delete", self._sync(lambda: self._delete(key)))
+
+    async def purge_expired(self, now: datetime | None = None) -> int:
+        cutoff = (now or self._clock()) - self.ttl
+        return await self._guard("purge", self._sync(lambda: self._purge(cutoff)))
+
+    async def close(self) -> None:
+        if self._kept is not None:
+            kept, self._kept = self._kept, None
+            kept.close()
+        if self._pg is not None:
+            await self._pg.close()
+
+    # --- SQLite, in the event loop --------------------------------------------------------------
+    def _dbapi(self) -> Any:
+        """The kept SQLite connection's driver connection, for the two statements every turn runs.
+
+        SQLAlchemy's statement and result machinery costs ~0.2 ms per statement, ten times what
+        SQLite itself needs; on the per-turn path that would triple the turn. The type processors
+        keep datetimes stored exactly as SQLAlchemy stores them, so both paths read each other's rows."""
+        if self._kept is None:
+            self._kept = self.engine.connect()
+            if self.busy_timeout_ms != _SQLITE_BUSY_MS:
+                self._kept.exec_driver_sql(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+                self._kept.commit()
+        return self._kept.connection.dbapi_connection
+
+    def _load_sqlite(self, key: str, delivery: str | None) -> tuple[Any, int, datetime | None, bool]:
+        dbapi = self._dbapi()
+        if delivery is None:
+            found = dbapi.execute(_SQLITE_LOAD, (key,)).fetchone()
+        else:
+            found = dbapi.execute(_SQLITE_LOAD_SEEN, (delivery, key)).fetchone()
+        dbapi.rollback()  # end the read transaction: WAL readers pin old pages while they last
+        if found is None:
+            return None, 0, None, False
+        updated = self._read_time(found[2]) if found[2] is not None else None
+        return found[0], found[1] or 0, updated, bool(found[3])
+
+    def _save_sqlite(self, key: str, data: str, expected: int, now: datetime,
+                     delivery: str | None) -> tuple[int | None, bool]:  # fmt: skip
+        dbapi = self._dbapi()
+        stamp = self._write_time(now)
+        try:
+            if delivery is not None and dbapi.execute(_SQLITE_CLAIM, (delivery, stamp)).rowcount == 0:
+                dbapi.rollback()
+                return None, True
+            if expected == 0:
+                row = dbapi.execute(
+                    _SQLITE_INSERT, (key, data, stamp, self._write_time(now - self.ttl))
+                ).fetchone()
+                version: int | None = row[0] if row is not None else None
+            else:
+                changed = dbapi.execute(_SQLITE_UPDATE, (data, stamp, key, expected)).rowcount
+                version = expected + 1 if changed else None
+            if version is None:
+                dbapi.rollback()  # the delivery stays unrecorded: the retried turn records it
+            else:
+                dbapi.commit()
+        except BaseException:
+            dbapi.rollback()
+            raise
+        return version, False
+
+    # --- the rare statements, through SQLAlchemy ----------------------------------------------
     def _delete(self, key: str) -> None:
-        with self._connect(write=True) as connection:
+        with self.engine.begin() as connection:
             connection.execute(table.delete().where(table.c.key == key))
+            delivery = deliveries.current()
+            if delivery is not None:  # a repeated "erase my data" is harmless, but count it seen
+                deliveries.record(connection, delivery.id, self._clock())
 
     def _purge(self, cutoff: datetime) -> int:
-        with self._connect(write=True) as connection:
-            return connection.execute(table.delete().where(table.c.updated_at < cutoff)).rowcount
+        with self.engine.begin() as connection:
+            return int(connection.execute(table.delete().where(table.c.updated_at < cutoff)).rowcount)
 
-    async def _run(self, operation: str, work: Callable[[], T]) -> T:
+    async def _sync(self, work: Callable[[], T]) -> T:
+        """SQLite runs inline (see __init__); anything through SQLAlchemy elsewhere in a thread."""
+        if self._inline:
+            return work()
+        return await asyncio.to_thread(work)
+
+    async def _guard(self, operation: str, work: Awaitable[T]) -> T:
         try:
-            if self._inline:
-                return work()
-            return await asyncio.to_thread(work)
-        except (SQLAlchemyError, self._driver_error) as exc:
+            return await work
+        except self._errors as exc:
             raise StorageError(self._explain(operation, exc)) from exc
 
     def _explain(self, operation: str, exc: Exception) -> str:

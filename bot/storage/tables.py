@@ -301,3 +301,11 @@ outbox = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Index("ix_outbox_channel_chat_id", "channel", "chat_id"),
 )
+
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", String(200), primary_key=True),  # channel:bot:update id, see bot.storage.deliveries
+    Column("seen_at", UtcDateTime, nullable=False, index=True),  # for the purge after 48 h
+)

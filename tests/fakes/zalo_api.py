@@ -37,6 +37,9 @@ from aiohttp import web
 
 from bot.core.messages import Button, Outbound
 
+_MSG_IDS = itertools.count(1)
+"""Message ids unique in the test process, as Zalo's are: a restarted server (a new harness over the
+same database) must not take its first message for a redelivery of the last run's."""
 
 @dataclass
 class Call:
@@ -211,7 +214,7 @@ class ZaloDelivery:
         self.app_id = app_id
         self.oa_id = oa_id
         self.key = key
-        self._msg_ids = itertools.count(1)
+        self._msg_ids = _MSG_IDS
 
     def event(self, user: str, text: str = "", name: str = "user_send_text", *, msg_id: str | None = None,
               timestamp: int | None = None, sender: str | None = None) -> dict[str, Any]:  # fmt: skip

@@ -285,6 +285,7 @@ async def test_the_app_schedules_its_upkeep_on_one_scheduler(tmp_path: object) -
             "helpdesk.purge",
             "usage.purge",
             "conversations.purge",
+            "deliveries.purge",
         }
     finally:
         await app.close()

@@ -1,0 +1,208 @@
+"""Exactly once across restarts and workers: a delivery id is stored with the state it produced."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from bot.conversations import Conversations
+from bot.core.engine import Engine
+from bot.core.messages import Inbound, Outbound
+from bot.core.state import ConversationState
+from bot.errors import ConflictError
+from bot.storage import deliveries
+from bot.storage.db import create_db_engine
+from bot.storage.deliveries import DuplicateDelivery, delivering
+from bot.storage.sql import SqlStateStore
+from bot.storage.tables import deliveries as deliveries_table
+from tests.channels.test_telegram import ScriptedEngine, serve, settings_for
+from tests.fakes.telegram_api import FakeTelegram
+
+TTL = timedelta(hours=1)
+KINDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=KINDS)
+def url(request: pytest.FixtureRequest, fresh_database: Callable[[str], str]) -> str:
+    """A migrated database with no conversations and no deliveries."""
+    found = fresh_database(request.param)
+    engine = create_db_engine(found)
+    with engine.begin() as connection:
+        connection.execute(sa.delete(deliveries_table))
+    engine.dispose()
+    return found
+
+
+@pytest.fixture
+async def workers(url: str) -> AsyncIterator[list[SqlStateStore]]:
+    """Two workers' stores over one database, each with its own engine and connections."""
+    engines = [create_db_engine(url) for _ in range(2)]
+    stores = [SqlStateStore(engine, TTL) for engine in engines]
+    yield stores
+    for store, engine in zip(stores, engines, strict=True):
+        await store.close()
+        engine.dispose()
+
+
+async def test_a_delivery_seen_before_a_restart_is_refused_after_it(url: str) -> None:
+    """The delivery id saved with the state survives a restart: the next load of it is refused."""
+    engine = create_db_engine(url)
+    store = SqlStateStore(engine, TTL)
+    with delivering("telegram:1:42"):
+        state, version = await store.load("telegram:7")
+        await store.save("telegram:7", ConversationState(turns=1), version)
+    await store.close()
+    engine.dispose()
+    engine = create_db_engine(url)  # the restarted worker
+    store = SqlStateStore(engine, TTL)
+    try:
+        with delivering("telegram:1:42"), pytest.raises(DuplicateDelivery):
+            await store.load("telegram:7")
+        with delivering("telegram:1:43"):
+            state, version = await store.load("telegram:7")
+        assert state is not None
+        assert state.turns == 1
+        assert version == 1
+    finally:
+        await store.close()
+        engine.dispose()
+
+
+async def test_state_and_seen_commit_together(workers: list[SqlStateStore]) -> None:
+    """A save that loses the version race records no delivery; the retry records it with the state."""
+    a, b = workers
+    await a.save("zalo:1", ConversationState(turns=1), 0)
+    with delivering("zalo:app:m:1"):
+        _state, version = await b.load("zalo:1")
+    await a.save("zalo:1", ConversationState(turns=2), 1)  # another message got in first
+    with delivering("zalo:app:m:1"):
+        with pytest.raises(ConflictError, match="changed by another worker"):
+            await b.save("zalo:1", ConversationState(turns=9), version)
+        _state, version = await b.load("zalo:1")  # not recorded: the retry goes ahead
+        assert await b.save("zalo:1", ConversationState(turns=3), version) == 3
+    with delivering("zalo:app:m:1"), pytest.raises(DuplicateDelivery):
+        await a.load("zalo:1")
+
+
+async def test_a_delivery_raced_by_two_workers_is_saved_by_one(workers: list[SqlStateStore]) -> None:
+    """Both workers load the same update at once; one save commits, the other hears it was a duplicate."""
+    results = []
+    for new_conversation in (True, False):
+        key = f"telegram:{new_conversation}"
+        if not new_conversation:
+            await workers[0].save(key, ConversationState(turns=1), 0)
+        with delivering(f"telegram:1:{new_conversation}"):
+            loaded = [await store.load(key) for store in workers]
+            outcomes = []
+            for store, (_state, version) in zip(workers, loaded, strict=True):
+                try:
+                    outcomes.append(await store.save(key, ConversationState(turns=5), version))
+                except DuplicateDelivery:
+                    outcomes.append("duplicate")
+                except Exception as exc:  # the version check may speak first; the retry then sees it
+                    outcomes.append(type(exc).__name__)
+        results.append(outcomes)
+        with delivering(f"telegram:1:{new_conversation}"), pytest.raises(DuplicateDelivery):
+            await workers[1].load(key)
+    assert results[0][0] == 1
+    assert results[0][1] in ("duplicate", "ConflictError")
+    assert results[1][0] == 2
+    assert results[1][1] in ("duplicate", "ConflictError")
+
+
+async def test_the_same_update_to_two_workers_is_answered_once(
+    workers: list[SqlStateStore], engine: Engine
+) -> None:
+    """The same message handled by two workers' conversation services at once: one answer, one turn."""
+    services = [Conversations(engine, store) for store in workers]
+    inbound = Inbound("telegram", "99", "cccd")
+
+    async def handle(service: Conversations) -> object:
+        with delivering("telegram:1:500"):
+            try:
+                return await service.handle(inbound)
+            except DuplicateDelivery:
+                return "duplicate"
+
+    answers = await asyncio.gather(*(handle(s) for s in services))
+    assert sorted(map(type, answers), key=str) == sorted([list, str], key=str)
+    state, _version = await workers[0].load("telegram:99")
+    assert state is not None
+    assert state.turns == 1
+
+
+async def test_old_deliveries_are_purged_after_the_platforms_stop_retrying(url: str) -> None:
+    """Ids older than 48 hours go; newer ones stay."""
+    engine = create_db_engine(url)
+    now = datetime.now(UTC)
+    try:
+        with engine.begin() as connection:
+            deliveries.record(connection, "old", now - timedelta(hours=49))
+            deliveries.record(connection, "new", now - timedelta(hours=47))
+            assert not deliveries.record(connection, "new", now)
+        assert deliveries.purge(engine, now) == 1
+        with engine.connect() as connection:
+            assert connection.execute(sa.select(deliveries_table.c.id)).scalars().all() == ["new"]
+    finally:
+        engine.dispose()
+
+
+# --- through the Telegram webhook --------------------------------------------------------------
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.close()
+
+
+@pytest.mark.parametrize("lib", ["aiogram", "ptb"])
+async def test_an_update_redelivered_after_a_restart_is_answered_once(
+    lib: str, fake: FakeTelegram, url: str
+) -> None:
+    """Telegram delivers an update, the server restarts, Telegram delivers it again: one reply."""
+    engine = ScriptedEngine(Outbound("got {text}"))
+    settings = settings_for(lib, fake, url)
+    async with serve(settings, engine, fake) as first:
+        update = first.updates.text("xin chào", 4242)
+        assert [o.text for o in await first.say(update)] == ["got xin chào"]
+    async with serve(settings, engine, fake) as restarted:
+        assert await restarted.say(update) == []
+        follow = restarted.updates.text("còn nữa", 4242)
+        follow["update_id"] = update["update_id"] + 1
+        assert [o.text for o in await restarted.say(follow)] == ["got còn nữa"]
+
+
+async def test_the_same_update_posted_to_two_servers_is_answered_once(fake: FakeTelegram, url: str) -> None:
+    """Two workers behind one proxy each get the update (a retry after a timeout): one reply."""
+    engine = ScriptedEngine(Outbound("got {text}"))
+    settings = settings_for("aiogram", fake, url)
+    async with serve(settings, engine, fake) as one, serve(settings, engine, fake) as two:
+        update = one.updates.text("cccd", 5151)
+        before = len(fake.sent)
+        responses = await asyncio.gather(one.post(update), two.post(update))
+        assert [r.status_code for r in responses] == [200, 200]
+        assert len(fake.sent) - before == 1
+
+
+# --- through the Zalo webhook ------------------------------------------------------------------
+async def test_a_zalo_event_retried_after_a_restart_is_handled_once(url: str, engine: Engine) -> None:
+    """Zalo retries an event after the server restarted (same msg_id, same body): no second reply."""
+    from tests.channels.zalo_harness import USER, fake_zalo, serving
+
+    async with fake_zalo() as zalo:
+        async with serving(zalo, url, engine) as bot:
+            event = bot.zalo.event(USER, "lam cccd o dau")
+            assert (await bot.zalo.post(event)).status_code == 200
+            await bot.channel.idle()
+            first = len(zalo.sent)
+            assert first > 0
+        async with serving(zalo, url, engine) as restarted:
+            assert (await restarted.zalo.post(event)).status_code == 200
+            await restarted.channel.idle()
+            assert len(zalo.sent) == first
+            assert await restarted.say("xin chao")  # a new message is answered as ever
