@@ -14,7 +14,7 @@ from bot.conversations import Conversations
 from bot.coord import connect_redis
 from bot.core.desk import Target
 from bot.core.engine import Engine
-from bot.core.ports import BaseUsageSink
+from bot.core.ports import BaseStateStore, BaseUsageSink
 from bot.data.communes import CommuneBook, load_communes
 from bot.data.flows import load_flows
 from bot.data.knowledge import load_knowledge
@@ -25,6 +25,7 @@ from bot.notify import Notifier
 from bot.settings import Settings
 from bot.storage import deliveries
 from bot.storage.db import create_db_engine, upgrade
+from bot.storage.resilient import ResilientStore
 from bot.storage.sql import SqlStateStore
 from bot.usage import BatchedUsageSink, FanOutSink, build_usage_sink
 
@@ -50,7 +51,7 @@ class App:
     settings: Settings
     engine: Engine
     db: sa.Engine
-    store: SqlStateStore
+    store: BaseStateStore
     conversations: Conversations
     usage_log: BatchedUsageSink | None = None
     desk: SqlHelpDesk | None = None
@@ -82,7 +83,10 @@ def build_app(settings: Settings | None = None, usage: BaseUsageSink | None = No
     db = create_db_engine(settings.database_url)
     if settings.database_url.startswith("sqlite"):
         upgrade(db)
-    store = SqlStateStore(db, ttl=timedelta(hours=settings.conversation_ttl_hours))
+    # A short busy timeout: a SQLite write lock held by another process (a purge, a backup) sends
+    # the turn to the in-memory cache at once instead of stalling the event loop for seconds.
+    sql_store = SqlStateStore(db, ttl=timedelta(hours=settings.conversation_ttl_hours), busy_timeout_ms=100)
+    store = ResilientStore(sql_store)  # answers through a database outage, writes back after
     usage_log = build_usage_sink(settings, db)  # ConfigError in production without TROLYSO_SECRET_KEY
     sinks = [sink for sink in (usage, usage_log) if sink is not None]
     combined = FanOutSink(*sinks) if len(sinks) > 1 else (sinks[0] if sinks else None)
@@ -104,6 +108,6 @@ def build_app(settings: Settings | None = None, usage: BaseUsageSink | None = No
     upkeep.schedule(scheduler)
     if usage_log is not None:
         usage_log.schedule(scheduler)
-    scheduler.add("conversations.purge", 3600.0, store.purge_expired, first=60.0)
+    scheduler.add("conversations.purge", 3600.0, sql_store.purge_expired, first=60.0)
     scheduler.add("deliveries.purge", 3600.0, partial(asyncio.to_thread, deliveries.purge, db), first=60.0)
     return App(settings, engine, db, store, conversations, usage_log, desk, upkeep, redis, scheduler)

@@ -7,10 +7,10 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.admin.cli import add_admin_commands
-from bot.errors import DataError, TrolysoError
+from bot.errors import ConfigError, DataError, TrolysoError
 from bot.version import trolyso_version
 
 
@@ -41,6 +41,8 @@ def _build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the HTTP server: webhooks, web chat, /healthz, /metrics")
     serve.add_argument("--host", help="listen address (default: TROLYSO_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="listen port (default: TROLYSO_PORT or 8080)")
+    serve.add_argument("--workers", type=int, help="worker processes sharing the port (default: TROLYSO_WORKERS "
+                                                   "or 1); more than one needs PostgreSQL")  # fmt: skip
 
     telegram = sub.add_parser("telegram", help="run the Telegram bot by long polling (no public address needed)")
     telegram.add_argument("--polling", action="store_true", required=True,
@@ -210,6 +212,7 @@ def _db(args: argparse.Namespace, stdout: TextIO) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     import logging
+    import os
 
     import uvicorn
 
@@ -217,15 +220,36 @@ def _serve(args: argparse.Namespace) -> int:
     from bot.web.app import create_app
 
     settings = Settings()
-    if args.host:
-        settings = settings.model_copy(update={"host": args.host})
-    if args.port:
-        settings = settings.model_copy(update={"port": args.port})
+    overrides = {name: value for name in ("host", "port", "workers") if (value := getattr(args, name, None))}
+    settings = settings.model_copy(update=overrides)
+    check_workers(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    print(f"Trợ lý số serving on http://{settings.host}:{settings.port}/ — channels: {settings.channels}",
-          file=sys.stderr)  # fmt: skip
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    print(f"Trợ lý số serving on http://{settings.host}:{settings.port}/ — channels: {settings.channels}"
+          + (f" — {settings.workers} workers" if settings.workers > 1 else ""), file=sys.stderr)  # fmt: skip
+    # On SIGTERM uvicorn stops accepting, lets requests in flight finish (up to the timeout), then
+    # runs the app's shutdown: turns under way end and the usage log writes or spools its queue.
+    graceful = 20
+    if settings.workers == 1:
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning",
+                    timeout_graceful_shutdown=graceful)  # fmt: skip
+        return 0
+    # Several workers: uvicorn's own supervisor binds the port once, starts N processes that each
+    # build the app from the settings (the factory), and replaces a worker that dies. No second
+    # process manager to install; the workers share nothing but the database and Redis.
+    os.environ["TROLYSO_WORKERS"] = str(settings.workers)
+    uvicorn.run("bot.web.app:create_app", factory=True, host=settings.host, port=settings.port,
+                workers=settings.workers, log_level="warning", timeout_graceful_shutdown=graceful)  # fmt: skip
     return 0
+
+
+def check_workers(settings: Any) -> None:
+    """Several workers need a database that several processes can write: PostgreSQL."""
+    if settings.workers > 1 and settings.database_url.startswith("sqlite"):
+        raise ConfigError(
+            f"{settings.workers} workers need PostgreSQL: SQLite takes one writing process at a time. "
+            "Set TROLYSO_DATABASE_URL=postgresql+psycopg://user:password@host/dbname (see docs/deploy.md), "
+            "or run one worker"
+        )
 
 
 def _telegram() -> int:

@@ -60,6 +60,16 @@ def delivering(delivery_id: str) -> Iterator[Delivery]:
         _CURRENT.reset(token)
 
 
+@contextmanager
+def aside() -> Iterator[None]:
+    """Store calls that belong to no delivery (writing back another turn's state)."""
+    token = _CURRENT.set(None)
+    try:
+        yield
+    finally:
+        _CURRENT.reset(token)
+
+
 def current() -> Delivery | None:
     """The delivery being handled, unless it was already recorded."""
     delivery = _CURRENT.get()

@@ -1,0 +1,278 @@
+"""Answers through a database outage: recent conversation states kept in memory, written back later.
+
+Answering a question needs the knowledge base, not the database. So when the state store fails
+(PostgreSQL down or unreachable, SQLite's write lock held by a `db purge` or a backup), the turn
+runs from the state this worker last saw for the person — or a fresh one — and the reply goes out.
+The new state waits here, marked unsaved, and is written back with the usual version check once
+the database answers: if another worker changed the conversation meanwhile, the database wins
+(the cached turns are dropped, logged); nothing is ever overwritten blindly.
+
+After a failure the database is left alone for ``retry_after`` seconds (then one call tries
+it again), so an outage costs each turn nothing rather than a connect timeout. The cache is
+bounded (least recently used goes first, unsaved states last). What truly needs the database
+(an erasure, a help request's claim) still fails and says so.
+
+Deliveries handled during the outage (:mod:`bot.storage.deliveries`) are recorded at write-back,
+so a redelivery after the database returns is still refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.core.ports import BaseStateStore
+from bot.core.state import ConversationState
+from bot.errors import ConflictError, StorageError
+from bot.storage import deliveries
+from bot.storage.deliveries import DuplicateDelivery
+from bot.storage.sql import SqlStateStore
+
+log = logging.getLogger("bot.storage")
+
+
+@dataclass
+class _Entry:
+    state: str | None  # JSON, so a caller mutating a state after saving cannot change the cache
+    version: int  # the version in the database this state follows from
+    dirty: bool = False  # changed here, not yet in the database
+    seen: list[str] = field(default_factory=list)  # deliveries handled while unsaved
+    doubt: str | None = None  # a state whose save failed in flight: it may have committed all the same
+    writing: bool = False  # a write-back is under way
+
+
+class ResilientStore(BaseStateStore):
+    def __init__(self, inner: SqlStateStore, size: int = 20_000, retry_after: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
+        self.inner = inner
+        self.size = size
+        self.retry_after = retry_after
+        self._clock = clock
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._down_until = 0.0
+        self._down_since: float | None = None
+        self._probing = False
+        self._flusher: asyncio.Task[None] | None = None
+        self.served_from_cache = 0  # turns loaded or saved without the database, for /metrics and tests
+        self.dropped = 0  # unsaved states given up: the database had moved on, or the cache overflowed
+
+    @property
+    def engine(self) -> Any:
+        return self.inner.engine
+
+    @property
+    def unsaved(self) -> int:
+        return sum(1 for entry in self._entries.values() if entry.dirty)
+
+    # --- the port ------------------------------------------------------------------------------
+    async def load(self, key: str) -> tuple[ConversationState | None, int]:
+        entry = self._entries.get(key)
+        if entry is not None and entry.dirty and self._available():
+            await self._write_back(key, entry)
+            entry = self._entries.get(key)
+        if entry is not None and entry.dirty:
+            self._mark_seen(entry)
+            return self._cached(key, entry)
+        if self._available():
+            try:
+                state, version = await self.inner.load(key)
+            except StorageError as exc:
+                self._failed(exc)
+            except BaseException:
+                self._ok()  # it answered (a duplicate delivery), or we were cancelled: no verdict
+                raise
+            else:
+                self._ok(wrote=False)
+                self._remember(key, _Entry(state.model_dump_json() if state else None, version))
+                return state, version
+        return self._cached(key, entry)
+
+    async def save(self, key: str, state: ConversationState, expected_version: int) -> int:
+        entry = self._entries.get(key)
+        tried = False
+        if (entry is None or not entry.dirty) and self._available():
+            tried = True
+            try:
+                version = await self.inner.save(key, state, expected_version)
+            except ConflictError:
+                self._ok()
+                raise
+            except StorageError as exc:
+                self._failed(exc)
+            except BaseException:
+                self._ok()
+                raise
+            else:
+                self._ok()
+                self._remember(key, _Entry(state.model_dump_json(), version))
+                return version
+        # Unsaved: the turn goes on from here, and the state is written back later.
+        data = state.model_dump_json()
+        if entry is None or not entry.dirty:
+            entry = _Entry(None, expected_version, dirty=True, doubt=data if tried else None)
+        entry.state = data
+        self._mark_seen(entry)
+        self._remember(key, entry)
+        self.served_from_cache += 1
+        self._ensure_flusher()
+        return expected_version
+
+    async def delete(self, key: str) -> None:
+        await self.inner.delete(key)  # an erasure must reach the database; StorageError tells the person
+        self._entries.pop(key, None)
+
+    async def purge_expired(self, now: datetime | None = None) -> int:
+        return await self.inner.purge_expired(now)
+
+    async def close(self) -> None:
+        if self._flusher is not None:
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+            self._flusher = None
+        if self.unsaved:
+            self._down_until, self._probing = 0.0, False
+            await self.flush()
+            if self.unsaved:
+                log.error(
+                    "state store: %d conversation states could not be written back at shutdown", self.unsaved
+                )
+        await self.inner.close()
+
+    # --- writing back ------------------------------------------------------------------------
+    async def flush(self) -> int:
+        """Write back every unsaved state the database will take now; returns how many remain."""
+        for key, entry in list(self._entries.items()):
+            if entry.dirty and self._available():
+                await self._write_back(key, entry)
+        return self.unsaved
+
+    async def _write_back(self, key: str, entry: _Entry) -> None:
+        if entry.writing or entry.state is None:
+            return
+        data, seen = entry.state, list(entry.seen)
+        entry.writing = True
+        try:
+            with deliveries.aside():  # the turn now running (if any) is not the one being written
+                version = await self._save_over(key, data, entry)
+            if seen:  # recorded apart from the state: the save that failed may have recorded one already
+                await asyncio.to_thread(self._record, seen)
+        except (ConflictError, DuplicateDelivery) as exc:
+            self._ok()
+            # Another worker reached the database first: its state is the truth.
+            log.warning("state store: conversation changed elsewhere during the outage; the turns "
+                        "answered from memory are not written back (%s)", type(exc).__name__)  # fmt: skip
+            if self._entries.get(key) is entry:
+                del self._entries[key]
+            self.dropped += 1
+            return
+        except StorageError as exc:
+            self._failed(exc)
+            return
+        except BaseException:
+            self._ok()
+            raise
+        finally:
+            entry.writing = False
+        self._ok()
+        entry.seen = [d for d in entry.seen if d not in seen]
+        entry.version, entry.doubt = version, None
+        # A turn may have moved the state on while we wrote: then it stays unsaved, following from ours.
+        entry.dirty = entry.state != data or bool(entry.seen)
+
+    async def _save_over(self, key: str, data: str, entry: _Entry) -> int:
+        """Save ``data`` over the version the cached turns started from. If the database is a step
+        ahead with exactly the state whose save seemed to fail (the connection broke after the
+        commit), that save did happen: ours follows from it."""
+        state = ConversationState.model_validate_json(data)
+        try:
+            return await self.inner.save(key, state, entry.version)
+        except ConflictError:
+            if entry.doubt is None:
+                raise
+            stored, version = await self.inner.load(key)
+            if stored is None or stored.model_dump_json() != entry.doubt:
+                raise
+            return await self.inner.save(key, state, version)
+
+    def _record(self, seen: list[str]) -> None:
+        now = datetime.now(UTC)
+        with self.inner.engine.begin() as connection:
+            for delivery_id in seen:
+                deliveries.record(connection, delivery_id, now)
+
+    def _ensure_flusher(self) -> None:
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.get_running_loop().create_task(
+                self._flush_loop(), name="state-write-back", context=contextvars.Context()
+            )  # a context of its own: not the delivery of the turn that happened to start it
+
+    async def _flush_loop(self) -> None:
+        while self.unsaved:
+            await asyncio.sleep(max(self._down_until - self._clock(), self.retry_after / 4))
+            try:
+                await self.flush()
+            except Exception:  # the loop must outlive a surprise; the next round tries again
+                log.exception("state store: write-back failed")
+
+    # --- bookkeeping -----------------------------------------------------------------------------
+    def _cached(self, key: str, entry: _Entry | None) -> tuple[ConversationState | None, int]:
+        self.served_from_cache += 1
+        if entry is None or entry.state is None:
+            return None, entry.version if entry is not None else 0
+        self._entries.move_to_end(key)
+        return ConversationState.model_validate_json(entry.state), entry.version
+
+    def _mark_seen(self, entry: _Entry) -> None:
+        delivery = deliveries.current()
+        if delivery is None:
+            return
+        if delivery.id in entry.seen:
+            raise DuplicateDelivery(f"delivery {delivery.id} was handled already (not yet written back)")
+        entry.seen.append(delivery.id)
+        delivery.recorded = True  # noted here; a second load in the same handling passes
+
+    def _remember(self, key: str, entry: _Entry) -> None:
+        self._entries[key] = entry
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.size:
+            victim = next((k for k, e in self._entries.items() if not e.dirty), None)
+            if victim is None:
+                victim = next(iter(self._entries))
+                self.dropped += 1
+                log.error("state store: cache full of unsaved states; the oldest is dropped")
+            del self._entries[victim]
+
+    def _available(self) -> bool:
+        """Whether to call the database now. After a failure, once ``retry_after`` has passed, one
+        call probes it while the others go on from memory; the probe's outcome decides for all."""
+        if self._down_since is None:
+            return True
+        if self._probing or self._clock() < self._down_until:
+            return False
+        self._probing = True
+        return True
+
+    def _failed(self, exc: Exception) -> None:
+        if self._down_since is None:
+            self._down_since = self._clock()
+            log.warning("state store unavailable; answering from memory and writing back later: %s", exc)
+        self._down_until = self._clock() + self.retry_after
+        self._probing = False
+
+    def _ok(self, wrote: bool = True) -> None:
+        """The database answered. Only a write proves it is back: with SQLite's write lock held
+        elsewhere, reads go on working while every write fails."""
+        self._down_until, self._probing = 0.0, False
+        if self._down_since is not None and wrote:
+            log.warning("state store answering again after %.1f s; %d states to write back",
+                        self._clock() - self._down_since, self.unsaved)  # fmt: skip
+            self._down_since = None
