@@ -7,6 +7,9 @@ capacity); each walks a realistic conversation (a question without accents, a se
 the birth-registration guide with typed answers). Every store runs the same script in the same
 run, so the database overhead is read against the in-memory store directly. Latency is per turn,
 from the message arriving to the reply being ready (queueing included).
+
+The last row is PostgreSQL's floor: a bare ``SELECT 1`` on the same kind of pool (psycopg 3 async,
+psycopg_pool), timed in the same run; the target is memory + 3 × that floor per turn.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from bot.core.messages import Inbound
 from bot.core.ports import BaseStateStore
 from bot.storage.db import create_db_engine, upgrade
 from bot.storage.memory import MemoryStateStore
+from bot.storage.pg import conninfo
 from bot.storage.sql import SqlStateStore
 from bot.storage.tables import conversations
 
@@ -56,6 +60,26 @@ async def run(store: BaseStateStore, people: int, turns: int, concurrency: int) 
     started = time.perf_counter()
     await asyncio.gather(*(person(n) for n in range(people)))
     return latencies, time.perf_counter() - started
+
+
+async def floor(info: str, count: int, concurrency: int) -> tuple[list[float], float]:
+    """``count`` bare round trips (``SELECT 1``), ``concurrency`` at a time, on the store's kind of pool."""
+    from psycopg_pool import AsyncConnectionPool
+
+    latencies: list[float] = []
+    gate = asyncio.Semaphore(concurrency)
+    async with AsyncConnectionPool(info, min_size=1, max_size=10, kwargs={"autocommit": True}) as pool:
+
+        async def one() -> None:
+            async with gate:
+                started = time.perf_counter()
+                async with pool.connection() as conn:
+                    await (await conn.execute("SELECT 1", prepare=True)).fetchone()
+                latencies.append((time.perf_counter() - started) * 1000)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one() for _ in range(count)))
+        return latencies, time.perf_counter() - started
 
 
 def row(name: str, lat: list[float], seconds: float, base_p50: float | None) -> str:
@@ -100,10 +124,17 @@ async def compare(people: int, turns: int, concurrency: int, postgres: str) -> N
         wipe = conversations.delete().where(conversations.c.key.like("bench:%"))
         with pg.begin() as connection:
             connection.execute(wipe)
-        lat, sec = await run(SqlStateStore(pg, ttl), people, turns, concurrency)
+        store = SqlStateStore(pg, ttl)
+        lat, sec = await run(store, people, turns, concurrency)
+        pg_p50 = statistics.median(lat)
         print(row("postgresql", lat, sec, base))
+        await store.close()
         with pg.begin() as connection:
             connection.execute(wipe)
+        lat, sec = await floor(conninfo(pg), people * turns, concurrency)
+        print(row("SELECT 1", lat, sec, base))
+        target = base + 3 * statistics.median(lat)
+        print(f"target at p50: memory + 3 x SELECT 1 = {target:.2f} ms; postgresql {pg_p50:.2f} ms")
         pg.dispose()
     except Exception as exc:  # a laptop without PostgreSQL still gets the other rows
         print(f"postgresql   skipped: {exc.__class__.__name__}: {str(exc).splitlines()[0][:100]}")

@@ -146,6 +146,8 @@ async def test_two_workers_lose_no_message(engines: list[sa.Engine]) -> None:
     assert len(sink.batches) == len(sent)  # usage counted once per message, not per attempt
     assert sum(store.conflicts for store in stores) > 0, "the workers never raced; the test proves nothing"
     assert all(worker.busy == 0 for worker in workers)
+    for counting in stores:
+        await counting.inner.close()
 
 
 async def test_two_workers_with_the_real_engine(engines: list[sa.Engine]) -> None:
@@ -161,6 +163,8 @@ async def test_two_workers_with_the_real_engine(engines: list[sa.Engine]) -> Non
         assert all(replies)
         sent += len(batch)
     state, _version = await stores[1].load("telegram:1001")
+    for store in stores:
+        await store.close()
     assert state is not None
     assert state.turns == sent
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,6 +42,7 @@ class Backend:
     name: str
     url: str | None = None
     engines: list[sa.Engine] = field(default_factory=list)
+    stores: list[SqlStateStore] = field(default_factory=list)
     memory: MemoryStateStore | None = None
 
     def open(self, clock: Callable[[], datetime]) -> BaseStateStore:
@@ -50,16 +51,19 @@ class Backend:
             return self.memory
         engine = create_db_engine(self.url)
         self.engines.append(engine)
-        return SqlStateStore(engine, TTL, clock)
+        self.stores.append(SqlStateStore(engine, TTL, clock))
+        return self.stores[-1]
 
 
 @pytest.fixture(
     params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
 )
-def backend(request: pytest.FixtureRequest, fresh_database: Callable[[str], str]) -> Iterator[Backend]:
+async def backend(request: pytest.FixtureRequest, fresh_database: Callable[[str], str]) -> AsyncIterator[Backend]:
     kind: str = request.param
     backend = Backend(kind, None if kind == "memory" else fresh_database(kind))
     yield backend
+    for store in backend.stores:  # their PostgreSQL connections belong to this test's event loop
+        await store.close()
     for engine in backend.engines:
         engine.dispose()
 
