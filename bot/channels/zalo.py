@@ -58,9 +58,9 @@ from bot.core import i18n
 from bot.core.i18n import _
 from bot.core.messages import Inbound, Outbound
 from bot.errors import ConfigError, StorageError
+from bot.storage.deliveries import delivering
 from bot.storage.outbox import Outbox
 from bot.storage.tables import outbox
-from bot.storage.deliveries import delivering
 
 log = logging.getLogger("bot.channel.zalo")
 
