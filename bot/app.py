@@ -15,6 +15,7 @@ from bot.coord import connect_redis
 from bot.core.desk import Target
 from bot.core.engine import Engine
 from bot.core.ports import BaseStateStore, BaseUsageSink
+from bot.core.reminders import ReminderTalk
 from bot.data.communes import CommuneBook, load_communes
 from bot.data.flows import load_flows
 from bot.data.knowledge import load_knowledge
@@ -22,6 +23,8 @@ from bot.helpdesk.service import HelpDeskUpkeep
 from bot.helpdesk.sql import SqlHelpDesk
 from bot.jobs import LocalLeader, Scheduler, build_leader
 from bot.notify import Notifier
+from bot.reminders.sender import EVERY_SECONDS, ReminderSender
+from bot.reminders.sql import SqlReminderBook
 from bot.settings import Settings
 from bot.storage import deliveries
 from bot.storage.db import create_db_engine, upgrade
@@ -58,6 +61,8 @@ class App:
     upkeep: HelpDeskUpkeep | None = None
     redis: Redis | None = None
     scheduler: Scheduler = field(default_factory=lambda: Scheduler(LocalLeader()))
+    reminder_book: SqlReminderBook | None = None
+    reminder_sender: ReminderSender | None = None
 
     async def start(self) -> None:
         """Background work: the usage log's writer (replaying its spool) in every worker, and the
@@ -110,4 +115,8 @@ def build_app(settings: Settings | None = None, usage: BaseUsageSink | None = No
         usage_log.schedule(scheduler)
     scheduler.add("conversations.purge", 3600.0, sql_store.purge_expired, first=60.0)
     scheduler.add("deliveries.purge", 3600.0, partial(asyncio.to_thread, deliveries.purge, db), first=60.0)
-    return App(settings, engine, db, store, conversations, usage_log, desk, upkeep, redis, scheduler)
+    reminders = SqlReminderBook(db)
+    engine.reminders = ReminderTalk(reminders, engine.runner)
+    sender = ReminderSender(reminders, notifier, engine.runner.flows)
+    scheduler.add("reminders", EVERY_SECONDS, sender.send_due, first=EVERY_SECONDS / 2)
+    return App(settings, engine, db, store, conversations, usage_log, desk, upkeep, redis, scheduler, reminders, sender)

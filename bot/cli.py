@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 from bot.admin.cli import add_admin_commands
 from bot.errors import ConfigError, DataError, TrolysoError
+from bot.reminders.cli import add_reminder_commands
 from bot.version import trolyso_version
 
 
@@ -70,6 +71,7 @@ def _build_parser() -> argparse.ArgumentParser:
     copy.add_argument("folder", help="where to write them (must not hold knowledge/ or flows/ yet)")
 
     add_admin_commands(sub)
+    add_reminder_commands(sub)
     return parser
 
 
@@ -100,6 +102,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_admin(args)
         if args.command == "db":
             return _db(args, sys.stdout)
+        if args.command == "reminders":
+            from bot.reminders.cli import run_reminders
+
+            return run_reminders(args)
     except DataError as exc:
         print("The data files have problems:", file=sys.stderr)
         for problem in exc.problems:

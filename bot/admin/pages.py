@@ -29,6 +29,7 @@ from bot.admin.report import QuarterReport, build_report, current_quarter, last_
 from bot.admin.report_pdf import report_pdf
 from bot.admin.texts import channel_label, number, percent, tr
 from bot.admin.web import problem, redirect, render, secure
+from bot.reminders.sql import Counts, reminder_counts
 
 if TYPE_CHECKING:
     from bot.admin.site import AdminSite, Visitor
@@ -133,7 +134,9 @@ class DashboardPages:
         board, places = await self.site.run(self._load, filters, True)
         assisted = await self.site.run(self._assisted, filters)
         requests = await self.site.run(self._requests, filters)
-        return self._page(request, visitor, board, places, tr("Overview"), "overview", assisted, requests)
+        reminders = await self.site.run(reminder_counts, self.site.db, filters.start, filters.end)
+        return self._page(request, visitor, board, places, tr("Overview"), "overview", assisted, requests,
+                          reminders)
 
     async def commune(self, request: Request, visitor: Visitor) -> Response:
         place = self._commune_of(request, visitor)
@@ -151,7 +154,7 @@ class DashboardPages:
 
     def _page(self, request: Request, visitor: Visitor, board: Dashboard, places: list[tuple[str, int]],
               title: str, view: str, assisted: AssistedUse | None = None,
-              requests: RequestCounts | None = None) -> Response:  # fmt: skip
+              requests: RequestCounts | None = None, reminders: Counts | None = None) -> Response:  # fmt: skip
         name = self.site.procedure_name
         t = board.totals
         days = board.filters.days
@@ -159,6 +162,7 @@ class DashboardPages:
             "title": title, "visitor": visitor, "view": view, "board": board, "totals": t, "places": places,
             "presets": PRESETS, "channels": CHANNELS, "name": name, "done": request.query_params.get("done"),
             "assisted": assisted, "requests": requests, "queue": self._queue_link(board.filters.commune),
+            "reminders": reminders,
             "per_day": charts.line_chart(tr("Conversations and questions per day"), days, [
                 charts.Series(tr("Conversations"), [board.conversations_per_day[d] for d in days], "s1"),
                 charts.Series(tr("Questions"), [board.questions_per_day[d] for d in days], "s2"),
@@ -198,6 +202,7 @@ class DashboardPages:
                 [tr("Asked for a person"), t.human_help], [tr("Helpful"), t.helpful],
                 [tr("Not helpful"), t.not_helpful], [tr("Guides started"), t.flows_started],
                 [tr("Guides completed"), t.flows_completed], [tr("Guides abandoned"), t.flows_abandoned],
+                [tr("Scam warnings"), t.scam_alerts],
             ]),
             Sheet(tr("Conversations and questions per day"),
                   [tr("Day"), tr("Conversations"), tr("Questions"), tr("Answered questions")],

@@ -18,7 +18,7 @@ from bot.storage.tables import usage_daily as daily
 
 COUNTED_KINDS = (
     "question", "answered", "not_understood", "did_you_mean", "human_help", "feedback_helpful",
-    "feedback_not_helpful", "flow_started", "flow_completed", "flow_abandoned",
+    "feedback_not_helpful", "flow_started", "flow_completed", "flow_abandoned", "scam_alert",
 )  # fmt: skip
 """Kinds a page counts; a question counts as answered when it matched a procedure."""
 NOT_A_PROCEDURE = ("", "human_help")
@@ -74,6 +74,7 @@ class Totals:
     flows_started: int = 0
     flows_completed: int = 0
     flows_abandoned: int = 0
+    scam_alerts: int = 0  # scam descriptions warned (bot.core.scams)
 
     @property
     def answer_rate(self) -> float | None:
@@ -195,7 +196,7 @@ def communes(connection: sa.Connection, filters: Filters) -> list[tuple[str, int
 _TOTAL_FIELDS = {
     "did_you_mean": "did_you_mean", "human_help": "human_help",
     "feedback_helpful": "helpful", "feedback_not_helpful": "not_helpful", "flow_started": "flows_started",
-    "flow_completed": "flows_completed", "flow_abandoned": "flows_abandoned",
+    "flow_completed": "flows_completed", "flow_abandoned": "flows_abandoned", "scam_alert": "scam_alerts",
 }  # fmt: skip
 _PROCEDURE_FIELDS = {
     "question": "questions", "answered": "answers", "feedback_helpful": "helpful",

@@ -50,7 +50,10 @@ VI: dict[str, str] = {
     "Previous": "Trang trước", "Next": "Trang sau", "Page {page}": "Trang {page}",
     # measures
     "Conversations": "Cuộc trò chuyện", "Questions": "Câu hỏi", "Answered questions": "Câu hỏi được trả lời",
-    "Answer rate": "Tỷ lệ trả lời", "Not understood": "Chưa hiểu", "Did you mean": "Hỏi lại",
+    "Answer rate": "Tỷ lệ trả lời",
+    "Deadline reminders: {set} set, {sent} sent, {cancelled} cancelled, {back} came back to their checklist.":
+        "Nhắc hạn: {set} lời nhắc được đặt, {sent} đã gửi, {cancelled} bị huỷ, {back} lần người dân quay lại danh sách việc cần làm.",
+    "Scam warnings": "Cảnh báo lừa đảo", "Not understood": "Chưa hiểu", "Did you mean": "Hỏi lại",
     "Requests for a person": "Yêu cầu gặp người hỗ trợ", "Helpful": "Hữu ích", "Not helpful": "Chưa hữu ích",
     "Helpful answers": "Câu trả lời hữu ích", "Answers": "Lượt trả lời", "Guides started": "Bắt đầu hướng dẫn",
     "Guides completed": "Hoàn thành hướng dẫn", "Guides abandoned": "Bỏ dở hướng dẫn",
@@ -154,7 +157,7 @@ VI: dict[str, str] = {
     "Help request cancelled": "Yêu cầu hỗ trợ bị hủy", "Taking a request refused": "Không nhận được yêu cầu",
     "Assisted session started": "Bắt đầu lượt hỗ trợ trực tiếp",
     "Assisted session finished": "Kết thúc lượt hỗ trợ trực tiếp", "Volunteer linked": "Tình nguyện viên đã liên kết",
-    "Linking refused": "Liên kết bị từ chối", "Outside what the assistant covers": "Ngoài phạm vi trợ lý hỗ trợ", "Team group linked": "Nhóm của tổ đã liên kết",
+    "Linking refused": "Liên kết bị từ chối", "Outside what the assistant covers": "Ngoài phạm vi trợ lý hỗ trợ", "Reminder set": "Đặt lời nhắc hạn", "Reminder cancelled": "Hủy lời nhắc hạn", "Reminder shown": "Hiện lời nhắc hạn", "Came back from a reminder": "Quay lại từ lời nhắc", "Team group linked": "Nhóm của tổ đã liên kết",
     "Web chat": "Trò chuyện trên web", "Terminal": "Dòng lệnh", "Vietnamese": "Tiếng Việt",
     "Day": "Ngày", "Procedure id": "Mã thủ tục", "Person (pseudonymous)": "Người dùng (ẩn danh)",
     "Table": "Bảng số liệu", "for administrators": "cho quản trị viên", "for volunteers": "cho tình nguyện viên",
@@ -190,6 +193,8 @@ KINDS: dict[str, str] = {
     "assist_started": "Assisted session started", "assist_finished": "Assisted session finished",
     "volunteer_linked": "Volunteer linked", "link_refused": "Linking refused",
     "team_group_linked": "Team group linked", "not_covered": "Outside what the assistant covers",
+    "reminder_set": "Reminder set", "reminder_cancelled": "Reminder cancelled",
+    "reminder_shown": "Reminder shown", "reminder_returned": "Came back from a reminder",
 }  # fmt: skip
 """Every kind of usage event the assistant logs, as the events page and its exports name it (a test
 finds each ``UsageEvent("…")`` of the package here)."""

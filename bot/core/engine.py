@@ -26,12 +26,14 @@ from bot.core.desk import BaseHelpDesk, Target
 from bot.core.flow_runner import FlowRunner, nav_intent
 from bot.core.guide import Guide
 from bot.core.i18n import _
-from bot.core.matcher import Matcher
+from bot.core.matcher import Decision, Matcher
 from bot.core.menus import Menus
 from bot.core.messages import Button, Inbound, Outbound, UsageEvent, split_text
 from bot.core.pending import again, ask, read_asked
 from bot.core.questions import Questions
+from bot.core.reminders import ReminderTalk
 from bot.core.replies import read_reply
+from bot.core.scams import ScamAlerts
 from bot.core.smalltalk import SmallTalk
 from bot.core.state import Asked, ConversationState
 from bot.core.text import fold
@@ -70,6 +72,8 @@ class Engine:
         self.questions = Questions(kb, self.matcher, self.smalltalk, self.runner, self.guide, self.menus, self._human)
         self.community = Community(desk, communes or CommuneBook(()), self.menus.start_buttons, self.menus.name,
                                    help_retention_days)  # fmt: skip
+        self.scams = ScamAlerts(kb.scams)
+        self.reminders = ReminderTalk(None, self.runner)  # the app gives it a book (bot/app.py)
 
     def with_desk(self, desk: BaseHelpDesk | None, communes: CommuneBook, help_retention_days: int = 90) -> Engine:
         """This engine (sharing its matcher and flows) over one application's help desk."""
@@ -87,7 +91,11 @@ class Engine:
         with i18n.use(lang):
             turn = Turn([], state)
             try:
-                await self._route(inbound, turn)
+                await self.reminders.before(inbound, turn)  # reminders the channel could not push
+                if not (self.reminders.wants(inbound) and await self.reminders.handle(inbound, turn)):
+                    await self._route(inbound, turn)
+                self.scams.after(turn)
+                await self.reminders.after(inbound, turn)
             except Exception:  # a bug must never reach the citizen as a traceback
                 log.exception("turn failed channel=%s", inbound.channel)
                 turn.messages = [Outbound(_("Sorry, something went wrong on my side. Please try again, or ask for a person."), (Button(_("Talk to a person"), "h"),))]  # fmt: skip
@@ -157,6 +165,8 @@ class Engine:
             turn.events.append(UsageEvent("empty"))
             return
         text = text[:MAX_INPUT]
+        if self._scam_first(text, turn):
+            return
         owner: str | None = None
         if self.community.waiting(state):
             owner = "people"
@@ -176,6 +186,18 @@ class Engine:
             self._aside(text, owner, asked, turn)
         else:
             self._ask_again(text, owner, asked, turn)
+
+    def _scam_first(self, text: str, turn: Turn) -> bool:
+        """A described scam contact gets the warning before anything else; True when the warning
+        is the whole reply (the message asks nothing we can answer, and no guide waits for it)."""
+        alert = self.scams.alert(text)
+        if alert is None:
+            return False
+        turn.messages.append(alert[0])
+        turn.events.append(alert[1])
+        if turn.state.flow is not None and not turn.state.flow.paused:
+            return False  # the guide still reads its answer
+        return self.matcher.match(text).decision is not Decision.ANSWER
 
     def _aside(self, text: str, owner: str | None, asked: Asked | None, turn: Turn) -> None:
         """Answer a request made while our question is open, and keep the question."""

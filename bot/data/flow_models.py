@@ -94,6 +94,25 @@ class ResultBlock(Frozen):
     sources: tuple[str, ...] = ()  # ids of the sources these lines rest on (procedure's or flow's own)
 
 
+class Deadline(Frozen):
+    """A date the person must act by, computed from their answers, for the opt-in reminder:
+    ``days`` after the date answered at step ``after`` (birth + 60 days), or ``months`` answered
+    at step ``months_from`` after the day the reminder is set (a stay of 6 months). Only one
+    deadline applies: the first whose ``when`` holds."""
+
+    when: Condition = Field(default_factory=dict)
+    after: str | None = None  # a date step
+    days: int = Field(0, ge=0, le=3660)
+    months_from: str | None = None  # a number step, in months
+    label: Text  # what is due, e.g. "đăng ký khai sinh cho bé"
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Deadline:
+        if (self.after is None) == (self.months_from is None):
+            raise ValueError("a deadline counts either `after` a date step or `months_from` a number step")
+        return self
+
+
 class Flow(Frozen):
     version: Literal[1]
     id: str
@@ -104,6 +123,7 @@ class Flow(Frozen):
     steps: tuple[Step, ...] = Field(min_length=1)
     result: tuple[ResultBlock, ...] = Field(min_length=1)
     sources: tuple[Source, ...] = ()  # sources only this flow uses; the procedure's are shared
+    deadlines: tuple[Deadline, ...] = ()  # for "remind me before the deadline" (bot/core/reminders.py)
 
     @field_validator("id")
     @classmethod

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot.data.flow_models import END, Condition, Flow, Step, Test
+from bot.data.flow_models import END, Condition, Deadline, Flow, Step, Test
 from bot.data.models import Procedure, Source
 from bot.data.paths import flows_dir
 from bot.data.yamlfile import describe_validation_error, line_of, read_yaml
@@ -115,6 +115,8 @@ def check_flow(flow: Flow, data: Any, label: str, procedures: set[str]) -> tuple
         if not any((block.papers, block.where, block.fees, block.time, block.warnings, block.mistakes,
                     block.next_steps, block.links)):  # fmt: skip
             warnings.append(f"{at('result', b)}: warning: result block is empty")
+    for d, deadline in enumerate(flow.deadlines):
+        errors.extend(check_deadline(deadline, steps, (lambda *loc, _d=d: at("deadlines", _d, *loc))))
     if errors:
         return errors, warnings
 
@@ -141,6 +143,16 @@ def check_flow(flow: Flow, data: Any, label: str, procedures: set[str]) -> tuple
         if step.id not in reachable:
             errors.append(f"{at('steps', i, 'id')}: step {step.id!r} can never be reached from {flow.start!r}; link it or remove it")
     return errors, warnings
+
+
+def check_deadline(deadline: Deadline, steps: dict[str, Step], at: Any) -> list[str]:
+    """A deadline counts from a date step (``after``) or a number of months (``months_from``)."""
+    errors = _check_condition(deadline.when, steps, (lambda *loc: at("when", *loc)))
+    for field, kind in (("after", "date"), ("months_from", "number")):
+        sid = getattr(deadline, field)
+        if sid is not None and (sid not in steps or steps[sid].type != kind):
+            errors.append(f"{at(field)}: {field}: {sid!r} is not a {kind} step of this flow; name one")
+    return errors
 
 
 def _valid_default(step: Step) -> bool:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.data.models import IntentsFile, NotCoveredFile, NotCoveredTopic, Procedure, SynonymsFile
 from bot.data.paths import knowledge_dir
+from bot.data.scam_models import ScamsFile
 from bot.data.yamlfile import describe_validation_error, line_of, read_yaml
 from bot.errors import DataError
 
@@ -26,7 +27,7 @@ CATALOG_IDS: tuple[str, ...] = (
 """The ids of shared/spec/catalog.md: a contract, never renamed."""
 
 HUMAN_HELP = "human_help"
-SPECIAL_FILES = {"synonyms.yaml", "intents.yaml", "communes.yaml", "replies.yaml", "not_covered.yaml"}
+SPECIAL_FILES = {"synonyms.yaml", "intents.yaml", "communes.yaml", "replies.yaml", "not_covered.yaml", "scams.yaml"}
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class KnowledgeBase:
     intents: IntentsFile
     warnings: tuple[str, ...] = ()
     not_covered: tuple[NotCoveredTopic, ...] = ()
+    scams: ScamsFile | None = None  # knowledge/scams.yaml; without it no scam is recognised
 
 
 def _validate(model: type[M], path: Path, data: Any, problems: list[str]) -> M | None:
@@ -99,9 +101,10 @@ def load_knowledge(folder: Path | None = None) -> KnowledgeBase:
         elif isinstance(parsed, IntentsFile):
             intents = parsed
     not_covered = _not_covered(folder, procedures, problems)
+    scams = _load_scams(folder / "scams.yaml", procedures, problems)
     if problems or synonyms is None or intents is None:
         raise DataError(problems)
-    return KnowledgeBase(procedures, synonyms, intents, tuple(warnings), not_covered)
+    return KnowledgeBase(procedures, synonyms, intents, tuple(warnings), not_covered, scams)
 
 
 def _not_covered(folder: Path, procedures: dict[str, Procedure], problems: list[str]) -> tuple[NotCoveredTopic, ...]:
@@ -127,6 +130,25 @@ def _not_covered(folder: Path, procedures: dict[str, Procedure], problems: list[
             problems.append(f"{_label(path)}:{line}: topics.{i}.replaces.procedure: no procedure"
                             f" {topic.replaces.procedure!r}; use a file name of knowledge/")  # fmt: skip
     return parsed.topics
+
+
+def _load_scams(path: Path, procedures: dict[str, Procedure], problems: list[str]) -> ScamsFile | None:
+    if not path.exists():
+        return None
+    try:
+        data = read_yaml(path, _label(path))
+    except DataError as exc:
+        problems.extend(exc.problems)
+        return None
+    scams = _validate(ScamsFile, path, data, problems)
+    if scams is not None:
+        for i, proc_id in enumerate(scams.reminder_procedures):
+            # A catalog id or a file that failed to load is reported on its own already.
+            if proc_id not in procedures and proc_id not in CATALOG_IDS and not (path.parent / f"{proc_id}.yaml").exists():
+                line = line_of(data, ("reminder_procedures", i))
+                problems.append(f"{_label(path)}:{line}: reminder_procedures: {proc_id!r} is not a procedure;"
+                                " use an id of a file in knowledge/")  # fmt: skip
+    return scams
 
 
 def _suspicious(path: Path, proc: Procedure) -> list[str]:

@@ -309,3 +309,29 @@ deliveries = Table(
     Column("id", String(200), primary_key=True),  # channel:bot:update id, see bot.storage.deliveries
     Column("seen_at", UtcDateTime, nullable=False, index=True),  # for the purge after 48 h
 )
+
+# Opt-in deadline reminders (migration 0007, bot.reminders): who, which guide, when — never the
+# answers. ``stage`` counts the notices already sent (a few days before, then on the day);
+# ``claimed_until`` is a worker's lease on a row while it sends, so two workers never both send.
+reminders = Table(
+    "reminders",
+    metadata,
+    Column("id", EventId, primary_key=True, autoincrement=True),
+    Column("channel", String(16), nullable=False),
+    Column("user_id", String(128), nullable=False),
+    Column("flow", String(64), nullable=False),
+    Column("due", Date, nullable=False),
+    Column("lang", String(8), nullable=False),
+    Column("status", String(16), nullable=False),  # active | waiting | done | cancelled | dropped
+    Column("stage", Integer, nullable=False),  # notices sent so far
+    Column("next_on", Date, nullable=False),  # the day of the next notice
+    Column("attempts", Integer, nullable=False),  # failed sends of the current notice
+    Column("retry_at", UtcDateTime, nullable=True),
+    Column("claimed_until", UtcDateTime, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime, nullable=True),  # the last notice delivered
+    Column("cancelled_at", UtcDateTime, nullable=True),
+    Column("returned_at", UtcDateTime, nullable=True),  # the person opened the checklist from it
+    Index("ix_reminders_status_next_on", "status", "next_on"),
+    Index("ix_reminders_channel_user_id", "channel", "user_id"),
+)

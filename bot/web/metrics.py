@@ -36,6 +36,8 @@ class Metrics:
         self.outcomes = Counter("trolyso_questions", "Questions by outcome (answered, did_you_mean, not_understood)",
                                 ["channel", "outcome"], registry=self.registry)  # fmt: skip
         self.errors = Counter("trolyso_errors", "Turns that failed", ["channel"], registry=self.registry)
+        self.reminders = Counter("trolyso_reminders", "Deadline reminder sends by outcome (sent, retry, dropped, waiting)",
+                                 ["channel", "outcome"], registry=self.registry)  # fmt: skip
         self.webhooks = Counter("trolyso_webhook_requests", "Webhook requests by result",
                                 ["channel", "result"], registry=self.registry)  # fmt: skip
 

@@ -28,7 +28,7 @@ async def test_overview_shows_the_numbers_and_charts(admin: httpx.AsyncClient) -
     assert response.status_code == 200
     assert kpis(response.text) == {"Cuộc trò chuyện": "6", "Câu hỏi": "6", "Tỷ lệ trả lời": "50%",
                                    "Chưa hiểu": "3", "Câu trả lời hữu ích": "50%",
-                                   "Yêu cầu hỗ trợ": "0"}  # fmt: skip
+                                   "Yêu cầu hỗ trợ": "0", "Cảnh báo lừa đảo": "0"}  # fmt: skip
     assert response.text.count('<svg class="chart"') == 5
     assert "Tài khoản định danh điện tử VNeID" in response.text, "procedures by their names"
     assert not re.search(r'(src|href)="(https?:)?//', response.text), "no CDN, no other site"
@@ -54,7 +54,7 @@ async def test_commune_pages_show_that_commune(admin: httpx.AsyncClient) -> None
     assert "<h1>Xã Tân Phú</h1>" in tan_phu.text, "named, though asked for by id"
     assert kpis(tan_phu.text) | {} == {"Cuộc trò chuyện": "3", "Câu hỏi": "3", "Tỷ lệ trả lời": "66,7%",
                                        "Chưa hiểu": "1", "Câu trả lời hữu ích": "50%",
-                                       "Yêu cầu hỗ trợ": "0"}  # fmt: skip
+                                       "Yêu cầu hỗ trợ": "0", "Cảnh báo lừa đảo": "0"}  # fmt: skip
     default = await admin.get("/admin/commune")
     assert "<h1>Xã Tân Phú</h1>" in default.text
     unknown = await admin.get("/admin/commune?name=")

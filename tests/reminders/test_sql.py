@@ -1,0 +1,124 @@
+"""The reminder book on SQLite and PostgreSQL: one reminder per tap, claims that one worker wins,
+leases that free a dead worker's rows, retries and drops, waiting rows shown once, erasure, the
+operators' listing and the dashboard's counts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from bot.reminders.sql import SqlReminderBook
+from bot.storage.db import create_db_engine
+from bot.storage.tables import reminders
+
+TODAY = date(2026, 11, 23)
+NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # 10:00 in Vietnam
+DUE = date(2026, 12, 10)
+LEASE = timedelta(minutes=5)
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[sa.Engine]:
+    engine = create_db_engine(database_url)
+    with engine.begin() as connection:  # the PostgreSQL database is shared by the run's tests
+        connection.execute(reminders.delete())
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def book(db: sa.Engine) -> SqlReminderBook:
+    return SqlReminderBook(db, clock=lambda: NOW)
+
+
+async def test_a_tap_stores_one_reminder(book: SqlReminderBook) -> None:
+    """The same guide and due date tapped twice is one reminder; it is listed for its person only."""
+    first = await book.add("telegram", "42", "birth_registration", DUE, "vi", TODAY)
+    again = await book.add("telegram", "42", "birth_registration", DUE, "vi", TODAY)
+    assert first == again
+    assert [r.id for r in await book.of_person("telegram", "42")] == [first.id]
+    assert await book.of_person("telegram", "43") == []
+
+
+async def test_two_workers_never_claim_the_same_row(db: sa.Engine) -> None:
+    """Two books over one database (two workers) split the due rows; neither gets one twice."""
+    one, two = SqlReminderBook(db, clock=lambda: NOW), SqlReminderBook(db, clock=lambda: NOW)
+    for user in ("1", "2", "3"):
+        await one.add("telegram", user, "birth_registration", DUE, "vi", date(2026, 11, 1))
+    day = date(2026, 12, 7)  # three days before: the first notice
+    first = await one.claim_due(day, NOW, LEASE)
+    second = await two.claim_due(day, NOW, LEASE)
+    assert len(first) == 3
+    assert second == [], "all leased to the first worker"
+    after_lease = await two.claim_due(day, NOW + LEASE + timedelta(seconds=1), LEASE)
+    assert len(after_lease) == 3, "a dead worker's rows come back after its lease"
+
+
+async def test_nothing_is_claimed_before_its_day(book: SqlReminderBook) -> None:
+    """The first notice is three days before the due date, not earlier."""
+    await book.add("telegram", "42", "birth_registration", DUE, "vi", TODAY)
+    assert await book.claim_due(date(2026, 12, 6), NOW, LEASE) == []
+    assert len(await book.claim_due(date(2026, 12, 7), NOW, LEASE)) == 1
+
+
+async def test_a_sent_notice_moves_to_the_due_date_then_ends(book: SqlReminderBook) -> None:
+    """Sent before the day: the next notice is on the day; sent on the day: the reminder is done."""
+    row = await book.add("telegram", "42", "birth_registration", DUE, "vi", TODAY)
+    [claimed] = await book.claim_due(date(2026, 12, 7), NOW, LEASE)
+    await book.sent(claimed.id, date(2026, 12, 7))
+    assert await book.claim_due(date(2026, 12, 9), NOW, LEASE) == []
+    [on_day] = await book.claim_due(DUE, NOW, LEASE)
+    await book.sent(on_day.id, DUE)
+    assert await book.of_person("telegram", "42") == []
+    assert book.due_by(date(2027, 1, 1)) == []
+    assert row.id == on_day.id
+
+
+async def test_failures_retry_later_then_drop(book: SqlReminderBook) -> None:
+    """A failed send waits for its retry time; a drop ends the reminder."""
+    await book.add("telegram", "42", "birth_registration", DUE, "vi", TODAY)
+    [row] = await book.claim_due(DUE, NOW, LEASE)
+    await book.failed(row.id, NOW, timedelta(minutes=10))
+    assert await book.attempts(row.id) == 1
+    assert await book.claim_due(DUE, NOW + timedelta(minutes=9), LEASE) == []
+    [row] = await book.claim_due(DUE, NOW + timedelta(minutes=10), LEASE)
+    await book.failed(row.id, NOW, None)
+    assert await book.of_person("telegram", "42") == []
+
+
+async def test_a_held_reminder_is_shown_once(book: SqlReminderBook) -> None:
+    """Held for the next message: taken once (a second take is empty), then over on its day."""
+    await book.add("web", "w1", "birth_registration", DUE, "vi", TODAY)
+    [row] = await book.claim_due(DUE, NOW, LEASE)
+    await book.hold(row.id)
+    assert await book.claim_due(DUE, NOW + timedelta(hours=1), LEASE) == []
+    assert [r.id for r in await book.take_waiting("web", "w1")] == [row.id]
+    assert await book.take_waiting("web", "w1") == []
+
+
+async def test_cancel_and_forget_are_the_persons_own(book: SqlReminderBook) -> None:
+    """Only the owner cancels; erasure deletes every row of the person and no one else's."""
+    mine = await book.add("zalo", "z1", "vehicle_registration", DUE, "vi", TODAY)
+    theirs = await book.add("zalo", "z2", "vehicle_registration", DUE, "vi", TODAY)
+    assert not await book.cancel(mine.id, "zalo", "z2")
+    assert await book.cancel(mine.id, "zalo", "z1")
+    assert not await book.cancel(mine.id, "zalo", "z1"), "already cancelled"
+    assert await book.forget("zalo", "z1") == 1
+    assert [r.id for r in book.due_by(DUE)] == [theirs.id]
+
+
+async def test_the_dashboard_counts(book: SqlReminderBook) -> None:
+    """Set, sent, cancelled and came back, within the period."""
+    one = await book.add("telegram", "1", "birth_registration", DUE, "vi", TODAY)
+    two = await book.add("telegram", "2", "birth_registration", DUE, "vi", TODAY)
+    await book.add("telegram", "3", "birth_registration", DUE, "vi", TODAY)
+    await book.cancel(two.id, "telegram", "2")
+    [first, *_rest] = await book.claim_due(DUE, NOW, LEASE)
+    await book.sent(first.id, DUE)
+    await book.came_back(one.id, "telegram", "1")
+    counts = book.counts(NOW - timedelta(days=1), NOW + timedelta(days=1))
+    assert (counts.set, counts.sent, counts.cancelled, counts.came_back) == (3, 1, 1, 1)
+    assert book.counts(NOW + timedelta(days=1), NOW + timedelta(days=2)).set == 0
