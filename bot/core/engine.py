@@ -21,6 +21,7 @@ from dataclasses import replace
 
 from bot.core import i18n, language
 from bot.core.answers import SECTIONS, render_section, section_buttons
+from bot.core.checklist import Checklists
 from bot.core.community import Community
 from bot.core.desk import BaseHelpDesk, Target
 from bot.core.flow_runner import FlowRunner, nav_intent
@@ -73,6 +74,7 @@ class Engine:
         self.community = Community(desk, communes or CommuneBook(()), self.menus.start_buttons, self.menus.name,
                                    help_retention_days)  # fmt: skip
         self.scams = ScamAlerts(kb.scams)
+        self.checklist = Checklists(self.runner, self.menus.start_buttons)
         self.reminders = ReminderTalk(None, self.runner)  # the app gives it a book (bot/app.py)
 
     def with_desk(self, desk: BaseHelpDesk | None, communes: CommuneBook, help_retention_days: int = 90) -> Engine:
@@ -95,6 +97,7 @@ class Engine:
                 if not (self.reminders.wants(inbound) and await self.reminders.handle(inbound, turn)):
                     await self._route(inbound, turn)
                 self.scams.after(turn)
+                self.checklist.after(turn)
                 await self.reminders.after(inbound, turn)
             except Exception:  # a bug must never reach the citizen as a traceback
                 log.exception("turn failed channel=%s", inbound.channel)
@@ -179,6 +182,8 @@ class Engine:
             if state.flow is None:  # the guide vanished in a deploy: the message is a question
                 owner = None
         elif state.flow is not None and self._resumes(text, turn):
+            return
+        if owner is None and self.checklist.typed(text, turn):
             return
         if owner is None and asked is None:
             self.questions.answer(text, turn)
@@ -302,6 +307,8 @@ class Engine:
             self.guide.button(parts[0], parts[1], parts[2], turn)
         elif kind == "fn" and parts:
             self.guide.nav(parts[0], turn)
+        elif kind == "ck" and self.checklist.press(parts, turn):
+            pass  # ticked and shown; a tick for a checklist no longer kept falls to the stale reply
         else:  # an old or foreign button: say so kindly and offer the start
             turn.messages.append(Outbound(_("That button is no longer available. What can I help you with?"),
                                           self.menus.start_buttons()))  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.core.checklist import Checklists
 from bot.core.flow_runner import FlowRunner
 from bot.core.i18n import _
 from bot.core.messages import Button, Outbound, UsageEvent
@@ -140,14 +141,8 @@ class Guide:
                 turn.messages.append(offer)
 
     def checklists(self, turn: Turn) -> None:
-        if not turn.state.checklists:
-            turn.messages.append(Outbound(_("You have no checklist yet. Finish a step-by-step guide to get one."),
-                                          self.start_buttons()))  # fmt: skip
-            return
-        for flow_id, given in turn.state.checklists.items():
-            flow = self.runner.flows.flows.get(flow_id)
-            if flow is not None:
-                turn.messages.extend(self.runner.render_result(flow, given))
+        """`/checklist`: what is still missing and the ticks first, then each checklist."""
+        Checklists(self.runner, self.start_buttons).show_all(turn)
 
     def restart_buttons(self, flow_id: str) -> tuple[Button, ...]:
         return (Button(_("Start the guide"), f"f:{flow_id}"), Button(_("All procedures"), "m:0"))

@@ -65,6 +65,7 @@ class ConversationState(BaseModel):
     procedure: str | None = None  # the procedure last talked about
     flow: FlowState | None = None
     checklists: dict[str, dict[str, str]] = Field(default_factory=dict)  # flow id -> its answers
+    ticks: dict[str, dict[str, str]] = Field(default_factory=dict)  # flow id -> paper key -> have | missing
     feedback_for: str | None = None  # procedure whose answer is waiting for 👍/👎
     feedback_given: list[str] = Field(default_factory=list)  # procedures already rated here
     commune: str | None = None  # the person's commune id (knowledge/communes.yaml), once they said it
