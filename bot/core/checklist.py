@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from bot.core.flow_runner import FlowRunner
 from bot.core.i18n import _, current
 from bot.core.messages import Button, Outbound, UsageEvent
+from bot.core.reminders import checklist_message
 from bot.core.state import ConversationState
 from bot.core.text import fold
 from bot.data.flow_models import Flow
@@ -175,9 +176,10 @@ class Checklists:
         answers = turn.state.checklists.get(flow_id)
         if flow is None or answers is None or not turn.messages or not self.papers(flow, answers):
             return
-        last = turn.messages[-1]
+        at = checklist_message(turn.messages, flow_id)
+        last = turn.messages[at]
         button = Button(_("☑ Tick the papers I have"), f"ck:{flow_id}")
-        turn.messages[-1] = Outbound(last.text, (*last.buttons[:1], button, *last.buttons[1:]))
+        turn.messages[at] = Outbound(last.text, (*last.buttons[:1], button, *last.buttons[1:]))
 
 
 def _short(text: str, limit: int = 40) -> str:

@@ -69,6 +69,15 @@ def notice_days(due: dt.date, today: dt.date) -> list[dt.date]:
     return [before, due] if before > today else [due]
 
 
+def checklist_message(messages: list[Outbound], flow_id: str) -> int:
+    """The index of the checklist of ``flow_id`` among a turn's messages (the one carrying its
+    "start this guide again" button), else the last: something may follow it (the commune question)."""
+    for i in range(len(messages) - 1, -1, -1):
+        if any(b.payload == f"f:{flow_id}" for b in messages[i].buttons):
+            return i
+    return len(messages) - 1
+
+
 def show_date(day: dt.date) -> str:
     return day.strftime("%d/%m/%Y")
 
@@ -142,10 +151,11 @@ class ReminderTalk:
             return
         if due_date(self.runner, flow, answers, self.today()) is None:
             return
-        last = turn.messages[-1]
+        at = checklist_message(turn.messages, flow_id)
+        last = turn.messages[at]
         button = remind_button(flow_id)
         if button.payload not in {b.payload for b in last.buttons}:
-            turn.messages[-1] = Outbound(last.text, (button, *last.buttons))
+            turn.messages[at] = Outbound(last.text, (button, *last.buttons))
 
     # --- the steps -------------------------------------------------------------------------------
     async def _set(self, flow_id: str, inbound: Inbound, turn: Turn) -> None:
