@@ -133,15 +133,15 @@ class ReminderTalk:
         return True
 
     async def after(self, inbound: Inbound, turn: Turn) -> None:
-        """Offer the button under a checklist just finished; erase reminders with the person's data."""
+        """Offer the button under a checklist shown in this turn; erase reminders with the person's data."""
         if self.book is None:
             return
         if turn.erase:
             await self.book.forget(inbound.channel, inbound.user_id)
             return
-        for event in turn.events:
-            if event.kind == "flow_completed" and turn.messages:
-                self.offer(event.detail.get("flow", ""), turn)
+        for flow_id in turn.state.checklists:  # a checklist just finished, or shown again (/checklist)
+            if any(m.text.startswith("✅") and any(b.payload == f"f:{flow_id}" for b in m.buttons) for m in turn.messages):
+                self.offer(flow_id, turn)
 
     def offer(self, flow_id: str, turn: Turn) -> None:
         """Add the button to the last message when the checklist of ``flow_id`` has a deadline ahead."""
