@@ -148,10 +148,10 @@ def check_flow(flow: Flow, data: Any, label: str, procedures: set[str]) -> tuple
 def check_deadline(deadline: Deadline, steps: dict[str, Step], at: Any) -> list[str]:
     """A deadline counts from a date step (``after``) or a number of months (``months_from``)."""
     errors = _check_condition(deadline.when, steps, (lambda *loc: at("when", *loc)))
-    for field, kind in (("after", "date"), ("months_from", "number")):
-        sid = getattr(deadline, field)
+    for name, kind in (("after", "date"), ("months_from", "number")):
+        sid = getattr(deadline, name)
         if sid is not None and (sid not in steps or steps[sid].type != kind):
-            errors.append(f"{at(field)}: {field}: {sid!r} is not a {kind} step of this flow; name one")
+            errors.append(f"{at(name)}: {name}: {sid!r} is not a {kind} step of this flow; name one")
     return errors
 
 
