@@ -310,7 +310,7 @@ deliveries = Table(
     Column("seen_at", UtcDateTime, nullable=False, index=True),  # for the purge after 48 h
 )
 
-# Opt-in deadline reminders (migration 0007, bot.reminders): who, which guide, when — never the
+# Opt-in deadline reminders (migration 0010, bot.reminders): who, which guide, when — never the
 # answers. ``stage`` counts the notices already sent (a few days before, then on the day);
 # ``claimed_until`` is a worker's lease on a row while it sends, so two workers never both send.
 reminders = Table(
