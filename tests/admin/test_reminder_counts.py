@@ -8,12 +8,15 @@ import httpx
 
 from bot.admin.site import AdminSite
 from bot.reminders.sql import SqlReminderBook
+from bot.storage.tables import reminders
 from tests.admin.conftest import login
 from tests.admin.data import NOW, TODAY
 
 
 async def test_the_overview_counts_reminders(seeded: AdminSite, client: httpx.AsyncClient) -> None:
     """Two set, one cancelled, one sent and opened: the note on the overview says so."""
+    with seeded.db.begin() as connection:  # PostgreSQL's database is shared by the run's tests
+        connection.execute(reminders.delete())
     book = SqlReminderBook(seeded.db, clock=lambda: NOW)
     one = await book.add("telegram", "1", "birth_registration", TODAY.replace(month=12, day=20), "vi", TODAY)
     two = await book.add("zalo", "2", "birth_registration", TODAY.replace(month=12, day=20), "vi", TODAY)
