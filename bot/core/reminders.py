@@ -106,7 +106,12 @@ class ReminderTalk:
         """Reminders that came due while the channel could not push: shown first in this reply."""
         if self.book is None or inbound.group:
             return
-        for reminder in await self.book.take_waiting(inbound.channel, inbound.user_id):
+        try:
+            waiting = await self.book.take_waiting(inbound.channel, inbound.user_id)
+        except Exception:  # the store is down: the answer needs no reminder; they wait for the next turn
+            log.warning("waiting reminders not read (store unavailable) channel=%s", inbound.channel, exc_info=True)
+            return
+        for reminder in waiting:
             flow = self.runner.flows.flows.get(reminder.flow)
             if flow is not None:
                 turn.messages.append(notice(flow, reminder, self.today()))
