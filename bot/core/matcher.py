@@ -394,8 +394,11 @@ class Matcher:
         if not ranked:
             return Match(Decision.UNKNOWN, ())
         if ranked[0][0] in self._topics:
-            runner_up = next((s for c, s in ranked if c not in self._topics), 0.0)
-            if runner_up >= TOPIC_LEAD * ranked[0][1] or self._confidence(feats) < ANSWER_AT:
+            runner_up_cls, runner_up = next(((c, s) for c, s in ranked if c not in self._topics), ("", 0.0))
+            # The topic is named in so many words ("thủ tục ly hôn cần gì") and the covered runner-up
+            # is not: the topic stands, however much of the rest the runner-up explains.
+            named_topic = named_share.get(ranked[0][0], 0.0) >= NAMED_AT > named_share.get(runner_up_cls, 0.0)
+            if (runner_up >= TOPIC_LEAD * ranked[0][1] and not named_topic) or self._confidence(feats) < ANSWER_AT:
                 # A covered procedure explains the question nearly as well ("kết hôn lần 2 sau ly
                 # hôn"), or the topic is only a guess: decide among the covered procedures.
                 ranked, feats, named_share = self._features(toks, topics=False)

@@ -26,6 +26,7 @@ from bot.core.state import ConversationState
 from bot.core.text import fold
 from bot.core.turn import Turn
 from bot.data.knowledge import HUMAN_HELP, KnowledgeBase
+from bot.data.models import NotCoveredTopic
 
 CHECKLIST_WORDS = frozenset({"danh sach cua toi", "checklist", "my checklist", "xem lai danh sach",
                              "danh sach viec can lam", "ket qua cua toi", "xem checklist"})  # fmt: skip
@@ -58,7 +59,7 @@ class Questions:
         if self.smalltalk.classify(text) in _TALK_AS_QUESTION:
             return True
         match = self.matcher.match(text)
-        if match.decision is Decision.ANSWER or _not_covered(match) is not None:
+        if match.decision is Decision.ANSWER or match.not_covered is not None:
             return True
         return self.follow_up(text, state.procedure, match) is not None
 
@@ -87,9 +88,8 @@ class Questions:
             self.show(procedure, follow_up, None, turn, None)
             return
         turn.events.append(UsageEvent("question", match.procedure, match.score, text=text))
-        uncovered = _not_covered(match)
-        if uncovered is not None:
-            self._not_covered(uncovered, match, text, turn)
+        if match.not_covered is not None:
+            self._not_covered(match.not_covered, match, text, turn)
             return
         best = match.best
         if match.decision is Decision.CLARIFY and best is not None and procedure is not None and any(
@@ -119,14 +119,13 @@ class Questions:
         turn.events.append(UsageEvent("did_you_mean", None, match.score,
                                       {"candidates": ",".join(c.id for c in match.candidates)}, text=text))  # fmt: skip
 
-    def _not_covered(self, entry: object, match: Match, text: str, turn: Turn) -> None:
-        name = getattr(getattr(entry, "names", None), "get", lambda _lang: str(entry))(current())
-        url = getattr(entry, "url", None) or PORTAL_SEARCH
+    def _not_covered(self, topic: NotCoveredTopic, match: Match, text: str, turn: Turn) -> None:
+        name, url = topic.names.get(current()), PORTAL_SEARCH
         turn.messages.append(Outbound(
             _("I don't guide the procedure \"{name}\" yet, so I would rather not guess. You can look it up on the National Public Service Portal, or a person from your commune's community digital technology team can help you.").format(name=name),
             (Button(_("Search the National Public Service Portal"), url=url), Button(_("Talk to a person"), "h"),
              Button(_("All procedures"), "m:0"))))  # fmt: skip
-        turn.events.append(UsageEvent("not_covered", None, match.score, {"topic": getattr(entry, "id", "")}, text=text))
+        turn.events.append(UsageEvent("not_covered", None, match.score, {"topic": topic.id}, text=text))
 
     def follow_up(self, text: str, procedure: str | None, match: Match | None = None) -> str | None:
         """A short follow-up ("bao nhiêu tiền?", "đi đâu làm", "có làm online được không") about
@@ -141,7 +140,7 @@ class Questions:
         if len(rest) > 4:
             return None
         match = match or self.matcher.match(text)
-        if _not_covered(match) is not None:
+        if match.not_covered is not None:
             return None
         named = self.named(text)
         return aspect if not named - {procedure} else None
@@ -236,11 +235,6 @@ class Questions:
 
 PORTAL_SEARCH = "https://dichvucong.gov.vn"
 """The National Public Service Portal, where every procedure can be searched by name."""
-
-
-def _not_covered(match: Match) -> object | None:
-    """The out-of-scope procedure a question names, when the matcher recognised one."""
-    return getattr(match, "not_covered", None)
 
 
 def _is_date(text: str) -> bool:
