@@ -10,6 +10,8 @@ are read by their owners; the engine treats both kinds alike (see ``Engine._type
 
 from __future__ import annotations
 
+from functools import cache
+
 from rapidfuzz import fuzz
 
 from bot.core.messages import Button, Outbound
@@ -17,6 +19,7 @@ from bot.core.replies import Reply, read_reply
 from bot.core.state import Asked
 from bot.core.text import fold
 from bot.core.turn import Turn
+from bot.data.replies import default_lexicon
 
 _LABEL_MATCH = 88
 """How close typed words must be to a button's label to press it (rapidfuzz, 0–100)."""
@@ -60,7 +63,11 @@ def read_asked(asked: Asked, text: str) -> str | None:
     return scored[0][1]
 
 
-_NEGATIONS = frozenset({"khong", "ko", "k", "chua", "chang", "no", "not", "dont"})
+@cache
+def _negations() -> frozenset[str]:
+    """The one-word "no" of the shared reply lexicon (không, ko, chưa, chẳng, not …)."""
+    return frozenset(words[0] for words, meaning in default_lexicon().phrases.items()
+                     if meaning == "no" and len(words) == 1)  # fmt: skip
 
 
 def _closeness(typed: str, label: str) -> float:
@@ -75,5 +82,5 @@ def _closeness(typed: str, label: str) -> float:
         return 0.0
     words, label_words = set(typed.split()), set(label.split())
     if len(words) >= 2 and words <= label_words and 2 * len(words) >= len(label_words):
-        return 0.0 if (label_words - words) & _NEGATIONS else 95.0
+        return 0.0 if (label_words - words) & _negations() else 95.0
     return fuzz.ratio(typed, label)
