@@ -5,6 +5,8 @@ conditional UPDATE, so two workers (or two leaders during a hand-over) never sen
 from __future__ import annotations
 
 import asyncio
+import logging
+import time as clock_time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -19,6 +21,14 @@ from bot.storage.tables import reminders as table
 
 T = TypeVar("T")
 OPEN = ("active", "waiting")
+log = logging.getLogger("bot.reminders")
+
+# Every turn asks "is a reminder waiting to be shown to this person?", and the answer is nearly
+# always no. One query every WAITING_REFRESH seconds lists who has one (a handful of rows), so
+# the other turns cost no round trip — it was a thread hop and a transaction on every web-chat
+# message. A reminder held by another worker shows at most this much later: still "at the next
+# visit", the only promise made for channels that cannot push.
+WAITING_REFRESH = 20.0
 
 
 @dataclass(frozen=True)
@@ -36,9 +46,14 @@ def _reminder(row: Any) -> Reminder:
 
 
 class SqlReminderBook(BaseReminderBook):
-    def __init__(self, db: sa.Engine, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, db: sa.Engine, clock: Callable[[], datetime] | None = None,
+                 waiting_refresh: float = WAITING_REFRESH) -> None:  # fmt: skip
         self.db = db
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.waiting_refresh = waiting_refresh
+        self._waiting: set[tuple[str, str]] = set()
+        self._waiting_read = -float("inf")  # time.monotonic() of the last listing
+        self._waiting_lock = asyncio.Lock()
 
     async def _run(self, work: Callable[[sa.Connection], T]) -> T:
         def transaction() -> T:
@@ -76,6 +91,10 @@ class SqlReminderBook(BaseReminderBook):
             change.values(status="cancelled", cancelled_at=self.clock(), claimed_until=None)).rowcount == 1)
 
     async def take_waiting(self, channel: str, user_id: str) -> list[Reminder]:
+        if not await self._may_be_waiting(channel, user_id):
+            return []
+        self._waiting.discard((channel, user_id))
+
         def work(conn: sa.Connection) -> list[Reminder]:
             rows = conn.execute(sa.select(table).where(
                 table.c.channel == channel, table.c.user_id == user_id, table.c.status == "waiting",
@@ -83,6 +102,21 @@ class SqlReminderBook(BaseReminderBook):
             return [_reminder(r) for r in rows if self._advance(conn, r, from_status="waiting")]
 
         return await self._run(work)
+
+    async def _may_be_waiting(self, channel: str, user_id: str) -> bool:
+        """Whether ``user_id`` may have a reminder waiting, from the listing (refreshed when old)."""
+        if clock_time.monotonic() - self._waiting_read >= self.waiting_refresh:
+            async with self._waiting_lock:  # one listing for all the turns that found it old
+                if clock_time.monotonic() - self._waiting_read >= self.waiting_refresh:
+                    query = sa.select(table.c.channel, table.c.user_id).where(table.c.status == "waiting").distinct()
+                    try:
+                        rows = await self._run(lambda conn: conn.execute(query).all())
+                    except Exception:  # the store is down: keep the old listing, try again later
+                        log.warning("waiting reminders not listed (store unavailable)", exc_info=True)
+                    else:
+                        self._waiting = {(row.channel, row.user_id) for row in rows}
+                    self._waiting_read = clock_time.monotonic()
+        return (channel, user_id) in self._waiting
 
     async def came_back(self, reminder_id: int, channel: str, user_id: str) -> None:
         change = table.update().where(table.c.id == reminder_id, table.c.channel == channel,
@@ -137,7 +171,14 @@ class SqlReminderBook(BaseReminderBook):
     async def hold(self, reminder_id: int) -> None:
         """The channel cannot push now: show the reminder at the person's next message."""
         change = table.update().where(table.c.id == reminder_id, table.c.status == "active")
-        await self._run(lambda conn: conn.execute(change.values(status="waiting", claimed_until=None)))
+        held = table.select().with_only_columns(table.c.channel, table.c.user_id).where(table.c.id == reminder_id)
+
+        def work(conn: sa.Connection) -> None:
+            if conn.execute(change.values(status="waiting", claimed_until=None)).rowcount == 1:
+                row = conn.execute(held).one()
+                self._waiting.add((row.channel, row.user_id))  # this worker shows it without waiting
+
+        await self._run(work)
 
     def _advance(self, conn: sa.Connection, row: Any, from_status: str, today: date | None = None) -> bool:
         """Count one notice delivered; True when this caller made the change."""

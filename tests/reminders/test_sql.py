@@ -99,6 +99,43 @@ async def test_a_held_reminder_is_shown_once(book: SqlReminderBook) -> None:
     assert await book.take_waiting("web", "w1") == []
 
 
+async def test_turns_of_people_with_nothing_waiting_cost_no_query(db: sa.Engine) -> None:
+    """Every turn asks for waiting reminders; only a listing every few seconds reaches the
+    database, and a reminder held by another worker shows once that listing is refreshed."""
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "reminders" in statement:
+            statements.append(statement)
+
+    here = SqlReminderBook(db, clock=lambda: NOW, waiting_refresh=3600)
+    elsewhere = SqlReminderBook(db, clock=lambda: NOW)  # the worker whose sender held it
+    sa.event.listen(db, "before_cursor_execute", count)
+    try:
+        assert await here.take_waiting("web", "nobody-1") == []
+        listed = len(statements)
+        for n in range(50):
+            assert await here.take_waiting("web", f"nobody-{n}") == []
+        assert len(statements) == listed, "50 more turns, no more queries"
+        held = await elsewhere.add("web", "visitor", "birth_registration", DUE, "vi", TODAY)
+        await elsewhere.hold(held.id)
+        assert await here.take_waiting("web", "visitor") == [], "not listed yet: shown after the refresh"
+        here.waiting_refresh = 0
+        assert [r.id for r in await here.take_waiting("web", "visitor")] == [held.id]
+        assert await here.take_waiting("web", "visitor") == [], "shown once"
+    finally:
+        sa.event.remove(db, "before_cursor_execute", count)
+
+
+async def test_a_reminder_held_here_shows_at_once(book: SqlReminderBook) -> None:
+    """The worker that held it needs no refresh: the very next message shows it."""
+    book.waiting_refresh = 3600
+    assert await book.take_waiting("web", "someone") == []  # listed now: nothing
+    held = await book.add("web", "visitor", "birth_registration", DUE, "vi", TODAY)
+    await book.hold(held.id)
+    assert [r.id for r in await book.take_waiting("web", "visitor")] == [held.id]
+
+
 async def test_cancel_and_forget_are_the_persons_own(book: SqlReminderBook) -> None:
     """Only the owner cancels; erasure deletes every row of the person and no one else's."""
     mine = await book.add("zalo", "z1", "vehicle_registration", DUE, "vi", TODAY)
