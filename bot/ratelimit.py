@@ -7,7 +7,10 @@ One module, built on the maintained `limits` library, so every limit counts the 
     if wait: answer 429 with Retry-After: ceil(wait)
 
 Counts live in memory (one worker) or, when ``redis_url`` is set, in Redis through the library's
-async Redis storage, so several workers share one budget. Redis is coordination only: when it
+async Redis storage, so several workers share one budget. In memory they are :class:`MemoryWindows`,
+not the library's async MemoryStorage: that one starts a sweep of every key after each hit, each
+key a thread hop under the key's lock, so with thousands of web-chat users the sweep never stopped
+and requests queued behind it (web chat p99 in seconds under load). Redis is coordination only: when it
 cannot be reached the limiter keeps counting in this worker's memory (the limits still hold per
 worker) and says so in the log once a minute; it never turns a request into a 500.
 
@@ -23,12 +26,13 @@ import logging
 import math
 import time
 import uuid
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import limits
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.storage import RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.aio.strategies import RateLimiter as Strategy
 
@@ -64,12 +68,69 @@ class Rule:
         return cls(name, items)
 
 
+class MemoryWindows:
+    """Exact moving windows in this process: per (rule, item, key) the times of the hits still in
+    the window, oldest first. A hit costs O(1) amortised; windows that emptied are dropped by a
+    sweep at most once a minute, so memory follows the people active within the longest window."""
+
+    SWEEP_EVERY = 60.0
+
+    def __init__(self, clock: Any = time.monotonic) -> None:
+        self.clock = clock
+        self._windows: dict[tuple[str, ...], tuple[float, deque[float]]] = {}  # key -> (length s, hit times)
+        self._swept = clock()
+
+    def hit(self, rule: Rule, key: tuple[str, ...], cost: int = 1) -> float:
+        """Count ``cost`` hits when every item allows them (0.0), else the seconds to wait."""
+        now = self.clock()
+        windows = [(item, self._window(rule.name, item, key, now)) for item in rule.items]
+        wait = max(self._wait(item, hits, cost, now) for item, hits in windows)
+        if wait > 0:
+            return wait  # refused: nothing counted
+        for _item, hits in windows:
+            hits.extend([now] * cost)
+        if now - self._swept > self.SWEEP_EVERY:
+            self._sweep(now)
+        return 0.0
+
+    def wait(self, rule: Rule, key: tuple[str, ...]) -> float:
+        now = self.clock()
+        return max(self._wait(item, self._window(rule.name, item, key, now), 1, now) for item in rule.items)
+
+    def clear(self, rule: Rule, key: tuple[str, ...]) -> None:
+        for item in rule.items:
+            self._windows.pop((rule.name, str(item), *key), None)
+
+    def _window(self, name: str, item: limits.RateLimitItem, key: tuple[str, ...], now: float) -> deque[float]:
+        length = float(item.get_expiry())
+        hits = self._windows.setdefault((name, str(item), *key), (length, deque()))[1]
+        while hits and hits[0] <= now - length:
+            hits.popleft()
+        return hits
+
+    @staticmethod
+    def _wait(item: limits.RateLimitItem, hits: deque[float], cost: int, now: float) -> float:
+        """Seconds until ``cost`` more hits fit: until enough of the oldest have left the window."""
+        over = len(hits) + cost - item.amount
+        if over <= 0:
+            return 0.0
+        if cost > item.amount:
+            return float(item.get_expiry())
+        return max(hits[over - 1] + item.get_expiry() - now, 1.0)  # as the shared path: never "0 s"
+
+    def _sweep(self, now: float) -> None:
+        self._swept = now
+        stale = [key for key, (length, hits) in self._windows.items() if not hits or hits[-1] <= now - length]
+        for key in stale:
+            del self._windows[key]
+
+
 class RateLimiter:
     """Counts hits per (rule, key) in a moving window (exact: no burst at a window edge, and
     tests that cross a minute see the same counts); :meth:`hit` says how long to wait."""
 
     def __init__(self, redis_url: str | None = None, prefix: str = "trolyso:rl") -> None:
-        self._memory = MovingWindowRateLimiter(MemoryStorage())
+        self._memory = MemoryWindows()
         self._shared: Strategy | None = None
         self._pool: aioredis.ConnectionPool | None = None
         self.backend = "memory"
@@ -106,53 +167,51 @@ class RateLimiter:
     async def hit(self, rule: Rule, *key: str, cost: int = 1) -> float:
         """Count one hit; 0 when allowed, else the seconds until the rule allows one again
         (the refused hit is not counted)."""
-        for item in rule.items:
-            if not await self._call("test", item, rule.name, *key, cost=cost):
-                return await self.wait(rule, *key)
-        for item in rule.items:
-            if not await self._call("hit", item, rule.name, *key, cost=cost):
-                return await self.wait(rule, *key)
-        return 0.0
+        if self._shared is not None:
+            try:
+                return await self._shared_hit(rule, key, cost)
+            except Exception:
+                self._complain()
+        return self._memory.hit(rule, key, cost)
 
     async def wait(self, rule: Rule, *key: str) -> float:
         """Seconds until every part of ``rule`` allows a hit for ``key`` (0: now)."""
-        longest = 0.0
-        for item in rule.items:
-            if await self._call("test", item, rule.name, *key):
-                continue
-            stats = await self._stats(item, rule.name, *key)
-            longest = max(longest, stats - time.time(), 1.0)
-        return longest
+        if self._shared is not None:
+            try:
+                return await self._shared_wait(rule, key)
+            except Exception:
+                self._complain()
+        return self._memory.wait(rule, key)
 
     async def reset(self, rule: Rule, *key: str) -> None:
         """Forget the counts of ``key`` (a successful login forgets its failures)."""
-        for item in rule.items:
-            for strategy in self._strategies():
+        self._memory.clear(rule, key)
+        if self._shared is not None:
+            for item in rule.items:
                 try:
-                    await strategy.clear(item, rule.name, *key)
+                    await self._shared.clear(item, rule.name, *key)
                 except Exception:
                     self._complain()
 
-    async def _call(self, method: str, item: limits.RateLimitItem, *ids: str, cost: int = 1) -> bool:
-        if self._shared is not None:
-            try:
-                ok: bool = await getattr(self._shared, method)(item, *ids, cost=cost)
-                return ok
-            except Exception:
-                self._complain()
-        ok = await getattr(self._memory, method)(item, *ids, cost=cost)
-        return ok
+    async def _shared_hit(self, rule: Rule, key: tuple[str, ...], cost: int) -> float:
+        assert self._shared is not None
+        for item in rule.items:
+            if not await self._shared.test(item, rule.name, *key, cost=cost):
+                return await self._shared_wait(rule, key)
+        for item in rule.items:
+            if not await self._shared.hit(item, rule.name, *key, cost=cost):
+                return await self._shared_wait(rule, key)
+        return 0.0
 
-    async def _stats(self, item: limits.RateLimitItem, *ids: str) -> float:
-        if self._shared is not None:
-            try:
-                return float((await self._shared.get_window_stats(item, *ids)).reset_time)
-            except Exception:
-                self._complain()
-        return float((await self._memory.get_window_stats(item, *ids)).reset_time)
-
-    def _strategies(self) -> list[Strategy]:
-        return [self._memory, *([self._shared] if self._shared is not None else [])]
+    async def _shared_wait(self, rule: Rule, key: tuple[str, ...]) -> float:
+        assert self._shared is not None
+        longest = 0.0
+        for item in rule.items:
+            if await self._shared.test(item, rule.name, *key):
+                continue
+            reset = float((await self._shared.get_window_stats(item, rule.name, *key)).reset_time)
+            longest = max(longest, reset - time.time(), 1.0)
+        return longest
 
     def _complain(self) -> None:
         now = time.monotonic()

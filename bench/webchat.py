@@ -1,0 +1,149 @@
+"""Web chat benchmark: messages per second and latency through `trolyso serve`, beside the
+Telegram webhook on the same server in the same run.
+
+    python bench/webchat.py [--seconds 10] [--clients 50] [--rate 1000]
+
+One server process (one worker, SQLite, usage log on, channels web and telegram) is loaded in
+turn through the web chat API (``POST /chat/api/message``) and the Telegram webhook, by the same
+load generator on loopback: 5,000 people asking the labelled questions.
+  * max: ``--clients`` clients, each waiting for its answer before sending the next (closed loop);
+  * ``--rate``/s: arrivals on a fixed schedule whatever the server does (open loop), p50/p99;
+  * the server's CPU per message (its /proc counters), the figure least moved by a busy machine.
+The web chat's rate limits stay on (the limiter runs on every message) but are set above the
+load: the load comes from one address. A real crowd comes from many addresses (see
+docs/benchmarks.md for why one address must not carry a commune's traffic).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from webhook import free_port, questions, wait_up  # noqa: E402
+
+from tests.fakes.telegram_api import FakeTelegram, Updates  # noqa: E402
+
+SECRET = "bench-secret"
+PEOPLE = 5000
+TICKS = os.sysconf("SC_CLK_TCK")
+
+Send = Callable[[aiohttp.ClientSession, int], Awaitable[bool]]
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+async def run(send: Send, clients: int, seconds: float, rate: float | None) -> tuple[list[float], float, int]:
+    latencies: list[float] = []
+    errors = 0
+    counter = iter(range(10**9))
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=clients if not rate else 512)) as session:
+
+        async def one(n: int) -> None:
+            nonlocal errors
+            started = time.perf_counter()
+            errors += not await send(session, n)
+            latencies.append((time.perf_counter() - started) * 1000)
+
+        t0 = time.perf_counter()
+        if rate:
+            tasks = []
+            for i in range(int(rate * seconds)):
+                delay = t0 + i / rate - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                tasks.append(asyncio.create_task(one(next(counter))))
+            await asyncio.gather(*tasks)
+        else:
+            deadline = t0 + seconds
+
+            async def client() -> None:
+                while time.perf_counter() < deadline:
+                    await one(next(counter))
+
+            await asyncio.gather(*(client() for _ in range(clients)))
+        return latencies, time.perf_counter() - t0, errors
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--rate", type=float, default=1000)
+    args = parser.parse_args()
+    texts = questions()
+    fake = FakeTelegram()
+    await fake.start()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    updates = Updates()
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+
+    async def web(session: aiohttp.ClientSession, n: int) -> bool:
+        body = {"user": f"bench{n % PEOPLE:06d}", "text": texts[n % len(texts)]}
+        async with session.post(f"{base}/chat/api/message", json=body) as response:
+            await response.read()
+            return response.status == 200
+
+    async def telegram(session: aiohttp.ClientSession, n: int) -> bool:
+        body = updates.text(texts[n % len(texts)], user_id=100_000 + n % PEOPLE)
+        async with session.post(f"{base}/telegram/webhook", json=body, headers=headers) as response:
+            await response.read()
+            return response.status == 200
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "TROLYSO_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
+               "TROLYSO_USAGE_SPOOL_PATH": f"{tmp}/spool.jsonl", "TROLYSO_SECRET_KEY": "b" * 32,
+               "TROLYSO_CHANNELS": "web,telegram", "TROLYSO_TELEGRAM_TOKEN": "123456:BENCH",
+               "TROLYSO_TELEGRAM_WEBHOOK_SECRET": SECRET, "TROLYSO_TELEGRAM_API_BASE": fake.url,
+               "TROLYSO_ADMIN_BOOTSTRAP": "false",
+               "TROLYSO_WEB_RATE_PER_USER": "1000000/minute", "TROLYSO_WEB_RATE_PER_ADDRESS": "1000000/minute"}  # fmt: skip
+        server = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port)], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        try:
+            await wait_up(f"{base}/healthz")
+            print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; one worker, SQLite; "
+                  f"{args.clients} clients (closed loop), then {args.rate:.0f}/s (open loop), {args.seconds:g} s each")  # fmt: skip
+            print(f"{'channel':<17} {'load':<14} {'msg/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'cpu ms/msg':>10} {'errors':>6}")
+            for name, send in (("web chat", web), ("telegram webhook", telegram)):
+                await run(send, 8, 2, None)  # warm-up: every question once, pools and caches
+                top = 0.0
+                for label, rate in ((f"max ({args.clients} clients)", None), (f"{args.rate:.0f}/s", args.rate)):
+                    if rate and top < rate:  # a rate above the maximum only measures a growing queue
+                        print(f"{name:<17} {label:<14} skipped: above this machine's maximum now")
+                        continue
+                    gc.collect()
+                    gc.disable()
+                    cpu = cpu_seconds(server.pid)
+                    lat, sec, errors = await run(send, args.clients, args.seconds, rate)
+                    cpu = cpu_seconds(server.pid) - cpu
+                    gc.enable()
+                    lat.sort()
+                    top = top or len(lat) / sec
+                    print(f"{name:<17} {label:<14} {len(lat) / sec:>7.0f} {statistics.median(lat):>8.1f} "
+                          f"{lat[int(len(lat) * 0.99)]:>8.1f} {cpu * 1000 / len(lat):>10.3f} {errors:>6}")  # fmt: skip
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+            await fake.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
