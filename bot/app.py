@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from bot.conversations import Conversations
 from bot.coord import connect_redis
+from bot.coord.notices import Notices, build_notices
 from bot.core.desk import Target
 from bot.core.engine import Engine
 from bot.core.ports import BaseStateStore, BaseUsageSink
@@ -63,12 +64,14 @@ class App:
     scheduler: Scheduler = field(default_factory=lambda: Scheduler(LocalLeader()))
     reminder_book: SqlReminderBook | None = None
     reminder_sender: ReminderSender | None = None
+    notices: Notices = field(default_factory=Notices)
 
     async def start(self) -> None:
         """Background work: the usage log's writer (replaying its spool) in every worker, and the
         scheduled jobs (help-desk reminders, purges) in whichever worker leads."""
         if self.usage_log is not None:
             await self.usage_log.start()
+        await self.notices.start()  # with Redis: hear other workers' pushes and taught phrasings
         await self.scheduler.start()
 
     async def close(self) -> None:
@@ -76,6 +79,7 @@ class App:
         if self.usage_log is not None:
             await self.usage_log.stop()  # writes (or spools) what is queued while the database is open
         await self.store.close()
+        await self.notices.stop()
         if self.redis is not None:
             await self.redis.aclose()
         self.db.dispose()
@@ -119,4 +123,6 @@ def build_app(settings: Settings | None = None, usage: BaseUsageSink | None = No
     engine.reminders = ReminderTalk(reminders, engine.runner)
     sender = ReminderSender(reminders, notifier, engine.runner.flows)
     scheduler.add("reminders", EVERY_SECONDS, sender.send_due, first=EVERY_SECONDS / 2)
-    return App(settings, engine, db, store, conversations, usage_log, desk, upkeep, redis, scheduler, reminders, sender)
+    notices = build_notices(redis, settings.redis_prefix)
+    return App(settings, engine, db, store, conversations, usage_log, desk, upkeep, redis, scheduler, reminders, sender,
+               notices)  # fmt: skip

@@ -14,6 +14,7 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from bot.conversations import Conversations
+from bot.coord.notices import Notices
 from bot.core.messages import Inbound, Outbound
 from bot.errors import StorageError
 from bot.ratelimit import RateLimiter
@@ -27,12 +28,13 @@ class ChannelContext:
     """What a channel may use: the conversation service, the settings and the metrics."""
 
     def __init__(self, conversations: Conversations, metrics: Metrics, settings: Any,
-                 db: Any = None, limiter: RateLimiter | None = None) -> None:  # fmt: skip
+                 db: Any = None, limiter: RateLimiter | None = None, notices: Notices | None = None) -> None:  # fmt: skip
         self.conversations = conversations
         self.metrics = metrics
         self.settings = settings
         self.db = db  # the SQLAlchemy engine, for channel state such as tokens
         self.limiter = limiter or RateLimiter.from_settings(settings)  # one per app: see bot.ratelimit
+        self.notices = notices or Notices()  # between workers through Redis when configured
 
     async def converse(self, inbound: Inbound) -> list[Outbound]:
         """One turn, timed and counted; storage trouble becomes a kind reply, never a crash."""

@@ -8,6 +8,9 @@ every other channel's, so a reload carries on where it was.
 
     GET  /chat                   the page (Vietnamese; an English switch on it)
     GET  /chat/static/<file>     its stylesheet and script, cacheable, gzip when asked
+    GET  /chat/api/updates       ?user=id[&wait=seconds]  →  {"messages": [...]} waiting in the
+                                 outbox; with ``wait`` an empty answer is held until news comes
+                                 (from any worker: :mod:`bot.channels.web_updates`)
     POST /chat/api/message       {"user": id, "text": "..."} or {"user": id, "payload": "..."},
                                  optional "lang": "vi" | "en"  →  {"messages": [...]}; a message
                                  may say what it "expects" typed ("phone": the page opens the digits)
@@ -40,6 +43,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.channels.base import BaseChannel, ChannelContext
+from bot.channels.web_updates import Doorbell, parse_wait
 from bot.core import i18n
 from bot.core.i18n import _
 from bot.core.messages import Inbound, Outbound
@@ -175,6 +179,7 @@ class WebChat(BaseChannel):
         # The server cannot reach a browser: messages for a web person (a volunteer took their
         # request) wait in the outbox until the page asks (/chat/api/updates).
         self.outbox = Outbox(ctx.db, self.name) if ctx.db is not None else None
+        self.doorbell = Doorbell(ctx.notices)  # wakes a waiting poll in any worker on a push
         if self.outbox is not None:
             ctx.conversations.notifier.register(self.name, self.push)
         settings = ctx.settings
@@ -203,6 +208,7 @@ class WebChat(BaseChannel):
     async def push(self, user: str, messages: Sequence[Outbound]) -> bool:
         assert self.outbox is not None
         await self.outbox.put(user, render(messages)["messages"])
+        await self.doorbell.announce(user)  # a hint only: the outbox row is what the page gets
         return True
 
     async def _updates(self, request: Request) -> Response:
@@ -215,7 +221,8 @@ class WebChat(BaseChannel):
         if wait:
             return self._too_fast(wait, None)
         try:
-            messages = await self.outbox.take(user) if self.outbox is not None else []
+            hold = parse_wait(request.query_params.get("wait"))
+            messages = await self.doorbell.take(user, hold, self.outbox.take) if self.outbox is not None else []
         except Exception:  # the database is down: the page simply asks again later
             log.exception("web chat updates failed")
             return _json({"error": "try again later"}, 503)

@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None, app: App | None = None) -> Star
     limiter = RateLimiter.from_settings(settings)
     if core.desk is not None:  # wrong link codes: one budget for every account (docs/security.md)
         core.desk.link_budget = LinkBudget(limiter, settings.link_rate_global)
-    ctx = ChannelContext(core.conversations, metrics, settings, core.db, limiter)
+    ctx = ChannelContext(core.conversations, metrics, settings, core.db, limiter, core.notices)
     if core.reminder_sender is not None:  # failed and dropped reminder sends show on /metrics
         core.reminder_sender.count = lambda channel, outcome: metrics.reminders.labels(channel, outcome).inc()
     channels = [_channel_class(name, settings)(ctx) for name in settings.enabled_channels()]

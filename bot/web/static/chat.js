@@ -14,6 +14,7 @@
   var KEY = "trolyso.chat.";
   var TIMEOUT = 30000;      // ms; a slow 2G answer still arrives in time
   var POLL = 20000;         // ms between looks for news while a help request is open
+  var HOLD = 10;            // s the server may hold a look open until news comes (a long-poll)
 
   // English for the page itself; the Vietnamese comes from the HTML (read at start-up).
   var EN = {
@@ -344,8 +345,10 @@
 
   // --- news from a volunteer ---
   // A reply offering "cancel my request" (an hx: button) means a help request is open: until it
-  // ends, the page asks every POLL ms (when visible) whether a volunteer has taken it.
-  var waiting = load("waiting") === "1";
+  // ends, the page asks (when visible) whether a volunteer has taken it. The server holds each
+  // look up to HOLD s and answers as soon as news comes; a look it held is followed by the next
+  // at once, any other (an error, a server that does not hold) by the next in POLL ms.
+  var waiting = load("waiting") === "1", looking = false;
   function watch(messages, polled) {
     var i, j, buttons, open = false;
     for (i = 0; i < messages.length; i++) {
@@ -356,16 +359,23 @@
     }
     if (open) { waiting = true; } else if (polled && messages.length) { waiting = false; }
     save("waiting", waiting ? "1" : "0");
+    if (open) { window.setTimeout(poll, 0); }  // start looking now, not at the next POLL tick
   }
   function poll() {
-    if (!waiting || busy || document.hidden) { return; }
-    var xhr = new XMLHttpRequest(), i, first = null, item;
-    xhr.open("GET", updates + "?user=" + encodeURIComponent(user), true);
+    if (!waiting || busy || looking || document.hidden) { return; }
+    var xhr = new XMLHttpRequest(), i, first = null, item, started = new Date().getTime();
+    looking = true;
+    xhr.open("GET", updates + "?user=" + encodeURIComponent(user) + "&wait=" + HOLD, true);
     xhr.timeout = TIMEOUT;
     xhr.onload = function () {
       var data = null;
+      looking = false;
       try { data = JSON.parse(xhr.responseText); } catch (e) { data = null; }
-      if (xhr.status !== 200 || !data || !(data.messages instanceof Array) || !data.messages.length) { return; }
+      if (xhr.status !== 200 || !data || !(data.messages instanceof Array)) { return; }
+      if (!data.messages.length) {
+        if (new Date().getTime() - started > 1000) { window.setTimeout(poll, 0); }  // held: look again
+        return;
+      }
       for (i = 0; i < data.messages.length; i++) {
         item = show(data.messages[i] || {});
         first = first || item;
@@ -373,6 +383,9 @@
       watch(data.messages, true);
       if (first) { reveal(first); }
     };
+    xhr.onerror = function () { looking = false; };
+    xhr.ontimeout = xhr.onerror;
+    xhr.onabort = xhr.onerror;
     xhr.send();
   }
   window.setInterval(poll, POLL);
