@@ -65,7 +65,7 @@ async def bare_engine_rate(texts: list[str], n: int = 3000) -> float:
 
 async def wait_up(url: str) -> None:
     async with aiohttp.ClientSession() as session:
-        for _ in range(200):
+        for _ in range(600):  # start-up is slow on a busy machine
             try:
                 async with session.get(url) as r:
                     if r.status == 200:

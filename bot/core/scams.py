@@ -6,6 +6,7 @@ The phrases and texts are data (knowledge/scams.yaml); this module only folds an
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from bot.core.i18n import _, current
@@ -78,6 +79,7 @@ class ScamAlerts:
         return [*messages[:-1], Outbound(f"{last.text}\n\n{note}", last.buttons)]
 
 
+@lru_cache(maxsize=4096)  # the same answer texts come back turn after turn
 def _says_no_otp(text: str) -> bool:
     """The text already warns about sharing OTPs (a FAQ answer about scams does)."""
     folded = fold(text)

