@@ -2,8 +2,10 @@
 
 An admin assigns a not-understood question to a procedure; the phrasing goes into
 ``learned_aliases`` and into the running matcher at once, so the next person asking the same
-thing gets the answer without a restart. Other workers pick it up on their next refresh; every
-worker loads them all at start-up. Exporting writes them into ``knowledge/<id>.yaml`` so they
+thing gets the answer without a restart. Other workers hear a notice (:data:`NOTICE_TOPIC`,
+through Redis when configured: :mod:`bot.coord.notices`) and load it at once; a periodic look
+(``admin_alias_refresh_seconds``) is the safety net for a notice lost. Every worker loads them all
+at start-up. Exporting writes them into ``knowledge/<id>.yaml`` so they
 can be reviewed and shipped like any other alias.
 """
 
@@ -25,6 +27,8 @@ from bot.admin.schema import learned_aliases as table
 
 log = logging.getLogger("bot.admin")
 
+NOTICE_TOPIC = "aliases"
+"""The notice published when a phrasing is taught (its key: the new row's id)."""
 TEXT_LIMIT = 1000
 ALIAS_WORDS = 8
 """Longer phrasings (or questions) are exported as examples: knowledge checks warn on long aliases."""

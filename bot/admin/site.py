@@ -29,7 +29,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.admin.accounts import Accounts, User
-from bot.admin.aliases import LearnedAliases
+from bot.admin.aliases import NOTICE_TOPIC, Alias, LearnedAliases
 from bot.admin.auth import (
     LANG_COOKIE,
     SESSION_COOKIE,
@@ -45,6 +45,7 @@ from bot.admin.config import AdminConfig
 from bot.admin.texts import tr
 from bot.admin.web import STATIC, problem, redirect, secure
 from bot.app import App, communes
+from bot.coord.notices import Notices
 from bot.core import i18n
 from bot.core.matcher import Matcher
 from bot.data.communes import CommuneBook
@@ -106,6 +107,10 @@ class AdminSite:
         self.throttle = Throttle(self.config.login_attempts, self.config.lockout_seconds,
                                  self.config.lockout_max_seconds, *([timer] if timer else []))  # fmt: skip
         self._refresher: asyncio.Task[None] | None = None
+        # Phrasings taught in another worker: its notice makes this one look at once.
+        self.notices: Notices = getattr(core, "notices", None) or Notices()
+        self._reloading: asyncio.Task[None] | None = None
+        self._reload_again = False
         self._warmer: asyncio.Future[None] | None = None
         self._stderr = stderr or sys.stderr
         self._prepare()
@@ -245,19 +250,21 @@ class AdminSite:
         the background, so the first visit to a long period is as quick as the next."""
         await self.run(self._bootstrap)
         loop = asyncio.get_running_loop()
+        self.notices.subscribe(NOTICE_TOPIC, self._heard)
         if self._refresher is None and self.config.alias_refresh_seconds > 0:
             self._refresher = loop.create_task(self._refresh(), name="admin-aliases")
         if self._warmer is None:
             self._warmer = loop.create_task(self.run(self._count_past_people), name="admin-people")
 
     async def stop(self) -> None:
-        for task in (self._refresher, self._warmer):
+        self.notices.unsubscribe(NOTICE_TOPIC, self._heard)
+        for task in (self._refresher, self._warmer, self._reloading):
             if task is not None and not task.done():
                 task.cancel()
             if task is not None:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
-        self._refresher = self._warmer = None
+        self._refresher = self._warmer = self._reloading = None
 
     def _count_past_people(self) -> None:
         from bot.admin.pages import MAX_DAYS
@@ -275,6 +282,32 @@ class AdminSite:
     async def refresh_aliases(self) -> int:
         """Teach this worker's matcher what other workers stored since; returns how many."""
         return self.aliases.apply(await self.run(self.aliases.fetch_new))
+
+    async def teach(self, procedure: str, texts: list[str], username: str) -> list[Alias]:
+        """Store phrasings, teach this worker's matcher, and tell the other workers."""
+        stored = [await self.run(self.aliases.store, procedure, text, username) for text in texts]
+        self.aliases.apply(await self.run(self.aliases.fetch_new))
+        await self.notices.publish(NOTICE_TOPIC, str(max(a.id for a in stored)))
+        return stored
+
+    def _heard(self, _key: str | None) -> None:
+        """Another worker taught a phrasing (or Redis was away): load what is new, one look at a time."""
+        if self._reloading is not None and not self._reloading.done():
+            self._reload_again = True  # the look under way may have read before that row was written
+            return
+        self._reloading = asyncio.get_running_loop().create_task(self._reload(), name="admin-aliases-notice")
+
+    async def _reload(self) -> None:
+        self._reload_again = True
+        while self._reload_again:
+            self._reload_again = False
+            try:
+                count = await self.refresh_aliases()
+            except Exception:  # the periodic look tries again
+                log.exception("admin: could not load taught phrasings; trying again later")
+                return
+            if count:
+                log.info("admin: %d phrasings taught in another worker loaded", count)
 
     async def _refresh(self) -> None:
         while True:

@@ -130,9 +130,7 @@ class ToolPages:
         back = back if isinstance(back, str) else ""
         if not isinstance(procedure, str) or procedure not in self.site.procedures or not texts:
             return problem(request, 400, tr("Choose a procedure."), visitor)
-        stored = [await self.site.run(self.site.aliases.store, procedure, text, visitor.user.username)
-                  for text in texts]  # fmt: skip
-        self.site.aliases.apply(await self.site.run(self.site.aliases.fetch_new))
+        stored = await self.site.teach(procedure, texts, visitor.user.username)
         for alias in stored:
             await self.site.audit(visitor, "alias_assigned", f"{procedure}: {alias.text}")
         params = [(k, v) for k, v in _pairs(back) if k not in ("taught", "page")] + [("taught", str(stored[0].id))]
