@@ -31,5 +31,18 @@ def detect_aspect(tokens: Sequence[str]) -> str | None:
     return best[1] if best else None
 
 
+# How people ask about an aspect, in whole phrases (folded; the matcher folds them again with the
+# knowledge base's synonyms). Taken off a question the matcher was unsure of, what is left must
+# name the procedure on its own: "làm căn cước cần giấy tờ gì" is "làm căn cước".
+ASKING_PHRASES: tuple[str, ...] = (
+    "can nhung giay to gi", "can nhung giay to nao", "can giay to gi", "can giay to nao", "can giay to",
+    "can nhung gi", "can ho so gi", "can mang theo gi", "can mang gi", "can chuan bi gi", "can chuan bi nhung gi",
+    "ho so gom nhung gi", "ho so gom", "giay to gi", "giay to nao", "mang theo gi", "chuan bi gi",
+    "can lam gi", "phai lam gi", "lam gi", "can gi",
+    "het bao nhieu tien", "bao nhieu tien", "het bao nhieu", "mat bao lau", "bao lau",
+    "lam o dau", "nop o dau", "o dau", "nhu the nao", "the nao", "ra sao", "lam sao", "lam the nao",
+    "what papers do i need", "what do i need", "how much", "how long", "where",
+)  # fmt: skip
+
 ASPECT_WORDS = frozenset(w for _name, keys in _ASPECTS for key in keys for w in key.split())
 """Every word of the aspect phrases: a message made only of these (and filler) is a follow-up."""

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from itertools import pairwise
 
+from bot.core.aspects import ASKING_PHRASES
 from bot.core.normalize import Normalizer
 from bot.data.knowledge import HUMAN_HELP, KnowledgeBase
 from bot.data.models import NotCoveredTopic
@@ -173,6 +174,7 @@ class Matcher:
         # Where a procedure is done ("trên VNeID", "online"): a question naming another procedure
         # as well is about that procedure, not the app or the portal.
         self._channels = sorted({tuple(self.norm.index_tokens(t)) for t in kb.synonyms.channels}, key=len, reverse=True)
+        self._asking = sorted({tuple(self.norm.index_tokens(t)) for t in ASKING_PHRASES} - {()}, key=len, reverse=True)
         self.norm.learn(
             (toks for texts in self._texts.values() for toks, _ in texts),
             (toks for cls, texts in self._texts.items() if cls != OUT_OF_SCOPE for toks, named in texts if named),
@@ -379,7 +381,7 @@ class Matcher:
         """
         toks = self.norm(text)
         match = self._match(toks)
-        rest = self._without_channels(toks)
+        rest = self._without(toks, self._channels)
         if rest is not None and match.decision is not Decision.NOT_COVERED:
             # "khai sinh trên cổng dịch vụ công": without the app or portal, does the question
             # still name a procedure? Then it is about that one.
@@ -387,6 +389,20 @@ class Matcher:
             if (other.decision in (Decision.ANSWER, Decision.NOT_COVERED) and other.best != match.best
                     and not (other.best and other.best.id in self._channel_classes)):  # fmt: skip
                 return other
+        rest = self._without(toks, self._asking)
+        if rest:
+            # "làm căn cước cần giấy tờ gì", "làm căn cước bao nhiêu tiền": the words of the asking
+            # belong to many procedures and can blur the one named, or even outweigh it for a
+            # neighbour never named. Without them, does the question name a procedure on its own?
+            # It wins over a doubt about the same one, or over an answer about one never named.
+            leading = match.best.id if match.best else None
+            unsure = match.decision in (Decision.CLARIFY, Decision.UNKNOWN)
+            unnamed = (match.decision is Decision.ANSWER and leading is not None
+                       and self._features(toks)[2].get(leading, 0.0) == 0.0)  # fmt: skip
+            if unsure or unnamed:
+                other = self._match(rest, named_at=NAMED_AT)
+                if other.decision is Decision.ANSWER and other.best and (other.best.id == leading or unnamed):
+                    return other
         return match
 
     def _match(self, toks: tuple[str, ...], named_at: float = 0.0) -> Match:
@@ -450,12 +466,14 @@ class Matcher:
                 return Match(Decision.NOT_COVERED, match.candidates, self._topics[cls], match.score)
         return match
 
-    def _without_channels(self, toks: tuple[str, ...]) -> tuple[str, ...] | None:
-        """The question without the words of where it is done, or None when it has none."""
+    @staticmethod
+    def _without(toks: tuple[str, ...], phrases: list[tuple[str, ...]]) -> tuple[str, ...] | None:
+        """The question without ``phrases`` (where it is done, how it is asked), or None when it
+        has none of them."""
         out: list[str] = []
         i = 0
         while i < len(toks):
-            for phrase in self._channels:
+            for phrase in phrases:
                 if toks[i : i + len(phrase)] == phrase:
                     i += len(phrase)
                     break

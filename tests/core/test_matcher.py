@@ -221,3 +221,36 @@ def test_add_alias_rejects_an_unknown_target(kb: KnowledgeBase) -> None:
     fresh = Matcher(kb)
     with pytest.raises(KeyError):
         fresh.add_alias("no_such_procedure", "abc")
+
+
+# --- a named procedure and the way people ask about it -------------------------------------------
+
+NAMED = {
+    "identity_card": ("làm căn cước", "lam cccd", "cấp lại thẻ căn cước"),
+    "birth_registration": ("dang ky khai sinh", "làm giấy khai sinh", "lam ks cho be"),
+    "marriage_registration": ("đăng ký kết hôn", "dk ket hon"),
+    "passport": ("làm hộ chiếu", "cap ho chieu"),
+    "temporary_residence": ("dang ky tam tru", "đăng ký tạm trú"),
+    "vehicle_registration": ("sang ten xe", "đăng ký xe máy"),
+    "driving_license": ("doi bang lai xe", "cap doi gplx"),
+    "criminal_record": ("xin ly lich tu phap",),
+}
+ASKING = ("cần giấy tờ gì", "can nhung giay to gi", "can mang theo gi", "het bao nhieu tien", "bao nhiêu tiền",
+          "lệ phí bao nhiêu", "o dau", "mat bao lau", "nhu the nao", "ntn", "ho so gom nhung gi")  # fmt: skip
+
+
+@pytest.mark.parametrize("expected", sorted(NAMED))
+def test_a_named_procedure_stays_named_however_it_is_asked_about(matcher: Matcher, expected: str) -> None:
+    """The asking ("cần giấy tờ gì", "bao nhiêu tiền") belongs to every procedure: it never
+    turns a named one into a doubt, nor into a confident answer about a neighbour never named
+    ("làm căn cước bao nhiêu tiền" once answered with the certified copy)."""
+    wrong = [(f"{name} {asking}", matcher.match(f"{name} {asking}").decision.value,
+              matcher.match(f"{name} {asking}").procedure)
+             for name in NAMED[expected] for asking in ASKING
+             if matcher.match(f"{name} {asking}").procedure != expected]  # fmt: skip
+    assert wrong == []
+
+
+@pytest.mark.parametrize("asking", ["cần giấy tờ gì", "o dau", "bao nhieu tien", "lam the nao", "ho so gom nhung gi"])
+def test_the_asking_alone_names_nothing(matcher: Matcher, asking: str) -> None:
+    assert matcher.match(asking).procedure is None
