@@ -87,8 +87,10 @@ def database_url(request: pytest.FixtureRequest, fresh_database: Callable[[str],
 
 # --- the assistant over the shipped data ---------------------------------------------------------
 from bot.core.engine import Engine  # noqa: E402
+from bot.core.reminders import ReminderTalk  # noqa: E402
 from bot.data.flows import FlowSet, load_flows  # noqa: E402
 from bot.data.knowledge import KnowledgeBase, load_knowledge  # noqa: E402
+from bot.reminders.memory import MemoryReminderBook  # noqa: E402
 
 TODAY = __import__("datetime").date(2026, 11, 23)
 """Tests run on a fixed date so deadline branches ("registered after 60 days") are stable."""
@@ -106,5 +108,9 @@ def flows(kb: KnowledgeBase) -> FlowSet:
 
 @pytest.fixture(scope="session")
 def engine(kb: KnowledgeBase, flows: FlowSet) -> Engine:
-    """The real engine on the real knowledge base and flows, with today fixed to TODAY."""
-    return Engine(kb, flows, today=lambda: TODAY)
+    """The real engine on the real knowledge base and flows, with today fixed to TODAY, and an
+    in-memory reminder book as the app gives it one (so "Nhắc tôi trước hạn" is offered, as on
+    every channel); tests of reminders themselves use a copy with a book of their own."""
+    engine = Engine(kb, flows, today=lambda: TODAY)
+    engine.reminders = ReminderTalk(MemoryReminderBook(), engine.runner)
+    return engine

@@ -227,6 +227,32 @@ def read_date(text: str, today: dt.date, *, past: bool = True) -> DateReading | 
     return None
 
 
+# "1990", "sinh năm 90", "năm 1985", "em sinh năm 2001 ạ", "born in 1990": a year of birth on its
+# own. Two digits need a word before them ("năm 90"): a bare "25" is as likely an age as a year.
+_BIRTH_YEAR = re.compile(
+    r"^(?:(?:toi|em|minh|tui|to|anh|chi|con|be|chau|no|me|bo|i|i was|he was|she was)\s+)?"
+    r"(?:(?:(?:sinh|de|born)(?:\s+(?:vao|in))?(?:\s+(?:nam|the year))?|(?:vao\s+)?nam|in)\s+(\d{4}|\d{2})|(\d{4}))"
+    r"(?:\s+(?:a|ah|nha|nhe|ak|ạ))?[.!]?$"
+)
+_AGE = re.compile(r"\b(\d{1,3})\s*(?:tuoi|years? old|yo)\b")
+
+
+def read_birth(text: str, today: dt.date) -> DateReading | None:
+    """A date of birth as people type it: a whole date ("15/3/1985", "ngày 3 tháng 5 năm 1999"),
+    or only its year ("1990", "sinh năm 90") with precision "year". A month and year ("5/1990")
+    keeps precision "month". An age ("35 tuổi") is not a year: the caller asks for the year."""
+    p = plain(text)
+    if m := _BIRTH_YEAR.match(p):
+        year = _year(m[1] or m[2], today)
+        return DateReading(dt.date(year, 1, 1), "year") if year is not None and year >= 1 else None
+    return read_date(text, today)
+
+
+def typed_an_age(text: str) -> bool:
+    """"35 tuổi", "I am 40 years old": an age where a year of birth was asked."""
+    return _AGE.search(plain(text)) is not None
+
+
 def _recent_day(day: int, today: dt.date) -> DateReading | None:
     """"Mùng 3": the 3rd of this month, or of the last month that has it and is not ahead."""
     if not 1 <= day <= 31:

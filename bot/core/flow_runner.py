@@ -16,7 +16,7 @@ from bot.core.messages import Button, Outbound, UsageEvent
 from bot.core.state import ConversationState, FlowState
 from bot.core.step_answers import StepReading, read_answer
 from bot.core.text import fold
-from bot.data.flow_models import END, Condition, Flow, ResultBlock, Step, Test
+from bot.data.flow_models import END, SKIP, Condition, Flow, ResultBlock, Step, Test
 from bot.data.flows import FlowSet
 
 NAV_WORDS = {
@@ -92,7 +92,7 @@ class FlowRunner:
         buttons: list[Button] = [first] if first else []
         if step.type == "choice":
             buttons += [Button(o.label.get(current()), f"fa:{flow.id}:{step.id}:{o.id}") for o in step.options]
-        elif step.type == "date":
+        elif step.type == "date" and not step.year_ok:
             # One tap for the commonest answer, so a guide can be finished by buttons alone
             # (in the terminal chat a number on its own presses a button).
             today = self.today()
@@ -100,6 +100,8 @@ class FlowRunner:
                                   f"fa:{flow.id}:{step.id}:{today.isoformat()}"))  # fmt: skip
         elif step.type == "yesno":
             buttons += [Button(_("Yes"), f"fa:{flow.id}:{step.id}:yes"), Button(_("No"), f"fa:{flow.id}:{step.id}:no")]
+        if step.optional and not (first and first.payload == f"fa:{flow.id}:{step.id}:{SKIP}"):
+            buttons.append(Button(_("Skip"), f"fa:{flow.id}:{step.id}:{SKIP}"))
         if step.help:
             buttons.append(Button(_("I don't know"), "fn:idk"))
         if state.flow and state.flow.history:
@@ -111,6 +113,8 @@ class FlowRunner:
             "text": _("Type your answer."),
             "commune": _("Type the name of your commune or ward."),
         }.get(step.type, "")
+        if step.year_ok:
+            hint = _("Type the year (1990) or the whole date (15/3/1985).")
         text = step.ask.get(current()) + (f"\n{hint}" if hint else "")
         return Outbound(f"{prefix}{text}", tuple(buttons))
 
@@ -150,6 +154,8 @@ class FlowRunner:
             "number": _("Please type a number."),
         }.get(step.type, _("Please type an answer."))
         problem = self.read(step, raw).problem
+        if step.year_ok:
+            reason = _("Please type the year you were born, like 1990, or the whole date, like 15/3/1985.")
         if step.type == "choice":
             reason = self._choice_reason(step, raw)
         if problem is not None:
@@ -175,7 +181,9 @@ class FlowRunner:
         suggested: Button | None = None
         if step.default is not None:
             label = step.default
-            if step.type == "choice":
+            if step.default == SKIP:
+                label = _("Skip")
+            elif step.type == "choice":
                 label = next(o.label.get(current()) for o in step.options if o.id == step.default)
             elif step.type == "yesno":
                 label = _("Yes") if step.default == "yes" else _("No")

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from bot.core.age_deadline import birth_span, next_age_due
 from bot.core.flow_runner import FlowRunner
 from bot.core.i18n import _, current
 from bot.core.messages import Button, Inbound, Outbound, UsageEvent
@@ -39,6 +40,9 @@ def due_date(runner: FlowRunner, flow: Flow, answers: dict[str, str], today: dt.
     for deadline in flow.deadlines:
         if not runner.holds(deadline.when, answers):
             continue
+        if deadline.ages:
+            found = next_age_due(answers.get(deadline.after or "", ""), deadline.ages, deadline.lasts_if_within_years, today)
+            return (found[0], deadline) if found is not None and found[0] >= today else None
         try:
             if deadline.after is not None:
                 due = dt.date.fromisoformat(answers[deadline.after]) + dt.timedelta(days=deadline.days)
@@ -181,6 +185,10 @@ class ReminderTalk:
             _("⏰ Reminder set: {what}.").format(what=deadline.label.get(current())),
             _("Deadline: {due}. I will write to you {when}, between 8:00 and 20:00.").format(due=show_date(due), when=when),
         ]
+        if deadline.ages and answers is not None:
+            lines += age_lines(deadline, answers.get(deadline.after or "", ""), today)
+        if deadline.note is not None:
+            lines.append(deadline.note.get(current()))
         if inbound.channel not in PUSHED_CHANNELS:
             lines.append(_("In this chat I cannot write first: you will see the reminder when you come back and write to me."))
         elif inbound.channel == "zalo":
@@ -222,6 +230,18 @@ class ReminderTalk:
             turn.messages.extend(self.runner.render_result(flow, answers))
         else:  # the conversation expired since: the guide rebuilds the checklist in a few taps
             turn.messages.extend(self.runner.start(flow, turn.state, turn.events))
+
+
+def age_lines(deadline: Deadline, born: str, today: dt.date) -> list[str]:
+    """For a deadline at an age: which age, and, from a year of birth alone, why 1 January."""
+    found = next_age_due(born, deadline.ages, deadline.lasts_if_within_years, today)
+    span = birth_span(born)
+    if found is None or span is None:
+        return []
+    if span[0] == span[1]:
+        return [_("That is the day of turning {age}.").format(age=found[1])]
+    return [_("That is in the year of turning {age}: only the year (or month) of birth was given, so I count from "
+              "its first day; the real deadline is the birthday.").format(age=found[1])]  # fmt: skip
 
 
 def notice(flow: Flow, reminder: Reminder, today: dt.date) -> Outbound:

@@ -14,9 +14,10 @@ import re
 from dataclasses import dataclass
 
 from bot.core.answers_parse import parse_choice, parse_number, parse_yesno
-from bot.core.dates import OLD_YEARS, describe_date, read_date, too_old
+from bot.core.dates import OLD_YEARS, describe_date, read_birth, read_date, too_old, typed_an_age
 from bot.core.i18n import _
-from bot.data.flow_models import Step
+from bot.core.text import fold
+from bot.data.flow_models import SKIP, Step
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,9 @@ class StepReading:
 
 _LUNAR = re.compile(r"\b(?:âm lịch|am lich|âm|lunar|tết|tet)\b", re.IGNORECASE)
 _DIGITS_ONLY = re.compile(r"^\s*\d+\s*$")
+SKIP_WORDS = frozenset({"skip", "bo qua", "bo qua cau nay", "thoi bo qua", "khong muon noi", "ko muon noi",
+                        "k muon noi", "khong can", "ko can", "k can", "khong tra loi", "rather not say"})  # fmt: skip
+"""Typed at an `optional` step, these skip it (a "don't know" gets the step's help instead)."""
 
 
 def question_words(step: Step) -> str:
@@ -37,6 +41,8 @@ def question_words(step: Step) -> str:
 
 def read_answer(step: Step, raw: str, today: dt.date) -> StepReading:
     """Read ``raw`` as an answer to ``step`` (see the module docstring for the three outcomes)."""
+    if step.optional and fold(raw) in SKIP_WORDS:
+        return StepReading(SKIP, echo=_("Skipped."))
     if step.type == "choice":
         return StepReading(parse_choice(raw, step.options))
     if step.type == "yesno":
@@ -50,6 +56,8 @@ def read_answer(step: Step, raw: str, today: dt.date) -> StepReading:
 
 
 def _date(step: Step, raw: str, today: dt.date) -> StepReading:
+    if step.year_ok:
+        return _birth(raw, today)
     reading = read_date(raw, today, past=step.not_future)
     if reading is None:
         if _LUNAR.search(raw) and re.search(r"\d|mùng|mung", raw, re.IGNORECASE):
@@ -69,6 +77,24 @@ def _date(step: Step, raw: str, today: dt.date) -> StepReading:
     if too_old(reading, today):
         return StepReading(problem=f"📅 {said}\n" + _("That is more than {years} years ago. Please check the year and type the date again.").format(years=OLD_YEARS))
     return StepReading(reading.date.isoformat(), echo=f"📅 {said}")
+
+
+def _birth(raw: str, today: dt.date) -> StepReading:
+    """A date of birth, or only its year ("1990", "sinh năm 90"), or its month and year."""
+    reading = read_birth(raw, today)
+    if reading is None:
+        if typed_an_age(raw):
+            return StepReading(problem=_("Please type the year you were born, like 1990, not your age."))
+        if _DIGITS_ONLY.match(raw) or re.search(r"\d+\s*[/.-]\s*\d+", raw):
+            return StepReading(problem=_("Please type the year of birth with 4 digits (1990), or the whole date (15/3/1985)."))
+        return StepReading()  # not a date at all: the caller decides what it is
+    said = describe_date(reading, today)
+    if reading.date > today:  # a year (or month) is read as its first day: ahead only if all of it is
+        return StepReading(problem=f"📅 {said}\n" + _("That is in the future. Please type the year you were born, like 1990."))
+    if too_old(reading, today):
+        return StepReading(problem=f"📅 {said}\n" + _("That is more than {years} years ago. Please check the year and type it again.").format(years=OLD_YEARS))
+    value = {"day": reading.date.isoformat(), "month": reading.date.isoformat()[:7], "year": str(reading.date.year)}
+    return StepReading(value[reading.precision], echo=f"📅 {said}")
 
 
 def _number(step: Step, raw: str) -> StepReading:

@@ -10,6 +10,8 @@ from bot.data.models import ID_RE, Frozen, Link, Source, Text
 
 END = "end"
 """The reserved step id that finishes a flow and shows its result."""
+SKIP = "skip"
+"""The answer stored when the person skips an `optional` step."""
 
 AnswerType = Literal["choice", "yesno", "date", "number", "text", "commune"]
 
@@ -58,6 +60,10 @@ class Step(Frozen):
     min: float | None = None
     max: float | None = None
     not_future: bool = False  # dates: refuse a date after today
+    # dates: a year alone ("1990", "sinh năm 90") or a month and year is an answer (a year of
+    # birth), stored as "1990" or "1990-05"; never in the future, never over 120 years back
+    year_ok: bool = False
+    optional: bool = False  # a "Skip" button; typed "bỏ qua" skips; the answer is stored as "skip"
     next: tuple[Rule, ...] = Field(min_length=1)
 
     @field_validator("id")
@@ -73,6 +79,8 @@ class Step(Frozen):
             raise ValueError("a choice step needs at least two options")
         if self.type != "choice" and self.options:
             raise ValueError(f"only choice steps have options (this one is {self.type})")
+        if self.year_ok and self.type != "date":
+            raise ValueError(f"`year_ok` is for date steps (this one is {self.type})")
         for meaning in ("yes", "no"):
             if sum(o.means == meaning for o in self.options) > 1:
                 raise ValueError(f"two options say `means: {meaning}`; a plain {meaning} can pick only one")
@@ -97,19 +105,33 @@ class ResultBlock(Frozen):
 class Deadline(Frozen):
     """A date the person must act by, computed from their answers, for the opt-in reminder:
     ``days`` after the date answered at step ``after`` (birth + 60 days), or ``months`` answered
-    at step ``months_from`` after the day the reminder is set (a stay of 6 months). Only one
-    deadline applies: the first whose ``when`` holds."""
+    at step ``months_from`` after the day the reminder is set (a stay of 6 months), or, with
+    ``ages``, the birthday at the next of those ages after the date of birth answered at ``after``
+    (the identity card: 14, 25, 40, 60), for a paper made on the day the reminder is set; one made
+    within ``lasts_if_within_years`` before an age lasts to the following age. Only one deadline
+    applies: the first whose ``when`` holds."""
 
     when: Condition = Field(default_factory=dict)
     after: str | None = None  # a date step
     days: int = Field(0, ge=0, le=3660)
     months_from: str | None = None  # a number step, in months
+    ages: tuple[int, ...] = ()  # with `after` a date of birth: the ages something is due at
+    lasts_if_within_years: int = Field(0, ge=0, le=10)
     label: Text  # what is due, e.g. "đăng ký khai sinh cho bé"
+    note: Text | None = None  # said when the reminder is set: what the count assumes
+    sources: tuple[str, ...] = ()  # ids of the sources of the rule (procedure's or flow's own)
 
     @model_validator(mode="after")
     def _one_source(self) -> Deadline:
         if (self.after is None) == (self.months_from is None):
             raise ValueError("a deadline counts either `after` a date step or `months_from` a number step")
+        if self.ages:
+            if self.after is None or self.days:
+                raise ValueError("`ages` count from a date of birth: give `after` (a date step) and no `days`")
+            if list(self.ages) != sorted(set(self.ages)) or not all(0 < a <= 120 for a in self.ages):
+                raise ValueError("`ages` are whole years from 1 to 120, each once, in increasing order")
+        elif self.lasts_if_within_years:
+            raise ValueError("`lasts_if_within_years` only goes with `ages`")
         return self
 
 

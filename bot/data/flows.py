@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot.data.flow_models import END, Condition, Deadline, Flow, Step, Test
+from bot.data.flow_models import END, SKIP, Condition, Deadline, Flow, Step, Test
 from bot.data.models import Procedure, Source
 from bot.data.paths import flows_dir
 from bot.data.yamlfile import describe_validation_error, line_of, read_yaml
@@ -152,11 +152,17 @@ def check_deadline(deadline: Deadline, steps: dict[str, Step], at: Any) -> list[
         sid = getattr(deadline, name)
         if sid is not None and (sid not in steps or steps[sid].type != kind):
             errors.append(f"{at(name)}: {name}: {sid!r} is not a {kind} step of this flow; name one")
+    after = steps.get(deadline.after or "")
+    if after is not None and after.year_ok and not deadline.ages:
+        errors.append(f"{at('after')}: after: {after.id!r} may hold only a year, so a number of days after it"
+                      " is no date; count `ages` from it, or drop `year_ok` from the step")  # fmt: skip
     return errors
 
 
 def _valid_default(step: Step) -> bool:
     d = step.default or ""
+    if d == SKIP:
+        return step.optional
     if step.type == "choice":
         return any(o.id == d for o in step.options)
     if step.type == "yesno":

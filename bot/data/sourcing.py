@@ -105,3 +105,11 @@ def check_flow(flow: Flow, sources: dict[str, Source], today: dt.date, out: Find
         if unknown:
             out.errors.append(f"{label}: result[{b}].sources: unknown id(s) {', '.join(unknown)};"
                               f" use one of: {', '.join(sorted(sources))}")  # fmt: skip
+    for d, deadline in enumerate(flow.deadlines):  # a deadline is a legal rule: it names its source
+        if not deadline.sources:
+            out.errors.append(f"{label}: deadlines[{d}]: names no source for the rule it counts;"
+                              " add `sources: [id, …]` with ids from the procedure or the flow")  # fmt: skip
+        unknown = [sid for sid in deadline.sources if sid not in sources]
+        if unknown:
+            out.errors.append(f"{label}: deadlines[{d}].sources: unknown id(s) {', '.join(unknown)};"
+                              f" use one of: {', '.join(sorted(sources))}")  # fmt: skip

@@ -8,7 +8,15 @@ import time
 import pytest
 
 from bot.core import i18n
-from bot.core.dates import DateReading, describe_date, parse_date, read_date, vietnam_today
+from bot.core.dates import (
+    DateReading,
+    describe_date,
+    parse_date,
+    read_birth,
+    read_date,
+    typed_an_age,
+    vietnam_today,
+)
 
 TODAY = dt.date(2026, 11, 23)
 D = dt.date
@@ -174,3 +182,34 @@ def test_reading_a_date_is_fast() -> None:
         for text in samples:
             read_date(text, TODAY)
     assert (time.perf_counter() - started) / (10 * len(samples)) < 0.0005
+
+
+BIRTHS = [
+    ("1990", DateReading(dt.date(1990, 1, 1), "year")),
+    ("sinh năm 90", DateReading(dt.date(1990, 1, 1), "year")),
+    ("năm 1985", DateReading(dt.date(1985, 1, 1), "year")),
+    ("tôi sinh năm 1990", DateReading(dt.date(1990, 1, 1), "year")),
+    ("born in 1990", DateReading(dt.date(1990, 1, 1), "year")),
+    ("sinh nam 05", DateReading(dt.date(2005, 1, 1), "year")),
+    ("15/3/1985", DateReading(dt.date(1985, 3, 15))),
+    ("ngày 3 tháng 5 năm 1999", DateReading(dt.date(1999, 5, 3))),
+    ("5/1990", DateReading(dt.date(1990, 5, 1), "month")),
+    ("90", None),  # two digits alone may be an age
+    ("25", None),
+    ("ko nhớ", None),
+    ("abc", None),
+    ("1990 hay 1991 gì đó", None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("typed", "expected"), BIRTHS, ids=[t for t, _e in BIRTHS])
+def test_a_date_of_birth_may_be_only_its_year(typed: str, expected: DateReading | None) -> None:
+    """read_birth takes a year alone ("1990", "sinh năm 90") besides every whole date."""
+    assert read_birth(typed, dt.date(2026, 11, 23)) == expected
+
+
+def test_an_age_is_told_apart_from_a_year() -> None:
+    assert typed_an_age("35 tuổi")
+    assert typed_an_age("I am 40 years old")
+    assert not typed_an_age("1990")
+    assert not typed_an_age("sinh năm 90")

@@ -166,3 +166,71 @@ def test_at_a_yes_no_step_a_no_is_an_answer_before_a_way_out(flows: FlowSet, typ
 def test_without_a_step_thoi_cancels() -> None:
     """With no step given (or another kind), "thôi" keeps its meaning of stopping."""
     assert nav_intent("thôi") == "cancel"
+
+
+# --- a year of birth (identity card: the next exchange age) -------------------------------------
+BIRTH_ODD = [
+    ("abc", None),  # no date at all: left to the caller, who asks again
+    ("2099", "ở tương lai"),
+    ("năm 2027", "ở tương lai"),
+    ("1850", "hơn 120 năm"),
+    ("35 tuổi", "không phải số tuổi"),
+    ("90", "đủ 4 số"),
+    ("31/2/1990", "đủ 4 số"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("typed", "said"), BIRTH_ODD, ids=[t for t, _s in BIRTH_ODD])
+def test_an_odd_year_of_birth_is_asked_again_saying_why(flows: FlowSet, typed: str, said: str | None) -> None:
+    """A future year, a year over 120 years back, an age, a bare two-digit number or an impossible
+    date stores nothing; each but plain words says why."""
+    with i18n.use("vi"):
+        reading = read_answer(_step(flows, "identity_card", "birth_date"), typed, TODAY)
+    assert reading.value is None
+    if said is None:
+        assert reading == StepReading()
+    else:
+        assert reading.problem is not None
+        assert said in reading.problem
+
+
+async def test_dont_remember_at_the_year_of_birth_offers_skip(chat: Chat) -> None:
+    """"ko nhớ" gets the help (nothing is kept) and a one-tap Skip; the checklist still comes."""
+    await chat.start("identity_card")
+    await chat.press("fa:identity_card:card_case:first")
+    assert chat.step == "birth_date"
+    await chat.say("ko nhớ")
+    assert "Mình không lưu năm sinh" in chat.text
+    assert chat.payloads.count("fa:identity_card:birth_date:skip") == 1, "Skip offered once, not twice"
+    await chat.say("bỏ qua")
+    assert chat.state is not None
+    assert chat.state.checklists["identity_card"]["birth_date"] == "skip"
+    assert "Đã bỏ qua" in chat.text
+    assert "✅" in chat.text
+
+
+BIRTH_ANSWERS = [
+    ("1990", "1990", "📅 1990"),
+    ("sinh năm 90", "1990", "📅 1990"),
+    ("em sinh năm 2001 ạ", "2001", "📅 2001"),
+    ("sinh nam 05", "2005", "📅 2005"),
+    ("15/3/1985", "1985-03-15", "📅 15/3/1985 — khoảng 41 năm trước"),
+    ("ngày 3 tháng 5 năm 1999", "1999-05-03", "📅 3/5/1999 — khoảng 27 năm trước"),
+    ("5/1990", "1990-05", "📅 tháng 5/1990"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("typed", "stored", "echo"), BIRTH_ANSWERS, ids=[t for t, _s, _e in BIRTH_ANSWERS])
+def test_a_year_or_date_of_birth_is_stored_and_said_back(flows: FlowSet, typed: str, stored: str, echo: str) -> None:
+    """A year alone, with "sinh năm", two digits after "năm", a whole date or a month: stored as
+    precisely as it was given."""
+    with i18n.use("vi"):
+        reading = read_answer(_step(flows, "identity_card", "birth_date"), typed, TODAY)
+    assert reading == StepReading(stored, echo=echo)
+
+
+def test_a_year_alone_is_no_answer_where_a_whole_date_is_needed(flows: FlowSet) -> None:
+    """At the birth registration's date step (no `year_ok`), "1990" still asks for the whole date."""
+    with i18n.use("vi"):
+        reading = read_answer(_step(flows, "birth_registration", "birth_date"), "sinh năm 2026", TODAY)
+    assert reading.value is None

@@ -49,7 +49,8 @@ async def test_path_ends_in_its_checklist(chat: Chat, path: Path) -> None:
     assert chat.state is not None
     assert chat.state.flow is None
     assert chat.state.checklists[flow.id] == path.answers
-    assert len(chat.replies) == 1
+    said_back = [r for r in chat.replies[:-1] if r.text.startswith("📅 ")]  # a date that ends the guide
+    assert len(chat.replies) == 1 + len(said_back) <= 2
     checklist = chat.last.text
     assert checklist.startswith("✅")
     assert flow.title.vi in checklist.split("\n", 1)[0]

@@ -17,6 +17,8 @@ import httpx
 import pytest
 
 from bot.app import App, build_app
+from bot.core.age_deadline import next_age_due
+from bot.core.dates import vietnam_today
 from bot.core.engine import Engine
 from bot.core.messages import Button, Inbound, Outbound
 from bot.core.reminders import ReminderTalk
@@ -122,3 +124,23 @@ def test_reminders_due_refuses_a_bad_date(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "is not a date like 2026-12-31" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+async def test_the_identity_card_talk_script_leaves_a_reminder_that_reminders_due_lists(
+        chat_engine: Engine, tmp_path: Path) -> None:  # fmt: skip
+    """tests/conversations/talk_identity_card_birth_year_reminder.yaml typed into `trolyso chat`
+    ("sinh năm 90", then the reminder): `trolyso reminders due --at` lists one identity-card
+    reminder, due on 1 January of the year of the next exchange age counted from the real today."""
+    [script] = load_scripts(Path(__file__).parents[1] / "conversations", "talk_identity_card_birth_year_reminder.yaml")
+    lines = await terminal_lines(chat_engine, script)
+    url = f"sqlite:///{tmp_path / 'chat.sqlite3'}"
+    env = {**os.environ, "TROLYSO_DATABASE_URL": url}
+    done = subprocess.run([sys.executable, "-m", "bot", "chat", "--new"], input="\n".join(lines) + "\n",
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    check_in_order(script, done.stdout)
+    found = next_age_due("1990", (14, 25, 40, 60), 2, vietnam_today())
+    assert found is not None
+    [row] = _due(url, tmp_path)
+    assert (row["procedure"], row["due"], row["channel"]) == ("identity_card", found[0].isoformat(), "terminal")
+    assert "1990" not in json.dumps(row)

@@ -64,8 +64,10 @@ async def test_a_passed_deadline_offers_no_button(chat: Engine) -> None:
 
 
 async def test_without_a_book_nothing_is_offered(engine: Engine) -> None:
-    """An engine without reminder storage (the terminal's tests, the benchmark) offers no button."""
-    turn = await finish_birth(engine, "13/11/2026")
+    """An engine without reminder storage (the benchmark, an app without a database) offers no button."""
+    bare = copy.copy(engine)
+    bare.reminders = ReminderTalk(None, bare.runner)
+    turn = await finish_birth(bare, "13/11/2026")
     assert not any(p.startswith("r:") for p in payloads(turn))
 
 
