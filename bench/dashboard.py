@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dashboard_data import COMMUNES, fill
 
-from bot.admin.inbox import EventFilters, browse, inbox
-from bot.admin.pages import MAX_DAYS
+from bot.admin.inbox_queries import EventFilters, browse, inbox
+from bot.admin.params import MAX_DAYS
 from bot.admin.people import OPEN_DAYS
 from bot.admin.people import fill as fill_people
 from bot.admin.queries import Filters, communes, dashboard

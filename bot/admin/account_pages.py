@@ -12,15 +12,15 @@ from starlette.routing import BaseRoute, Route
 
 from bot.admin.accounts import MIN_PASSWORD, AccountError
 from bot.admin.auth import COOKIE_PATH, LANG_COOKIE, LOGIN_COOKIE, SESSION_COOKIE
-from bot.admin.community_queries import commune_and_id, find_commune
 from bot.admin.texts import tr
 from bot.admin.web import problem, redirect, render
 from bot.core import i18n
+from bot.core.commune_names import commune_and_id, find_commune
 from bot.core.text import fold
 from bot.ratelimit import request_address
 
 if TYPE_CHECKING:
-    from bot.admin.site import AdminSite, Visitor
+    from bot.admin.context import AdminContext, Visitor
 
 AUDIT_PAGE = 100
 
@@ -39,7 +39,7 @@ def _field(form: FormData, name: str) -> str:
 
 
 class AccountPages:
-    def __init__(self, site: AdminSite) -> None:
+    def __init__(self, site: AdminContext) -> None:
         self.site = site
 
     def routes(self) -> list[BaseRoute]:

@@ -52,8 +52,8 @@ def run_admin(args: argparse.Namespace, stdin: TextIO | None = None, stdout: Tex
     import sqlalchemy as sa
 
     from bot.admin.accounts import AccountError, Accounts
-    from bot.admin.community_queries import commune_and_id
     from bot.app import communes
+    from bot.core.commune_names import commune_and_id
     from bot.settings import Settings
     from bot.storage.db import create_db_engine, upgrade
 
@@ -103,7 +103,7 @@ def resolve_commune(book: CommuneBook, text: str, stderr: TextIO) -> str | None:
     :func:`bot.admin.community_queries.find_commune`); None after saying which communes it could
     be when it names none or several. Without a commune list (no knowledge/communes.yaml) the
     text is kept as typed."""
-    from bot.admin.community_queries import find_commune
+    from bot.core.commune_names import find_commune
 
     text = text.strip()
     if not len(book):

@@ -23,7 +23,6 @@ from bot.admin.community_queries import (
     RequestCounts,
     RequestRow,
     TeamsReport,
-    commune_key,
     get_request,
     list_requests,
     request_counts,
@@ -31,9 +30,10 @@ from bot.admin.community_queries import (
     teams_sheets,
 )
 from bot.admin.exports import MEDIA_TYPES, to_csv, to_xlsx
-from bot.admin.pages import PRESETS, download, parse_filters
+from bot.admin.params import PRESETS, parse_filters
 from bot.admin.texts import label, number, tr
-from bot.admin.web import problem, redirect, render
+from bot.admin.web import download, problem, redirect, render
+from bot.core.commune_names import commune_key
 from bot.core.desk import REQUEST_OUTCOMES
 from bot.core.phone import parse_phone, spaced
 from bot.core.text import fold
@@ -41,7 +41,7 @@ from bot.data.communes import CommuneBook
 from bot.helpdesk.sql import SqlHelpDesk, VolunteerRow
 
 if TYPE_CHECKING:
-    from bot.admin.site import AdminSite, Visitor
+    from bot.admin.context import AdminContext, Visitor
 
 REQUESTS_PER_PAGE = 50
 MAX_NAME = 120
@@ -65,7 +65,7 @@ def _hours(value: float) -> str:
 
 
 class CommunityPages:
-    def __init__(self, site: AdminSite) -> None:
+    def __init__(self, site: AdminContext) -> None:
         self.site = site
         self.desk = SqlHelpDesk(site.db, clock=site.clock)
 

@@ -15,14 +15,14 @@ from bot.admin.texts import tr
 from bot.admin.web import problem, secure
 
 if TYPE_CHECKING:
-    from bot.admin.site import AdminSite, Visitor
+    from bot.admin.context import AdminContext, Visitor
 
 GUIDES = Path(__file__).resolve().parents[2] / "docs" / "vi"
 NAMES = ("quan-tri", "tinh-nguyen-vien")
 
 
 class GuidePages:
-    def __init__(self, site: AdminSite) -> None:
+    def __init__(self, site: AdminContext) -> None:
         self.site = site
 
     def routes(self) -> list[BaseRoute]:

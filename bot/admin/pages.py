@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import io
-import re
-import unicodedata
 import zipfile
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,64 +18,23 @@ from bot.admin.community_queries import (
     AssistedUse,
     RequestCounts,
     assisted_use,
-    commune_key,
     request_counts,
 )
-from bot.admin.exports import MEDIA_TYPES, Cell, Sheet, to_csv, to_xlsx
+from bot.admin.exports import Cell, Sheet, to_csv, to_xlsx
+from bot.admin.params import CHANNELS, PRESETS, parse_filters
 from bot.admin.queries import Dashboard, Filters, communes, dashboard
 from bot.admin.report import QuarterReport, build_report, current_quarter, last_quarter_with_data, report_xlsx
 from bot.admin.report_pdf import report_pdf
 from bot.admin.texts import channel_label, number, percent, tr
-from bot.admin.web import problem, redirect, render, secure
+from bot.admin.web import download, problem, redirect, render
+from bot.core.commune_names import commune_key
 from bot.reminders.sql import Counts, reminder_counts
 
 if TYPE_CHECKING:
-    from bot.admin.site import AdminSite, Visitor
-
-MAX_DAYS = 400
-"""Longest period a page shows: a year and a little, so year-on-year questions fit."""
-PRESETS = (7, 30, 90, 365)
-CHANNELS = ("web", "telegram", "zalo")
-FILE_TYPES = {**MEDIA_TYPES, "pdf": "application/pdf", "zip": "application/zip", "yaml": "text/yaml; charset=utf-8"}
-
-
-def parse_filters(request: Request, today: date, commune: str | None = None) -> Filters:
-    """The period and channel in the query string; the last 30 days by default. Bad dates are
-    replaced by the defaults rather than refused: these are bookmarks and hand-edited links."""
-    params = request.query_params
-    days = int(params["days"]) if params.get("days", "").isdigit() else 30
-    end = _date(params.get("to")) or today
-    start = _date(params.get("from")) or end - timedelta(days=max(1, min(days, MAX_DAYS)) - 1)
-    if start > end:
-        start, end = end, start
-    start = max(start, end - timedelta(days=MAX_DAYS - 1))
-    channel = params.get("channel") or None
-    return Filters(start, end, commune, channel if channel in CHANNELS else None)
-
-
-def commune_param(value: str | None) -> str | None:
-    """A commune filter from a form: "" is every commune, "-" the unknown commune, else its name."""
-    return None if not value else "" if value == "-" else value
-
-
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def download(body: bytes, filename: str, fmt: str) -> Response:
-    """A file download whose name keeps its Vietnamese letters where browsers allow it."""
-    ascii_name = unicodedata.normalize("NFKD", filename.replace("đ", "d").replace("Đ", "D"))
-    ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_name.encode("ascii", "ignore").decode()).strip("-")
-    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
-    media = FILE_TYPES.get(fmt, "application/octet-stream")
-    return secure(Response(body, media_type=media, headers={"Content-Disposition": disposition}))
-
+    from bot.admin.context import AdminContext, Visitor
 
 class DashboardPages:
-    def __init__(self, site: AdminSite) -> None:
+    def __init__(self, site: AdminContext) -> None:
         self.site = site
 
     def routes(self) -> list[BaseRoute]:
@@ -117,7 +74,7 @@ class DashboardPages:
 
     def _commune_of(self, request: Request, visitor: Visitor) -> str | None:
         """The commune asked for ("" the unknown one), or None when this visitor may not see it. A
-        volunteer sees their own, as the usage log stores it (see :meth:`AdminSite.own_commune`),
+        volunteer sees their own, as the usage log stores it (see :meth:`AdminContext.own_commune`),
         whether ?name= gives it as stored, as its id or as its name."""
         own = self.site.own_commune(visitor.user)
         if own is None:

@@ -13,10 +13,11 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from bot.admin.community_queries import TeamsReport, commune_key, commune_name, teams_report, teams_sheets
+from bot.admin.community_queries import TeamsReport, teams_report, teams_sheets
 from bot.admin.exports import Sheet, to_xlsx
 from bot.admin.queries import Dashboard, Filters, Totals, dashboard, per_month, totals
 from bot.admin.texts import channel_label, percent, tr
+from bot.core.commune_names import commune_key, commune_name
 from bot.data.communes import CommuneBook
 from bot.storage.tables import usage_daily as daily
 from bot.storage.tables import usage_events as events

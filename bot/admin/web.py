@@ -7,23 +7,28 @@ citizens typed. The Content-Security-Policy allows nothing but this server's own
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from bot.admin.community_queries import account_commune, commune_name
+from bot.admin.exports import MEDIA_TYPES
 from bot.admin.texts import action_label, channel_label, kind_label, language_label, number, percent, tr
 from bot.core import i18n
+from bot.core.commune_names import account_commune, commune_name
 from bot.data.communes import CommuneBook
 from bot.usage.rows import VIETNAM
 
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
+
+FILE_TYPES = {**MEDIA_TYPES, "pdf": "application/pdf", "zip": "application/zip", "yaml": "text/yaml; charset=utf-8"}
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; "
@@ -86,3 +91,12 @@ def problem(request: Request, status: int, message: str, visitor: object | None 
     """A short error page (403, 404, 429) in the visitor's language."""
     title = {403: tr("Forbidden"), 404: tr("Not found")}.get(status, tr("Admin"))
     return render(request, "error.html", {"title": title, "message": message, "visitor": visitor}, status)
+
+
+def download(body: bytes, filename: str, fmt: str) -> Response:
+    """A file download whose name keeps its Vietnamese letters where browsers allow it."""
+    ascii_name = unicodedata.normalize("NFKD", filename.replace("đ", "d").replace("Đ", "D"))
+    ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_name.encode("ascii", "ignore").decode()).strip("-")
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    media = FILE_TYPES.get(fmt, "application/octet-stream")
+    return secure(Response(body, media_type=media, headers={"Content-Disposition": disposition}))

@@ -31,7 +31,6 @@ from aiogram.types import (
 from aiogram.types.update import UpdateTypeLookupError
 from aiogram.utils.token import TokenValidationError
 
-from bot.channels.base import ChannelContext
 from bot.channels.telegram_common import (
     ALLOWED_UPDATES,
     Chunk,
@@ -41,6 +40,7 @@ from bot.channels.telegram_common import (
     incoming_press,
 )
 from bot.errors import ConfigError
+from bot.web.channel import ChannelContext
 
 log = logging.getLogger("bot.channel.telegram")
 

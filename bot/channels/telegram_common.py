@@ -36,7 +36,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.channels.base import BaseChannel, ChannelContext, SeenIds
+from bot.channels.base import SeenIds
 from bot.channels.telegram_render import (
     CHANNEL,
     MAX_CALLBACK_BYTES,
@@ -62,6 +62,7 @@ from bot.core import i18n
 from bot.core.messages import Inbound, Outbound
 from bot.errors import ConfigError
 from bot.storage.deliveries import delivering
+from bot.web.channel import BaseChannel, ChannelContext
 
 __all__ = [
     "CHANNEL", "MAX_CALLBACK_BYTES", "MAX_TEXT", "MEDIA_FIELDS", "SHORT_LABEL", "Chunk", "Incoming",

@@ -18,11 +18,11 @@ from typing import Any
 import httpx
 
 from bot.app import App, build_app
-from bot.channels.base import ChannelContext
 from bot.channels.telegram_common import ALLOWED_UPDATES, TelegramChannel
 from bot.errors import ConfigError
 from bot.extras import require
 from bot.settings import Settings
+from bot.web.channel import ChannelContext
 from bot.web.metrics import Metrics, MetricsSink
 
 log = logging.getLogger("bot.channel.telegram")

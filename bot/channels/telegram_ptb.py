@@ -14,7 +14,6 @@ from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.request import HTTPXRequest
 
-from bot.channels.base import ChannelContext
 from bot.channels.telegram_common import (
     ALLOWED_UPDATES,
     Chunk,
@@ -23,6 +22,7 @@ from bot.channels.telegram_common import (
     incoming_message,
     incoming_press,
 )
+from bot.web.channel import ChannelContext
 
 
 class PtbTelegram(TelegramChannel[Update]):

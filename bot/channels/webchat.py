@@ -42,7 +42,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.channels.base import BaseChannel, ChannelContext
 from bot.channels.web_updates import Doorbell, parse_wait
 from bot.core import i18n
 from bot.core.i18n import _
@@ -50,6 +49,7 @@ from bot.core.messages import Inbound, Outbound
 from bot.errors import ConfigError
 from bot.ratelimit import Rule, parse_proxies, request_address, retry_after
 from bot.storage.outbox import Outbox
+from bot.web.channel import BaseChannel, ChannelContext
 
 log = logging.getLogger("bot.channel.web")
 

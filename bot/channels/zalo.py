@@ -41,7 +41,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.channels.base import BaseChannel, ChannelContext, SeenIds
+from bot.channels.base import SeenIds
 from bot.channels.zalo_api import MorePage, Press, Sent, ZaloApi, ZaloApiError, quota_left, read_query, render
 from bot.channels.zalo_events import (
     SIGNATURE_HEADER,
@@ -61,6 +61,7 @@ from bot.errors import ConfigError, StorageError
 from bot.storage.deliveries import delivering
 from bot.storage.outbox import Outbox
 from bot.storage.tables import outbox
+from bot.web.channel import BaseChannel, ChannelContext
 
 log = logging.getLogger("bot.channel.zalo")
 

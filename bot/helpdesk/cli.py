@@ -18,8 +18,8 @@ def add_volunteer_commands(admin_sub: Any) -> None:
 
 
 def run_volunteer_command(args: argparse.Namespace, engine: Any, settings: Any, stdout: TextIO, stderr: TextIO) -> int:
-    from bot.admin.community_queries import find_commune
     from bot.app import communes
+    from bot.core.commune_names import find_commune
     from bot.core.phone import parse_phone
     from bot.helpdesk.sql import SqlHelpDesk
 

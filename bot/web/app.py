@@ -26,11 +26,11 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.app import App, build_app
-from bot.channels.base import BaseChannel, ChannelContext
 from bot.errors import ConfigError
 from bot.extras import require
 from bot.ratelimit import LinkBudget, RateLimiter
 from bot.settings import Settings
+from bot.web.channel import BaseChannel, ChannelContext
 from bot.web.metrics import Metrics, MetricsSink
 from bot.web.security import SecurityHeaders
 

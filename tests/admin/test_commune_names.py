@@ -161,7 +161,7 @@ async def test_the_user_form_stores_the_communes_id(seeded: AdminSite, admin: ht
 async def test_without_a_commune_list_the_form_keeps_what_is_typed(seeded: AdminSite, admin: httpx.AsyncClient,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     """With no knowledge/communes.yaml the form asks for a commune as text and stores it as typed."""
-    monkeypatch.setattr("bot.admin.site.communes", CommuneBook)
+    monkeypatch.setattr("bot.admin.context.communes", CommuneBook)
     monkeypatch.setattr("bot.app.communes", CommuneBook)
     page = await admin.get("/admin/users")
     assert '<input name="commune" value="">' in page.text

@@ -12,11 +12,12 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from bot.admin.community_queries import STATUSES, commune_key
+from bot.admin.community_queries import STATUSES
 from bot.admin.schema import admin_audit
 from bot.admin.site import AdminSite
 from bot.admin.texts import LABELS, VI, label
 from bot.app import communes
+from bot.core.commune_names import commune_key
 from bot.core.desk import ASSIST_OUTCOMES, ASSIST_REASONS, GOOD_TIMES, REQUEST_OUTCOMES, LinkOutcome
 from bot.helpdesk.sql import SqlHelpDesk, hash_code
 from bot.storage.tables import (

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from bot.admin.inbox import EventFilters, browse, inbox
+from bot.admin.inbox_queries import EventFilters, browse, inbox
 from bot.admin.people import people
 from bot.admin.queries import Filters, communes, dashboard
 from bot.admin.schema import admin_daily_people

@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from starlette.applications import Starlette
 
 from bot.app import App
-from bot.channels.base import ChannelContext
 from bot.channels.webchat import MAX_TEXT, WebChat, render
 from bot.conversations import Conversations
 from bot.core.engine import Engine
@@ -32,6 +31,7 @@ from bot.storage.db import create_db_engine, upgrade
 from bot.storage.sql import SqlStateStore
 from bot.testing import Script, load_scripts, run_script
 from bot.web.app import create_app
+from bot.web.channel import ChannelContext
 from bot.web.metrics import Metrics
 from tests.live import served
 
