@@ -46,7 +46,7 @@ playwright_api = pytest.importorskip("playwright.async_api")
 
 ARGS = CHROMIUM_ARGS
 WAIT_MS = 15_000
-UNSURE = "ông bà mất cần làm gì"
+UNSURE = "bà nội vừa đi rồi"
 
 STREAM: tuple[tuple[str, str, tuple[str, ...]], ...] = (  # channel, user, turns ("!" = a button's payload)
     ("web", "u1", ("lam cccd o dau", "!fb:identity_card:up")),

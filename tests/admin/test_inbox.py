@@ -20,8 +20,8 @@ from bot.data.paths import knowledge_dir
 from tests.admin.conftest import FAST_HASHER, csrf_of, login
 from tests.admin.data import D2, insert, row
 
-QUESTION = "ông bà mất cần làm gì"
-"""Asked twice; the assistant is unsure between procedures and asks "did you mean…"."""
+QUESTION = "cụ nhà em mất hôm qua"
+"""Asked twice; the assistant does not understand it (no procedure comes near) until taught."""
 
 
 @pytest.fixture
@@ -101,7 +101,7 @@ def test_taught_phrasings_export_to_knowledge(asked: AdminSite, tmp_path: Path) 
     assert "app định danh" in kb.procedures["vneid"].aliases
     assert QUESTION in kb.procedures["death_registration"].aliases
     assert "Cho em hỏi khi ông bà mất ở nhà thì cần làm những thủ tục gì?" in kb.procedures["death_registration"].examples
-    assert not [w for w in kb.warnings if "app định danh" in w or "ông bà" in w]
+    assert not [w for w in kb.warnings if "app định danh" in w or QUESTION in w or "ông bà" in w]
     assert write_to_knowledge(folder, aliases) == {}
     text = export_yaml(aliases)
     assert "vneid:\n  aliases:\n    - \"app định danh\"" in text

@@ -13,7 +13,7 @@ from bot.core.matcher import Decision
 from tests.admin.conftest import login
 from tests.admin.data import insert, row, seed
 
-UNSURE = "ông bà mất cần làm gì"
+UNSURE = "bà nội vừa đi rồi"
 """A question the matcher only half recognises: it asks back ("did you mean…")."""
 
 

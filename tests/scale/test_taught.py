@@ -21,9 +21,9 @@ from tests.scale.pair import Worker, free_port, two_workers
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-QUESTION = "ông bà mất cần làm gì"
-"""Unsure between procedures until taught: the assistant asks "did you mean…"."""
-TYPED = "ong ba mat can lam gi"
+QUESTION = "cụ nhà em mất hôm qua"
+"""Not understood until taught (no procedure comes near)."""
+TYPED = "cu nha em mat hom qua"
 """How a citizen types it on worker B: no accents."""
 PASSWORD = "mat-khau-dai-1"
 
