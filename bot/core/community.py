@@ -20,6 +20,7 @@ from bot.core.desk import ASSIST_OUTCOMES, ASSIST_REASONS, GOOD_TIMES, REQUEST_O
 from bot.core.help_request import STOP_WORDS, HelpRequests
 from bot.core.i18n import _
 from bot.core.messages import Button, Inbound, Outbound
+from bot.core.pending import ask
 from bot.core.state import ConversationState
 from bot.core.text import fold
 from bot.core.turn import Turn
@@ -29,6 +30,7 @@ from bot.data.communes import CommuneBook
 CODE_RE = re.compile(r"[A-Za-z0-9]{4}-[A-Za-z0-9]{4}")
 """A link code as the dashboard prints it ("7KQ4-M9XP"); sent alone, it is taken as a code."""
 PAYLOADS = frozenset({"hd", "hc", "hn", "ht", "hx", "hr", "av", "ar"})
+COMMUNE_ASK = "hc:ask"  # "choose my commune": also what a typed "có" presses under the soft question
 VOLUNTEER_COMMANDS = frozenset({"hotro", "assist", "ketthuc", "endassist", "lienket", "link", "nhom", "team",
                                 "yeucau", "requests"})  # fmt: skip
 CITIZEN_COMMANDS = frozenset({"xa", "commune", "huyyeucau", "cancelhelp"})
@@ -111,12 +113,22 @@ class Community:
         """After something helped, ask once, softly, which commune the person lives in: one tap,
         never in the way, so the commune's admins see what their people struggle with."""
         state = turn.state
-        if state.commune or state.commune_offered or state.assist is not None or not self.ctx.communes.all():
-            return
+        if (state.commune or state.commune_offered or state.assist is not None or state.asked is not None
+                or not self.ctx.communes.all()):  # fmt: skip
+            return  # (a question of ours already waits: this one can come another time)
         state.commune_offered = True
-        turn.messages.append(Outbound(
+        # Typed answers count: "có" opens the choice, "không" is fine, a commune's name is taken
+        # as the answer (see soft_commune); anything else is a question of its own (keep=False).
+        ask(turn, Outbound(
             _("One more thing, if you like: which commune or ward do you live in? It helps your commune see what people need help with (nothing personal is kept)."),
-            (Button(_("Choose my commune"), "hc:ask"),)))  # fmt: skip
+            (Button(_("Choose my commune"), COMMUNE_ASK),)), yes=COMMUNE_ASK, no="hd:no", keep=False)  # fmt: skip
+
+    def soft_commune(self, text: str, turn: Turn) -> bool:
+        """A short message under the soft "which commune?" that names communes: the choice of
+        them (True). Anything else is not an answer to it (False): the question never blocks."""
+        if len(fold(text).split()) > 4 or not self.choice.finder.search(text, limit=1):
+            return False
+        return self.choice.text(text, turn)
 
     async def _command(self, name: str, arg: str, me: Target, turn: Turn) -> None:
         if name in ("xa", "commune"):
@@ -140,7 +152,7 @@ class Community:
         help = self.help
         if kind == "hd":
             await help.draft_button(parts[0] if parts else "", me, turn)
-        elif kind == "hc" and parts == ["ask"]:
+        elif payload == COMMUNE_ASK:
             self.choice.ask(turn, for_request=False)
         elif kind == "hc" and parts:
             self.choice.chosen(parts[0], turn)

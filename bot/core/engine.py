@@ -22,7 +22,7 @@ from dataclasses import replace
 from bot.core import i18n, language
 from bot.core.answers import SECTIONS, render_section, section_buttons
 from bot.core.checklist import Checklists
-from bot.core.community import Community
+from bot.core.community import COMMUNE_ASK, Community
 from bot.core.desk import BaseHelpDesk, Target
 from bot.core.flow_runner import FlowRunner, nav_intent
 from bot.core.guide import Guide
@@ -185,6 +185,10 @@ class Engine:
             return
         if owner is None and self.checklist.typed(text, turn):
             return
+        if owner is None and asked is not None and asked.yes == COMMUNE_ASK and not self.questions.is_new(text, state):
+            if self.community.soft_commune(text, turn):  # "Nghi Lộc": the commune asked for
+                return
+            asked = None  # the soft question never blocks: the message is a question of its own
         if owner is None and asked is None:
             self.questions.answer(text, turn)
         elif self.questions.is_new(text, state):

@@ -424,6 +424,54 @@ async def test_the_commune_is_asked_softly_once_after_something_helped(person: C
     assert citizen.state.commune == ANH_SON
 
 
+async def soft_asked(citizen: Person) -> None:
+    await citizen.say("làm căn cước ở đâu")
+    await citizen.press("fb:identity_card:up")
+    assert "hc:ask" in citizen.payloads
+
+
+async def test_the_soft_commune_question_understands_typed_answers(person: Callable[..., Person]) -> None:
+    """Under "which commune?" people type: "có" opens the choice, a commune's name is the answer
+    itself, "không" is fine — nobody is told "please press a button" for a question that asks a favour."""
+    yes = person("1030")
+    await soft_asked(yes)
+    await yes.say("có")
+    assert "Gõ tên" in yes.text, "the commune is asked for by name"
+    await yes.say("anh son")
+    await yes.press(f"hc:{ANH_SON}")
+    assert yes.state is not None
+    assert yes.state.commune == ANH_SON
+
+    named = person("1031")
+    await soft_asked(named)
+    await named.say("Anh Sơn")
+    assert f"hc:{ANH_SON}" in named.payloads, "the typed name is the answer: its commune to tap"
+
+    no = person("1032")
+    await soft_asked(no)
+    await no.say("ko")
+    assert "không hiểu" not in no.text.lower()
+    assert "hc:ask" not in no.payloads
+    assert no.state is not None
+    assert no.state.asked is None
+    assert no.state.commune is None
+
+
+async def test_the_soft_commune_question_never_blocks_a_new_question(person: Callable[..., Person]) -> None:
+    """A question, or words that are no commune, go on as a question of their own: no "sorry,
+    press a button", and the soft question is not asked again."""
+    citizen = person("1033")
+    await soft_asked(citizen)
+    await citizen.say("lệ phí làm hộ chiếu")
+    assert citizen.state is not None
+    assert citizen.state.procedure == "passport"
+    other = person("1034")
+    await soft_asked(other)
+    await other.say("cảm ơn nhé")
+    assert "hc:ask" not in other.payloads
+    assert "xin lỗi" not in other.text.lower()
+
+
 async def test_a_person_whose_commune_is_known_is_not_asked(person: Callable[..., Person]) -> None:
     """Someone who already said their commune (/xa, a help request) is never asked again."""
     citizen = person("1021")
