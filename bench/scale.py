@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import aiohttp
@@ -35,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.storage.db import create_db_engine, normalize_url, upgrade  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram, Updates  # noqa: E402
+from tests.scale.cluster import workers_of  # noqa: E402
 
 SECRET = "bench-secret"
 QUESTIONS = ["lam cccd o dau", "dang ky khai sinh can giay to gi", "gplx het han lam sao",
@@ -63,44 +65,52 @@ def cpu_seconds(root: int) -> float:
     return total
 
 
-async def closed_loop(send: object, clients: int, seconds: float) -> tuple[list[float], float, int]:
+async def closed_loop(send: object, clients: int, seconds: float) -> tuple[list[float], float, Counter[int]]:
+    """Latencies of the answered (200) messages, the seconds taken, and how many got each other status."""
     latencies: list[float] = []
-    errors = 0
+    errors: Counter[int] = Counter()
     stop = time.perf_counter() + seconds
     counter = itertools.count()
 
     async def client() -> None:
-        nonlocal errors
         while time.perf_counter() < stop:
             n = next(counter)
             started = time.perf_counter()
-            ok = await send(n)  # type: ignore[operator]
-            latencies.append((time.perf_counter() - started) * 1000)
-            errors += not ok
+            status = await send(n)  # type: ignore[operator]
+            if status == 200:
+                latencies.append((time.perf_counter() - started) * 1000)
+            else:
+                errors[status] += 1
 
     started = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(clients)))
     return latencies, time.perf_counter() - started, errors
 
 
-async def measure(base: str, pid: int, clients: int, seconds: float, run: str) -> dict[str, tuple[float, float, float, float]]:
+Figures = dict[str, tuple[float, float, float, float]]  # channel -> msg/s, p50, p99, msg per CPU-second
+
+
+async def measure(base: str, pid: int, clients: int, seconds: float, run: str) -> tuple[Figures, int]:
+    """The figures per channel and how many messages were not answered with a 200."""
     results = {}
+    failures = 0
     connector = aiohttp.TCPConnector(limit=clients)
     updates = Updates(first_id=int(time.time() * 1000))
     async with aiohttp.ClientSession(connector=connector) as session:
 
-        async def web(n: int) -> bool:
-            body = {"user": f"{run}w{n % 5000:06d}", "text": QUESTIONS[n % len(QUESTIONS)]}
+        async def web(n: int) -> int:
+            # A web-chat id is 8-64 letters, digits, _ or -: the run's name has a space.
+            body = {"user": f"bench{run[0]}w{n % 5000:06d}", "text": QUESTIONS[n % len(QUESTIONS)]}
             async with session.post(f"{base}/chat/api/message", json=body) as response:
                 await response.read()
-                return response.status == 200
+                return response.status
 
-        async def telegram(n: int) -> bool:
+        async def telegram(n: int) -> int:
             update = updates.text(QUESTIONS[n % len(QUESTIONS)], 800_000 + n % 5000)
             headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
             async with session.post(f"{base}/telegram/webhook", json=update, headers=headers) as response:
                 await response.read()
-                return response.status == 200
+                return response.status
 
         for name, send in (("web chat", web), ("telegram", telegram)):
             await closed_loop(send, 8, 1.0)  # warm-up: imports, prepared statements, pools
@@ -114,11 +124,12 @@ async def measure(base: str, pid: int, clients: int, seconds: float, run: str) -
             rate = len(lat) / sec
             results[name] = (rate, statistics.median(lat), lat[int(len(lat) * 0.99)], len(lat) / max(cpu, 1e-9))
             print(f"{run:<10} {name:<9} {rate:>8.0f} {results[name][1]:>8.1f} {results[name][2]:>8.1f} "
-                  f"{cpu:>7.1f} {results[name][3]:>9.0f}  errors={errors}")  # fmt: skip
-    return results
+                  f"{cpu:>7.1f} {results[name][3]:>9.0f}  errors={dict(errors) or 0}")  # fmt: skip
+            failures += sum(errors.values())
+    return results, failures
 
 
-async def serve(workers: int, database: str, redis: str, fake: FakeTelegram, clients: int, seconds: float) -> dict[str, tuple[float, float, float, float]]:
+async def serve(workers: int, database: str, redis: str, fake: FakeTelegram, clients: int, seconds: float) -> tuple[Figures, int]:
     port = free_port()
     env = {**os.environ, "TROLYSO_DATABASE_URL": database, "TROLYSO_REDIS_URL": redis,
            "TROLYSO_REDIS_PREFIX": f"bench-{uuid.uuid4().hex[:8]}:", "TROLYSO_CHANNELS": "web,telegram",
@@ -128,24 +139,38 @@ async def serve(workers: int, database: str, redis: str, fake: FakeTelegram, cli
            # The load comes from one address and a few ids: lift the web chat's rate limits.
            "TROLYSO_WEB_RATE_PER_USER": "1000000/minute", "TROLYSO_WEB_RATE_PER_ADDRESS": "1000000/minute"}  # fmt: skip
     trolyso = Path(sys.executable).with_name("trolyso")
-    server = subprocess.Popen([str(trolyso), "serve", "--workers", str(workers), "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    log = Path(f"/tmp/bench-scale-{port}.log")
+    with log.open("wb") as output:
+        server = subprocess.Popen([str(trolyso), "serve", "--workers", str(workers), "--port", str(port)], env=env,
+                                  stdout=output, stderr=subprocess.STDOUT)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        async with aiohttp.ClientSession() as session:
-            for _ in range(300):
-                try:
-                    async with session.get(f"{base}/healthz") as r:
-                        if r.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.1)
-        await asyncio.sleep(1.0)  # every worker up, not just the first
+        await until_up(server, base, workers, log)
         return await measure(base, server.pid, clients, seconds, f"{workers} worker" + ("s" if workers > 1 else ""))
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log.unlink(missing_ok=True)
+
+
+async def until_up(server: subprocess.Popen[bytes], base: str, workers: int, log: Path, timeout: float = 180) -> None:
+    """/healthz answers and, with several workers, every one is running (a busy machine starts
+    them slowly: measuring while the second still imports would time one worker)."""
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as session:
+        while True:
+            if server.poll() is not None:
+                raise SystemExit(f"trolyso serve exited with {server.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+            if time.monotonic() > deadline:
+                raise SystemExit(f"trolyso serve was not up after {timeout:g} s:\n{log.read_text(errors='replace')[-3000:]}")
+            try:
+                async with session.get(f"{base}/healthz") as response:
+                    if response.status == 200 and (workers == 1 or len(workers_of(server.pid)) == workers):
+                        break
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+    await asyncio.sleep(1.0)  # the last worker's first requests settle
 
 
 async def main() -> None:
@@ -168,11 +193,13 @@ async def main() -> None:
     print(f"{os.cpu_count()} CPUs; {args.clients} clients, closed loop, {args.seconds:g} s per run")
     print(f"{'run':<10} {'channel':<9} {'msg/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'cpu s':>7} {'msg/cpu-s':>9}")
     try:
-        one = await serve(1, database, args.redis, fake, args.clients, args.seconds)
-        two = await serve(2, database, args.redis, fake, args.clients, args.seconds)
+        one, failed_one = await serve(1, database, args.redis, fake, args.clients, args.seconds)
+        two, failed_two = await serve(2, database, args.redis, fake, args.clients, args.seconds)
         for channel in one:
             print(f"{channel}: 2 workers / 1 = {two[channel][0] / one[channel][0]:.2f}x msg/s, "
                   f"{two[channel][3] / one[channel][3]:.2f}x msg per server CPU-second")  # fmt: skip
+        if failed_one + failed_two:
+            raise SystemExit(f"{failed_one + failed_two} messages were not answered: the figures above are not valid")
     finally:
         await fake.close()
         with admin.connect() as connection:
