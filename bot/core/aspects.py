@@ -38,6 +38,7 @@ ASKING_PHRASES: tuple[str, ...] = (
     "can nhung giay to gi", "can nhung giay to nao", "can giay to gi", "can giay to nao", "can giay to",
     "can nhung gi", "can ho so gi", "can mang theo gi", "can mang gi", "can chuan bi gi", "can chuan bi nhung gi",
     "ho so gom nhung gi", "ho so gom", "giay to gi", "giay to nao", "mang theo gi", "chuan bi gi",
+    "can nhung giay gi", "can giay gi", "can giay nao", "giay gi", "giay nao",
     "can lam gi", "phai lam gi", "lam gi", "can gi",
     "het bao nhieu tien", "bao nhieu tien", "het bao nhieu", "mat bao lau", "bao lau",
     "lam o dau", "nop o dau", "o dau", "nhu the nao", "the nao", "ra sao", "lam sao", "lam the nao",

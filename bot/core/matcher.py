@@ -55,6 +55,8 @@ TOPIC_LEAD = 0.8
 """A not-covered topic is the answer only when the best covered procedure explains less than this
 share of what the topic explains."""
 NAMED_AT = 0.15
+# Coverage within this share of the best's: a tie between two procedures, asked, never guessed.
+TIE = 0.06
 """Least share of a question's weight that words of a procedure's names must carry for the question
 to name it (``names_procedure``; the channel-free second look in ``match``)."""
 UNKNOWN_WORD = 0.5
@@ -403,6 +405,10 @@ class Matcher:
                 other = self._match(rest, named_at=NAMED_AT)
                 if other.decision is Decision.ANSWER and other.best and (other.best.id == leading or unnamed):
                     return other
+                if unnamed and leading not in {c.id for c in self._match(rest).candidates}:
+                    # Only the asking spoke for it ("xin việc cần giấy gì" answered the death
+                    # registration, whose texts alone say "giấy gì"): that is no evidence at all.
+                    return Match(Decision.UNKNOWN, ())
         return match
 
     def _match(self, toks: tuple[str, ...], named_at: float = 0.0) -> Match:
@@ -438,9 +444,15 @@ class Matcher:
                          else Decision.UNKNOWN, candidates)  # fmt: skip
         if best in self._topics:  # as sure as an answer (see above)
             return Match(Decision.NOT_COVERED, candidates, self._topics[best], round(confidence, 4))
-        if confidence < ANSWER_AT:
+        if confidence < ANSWER_AT or self._tied(ranked):
             return Match(Decision.CLARIFY, candidates)
         return self._replace(toks, Match(Decision.ANSWER, candidates))
+
+    def _tied(self, ranked: list[tuple[str, float]]) -> bool:
+        """Two covered procedures explain the question almost equally ("mua lại xe cũ": "lại xe"
+        folds like "lái xe", so the driving licence ties the vehicle registration): ask."""
+        covered = [s for c, s in ranked if c not in self._topics][:2]
+        return len(covered) == 2 and covered[0] - covered[1] < TIE * covered[0]
 
     def _specific(self, toks: tuple[str, ...], cls: str) -> bool:
         """Whether the question shares with ``cls`` anything beyond generic words."""

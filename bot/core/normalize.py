@@ -189,6 +189,8 @@ class Normalizer:
                     out[i] = cand
                     break
             else:
+                if b in self.stopwords:
+                    continue  # "chưa", "của": everyday words, never a typo ("xác nhận chưa" is not "nhận cha")
                 for cand in self._near(b):
                     if (a, cand) in self.phrases:
                         out[i] = cand

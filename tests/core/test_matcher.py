@@ -254,3 +254,32 @@ def test_a_named_procedure_stays_named_however_it_is_asked_about(matcher: Matche
 @pytest.mark.parametrize("asking", ["cần giấy tờ gì", "o dau", "bao nhieu tien", "lam the nao", "ho so gom nhung gi"])
 def test_the_asking_alone_names_nothing(matcher: Matcher, asking: str) -> None:
     assert matcher.match(asking).procedure is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("con toi moi sinh hom qua", "birth_registration"),
+        ("vợ tôi vừa sinh em bé", "birth_registration"),
+        ("bà nội mới qua đời", "death_registration"),
+        ("moi mua xe may", "vehicle_registration"),
+        ("mua lại xe cũ của hàng xóm", "vehicle_registration"),
+        ("bị mất ví có cả căn cước", "identity_card"),
+    ],
+)
+def test_a_life_event_leads_to_its_procedure(matcher: Matcher, text: str, expected: str) -> None:
+    """People tell what happened ("con mới sinh", "mất ví") rather than name the procedure."""
+    assert matcher.match(text).procedure == expected
+
+
+def test_the_asking_words_alone_are_no_evidence(matcher: Matcher) -> None:
+    """"xin việc cần giấy gì": only "giấy gì" pointed anywhere (the death registration's texts
+    say it); a job application is not ours to answer."""
+    assert matcher.match("muon xin viec can giay gi").procedure is None
+
+
+def test_a_near_tie_between_two_procedures_is_asked(matcher: Matcher) -> None:
+    """Within a few percent of each other, two procedures are offered, not one guessed."""
+    ranked = [("driving_license", 0.294), ("vehicle_registration", 0.278)]
+    assert matcher._tied(ranked)
+    assert not matcher._tied([("driving_license", 0.4), ("vehicle_registration", 0.2)])

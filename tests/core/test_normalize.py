@@ -143,3 +143,10 @@ def test_normalizer_without_vocabulary_does_not_repair(kb: KnowledgeBase) -> Non
 def test_normalizing_accented_and_plain_text_agrees(norm: Normalizer) -> None:
     """The same question with and without accents normalises to the same tokens."""
     assert norm("Đăng ký tạm trú ở đâu?") == norm("dang ky tam tru o dau")
+
+
+def test_everyday_words_are_never_repaired_into_a_procedures_words(norm: Normalizer) -> None:
+    """"xác nhận chưa kết hôn": "chưa" is one letter from "cha" and "nhận cha" is a procedure's
+    name, but an everyday word is no typo; regional spellings still count ("tạm chú")."""
+    assert norm("xác nhận chưa kết hôn") == ("xac", "nhan", "chua", "ket", "hon")
+    assert norm("dang ky tam chu") == ("dang", "ky", "tam", "tru")
