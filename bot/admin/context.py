@@ -37,6 +37,7 @@ from bot.admin.auth import (
 )
 from bot.admin.community_queries import NOWHERE
 from bot.admin.config import AdminConfig
+from bot.admin.dismissals import InboxDismissals
 from bot.admin.texts import tr
 from bot.admin.web import problem, redirect, secure
 from bot.app import App, communes
@@ -96,6 +97,7 @@ class AdminContext:
         self.procedures: dict[str, Procedure] = dict(kb.procedures) if kb is not None else {}
         self.matcher: Matcher | None = getattr(core.engine, "matcher", None)
         self.aliases = LearnedAliases(self.db, self.matcher, self.procedures, clock)
+        self.dismissals = InboxDismissals(self.db, clock)
         key = session_key(usage_secret(settings))
         self.sessions = Sessions(key, self.config.session_hours, self.db, *([timer] if timer else []))
         self.proxies = parse_proxies(getattr(settings, "trusted_proxies", ""))

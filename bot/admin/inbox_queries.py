@@ -9,7 +9,7 @@ word sets — so an admin assigns a phrasing once for everyone who asked it.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from rapidfuzz import fuzz, process
 
 from bot.admin.aliases import fold_text
+from bot.admin.dismissals import dismissal_key
 from bot.admin.queries import NOT_UNDERSTOOD_KINDS
 from bot.storage.tables import usage_events as events
 
@@ -38,6 +39,12 @@ class InboxGroup:
     count: int = 0
     last_seen: datetime | None = None
     texts: Counter[str] = field(default_factory=Counter)
+    taught: bool = False  # one of its texts was assigned to a procedure
+    dismissals: tuple[int, ...] = ()  # ids of the dismissals that set it aside (see bot.admin.dismissals)
+
+    @property
+    def waiting(self) -> bool:
+        return not self.taught and not self.dismissals
 
     @property
     def text(self) -> str:
@@ -56,10 +63,19 @@ def group_key(tokens: Sequence[str], text: str) -> str:
 
 def inbox(connection: sa.Connection, start: date, end: date, tokens: Callable[[str], Sequence[str]],
           taught: set[str], commune: str | None = None) -> list[InboxGroup]:  # fmt: skip
-    """Groups of recent questions the assistant did not understand, largest first.
+    """The groups still waiting for an admin (see :func:`inbox_groups`), largest first."""
+    return [g for g in inbox_groups(connection, start, end, tokens, taught, commune) if g.waiting]
 
-    ``tokens`` normalises a question (the matcher's normaliser: accents, typos, synonyms); phrasings in ``taught`` (folded) are left out,
-    and so is every group one of them belongs to: it was assigned already."""
+
+def inbox_groups(connection: sa.Connection, start: date, end: date, tokens: Callable[[str], Sequence[str]],
+                 taught: set[str], commune: str | None = None,
+                 dismissed: Mapping[str, int] | None = None) -> list[InboxGroup]:  # fmt: skip
+    """Groups of recent questions the assistant did not understand, largest first: every one of
+    them, each marked taught or dismissed when it is.
+
+    ``tokens`` normalises a question (the matcher's normaliser: accents, typos, synonyms). A group
+    is taught when one of its texts is in ``taught`` (folded), and dismissed when one is among the
+    keys of ``dismissed`` (see :func:`bot.admin.dismissals.dismissal_key`, mapped to row ids)."""
     query = (
         sa.select(events.c.text, events.c.ts)
         .where(events.c.day.between(start, end), events.c.kind.in_(INBOX_KINDS), events.c.text.is_not(None))
@@ -75,7 +91,12 @@ def inbox(connection: sa.Connection, start: date, end: date, tokens: Callable[[s
         group.count += 1
         group.texts[text] += 1
         group.last_seen = max(group.last_seen or ts, ts)
-    return [g for g in _merge(exact.values()) if not any(fold_text(t) in taught for t in g.texts)]
+    groups = _merge(exact.values())
+    for group in groups:
+        group.taught = any(fold_text(t) in taught for t in group.texts)
+        if dismissed:
+            group.dismissals = tuple(sorted({i for t in group.texts if (i := dismissed.get(dismissal_key(t)))}))
+    return groups
 
 
 def _commune_is(commune: str) -> sa.ColumnElement[bool]:

@@ -4,6 +4,7 @@ page number. Shared by every page module; bad values fall back to defaults rathe
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 
 from starlette.requests import Request
@@ -16,10 +17,11 @@ PRESETS = (7, 30, 90, 365)
 CHANNELS = ("web", "telegram", "zalo")
 
 
-def parse_filters(request: Request, today: date, commune: str | None = None) -> Filters:
-    """The period and channel in the query string; the last 30 days by default. Bad dates are
-    replaced by the defaults rather than refused: these are bookmarks and hand-edited links."""
-    params = request.query_params
+def parse_filters(source: Request | Mapping[str, str], today: date, commune: str | None = None) -> Filters:
+    """The period and channel in the query string (or in a page's query string a form carried
+    back); the last 30 days by default. Bad dates are replaced by the defaults rather than refused:
+    these are bookmarks and hand-edited links."""
+    params = source.query_params if isinstance(source, Request) else source
     days = int(params["days"]) if params.get("days", "").isdigit() else 30
     end = _date(params.get("to")) or today
     start = _date(params.get("from")) or end - timedelta(days=max(1, min(days, MAX_DAYS)) - 1)

@@ -66,8 +66,17 @@ VI: dict[str, str] = {
     "No data for this period.": "Không có số liệu trong khoảng thời gian này.",
     # inbox, aliases, events
     "Questions the assistant did not understand": "Câu hỏi trợ lý chưa hiểu",
-    "Similar questions are grouped. Assign a group to a procedure: the assistant answers it at once.":
-        "Các câu hỏi giống nhau được gộp thành nhóm. Gán nhóm cho một thủ tục: trợ lý trả lời được ngay.",
+    "Similar questions are grouped. Assign a group to a procedure: the assistant answers it at once. Dismiss junk; it stays counted, and can be restored.":
+        "Các câu hỏi giống nhau được gộp thành nhóm. Gán nhóm cho một thủ tục: trợ lý trả lời được ngay. Bỏ qua câu vô nghĩa: câu đó vẫn được đếm và có thể khôi phục.",
+    "The chosen questions were dismissed. They are kept under “Dismissed”.":
+        "Đã bỏ qua các câu hỏi đã chọn. Chúng vẫn được giữ trong mục “Đã bỏ qua”.",
+    "Undo": "Hoàn tác", "Restore": "Khôi phục", "Dismissed": "Đã bỏ qua",
+    "Restored: the questions are back in the inbox.": "Đã khôi phục: các câu hỏi đã trở lại danh sách đang chờ.",
+    "Choose “{text}” to dismiss": "Chọn “{text}” để bỏ qua",
+    "Dismiss the chosen questions": "Bỏ qua các mục đã chọn",
+    "Nothing dismissed in this period.": "Không có câu hỏi nào bị bỏ qua trong kỳ này.",
+    "Tick at least one question to dismiss.": "Hãy đánh dấu ít nhất một câu hỏi để bỏ qua.",
+    "Nothing to restore.": "Không có gì để khôi phục.",
     "Asked": "Số lần hỏi", "Last asked": "Hỏi gần nhất", "Also asked as": "Cách hỏi khác",
     "Assign": "Gán", "Question": "Câu hỏi", "Now answered as": "Hiện được trả lời là",
     "Nothing waiting: every question of this period was understood or assigned.":
@@ -165,8 +174,8 @@ VI: dict[str, str] = {
         "Đã chọn sẵn quý {quarter}/{year}: quý gần nhất đã kết thúc và có số liệu.",
     "No full quarter of the last two years has data yet; Q{quarter}/{year} is the last full quarter.":
         "Hai năm qua chưa có quý nào đủ số liệu; quý {quarter}/{year} là quý gần nhất đã kết thúc.", "Open the inbox": "Mở danh sách câu chưa hiểu", "{n} waiting now": "{n} đang chờ",
-    "questions were not understood in this period; {waiting} of them are waiting below, similar ones grouped.":
-        "câu hỏi chưa được hiểu trong kỳ này; {waiting} câu đang chờ xử lý ở dưới, câu giống nhau được gộp nhóm.",
+    "questions were not understood in this period: {waiting} waiting, {dismissed} dismissed, {taught} taught already.":
+        "câu hỏi chưa được hiểu trong kỳ này: {waiting} câu đang chờ, {dismissed} câu đã bỏ qua, {taught} câu đã dạy.",
     "requests are waiting or taken.": "yêu cầu đang chờ hoặc đã nhận.",
     "Helped by volunteer": "Tình nguyện viên hỗ trợ", "Commune name": "Tên xã/phường",
     # audit log actions (see ACTIONS)

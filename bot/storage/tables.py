@@ -163,6 +163,17 @@ learned_aliases = Table(
     UniqueConstraint("procedure", "text"),
 )
 
+# Inbox dismissals (migration 0011): questions an admin set aside as junk, by their folded text.
+# The usage events stay as they were (counted everywhere); removing the row undoes the dismissal.
+inbox_dismissals = Table(
+    "inbox_dismissals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("text", String(1000), nullable=False, unique=True),  # casefolded, spaces collapsed
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
 admin_daily_people = Table(
     "admin_daily_people",
     metadata,

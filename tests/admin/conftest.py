@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from bot.admin.config import AdminConfig
-from bot.admin.schema import admin_audit, admin_daily_people, admin_users, learned_aliases
+from bot.admin.schema import admin_audit, admin_daily_people, admin_users, inbox_dismissals, learned_aliases
 from bot.admin.site import AdminSite
 from bot.app import App
 from bot.conversations import Conversations
@@ -30,7 +30,7 @@ from tests.conftest import TODAY as ENGINE_TODAY
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
 """Argon2 with small costs: the same algorithm and checks, a thousandth of the waiting."""
 PASSWORD = "mat-khau-dai-1"
-OUR_TABLES = (usage_events, usage_daily, admin_users, admin_audit, learned_aliases, admin_daily_people,
+OUR_TABLES = (usage_events, usage_daily, admin_users, admin_audit, learned_aliases, inbox_dismissals, admin_daily_people,
               *COMMUNITY_TABLES)  # fmt: skip
 """Emptied in this order (the help desk's children before the volunteers they point at)."""
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,10 +34,12 @@ from bot.settings import Settings
 from bot.storage.db import create_db_engine, upgrade
 from bot.storage.sql import SqlStateStore
 from bot.usage.pseudonym import usage_secret
+from bot.usage.rows import local_day
 from bot.usage.sql import SqlUsageStore
 from bot.usage.writer import BatchedUsageSink
 from bot.web.app import create_app
 from tests.admin.conftest import FAST_HASHER, PASSWORD
+from tests.admin.data import insert, row
 from tests.live import ARTIFACTS, CHROMIUM_ARGS, require_chromium, served
 
 if TYPE_CHECKING:
@@ -234,4 +237,46 @@ async def test_the_overview_fits_a_phone(browser: Browser, sqlite_url: str, fres
         assert width <= 360, f"the page is {width} px wide on a 360 px screen"
         widths = await page.locator("svg.chart").evaluate_all("els => els.map(e => e.getBoundingClientRect().width)")
         assert all(0 < w <= 340 for w in widths), widths
+        await context.close()
+
+
+async def test_dismissing_several_and_undoing_on_a_phone(browser: Browser, sqlite_url: str,
+                                                         fresh_engine: Engine) -> None:  # fmt: skip
+    """At 360 px: tick two inbox groups by tapping their questions, dismiss both with the one button,
+    undo; the page never scrolls sideways and the button is in view after the ticking."""
+    expect = playwright_api.expect
+    async with serve(sqlite_url, fresh_engine) as (base, core):
+        today = local_day(datetime.now(UTC))
+        insert(core.db, [row(today, "zalo", None, f"j{i}", "not_understood", None, text, hour=0)
+                         for i, text in enumerate(("asdfgh", "alo alo alo"))])  # fmt: skip
+        context = await browser.new_context(viewport={"width": 360, "height": 640}, device_scale_factor=2,
+                                            is_mobile=True, has_touch=True, locale="vi-VN")  # fmt: skip
+        page = await context.new_page()
+        await log_in(page, base, "chi.lan")
+        await page.goto(f"{base}/admin/inbox")
+        groups = page.locator(".group")
+        before = await groups.count()
+        assert before >= 2
+        picked = [await groups.nth(i).locator(".question").inner_text() for i in range(2)]
+        for i in range(2):
+            await groups.nth(i).locator("label.question").tap()  # the label ticks its box
+            await expect(groups.nth(i).get_by_role("checkbox")).to_be_checked()
+        button = page.get_by_role("button", name="Bỏ qua các mục đã chọn")
+        await expect(button).to_be_in_viewport()
+        await button.tap()
+        await expect(page.locator("#undo")).to_contain_text("Đã bỏ qua các câu hỏi đã chọn")
+        await expect(page.get_by_role("button", name="Hoàn tác")).to_be_in_viewport()
+        await expect(groups).to_have_count(before - 2)
+        for text in picked:
+            await expect(page.locator(".group").filter(has_text=text)).to_have_count(0)
+        width: Any = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"the inbox is {width} px wide on a 360 px screen"
+        ARTIFACTS.mkdir(exist_ok=True)
+        await page.screenshot(path=str(ARTIFACTS / "admin-inbox-dismissed-phone.png"), full_page=True)
+        await page.get_by_role("link", name=re.compile("Đã bỏ qua")).tap()
+        await expect(page.locator(".group")).to_have_count(2)
+        await page.go_back()
+        await page.get_by_role("button", name="Hoàn tác").tap()
+        await expect(page.locator(".ok")).to_contain_text("Đã khôi phục")
+        await expect(page.locator(".group")).to_have_count(before)
         await context.close()

@@ -128,3 +128,41 @@ def test_the_schema_snippet_for_tables_py_matches_the_migration(blank_url: str) 
     finally:
         engine.dispose()
     assert [d for d in diffs if any(name in repr(d) for name in NEW_TABLES)] == []
+
+
+def test_0011_adds_the_dismissals_and_keeps_every_event(blank_url: str) -> None:
+    """A database at 0010 with usage events and a taught phrasing upgrades to 0011 (the one head):
+    the new table is there and empty, nothing else changed; back down to 0010 it goes, data kept."""
+    from bot.admin.schema import inbox_dismissals
+
+    upgrade(blank_url, "0010")
+    engine = create_db_engine(blank_url)
+    try:
+        event = row(D1, "zalo", "nghean.xa-tan-phu", "p1", "not_understood", None, "asdfgh")
+        with engine.begin() as connection:
+            connection.execute(sa.table("usage_events", *(sa.column(c) for c in event)).insert(), [event])
+            connection.execute(sa.text("INSERT INTO learned_aliases (procedure, text, created_by, created_at) "
+                                       "VALUES ('vneid', 'app định danh', 'chi.lan', :t)"),
+                               {"t": datetime(2026, 3, 1, tzinfo=UTC)})  # fmt: skip
+        assert "inbox_dismissals" not in sa.inspect(engine).get_table_names()
+        upgrade(blank_url)
+        assert current_revision(engine) == head_revision() == "0011"
+        columns = {c["name"]: c for c in sa.inspect(engine).get_columns("inbox_dismissals")}
+        assert set(columns) == set(inbox_dismissals.c.keys())
+        assert {tuple(u["column_names"]) for u in sa.inspect(engine).get_unique_constraints("inbox_dismissals")} == {
+            ("text",)}  # fmt: skip
+        with engine.begin() as connection:
+            assert connection.execute(sa.text("SELECT text FROM usage_events")).scalars().all() == ["asdfgh"]
+            assert connection.execute(sa.text("SELECT count(*) FROM inbox_dismissals")).scalar_one() == 0
+            connection.execute(inbox_dismissals.insert().values(text="asdfgh", created_by="chi.lan",
+                                                                created_at=datetime(2026, 3, 2, tzinfo=UTC)))  # fmt: skip
+        config = alembic_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0010")
+        assert "inbox_dismissals" not in sa.inspect(engine).get_table_names()
+        with engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT count(*) FROM usage_events")).scalar_one() == 1
+            assert connection.execute(sa.text("SELECT text FROM learned_aliases")).scalar_one() == "app định danh"
+    finally:
+        engine.dispose()

@@ -48,6 +48,34 @@ async def test_not_understood_is_one_number(site: AdminSite, client: httpx.Async
     assert commune == "2" == str(number_in((await client.get(f"/admin/inbox?commune={TAN_PHU}")).text, "inbox-count"))
 
 
+async def test_not_understood_stays_one_number_after_dismissing(site: AdminSite, client: httpx.AsyncClient) -> None:
+    """Dismissed junk is still a question not understood: the overview, the commune page and the
+    inbox keep one count, and the inbox splits it into waiting, dismissed and taught."""
+    seed(site.db)
+    insert(site.db, [row(D2, "web", TAN_PHU, "p9", "did_you_mean", None, ASKED_BACK)])
+    make_users(site)
+    assert (await login(client, "chi.lan")).status_code == 303
+    inbox = (await client.get("/admin/inbox")).text
+    token = re.search(r'name="csrf" value="([^"]+)"', inbox)
+    assert token
+    response = await client.post("/admin/inbox/dismiss", data={"csrf": token.group(1), "back": "", "item": ASKED_BACK})
+    assert response.status_code == 303
+    inbox = (await client.get("/admin/inbox")).text
+    overview = kpis((await client.get("/admin")).text)["Chưa hiểu"]
+    assert overview == "4" == str(number_in(inbox, "inbox-count"))
+    assert (number_in(inbox, "inbox-waiting"), number_in(inbox, "inbox-dismissed")) == (3, 1)
+    assert summary((await client.get("/admin/export/overview.csv")).content)["Chưa hiểu"] == overview
+    commune = kpis((await client.get(f"/admin/commune?name={TAN_PHU}")).text)["Chưa hiểu"]
+    here = (await client.get(f"/admin/inbox?commune={TAN_PHU}")).text
+    assert commune == "2" == str(number_in(here, "inbox-count"))
+    assert number_in(here, "inbox-waiting") + number_in(here, "inbox-dismissed") == 2
+    site.aliases.store("death_registration", "lam so do o dau vay a", "chi.lan")  # a teaching, for the third part
+    inbox = (await client.get("/admin/inbox")).text
+    assert number_in(inbox, "inbox-count") == 4
+    assert (number_in(inbox, "inbox-waiting"), number_in(inbox, "inbox-dismissed")) == (0, 1)
+    assert 'id="inbox-dismissed">1</span> câu đã bỏ qua, 3 câu đã dạy' in inbox
+
+
 async def test_help_requests_are_one_number(site: AdminSite, client: httpx.AsyncClient) -> None:
     """A commune's page counts the requests its teams page counts, and the waiting ones its queue lists."""
     make_users(site)

@@ -27,7 +27,8 @@ RAW = sorted({*KINDS, *ACTIONS, *LABELS, *(c for c in CHANNELS if c != "web")} -
 ENGLISH = sorted(k for k, v in VI.items() if k != v and "{" not in k)
 """English message ids whose Vietnamese differs: on a Vietnamese page, each one is a leak."""
 ADMIN_PAGES = ("/admin", "/admin?channel=zalo", "/admin/commune", "/admin/commune?name=nghean.xa-anh-son",
-               "/admin/inbox", "/admin/events", "/admin/events?kind=not_understood", "/admin/aliases",
+               "/admin/inbox", "/admin/inbox?view=dismissed", "/admin/inbox?dismissed=1&restored=1",
+               "/admin/events", "/admin/events?kind=not_understood", "/admin/aliases",
                "/admin/report", "/admin/users", "/admin/audit", "/admin/requests", "/admin/requests?status=all",
                "/admin/volunteers", "/admin/teams", "/admin/password", "/admin/no-such-page")  # fmt: skip
 VOLUNTEER_PAGES = ("/admin/commune", "/admin/requests", "/admin/volunteers", "/admin/teams", "/admin/report",
