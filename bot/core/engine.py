@@ -88,7 +88,10 @@ class Engine:
     async def handle(self, inbound: Inbound, state: ConversationState | None = None) -> Turn:
         state = (state or ConversationState()).model_copy(deep=True)
         state.turns += 1
-        lang = state.lang or language.reply_language(inbound.text or "", inbound.lang_hint, i18n.LANGUAGES)
+        lang = state.lang or language.reply_language(inbound.text or "", inbound.lang_hint, i18n.LANGUAGES,
+                                                     earlier=state.wrote_in)  # fmt: skip
+        if (written := language.text_language(inbound.text or "")) is not None:
+            state.wrote_in = written  # a button pressed next is answered in the same language
         started = time.perf_counter()
         with i18n.use(lang):
             turn = Turn([], state)

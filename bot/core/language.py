@@ -1,7 +1,11 @@
-"""Which language to answer in: the channel's, unless the message itself is clearly another one.
+"""Which language to answer in: the one the person's own words unmistakably use, else the one their
+earlier words did, else the channel's.
 
-The channel says a language (a page's ``lang``, Telegram's ``language_code``, the conversation's
-language); a message overrides it only when it is unmistakable. Vietnamese typed without accents
+The channel says a language (a page's ``lang``, Telegram's ``language_code``): a phone set to
+English is no sign its owner reads English — many Vietnamese keep their phones in English — and a
+Vietnamese page is no sign an English sentence wants Vietnamese back. So a message overrides the
+channel when it is unmistakable, either way, and the conversation remembers it (a button pressed
+next is answered in the same language). An explicit /lang choice is above all of this. Vietnamese typed without accents
 is full of words that are also English ("the can cuoc", "can giay to gi", "do tuoi", "to khai",
 "ban oi"), so English needs words that cannot be Vietnamese: every Vietnamese syllable fits one
 pattern (onset, vowels, one of eight endings) and "how", "where", "register", "birth" do not.
@@ -55,8 +59,6 @@ def text_language(text: str) -> str | None:
     """The language a message is unmistakably written in, or None when it could be either."""
     if not text or not text.strip() or text.lstrip().startswith("/"):
         return None  # a command's arguments are codes and names, not a language
-    if _has_vietnamese_marks(text):
-        return VIETNAMESE
     english = vietnamese = glue = 0
     for word in fold(text).split():
         glue += word in _ENGLISH_GLUE
@@ -69,19 +71,23 @@ def text_language(text: str) -> str | None:
         else:
             english += 1
     if english >= 2 and english > 2 * vietnamese and (glue or english >= 3):
-        return ENGLISH
+        return ENGLISH  # even with a Vietnamese name in it: "I live in Nghệ An, how do I register"
+    if _has_vietnamese_marks(text) and english < 2:
+        return VIETNAMESE
     if vietnamese >= 2 and english == 0:
         return VIETNAMESE
     return None
 
 
-def reply_language(text: str, channel: str | None, supported: tuple[str, ...] = (VIETNAMESE, ENGLISH)) -> str:
-    """The language to answer ``text`` in, given the one the channel or conversation says
-    (``channel``: a code such as "vi", "en-US" or None; the first of ``supported`` when none).
-    The channel wins; the message switches the reply to English only when it is clearly English
-    (a phone set to English is no sign its owner reads English, but a sentence in English is)."""
+def reply_language(text: str, channel: str | None, supported: tuple[str, ...] = (VIETNAMESE, ENGLISH),
+                   earlier: str | None = None) -> str:  # fmt: skip
+    """The language to answer ``text`` in: the text's own when unmistakable, else ``earlier``
+    (what the person's words last were, kept by the conversation), else the channel's
+    (``channel``: a code such as "vi", "en-US" or None; the first of ``supported`` when none)."""
+    written = text_language(text)
+    if written in supported:
+        return written
+    if earlier in supported:
+        return earlier
     base = channel.replace("_", "-").split("-")[0].lower() if channel else ""
-    said = base if base in supported else supported[0]
-    if said != ENGLISH and ENGLISH in supported and text_language(text) == ENGLISH:
-        return ENGLISH
-    return said
+    return base if base in supported else supported[0]

@@ -62,6 +62,7 @@ class ConversationState(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     lang: str | None = None  # chosen with /lang; else the platform's hint
+    wrote_in: str | None = None  # the language the person's own words last unmistakably used
     procedure: str | None = None  # the procedure last talked about
     flow: FlowState | None = None
     checklists: dict[str, dict[str, str]] = Field(default_factory=dict)  # flow id -> its answers

@@ -277,11 +277,14 @@ async def test_english_question_is_answered_in_english(engine: Engine, kb: Knowl
 
 
 async def test_english_platform_hint_answers_in_english(engine: Engine, kb: KnowledgeBase) -> None:
-    """A Vietnamese question with lang_hint="en-US" is answered in English."""
-    turn = await say(engine, "lam cccd o dau", lang_hint="en-US")
+    """A message that could be either language ("cccd") follows lang_hint="en-US"; Vietnamese
+    words from a phone set to English are answered in Vietnamese."""
     card = kb.procedures["identity_card"]
-    assert turn.messages[0].text.startswith(f"📋 {card.names.en} — Where to apply")
-    assert card.authority.en in turn.messages[0].text
+    turn = await say(engine, "cccd", lang_hint="en-US")
+    assert turn.messages[0].text.startswith(f"📋 {card.names.en}")
+    turn = await say(engine, "lam cccd o dau", lang_hint="en-US")
+    assert turn.messages[0].text.startswith(f"📋 {card.names.vi} — Nộp hồ sơ ở đâu")
+    assert card.authority.vi in turn.messages[0].text
 
 
 async def test_question_without_hint_is_answered_in_vietnamese(engine: Engine, kb: KnowledgeBase) -> None:
@@ -371,3 +374,15 @@ def test_arbitrary_button_payloads_never_raise(engine: Engine, payload: str) -> 
     if payload.endswith(":quiet") and payload.startswith("l:"):
         return  # a quiet language switch has no reply by design
     assert_bounded(turn)
+
+
+async def test_the_language_a_person_writes_in_carries_to_the_buttons(engine: Engine) -> None:
+    """An English question on a Vietnamese page, then a section button: English both times. A
+    Vietnamese question from a phone set to English: Vietnamese both times."""
+    for hint, text, marker in (("vi", "how do I get an ID card", "Identity card"),
+                               ("en", "làm căn cước ở đâu", "Thẻ căn cước")):  # fmt: skip
+        first = await engine.handle(Inbound("web", f"lang-{hint}", text=text, lang_hint=hint))
+        assert marker in first.messages[0].text
+        section = next(b.payload for m in first.messages for b in m.buttons if b.payload and b.payload.startswith("s:"))
+        pressed = await engine.handle(Inbound("web", f"lang-{hint}", payload=section, lang_hint=hint), first.state)
+        assert marker in pressed.messages[0].text

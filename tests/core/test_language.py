@@ -1,4 +1,4 @@
-"""bot.core.language: the channel's language wins unless the message is clearly another one."""
+"""bot.core.language: the language the person writes in wins over the channel's."""
 
 from __future__ import annotations
 
@@ -46,10 +46,25 @@ def test_vietnamese_letters_and_tones_are_read_as_vietnamese(text: str) -> None:
     assert text_language(text) == "vi"
 
 
-@pytest.mark.parametrize("text", ["làm căn cước ở đâu", "lam cccd o dau", "how do i get an id card"])
-def test_an_english_channel_stays_english(text: str) -> None:
-    """The channel's English wins: only a switch to English is ever made from the text."""
-    assert reply_language(text, "en-US") == "en"
+@pytest.mark.parametrize(("text", "expected"), [("làm căn cước ở đâu", "vi"), ("lam cccd o dau giup em", "vi"),
+                                              ("how do i get an id card", "en")])  # fmt: skip
+def test_a_phone_set_to_english_gets_the_language_its_owner_writes(text: str, expected: str) -> None:
+    """Many Vietnamese keep their phones in English: Vietnamese words are answered in Vietnamese."""
+    assert reply_language(text, "en-US") == expected
+
+
+@pytest.mark.parametrize("text", ["I live in Nghệ An, how do I register temporary residence",
+                                  "My son was born in Vinh, what papers do we need"])  # fmt: skip
+def test_an_english_sentence_with_a_vietnamese_name_stays_english(text: str) -> None:
+    assert text_language(text) == "en"
+    assert reply_language(text, "vi") == "en"
+
+
+def test_what_the_person_wrote_before_carries_a_message_that_could_be_either() -> None:
+    """A button press or "ok" after an English question is answered in English, on any channel."""
+    assert reply_language("", "vi", earlier="en") == "en"
+    assert reply_language("ok", "en", earlier="vi") == "vi"
+    assert reply_language("làm căn cước", "en", earlier="en") == "vi", "the message's own words first"
 
 
 @pytest.mark.parametrize(
