@@ -263,7 +263,10 @@ class Matcher:
         self._named = {cls: frozenset(t for t in named if owns(cls, t) and t not in self._generic)
                        for cls, named in self._named.items()}  # fmt: skip
         channel_terms = {" ".join(c) for c in self._channels}
-        self._channel_classes = frozenset(cls for cls, named in self._named.items() if named & channel_terms)
+        # The procedures a channel's own name is ("vneid" is the VNeID account; "dịch vụ công" the portal).
+        own = {self._exact.get(_name_key(phrase)) for phrase in self._channels}
+        self._channel_classes = frozenset(cls for cls, named in self._named.items() if named & channel_terms) | {
+            cls for cls in own if cls is not None}
         named_any = set().union(*self._named.values()) if self._named else set()
         self._postings: dict[str, list[tuple[str, float]]] = {}
         self._weight: dict[str, float] = {}
@@ -391,6 +394,11 @@ class Matcher:
             if (other.decision in (Decision.ANSWER, Decision.NOT_COVERED) and other.best != match.best
                     and not (other.best and other.best.id in self._channel_classes)):  # fmt: skip
                 return other
+        if (match.decision in (Decision.CLARIFY, Decision.UNKNOWN) and match.best
+                and match.best.id in self._channel_classes and self._only_channel(toks)):  # fmt: skip
+            # "còn VNeID thì sao": the channel words decide when nothing else is named, and here
+            # nothing else is: the question is about VNeID (or the portal) itself.
+            return Match(Decision.ANSWER, match.candidates)
         rest = self._without(toks, self._asking)
         if rest:
             # "làm căn cước cần giấy tờ gì", "làm căn cước bao nhiêu tiền": the words of the asking
@@ -477,6 +485,11 @@ class Matcher:
             if marks & terms and not unless & terms:
                 return Match(Decision.NOT_COVERED, match.candidates, self._topics[cls], match.score)
         return match
+
+    def _only_channel(self, toks: tuple[str, ...]) -> bool:
+        """Whether the question names nothing but where things are done (VNeID, the portal)."""
+        rest = self._without(toks, self._channels)
+        return rest is not None and not self._match(rest).candidates
 
     @staticmethod
     def _without(toks: tuple[str, ...], phrases: list[tuple[str, ...]]) -> tuple[str, ...] | None:

@@ -283,3 +283,19 @@ def test_a_near_tie_between_two_procedures_is_asked(matcher: Matcher) -> None:
     ranked = [("driving_license", 0.294), ("vehicle_registration", 0.278)]
     assert matcher._tied(ranked)
     assert not matcher._tied([("driving_license", 0.4), ("vehicle_registration", 0.2)])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("còn VNeID thì sao", "vneid"),
+        ("vneid la gi", "vneid"),
+        ("con dich vu cong thi sao", "public_service_portal"),
+        ("làm khai sinh trên vneid", "birth_registration"),
+        ("dang ky tam tru tren dich vu cong", "temporary_residence"),
+    ],
+)
+def test_where_it_is_done_decides_only_when_nothing_else_is_named(matcher: Matcher, text: str, expected: str) -> None:
+    """VNeID and the portal are channels for other procedures and procedures of their own: named
+    alone ("còn VNeID thì sao") they are the subject; beside another procedure, that one is."""
+    assert matcher.match(text).procedure == expected
