@@ -25,3 +25,8 @@ class StorageError(TrolysoError):
 
 class ConflictError(StorageError):
     """Another worker changed the same conversation first; the turn must be retried."""
+
+
+class Unavailable(StorageError):
+    """The database cannot be reached right now (down, unreachable, or its write lock held by another
+    process): what needs it (a help request, a claim) waits, and the person is asked to try again."""

@@ -42,6 +42,7 @@ from bot.core.turn import Turn
 from bot.data.communes import CommuneBook
 from bot.data.flows import FlowSet
 from bot.data.knowledge import HUMAN_HELP, KnowledgeBase
+from bot.errors import Unavailable
 
 log = logging.getLogger("bot.engine")
 
@@ -86,6 +87,7 @@ class Engine:
         return engine
 
     async def handle(self, inbound: Inbound, state: ConversationState | None = None) -> Turn:
+        original = state  # not changed: the turn works on a copy
         state = (state or ConversationState()).model_copy(deep=True)
         state.turns += 1
         lang = state.lang or language.reply_language(inbound.text or "", inbound.lang_hint, i18n.LANGUAGES,
@@ -102,6 +104,12 @@ class Engine:
                 self.scams.after(turn)
                 self.checklist.after(turn)
                 await self.reminders.after(inbound, turn)
+            except Unavailable:
+                # What this message needs the database for (a help request, a claim) must wait. The
+                # conversation stays as it was before it, so the same message later does the same.
+                log.warning("turn needs the database, which is unavailable channel=%s", inbound.channel)
+                turn = Turn([unavailable_reply(inbound)], _before(original))
+                turn.events.append(UsageEvent("error", detail={"reason": "database_unavailable"}))
             except Exception:  # a bug must never reach the citizen as a traceback
                 log.exception("turn failed channel=%s", inbound.channel)
                 turn.messages = [Outbound(_("Sorry, something went wrong on my side. Please try again, or ask for a person."), (Button(_("Talk to a person"), "h"),))]  # fmt: skip
@@ -340,3 +348,19 @@ def _fit(messages: list[Outbound]) -> list[Outbound]:
         pieces = split_text(msg.text, MAX_MESSAGE)
         out += [Outbound(p) for p in pieces[:-1]] + [Outbound(pieces[-1], msg.buttons)]
     return out
+
+
+def unavailable_reply(inbound: Inbound) -> Outbound:
+    """What a person hears when their message needs the database and it cannot be reached: plainly
+    that it was not saved and to send it again shortly; a pressed button comes back to press again."""
+    text = _("Sorry, the system cannot save this right now. Nothing you entered is lost: please send it again in a minute.")
+    if inbound.payload:
+        return Outbound(text, (Button(_("Try again"), inbound.payload),))
+    return Outbound(text)
+
+
+def _before(state: ConversationState | None) -> ConversationState:
+    """The conversation as it was before a turn that could not be done (counted as a turn)."""
+    kept = (state or ConversationState()).model_copy(deep=True)
+    kept.turns += 1
+    return kept

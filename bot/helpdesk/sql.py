@@ -32,6 +32,7 @@ from bot.core.desk import (
     Volunteer,
 )
 from bot.core.redact import redact
+from bot.errors import Unavailable
 from bot.ratelimit import LinkBudget
 from bot.storage.tables import (
     assist_sessions,
@@ -52,6 +53,12 @@ LINK_ATTEMPTS = 5
 """Wrong codes allowed per chat account and hour; 31**8 codes make guessing hopeless at that rate."""
 LINK_WINDOW = timedelta(hours=1)
 
+DESK_BUSY_MS = 1000
+"""How long a help-desk call waits for SQLite's write lock before the person is asked to try again
+(the default 5 s would leave them staring at the chat, then apologise all the same)."""
+SQLITE_BUSY_MS = 5000
+"""The engine's own busy timeout (bot.storage.db), restored after each help-desk call."""
+
 T = TypeVar("T")
 
 
@@ -63,6 +70,12 @@ class VolunteerRow:
     active: bool
     accounts: int
     created_at: datetime
+
+
+def _unavailable(exc: sa.exc.SQLAlchemyError) -> Unavailable:
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    log.warning("help desk: the database is unavailable (%s)", reason[0] if reason else type(exc).__name__)
+    return Unavailable("the help desk's database cannot be reached or is locked")
 
 
 def normalise_code(code: str) -> str:
@@ -93,11 +106,27 @@ class SqlHelpDesk(BaseHelpDesk):
         self.link_budget: LinkBudget | None = None  # set by the web app: see bot.ratelimit.LinkBudget
 
     async def _run(self, work: Callable[[sa.Connection], T]) -> T:
-        def transaction() -> T:
-            with self.db.begin() as conn:
-                return work(conn)
+        sqlite = self.db.dialect.name == "sqlite"
 
-        return await asyncio.to_thread(transaction)
+        def transaction() -> T:
+            with self.db.connect() as conn:
+                if sqlite:  # a lock held by a purge or a backup: a short wait, then "try again"
+                    conn.connection.driver_connection.execute(f"PRAGMA busy_timeout={DESK_BUSY_MS}")  # type: ignore[union-attr]
+                try:
+                    with conn.begin():
+                        return work(conn)
+                finally:
+                    if sqlite and not conn.invalidated:
+                        conn.connection.driver_connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")  # type: ignore[union-attr]
+
+        try:
+            return await asyncio.to_thread(transaction)
+        except (sa.exc.OperationalError, sa.exc.TimeoutError) as exc:
+            raise _unavailable(exc) from exc
+        except sa.exc.DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise _unavailable(exc) from exc
+            raise
 
     # --- volunteers (the dashboard side) ---------------------------------------------------------
     def create_volunteer(self, name: str, team: str, commune: str | None, phone: str | None,
