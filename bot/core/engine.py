@@ -25,7 +25,7 @@ from bot.core.checklist import Checklists
 from bot.core.community import COMMUNE_ASK, Community
 from bot.core.desk import BaseHelpDesk, Target
 from bot.core.flow_runner import FlowRunner, nav_intent
-from bot.core.guide import Guide
+from bot.core.guide import Guide, wants_guide
 from bot.core.i18n import _
 from bot.core.matcher import Decision, Matcher
 from bot.core.menus import Menus
@@ -196,6 +196,10 @@ class Engine:
             return
         if owner is None and self.checklist.typed(text, turn):
             return
+        offered = (asked.yes or "")[2:] if asked is not None and (asked.yes or "").startswith("p:") else None
+        if owner is None and offered and wants_guide(text) and self.matcher.names_procedure(text) in (None, offered):
+            # "Did you mean: birth registration?" — "step by step": yes, and walk me through it.
+            state.procedure, asked = offered, None
         if owner is None and asked is not None and asked.yes == COMMUNE_ASK and not self.questions.is_new(text, state):
             if self.community.soft_commune(text, turn):  # "Nghi Lộc": the commune asked for
                 return

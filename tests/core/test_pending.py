@@ -139,3 +139,15 @@ def test_most_of_a_label_presses_it(typed: str, payload: str) -> None:
 def test_a_part_that_changes_the_meaning_presses_nothing(typed: str) -> None:
     """"làm được" leaves out the "chưa" of "Chưa làm được"; one word alone is too little to choose."""
     assert read_asked(OUTCOME, typed) is None
+
+
+async def test_step_by_step_under_a_did_you_mean_of_one_is_yes_and_the_guide(engine: Engine) -> None:
+    """"Did you mean: birth registration?" answered "hướng dẫn từng bước" / "step by step": that
+    procedure, walked through — not "please answer yes or no"."""
+    for text, lang in (("hướng dẫn từng bước", "vi"), ("step by step please", "en")):
+        asked = Asked(text="Did you mean one of these?", keep=False, yes="p:birth_registration", no="m:0",
+                      buttons=[("Đăng ký khai sinh", "p:birth_registration"), ("Không phải", "m:0")])  # fmt: skip
+        turn = await engine.handle(Inbound("web", f"dym-{lang}", text=text, lang_hint=lang),
+                                   ConversationState(asked=asked))  # fmt: skip
+        assert turn.state.flow is not None
+        assert turn.state.flow.flow == "birth_registration"
