@@ -128,6 +128,14 @@ def _positioned_terms(toks: list[str] | tuple[str, ...], stop: frozenset[str]) -
 _NAME_FILLER = frozenset(["lam", "cho", "toi", "minh", "em", "anh", "chi", "a", "ah", "oi", "nhe", "nha", "the", "thu", "tuc", "ve", "hoi", "xin", "giup"])
 
 
+def _by_first_word(phrases: Iterable[tuple[str, ...]]) -> dict[str, list[tuple[str, ...]]]:
+    """Phrases grouped by their first word, longest first (the longest that fits wins)."""
+    grouped: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+    for phrase in sorted(phrases, key=len, reverse=True):
+        grouped[phrase[0]].append(phrase)
+    return dict(grouped)
+
+
 def _name_key(toks: Iterable[str]) -> tuple[str, ...]:
     """A name as typed, without the words around it ("làm", "cho tôi", "thủ tục", "thẻ")."""
     return tuple(t for t in toks if t not in _NAME_FILLER)
@@ -176,7 +184,8 @@ class Matcher:
         # Where a procedure is done ("trên VNeID", "online"): a question naming another procedure
         # as well is about that procedure, not the app or the portal.
         self._channels = sorted({tuple(self.norm.index_tokens(t)) for t in kb.synonyms.channels}, key=len, reverse=True)
-        self._asking = sorted({tuple(self.norm.index_tokens(t)) for t in ASKING_PHRASES} - {()}, key=len, reverse=True)
+        self._channel_words = _by_first_word(self._channels)
+        self._asking = _by_first_word({tuple(self.norm.index_tokens(t)) for t in ASKING_PHRASES} - {()})
         self.norm.learn(
             (toks for texts in self._texts.values() for toks, _ in texts),
             (toks for cls, texts in self._texts.items() if cls != OUT_OF_SCOPE for toks, named in texts if named),
@@ -218,6 +227,7 @@ class Matcher:
                 if is_name and key:
                     owners[key].add(cls)
         self._exact = {key: next(iter(c)) for key, c in owners.items() if len(c) == 1}
+        self._memo: dict[tuple[tuple[str, ...], bool], tuple[list[tuple[str, float]], list[float], dict[str, float]]] | None = None
         freq: dict[str, dict[str, float]] = defaultdict(dict)  # term -> class -> strength
         self._named: dict[str, frozenset[str]] = {}
         seen: Counter[str] = Counter()  # term -> texts containing it, over all classes
@@ -363,6 +373,15 @@ class Matcher:
 
     def _features(self, toks: tuple[str, ...], topics: bool = True,
                   ) -> tuple[list[tuple[str, float]], list[float], dict[str, float]]:  # fmt: skip
+        if self._memo is not None:
+            found = self._memo.get((toks, topics))
+            if found is None:
+                found = self._memo[(toks, topics)] = self._scored(toks, topics)
+            return found
+        return self._scored(toks, topics)
+
+    def _scored(self, toks: tuple[str, ...], topics: bool,
+                ) -> tuple[list[tuple[str, float]], list[float], dict[str, float]]:  # fmt: skip
         raw, known, named = self._evidence(toks)
         oos = raw.pop(OUT_OF_SCOPE, 0.0)
         if not topics:
@@ -385,8 +404,17 @@ class Matcher:
         likeness and name evidence, fitted by ``bench/calibrate.py`` on the labelled questions.
         """
         toks = self.norm(text)
+        # The second looks below (without the channel or the asking words) score some of the
+        # same token tuples again: score each once per question.
+        self._memo = {}
+        try:
+            return self._decide(toks)
+        finally:
+            self._memo = None
+
+    def _decide(self, toks: tuple[str, ...]) -> Match:
         match = self._match(toks)
-        rest = self._without(toks, self._channels)
+        rest = self._without(toks, self._channel_words)
         if rest is not None and match.decision is not Decision.NOT_COVERED:
             # "khai sinh trên cổng dịch vụ công": without the app or portal, does the question
             # still name a procedure? Then it is about that one.
@@ -488,17 +516,17 @@ class Matcher:
 
     def _only_channel(self, toks: tuple[str, ...]) -> bool:
         """Whether the question names nothing but where things are done (VNeID, the portal)."""
-        rest = self._without(toks, self._channels)
+        rest = self._without(toks, self._channel_words)
         return rest is not None and not self._match(rest).candidates
 
     @staticmethod
-    def _without(toks: tuple[str, ...], phrases: list[tuple[str, ...]]) -> tuple[str, ...] | None:
-        """The question without ``phrases`` (where it is done, how it is asked), or None when it
-        has none of them."""
+    def _without(toks: tuple[str, ...], phrases: dict[str, list[tuple[str, ...]]]) -> tuple[str, ...] | None:
+        """The question without ``phrases`` (by first word, longest first: where it is done, how
+        it is asked), or None when it has none of them."""
         out: list[str] = []
         i = 0
         while i < len(toks):
-            for phrase in phrases:
+            for phrase in phrases.get(toks[i], ()):
                 if toks[i : i + len(phrase)] == phrase:
                     i += len(phrase)
                     break
