@@ -46,6 +46,7 @@ from bot.core import i18n
 from bot.core.commune_names import commune_key, commune_name
 from bot.core.matcher import Matcher
 from bot.data.communes import CommuneBook
+from bot.data.knowledge import KnowledgeBase
 from bot.data.models import Procedure
 from bot.ratelimit import RateLimiter, Rule, parse_proxies
 from bot.usage.pseudonym import usage_secret
@@ -93,7 +94,8 @@ class AdminContext:
         self.accounts = Accounts(self.db, hasher, clock)
         # A test double of the engine may have no knowledge base or matcher: the dashboard then
         # shows procedure ids and cannot teach phrasings, but works otherwise.
-        kb = getattr(core.engine, "kb", None)
+        kb: KnowledgeBase | None = getattr(core.engine, "kb", None)
+        self.kb = kb
         self.procedures: dict[str, Procedure] = dict(kb.procedures) if kb is not None else {}
         self.matcher: Matcher | None = getattr(core.engine, "matcher", None)
         self.aliases = LearnedAliases(self.db, self.matcher, self.procedures, clock)

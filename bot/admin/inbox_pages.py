@@ -19,6 +19,7 @@ from bot.admin.exports import MEDIA_TYPES, Sheet, csv_chunks, to_xlsx
 from bot.admin.inbox_queries import InboxGroup, inbox_groups
 from bot.admin.params import commune_param, page_number, parse_filters
 from bot.admin.queries import Filters, not_understood
+from bot.admin.teaching import Answer, PreviewRow, preview
 from bot.admin.texts import tr
 from bot.admin.web import download, problem, redirect, render
 from bot.core.matcher import ANSWER_AT, Decision
@@ -63,6 +64,7 @@ class InboxPages:
         guard = self.site.guard
         return [
             Route("/admin/inbox", guard(self.inbox)),
+            Route("/admin/inbox/preview", guard(self.preview), methods=["POST"]),
             Route("/admin/inbox/assign", guard(self.assign), methods=["POST"]),
             Route("/admin/inbox/dismiss", guard(self.dismiss), methods=["POST"]),
             Route("/admin/inbox/restore", guard(self.restore), methods=["POST"]),
@@ -131,13 +133,50 @@ class InboxPages:
         return (found[0], self._suggest(found[0].text)[1]) if found else None
 
     # --- actions ---------------------------------------------------------------------------
-    async def assign(self, request: Request, visitor: Visitor) -> Response:
-        """Teach the matcher a group's phrasings for a procedure: stored, then applied at once."""
-        form = await request.form()
+    def _teaching(self, form: FormData) -> tuple[str, list[str]] | None:
+        """The procedure and the group's phrasings a teaching form names, if it names a known one."""
         procedure = form.get("procedure")
         texts = [t for t in form.getlist("text") if isinstance(t, str) and t.strip()][:TAUGHT_PER_GROUP]
         if not isinstance(procedure, str) or procedure not in self.site.procedures or not texts:
+            return None
+        return procedure, texts
+
+    async def preview(self, request: Request, visitor: Visitor) -> Response:
+        """Before teaching: what the assistant answers the phrasings (and the ways people type them)
+        now and once taught, from matchers of the preview's own; "Save" posts to :meth:`assign`."""
+        form = await request.form()
+        teaching = self._teaching(form)
+        if teaching is None:
             return problem(request, 400, tr("Choose a procedure."), visitor)
+        procedure, texts = teaching
+        rows: list[PreviewRow] = []
+        if self.site.kb is not None and self.site.matcher is not None:
+            stored = [(a.procedure, a.text) for a in await self.site.run(self.site.aliases.all)]
+            rows = await self.site.run(preview, self.site.kb, stored, procedure, texts)
+        context = {
+            "title": tr("Check before teaching"), "visitor": visitor, "procedure": procedure, "texts": texts,
+            "rows": rows, "back": _field(form, "back"), "name": self.site.procedure_name, "describe": self._describe,
+            "misses": [r.text for r in rows if r.taught and not r.after.answers(procedure)],
+        }  # fmt: skip
+        return render(request, "inbox_preview.html", context)
+
+    def _describe(self, answer: Answer) -> str:
+        """What the assistant does with a question, in words."""
+        if answer.decision is Decision.ANSWER:
+            return self.site.procedure_name(answer.procedures[0])
+        if answer.decision is Decision.CLARIFY:
+            return tr("Asks back: {choices}").format(choices=" / ".join(map(self.site.procedure_name, answer.procedures)))
+        if answer.decision is Decision.NOT_COVERED:
+            return tr("Says it does not guide this procedure")
+        return tr("Does not understand")
+
+    async def assign(self, request: Request, visitor: Visitor) -> Response:
+        """Teach the matcher a group's phrasings for a procedure: stored, then applied at once."""
+        form = await request.form()
+        teaching = self._teaching(form)
+        if teaching is None:
+            return problem(request, 400, tr("Choose a procedure."), visitor)
+        procedure, texts = teaching
         stored = await self.site.teach(procedure, texts, visitor.user.username)
         for alias in stored:
             await self.site.audit(visitor, "alias_assigned", f"{procedure}: {alias.text}")

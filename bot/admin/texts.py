@@ -70,6 +70,18 @@ VI: dict[str, str] = {
         "Các câu hỏi giống nhau được gộp thành nhóm. Gán nhóm cho một thủ tục: trợ lý trả lời được ngay. Bỏ qua câu vô nghĩa: câu đó vẫn được đếm và có thể khôi phục.",
     "The chosen questions were dismissed. They are kept under “Dismissed”.":
         "Đã bỏ qua các câu hỏi đã chọn. Chúng vẫn được giữ trong mục “Đã bỏ qua”.",
+    "Check before teaching": "Kiểm tra trước khi dạy",
+    "The assistant will answer these with {procedure}:": "Trợ lý sẽ trả lời các câu này bằng {procedure}:",
+    "What it answers now, and once taught, for each phrasing and the ways people type it (without accents, inside a question). Changes are in bold.":
+        "Trợ lý trả lời thế nào bây giờ và sau khi dạy, cho từng cách hỏi và những kiểu gõ thường gặp (không dấu, nằm trong một câu hỏi). Chỗ thay đổi được in đậm.",
+    "Answered now": "Bây giờ trả lời", "Once taught": "Sau khi dạy",
+    "Even once taught, the assistant would not answer “{text}” with this procedure on its own. Save anyway, or go back and choose another procedure.":
+        "Kể cả khi đã dạy, trợ lý vẫn chưa tự trả lời “{text}” bằng thủ tục này. Vẫn có thể lưu, hoặc quay lại chọn thủ tục khác.",
+    "The assistant's answers cannot be previewed here; saving teaches it all the same.":
+        "Không xem trước được câu trả lời của trợ lý ở đây; bấm lưu vẫn dạy trợ lý như thường.",
+    "Save: teach the assistant": "Lưu: dạy trợ lý", "Back to the inbox": "Quay lại danh sách câu chưa hiểu",
+    "Asks back: {choices}": "Hỏi lại: {choices}", "Says it does not guide this procedure": "Báo là chưa hướng dẫn thủ tục này",
+    "Does not understand": "Chưa hiểu",
     "Undo": "Hoàn tác", "Restore": "Khôi phục", "Dismissed": "Đã bỏ qua",
     "Restored: the questions are back in the inbox.": "Đã khôi phục: các câu hỏi đã trở lại danh sách đang chờ.",
     "Choose “{text}” to dismiss": "Chọn “{text}” để bỏ qua",

@@ -182,6 +182,9 @@ async def test_the_dashboard_in_a_browser(browser: Browser, sqlite_url: str, fre
         await page.screenshot(path=str(ARTIFACTS / "admin-inbox.png"), full_page=True)
         await group.get_by_label("Thủ tục").select_option(label="Đăng ký khai tử")
         await group.get_by_role("button", name="Gán").click()
+        await expect(page.locator("h1")).to_have_text("Kiểm tra trước khi dạy")
+        await expect(page.locator("#preview tbody tr").first).to_contain_text("Đăng ký khai tử")
+        await page.get_by_role("button", name="Lưu: dạy trợ lý").click()
         await expect(page.locator(".ok")).to_contain_text("Trợ lý giờ trả lời câu này bằng: Đăng ký khai tử")
         await expect(page.locator(".group").filter(has_text=UNSURE)).to_have_count(0)
         chat = await context.new_page()
@@ -279,4 +282,12 @@ async def test_dismissing_several_and_undoing_on_a_phone(browser: Browser, sqlit
         await page.get_by_role("button", name="Hoàn tác").tap()
         await expect(page.locator(".ok")).to_contain_text("Đã khôi phục")
         await expect(page.locator(".group")).to_have_count(before)
+        # teaching one: the preview of the answers fits the phone too
+        first = page.locator(".group").first
+        await first.get_by_label("Thủ tục").select_option(label="Đăng ký khai tử")
+        await first.get_by_role("button", name="Gán").tap()
+        await expect(page.locator("#preview")).to_contain_text("Đăng ký khai tử")
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"the preview is {width} px wide on a 360 px screen"
+        await page.screenshot(path=str(ARTIFACTS / "admin-teach-preview-phone.png"), full_page=True)
         await context.close()
