@@ -25,7 +25,7 @@ from bot.admin.texts import label, tr
 from bot.core.desk import ASSIST_REASONS, REQUEST_OUTCOMES
 from bot.core.text import fold
 from bot.data.communes import CommuneBook
-from bot.storage.tables import assist_sessions, help_requests, volunteers
+from bot.storage.tables import assist_missing_papers, assist_sessions, help_requests, volunteers
 from bot.storage.tables import usage_events as events
 from bot.usage.rows import VIETNAM
 
@@ -209,6 +209,41 @@ class ProcedureHelped:
     requests: int
 
 
+@dataclass(frozen=True)
+class MissingPaperCount:
+    """A paper of a guide's checklist and in how many assisted sessions it was missing."""
+
+    procedure: str
+    paper: str  # the guide's Vietnamese line
+    sessions: int
+
+
+MOST_MISSING = 10
+"""How many papers "Giấy tờ hay thiếu nhất" lists."""
+
+
+def missing_papers(connection: sa.Connection, start: date, end: date, commune: str | None = None,
+                   limit: int = MOST_MISSING) -> list[MissingPaperCount]:  # fmt: skip
+    """The papers most often missing in assisted sessions begun from ``start`` to ``end`` (local
+    days) that could not finish, counted in one query: sessions per paper (a paper is its guide's
+    line, known by its key; the newest wording is shown), most first. ``commune`` as in
+    :func:`teams_report`. Every page and export that shows the figure uses this."""
+    low, high = period_bounds(start, end)
+    m, s = assist_missing_papers.c, assist_sessions.c
+    sessions = sa.func.count(sa.distinct(m.session_id)).label("sessions")
+    query = (
+        sa.select(m.procedure, m.paper_key, sa.func.max(m.paper).label("paper"), sessions)
+        .select_from(assist_missing_papers.join(assist_sessions, s.id == m.session_id))
+        .where(s.started_at >= low, s.started_at < high)
+        .group_by(m.procedure, m.paper_key)
+        .order_by(sessions.desc(), m.procedure, m.paper_key)
+        .limit(limit)
+    )
+    if commune is not None:
+        query = query.where(_in_commune(s.commune, commune))
+    return [MissingPaperCount(r.procedure, r.paper, int(r.sessions)) for r in connection.execute(query)]
+
+
 @dataclass
 class TeamsReport:
     """Every team's figures for a period, in one commune or all of them."""
@@ -218,6 +253,7 @@ class TeamsReport:
     commune: str | None
     rows: list[TeamRow] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # commune id -> full name
+    missing: list[MissingPaperCount] = field(default_factory=list)  # papers most often missing
 
     def place(self, commune: str | None) -> str:
         """A commune's name as pages and reports print it; the province level for None."""
@@ -303,7 +339,7 @@ def teams_report(connection: sa.Connection, start: date, end: date, commune: str
         names[place] = unit.full_name if unit is not None else place
     ordered = sorted(rows.values(), key=lambda r: (r.commune is None, fold(names.get(r.commune or "", "")),
                                                    r.commune or "", r.team is None, fold(r.team or "")))  # fmt: skip
-    return TeamsReport(start, end, commune, ordered, names)
+    return TeamsReport(start, end, commune, ordered, names, missing_papers(connection, start, end, commune))
 
 
 REQUEST_OUTCOME_COLUMNS = (*REQUEST_OUTCOMES, "expired")
@@ -338,10 +374,12 @@ def teams_sheets(report: TeamsReport, name: Callable[[str], str]) -> list[Sheet]
     if len(groups) > 1:
         lines.append([None, tr("Total"), *_team_line(report, report.total, None)[2:]])
     procedures: list[list[Cell]] = [[name(p.procedure), p.sessions, p.requests] for p in report.procedures()]
+    missing: list[list[Cell]] = [[name(p.procedure), p.paper, p.sessions] for p in report.missing]
     return [
         Sheet(tr("Community teams"), headers, lines),
         Sheet(tr("Procedures helped with"), [tr("Procedure"), tr("Assisted sessions"), tr("Help requests")],
               procedures),
+        Sheet(tr("Papers most often missing"), [tr("Procedure"), tr("Paper"), tr("Assisted sessions")], missing),
     ]  # fmt: skip
 
 

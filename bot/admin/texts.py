@@ -151,7 +151,10 @@ VI: dict[str, str] = {
     "Assisted sessions": "Lượt hỗ trợ trực tiếp", "Escalated": "Chuyển lên tỉnh",
     "Median minutes to take": "Số phút trung vị đến khi được nhận", "By commune and team": "Theo xã/phường và tổ",
     "Count": "Số lượt", "Reasons": "Lý do", "Made": "Số yêu cầu", "All teams": "Cả xã/phường", "Total": "Tổng cộng",
-    "Procedures helped with": "Thủ tục được hỗ trợ", "Not taken yet": "Chưa có người nhận",
+    "Procedures helped with": "Thủ tục được hỗ trợ", "Papers most often missing": "Giấy tờ hay thiếu nhất",
+    "Paper": "Giấy tờ",
+    "In assisted sessions that could not finish, the papers of the checklist the volunteer marked as missing.":
+        "Trong các buổi hỗ trợ chưa làm xong, những giấy tờ trong danh sách việc cần làm mà tình nguyện viên ghi là còn thiếu.", "Not taken yet": "Chưa có người nhận",
     "Assisted by a volunteer: {events} events, {questions} of the {total} questions. Citizens on their own asked {own}.":
         "Có tình nguyện viên hỗ trợ: {events} sự kiện, {questions} trong {total} câu hỏi. Người dân tự hỏi {own} câu.",
     "Sessions": "Lượt hỗ trợ", "Online": "Trực tuyến", "To the office": "Ra một cửa", "Unfinished": "Chưa xong",

@@ -81,7 +81,7 @@ class Checklists:
             lines += [f"➡️ {t}" for t in self._next_steps(flow, answers)]
         elif papers:
             lines.append(_("📄 Still missing {n} of {total}: {names}").format(
-                n=len(missing), total=len(papers), names="; ".join(_short(p.get(lang)) for p in missing)))  # fmt: skip
+                n=len(missing), total=len(papers), names="; ".join(short(p.get(lang)) for p in missing)))  # fmt: skip
         else:
             lines.append(_("This checklist has no papers to tick."))
         buttons: list[Button] = []
@@ -182,7 +182,7 @@ class Checklists:
         turn.messages[at] = Outbound(last.text, (*last.buttons[:1], button, *last.buttons[1:]))
 
 
-def _short(text: str, limit: int = 40) -> str:
+def short(text: str, limit: int = 40) -> str:
     """A paper's name short enough for the summary line."""
     head = re.split(r"[(:;,]", text, maxsplit=1)[0].strip()
     return head if len(head) <= limit else head[: limit - 1].rstrip() + "…"

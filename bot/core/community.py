@@ -17,6 +17,7 @@ from collections.abc import Callable
 from bot.core.commune_choice import CommuneChoice
 from bot.core.community_base import CommunityContext
 from bot.core.desk import ASSIST_OUTCOMES, ASSIST_REASONS, GOOD_TIMES, REQUEST_OUTCOMES, BaseHelpDesk, Target
+from bot.core.flow_runner import FlowRunner
 from bot.core.help_request import STOP_WORDS, HelpRequests
 from bot.core.i18n import _
 from bot.core.messages import Button, Inbound, Outbound
@@ -24,12 +25,12 @@ from bot.core.pending import ask
 from bot.core.state import ConversationState
 from bot.core.text import fold
 from bot.core.turn import Turn
-from bot.core.volunteers import Volunteers, command_name
+from bot.core.volunteers import MISSING_STEP, Volunteers, command_name
 from bot.data.communes import CommuneBook
 
 CODE_RE = re.compile(r"[A-Za-z0-9]{4}-[A-Za-z0-9]{4}")
 """A link code as the dashboard prints it ("7KQ4-M9XP"); sent alone, it is taken as a code."""
-PAYLOADS = frozenset({"hd", "hc", "hn", "ht", "hx", "hr", "av", "ar"})
+PAYLOADS = frozenset({"hd", "hc", "hn", "ht", "hx", "hr", "av", "ar", "am"})
 COMMUNE_ASK = "hc:ask"  # "choose my commune": also what a typed "có" presses under the soft question
 VOLUNTEER_COMMANDS = frozenset({"hotro", "assist", "ketthuc", "endassist", "lienket", "link", "nhom", "team",
                                 "yeucau", "requests"})  # fmt: skip
@@ -41,8 +42,9 @@ class Community:
     """Help requests, volunteers and communes for the engine."""
 
     def __init__(self, desk: BaseHelpDesk | None, communes: CommuneBook, start_buttons: Callable[[], tuple[Button, ...]],
-                 procedure_name: Callable[[str], str], retention_days: int = 90) -> None:  # fmt: skip
-        self.ctx = CommunityContext(desk, communes, start_buttons, procedure_name, retention_days)
+                 procedure_name: Callable[[str], str], retention_days: int = 90,
+                 runner: FlowRunner | None = None) -> None:  # fmt: skip
+        self.ctx = CommunityContext(desk, communes, start_buttons, procedure_name, retention_days, runner)
         self.choice = CommuneChoice(self.ctx)
         self.help = HelpRequests(self.ctx, self.choice)
         self.volunteers = Volunteers(self.ctx, self.help)
@@ -68,8 +70,9 @@ class Community:
 
     @staticmethod
     def waiting(state: ConversationState) -> bool:
-        """Whether a question of ours (a help request's, or "which commune?") is open."""
-        return state.help is not None or state.awaiting == "commune"
+        """Whether a question of ours (a help request's, "which commune?", or the papers a
+        volunteer marks as missing) is open."""
+        return state.help is not None or state.awaiting in ("commune", MISSING_STEP)
 
     async def handle(self, inbound: Inbound, turn: Turn) -> bool:
         """Answer the message; False hands it back to the engine (a question typed mid-request)."""
@@ -93,17 +96,31 @@ class Community:
         """Read a typed message as the answer to our open question; False if it is not one."""
         if turn.state.help is not None:
             return await self.help.draft_text(text, me, turn)
+        if turn.state.awaiting == MISSING_STEP:
+            return await self.volunteers.missing_typed(text, turn)
         if fold(text) in STOP_WORDS:
             self.help.drop_draft(turn)
             return True
         return self.choice.text(text, turn)
 
     def reask(self, turn: Turn, lead: str) -> None:
-        self.help.reask(turn, lead)
+        if turn.state.awaiting == MISSING_STEP and turn.state.assist is not None:
+            self.volunteers.ask_missing(turn, lead)
+        else:
+            self.help.reask(turn, lead)
+
+    def resume_lead(self, turn: Turn) -> str:
+        """What to say when our open question comes back after a side question."""
+        if turn.state.awaiting == MISSING_STEP:
+            return _("Let's continue where we were.")
+        return _("When you are ready, let's go on with your request for a call (or press Cancel).")
 
     def set_aside(self, turn: Turn) -> bool:
-        """A side question was answered while our question was open: a help request keeps its
-        place (True: offer the way back); "which commune?" from /xa is simply dropped."""
+        """A side question was answered while our question was open: a help request, and the
+        volunteer's missing papers, keep their place (True: offer the way back); "which commune?"
+        from /xa is simply dropped."""
+        if turn.state.awaiting == MISSING_STEP:
+            return turn.state.assist is not None
         if turn.state.help is None:
             turn.state.awaiting = None
             return False
@@ -182,6 +199,8 @@ class Community:
             await self.volunteers.assist_outcome(parts[0], None, turn)
         elif kind == "ar" and parts and parts[0] in ASSIST_REASONS:
             await self.volunteers.assist_outcome("unfinished", parts[0], turn)
+        elif kind == "am" and parts:
+            await self.volunteers.missing_press(":".join(parts), turn)
         else:
             self.ctx.stale(turn)
 

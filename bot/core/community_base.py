@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.core.desk import BaseHelpDesk, Target, Volunteer
+from bot.core.flow_runner import FlowRunner
 from bot.core.i18n import _
 from bot.core.messages import Button, Outbound, UsageEvent
 from bot.core.turn import Turn
@@ -22,6 +23,7 @@ class CommunityContext:
     start_buttons: Callable[[], tuple[Button, ...]]
     procedure_name: Callable[[str], str]
     retention_days: int = 90
+    runner: FlowRunner | None = None  # the guides, for the papers a volunteer marks as missing
 
     def say(self, turn: Turn, text: str) -> None:
         turn.messages.append(Outbound(text, self.start_buttons()))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import abc
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,6 +34,16 @@ class Notice:
     target: Target
     messages: tuple[Outbound, ...]
     undelivered: Outbound | None = None  # told to the turn's own person when the notice cannot go
+
+
+@dataclass(frozen=True)
+class MissingPaper:
+    """A paper of a guide's checklist that a citizen did not have in an assisted session: the
+    procedure, the line's checklist key and its Vietnamese text (the guide's words, nothing personal)."""
+
+    procedure: str
+    key: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -181,6 +192,6 @@ class BaseHelpDesk(abc.ABC):
         """Begin an assisted session; returns its id."""
 
     @abc.abstractmethod
-    async def finish_assist(self, session_id: int, outcome: str, reason: str | None,
-                            procedures: list[str]) -> None:  # fmt: skip
-        """Record how an assisted session ended."""
+    async def finish_assist(self, session_id: int, outcome: str, reason: str | None, procedures: list[str],
+                            missing: Sequence[MissingPaper] = ()) -> None:  # fmt: skip
+        """Record how an assisted session ended, and the papers of the checklist that were missing."""

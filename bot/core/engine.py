@@ -73,7 +73,7 @@ class Engine:
         self.guide = Guide(self.runner, self.menus.start_buttons)
         self.questions = Questions(kb, self.matcher, self.smalltalk, self.runner, self.guide, self.menus, self._human)
         self.community = Community(desk, communes or CommuneBook(()), self.menus.start_buttons, self.menus.name,
-                                   help_retention_days)  # fmt: skip
+                                   help_retention_days, self.runner)  # fmt: skip
         self.scams = ScamAlerts(kb.scams)
         self.checklist = Checklists(self.runner, self.menus.start_buttons)
         self.reminders = ReminderTalk(None, self.runner)  # the app gives it a book (bot/app.py)
@@ -81,7 +81,8 @@ class Engine:
     def with_desk(self, desk: BaseHelpDesk | None, communes: CommuneBook, help_retention_days: int = 90) -> Engine:
         """This engine (sharing its matcher and flows) over one application's help desk."""
         engine = copy.copy(self)
-        engine.community = Community(desk, communes, self.menus.start_buttons, self.menus.name, help_retention_days)
+        engine.community = Community(desk, communes, self.menus.start_buttons, self.menus.name, help_retention_days,
+                                     self.runner)  # fmt: skip
         engine.questions = copy.copy(self.questions)
         engine.questions.human = engine._human
         return engine
@@ -230,7 +231,7 @@ class Engine:
         keep_request = owner == "people" and self.community.set_aside(turn)
         self.questions.answer(text, turn)
         if keep_request:
-            self.community.reask(turn, _("When you are ready, let's go on with your request for a call (or press Cancel)."))
+            self.community.reask(turn, self.community.resume_lead(turn))
         elif asked is not None and asked.keep and turn.state.asked is None:
             turn.messages.append(again(asked, _("Let's continue where we were.")))
             turn.state.asked = asked

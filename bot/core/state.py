@@ -41,6 +41,8 @@ class AssistState(BaseModel):
     name: str
     commune: str | None = None
     procedures: list[str] = Field(default_factory=list)  # what was helped with, in order
+    reason: str | None = None  # why it could not finish, while the missing papers are asked
+    missing: list[str] = Field(default_factory=list)  # papers pressed as missing: "<procedure>:<key>"
 
 
 class Asked(BaseModel):

@@ -4,6 +4,8 @@ closing help requests."""
 from __future__ import annotations
 
 from bot.core import i18n
+from bot.core.assist_papers import Paper, offered, read_missing, ticked_missing
+from bot.core.checklist import short
 from bot.core.community_base import CommunityContext
 from bot.core.desk import (
     ASSIST_OUTCOMES,
@@ -11,6 +13,7 @@ from bot.core.desk import (
     REQUEST_OUTCOMES,
     ClaimOutcome,
     LinkOutcome,
+    MissingPaper,
     Notice,
     Target,
     Ticket,
@@ -25,6 +28,9 @@ from bot.core.phone import spaced
 from bot.core.state import AssistState, ConversationState
 from bot.core.trust import may_link_volunteer
 from bot.core.turn import Turn
+
+MISSING_STEP = "missing_papers"
+"""``ConversationState.awaiting`` while the volunteer says which papers were missing."""
 
 
 def command_name(text: str) -> str:
@@ -121,13 +127,84 @@ class Volunteers:
         if outcome == "unfinished" and reason is None:
             ask(turn, Outbound(_("What stopped it?"), tuple(Button(reason_label(r), f"ar:{r}") for r in ASSIST_REASONS)))
             return
-        await self.ctx.desk.finish_assist(assist.session, outcome, reason, assist.procedures)
+        papers = offered(self.ctx.runner, state) if self.ctx.runner is not None and outcome == "unfinished" else []
+        if papers:  # which papers of the checklist were missing: pressed one by one, or typed
+            assist.reason = reason
+            assist.missing = ticked_missing(state, papers, self.ctx.runner) if self.ctx.runner else []
+            self.ask_missing(turn)
+            return
+        await self._finish(outcome, reason, [], turn)
+
+    async def _finish(self, outcome: str, reason: str | None, missing: list[Paper], turn: Turn) -> None:
+        state = turn.state
+        assist = state.assist
+        assert assist is not None
+        assert self.ctx.desk is not None
+        await self.ctx.desk.finish_assist(assist.session, outcome, reason, assist.procedures,
+                                          [MissingPaper(p.procedure, p.key, p.text.vi) for p in missing])  # fmt: skip
         turn.events.append(UsageEvent("assist_finished", detail={"outcome": outcome, "reason": reason or "",
                                                                  "commune": assist.commune or "",
-                                                                 "assisted_by": str(assist.volunteer)}))  # fmt: skip
+                                                                 "assisted_by": str(assist.volunteer),
+                                                                 "missing_papers": str(len(missing))}))  # fmt: skip
         state.assist = None
+        state.awaiting = None
         fresh(state)
-        turn.messages.append(Outbound(_("Session recorded. Thank you for helping! Send /hotro when you sit with the next person.")))
+        lines = []
+        if missing:
+            lines.append(_("Missing papers noted: {papers}.").format(papers="; ".join(p.text.get(i18n.current()) for p in missing)))
+        lines.append(_("Session recorded. Thank you for helping! Send /hotro when you sit with the next person."))
+        turn.messages.append(Outbound("\n".join(lines)))
+
+    # --- the outcome step: which papers were missing --------------------------------------------
+    def _papers(self, turn: Turn) -> list[Paper]:
+        return offered(self.ctx.runner, turn.state) if self.ctx.runner is not None else []
+
+    def ask_missing(self, turn: Turn, lead: str = "") -> None:
+        """The papers of the session's checklists as buttons (a press toggles one), "Xong" and
+        "Không thiếu giấy"; a typed "1, 3" or "thiếu giấy khai sinh" is read by :meth:`missing_typed`."""
+        state = turn.state
+        assert state.assist is not None
+        papers = self._papers(turn)
+        chosen = set(state.assist.missing)
+        lines = [lead] if lead else []
+        lines.append(_("Which papers of the checklist were missing? Press each one (press again to undo), then “Done”; or type their numbers, like “1, 3”."))
+        lines += [f"{n}. {'☑' if p.ref in chosen else '☐'} {p.text.get(i18n.current())}" for n, p in enumerate(papers, 1)]
+        buttons = [Button(f"{'☑' if p.ref in chosen else '☐'} {n}. {short(p.text.get(i18n.current()))}", f"am:t:{n}")
+                   for n, p in enumerate(papers, 1)]  # fmt: skip
+        buttons += [Button(_("✅ Done"), "am:done"), Button(_("No paper was missing"), "am:none")]
+        state.awaiting = MISSING_STEP
+        turn.messages.append(Outbound("\n".join(lines), tuple(buttons)))
+
+    async def missing_press(self, action: str, turn: Turn) -> None:
+        """``am:t:<n>`` toggles paper n; ``am:done`` records the pressed ones; ``am:none`` none."""
+        assist = turn.state.assist
+        if assist is None or self.ctx.desk is None or turn.state.awaiting != MISSING_STEP:
+            self.ctx.stale(turn)
+            return
+        papers = self._papers(turn)
+        kind, _sep, number = action.partition(":")
+        if kind == "t" and number.isdigit() and 1 <= int(number) <= len(papers):
+            ref = papers[int(number) - 1].ref
+            assist.missing = [r for r in assist.missing if r != ref] if ref in assist.missing else [*assist.missing, ref]
+            self.ask_missing(turn)
+        elif kind == "done":
+            await self._finish("unfinished", assist.reason, [p for p in papers if p.ref in assist.missing], turn)
+        elif kind == "none":
+            await self._finish("unfinished", assist.reason, [], turn)
+        else:
+            self.ctx.stale(turn)
+
+    async def missing_typed(self, text: str, turn: Turn) -> bool:
+        """"1, 3", "thiếu giấy khai sinh", "không thiếu giấy": recorded at once; False when the
+        message names no paper of the list (the engine then asks again, or answers a question)."""
+        if turn.state.assist is None or self.ctx.desk is None:
+            turn.state.awaiting = None
+            return False
+        found = read_missing(text, self._papers(turn))
+        if found is None:
+            return False
+        await self._finish("unfinished", turn.state.assist.reason, found, turn)
+        return True
 
     async def queue(self, me: Target, turn: Turn) -> None:
         volunteer = await self.ctx.volunteer(me)

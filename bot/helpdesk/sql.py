@@ -25,6 +25,7 @@ from bot.core.desk import (
     ClaimResult,
     LinkOutcome,
     LinkResult,
+    MissingPaper,
     NewRequest,
     Routes,
     Target,
@@ -35,6 +36,7 @@ from bot.core.redact import redact
 from bot.errors import Unavailable
 from bot.ratelimit import LinkBudget
 from bot.storage.tables import (
+    assist_missing_papers,
     assist_sessions,
     help_requests,
     link_codes,
@@ -388,12 +390,17 @@ class SqlHelpDesk(BaseHelpDesk):
 
         return await self._run(work)
 
-    async def finish_assist(self, session_id: int, outcome: str, reason: str | None, procedures: list[str]) -> None:
+    async def finish_assist(self, session_id: int, outcome: str, reason: str | None, procedures: list[str],
+                            missing: Sequence[MissingPaper] = ()) -> None:  # fmt: skip
         def work(conn: sa.Connection) -> None:
-            conn.execute(assist_sessions.update().where(assist_sessions.c.id == session_id,
-                                                        assist_sessions.c.ended_at.is_(None))
-                         .values(ended_at=self.clock(), outcome=outcome, reason=reason,
-                                 procedures=",".join(procedures)[:500] or None))  # fmt: skip
+            ended = conn.execute(assist_sessions.update().where(assist_sessions.c.id == session_id,
+                                                                assist_sessions.c.ended_at.is_(None))
+                                 .values(ended_at=self.clock(), outcome=outcome, reason=reason,
+                                         procedures=",".join(procedures)[:500] or None)).rowcount  # fmt: skip
+            if ended and missing:  # once, with the outcome: a second press of "Xong" adds nothing
+                conn.execute(assist_missing_papers.insert(), [
+                    {"session_id": session_id, "procedure": p.procedure[:64], "paper_key": p.key[:16], "paper": p.text[:400]}
+                    for p in dict.fromkeys(missing)])  # fmt: skip
 
         await self._run(work)
 

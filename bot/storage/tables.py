@@ -295,8 +295,20 @@ assist_sessions = Table(
     Column("procedures", String(500)),  # comma-separated procedure ids helped with
 )
 
-COMMUNITY_TABLES = (assist_sessions, help_requests, link_codes, link_failures, team_chats, volunteer_accounts,
-                    volunteers)  # fmt: skip
+# The papers of the checklist a citizen did not have when an assisted session could not finish
+# (migration 0012): the guide's line, never anything about the person.
+assist_missing_papers = Table(
+    "assist_missing_papers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("session_id", Integer, ForeignKey("assist_sessions.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("procedure", String(64), nullable=False),
+    Column("paper_key", String(16), nullable=False),  # bot.core.checklist.paper_key of the line
+    Column("paper", String(400), nullable=False),  # the line's Vietnamese text, as the guide says it
+)
+
+COMMUNITY_TABLES = (assist_missing_papers, assist_sessions, help_requests, link_codes, link_failures, team_chats,
+                    volunteer_accounts, volunteers)  # fmt: skip
 """The help desk's tables, children before the volunteers they point at: the order to empty them in."""
 
 

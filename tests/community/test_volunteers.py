@@ -88,7 +88,9 @@ async def test_an_assisted_session_is_marked_and_ends_in_two_taps(desk: SqlHelpD
     assert {"av:online", "av:office", "av:unfinished"} <= set(chat.payloads)
     await chat.press("av:unfinished")
     assert "ar:no_vneid" in chat.payloads
-    turn = await chat.press("ar:no_vneid")
+    await chat.press("ar:no_vneid")
+    assert "am:none" in chat.payloads, "which papers of the identity card's checklist were missing"
+    turn = await chat.say("không thiếu giấy")
     assert chat.state is not None
     assert chat.state.assist is None
     assert chat.state.procedure is None
