@@ -163,7 +163,8 @@ async def test_the_quarterly_report_has_the_teams(desk_site: AdminSite, seeded_d
     response = await client.get("/admin/report/download?year=2026&quarter=4&format=xlsx")
     assert response.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames[-2:] == ["Tổ công nghệ số", "Thủ tục được hỗ trợ"]
+    assert book.sheetnames[-3:] == ["Tổ công nghệ số", "Thủ tục được hỗ trợ", "Giấy tờ hay thiếu nhất"]
+    assert list(book["Giấy tờ hay thiếu nhất"].iter_rows(values_only=True)) == [("Thủ tục", "Giấy tờ", "Lượt hỗ trợ trực tiếp")]
     rows = list(book["Tổ công nghệ số"].iter_rows(values_only=True))
     assert list(rows[0]) == TEAMS_HEADER
     assert rows[1:] == [*VINH_HUNG_ROWS, *ANH_SON_ROWS, *PROVINCE_ROWS]

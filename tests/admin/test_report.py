@@ -57,7 +57,8 @@ async def test_one_action_gives_xlsx_and_pdf(seeded: AdminSite, client: httpx.As
     names = sorted(files.namelist())
     assert names == ["trolyso-bao-cao-2026-Q4-Xã Tân Phú.pdf", "trolyso-bao-cao-2026-Q4-Xã Tân Phú.xlsx"]
     book = openpyxl.load_workbook(io.BytesIO(files.read(names[1])))
-    assert book.sheetnames == ["Tổng hợp", "Theo tháng", "Thủ tục", "Hướng dẫn", "Kênh", "Tổ công nghệ số", "Thủ tục được hỗ trợ"]
+    assert book.sheetnames == ["Tổng hợp", "Theo tháng", "Thủ tục", "Hướng dẫn", "Kênh", "Tổ công nghệ số", "Thủ tục được hỗ trợ",
+                               "Giấy tờ hay thiếu nhất"]
     summary = [tuple(v for v in line if v is not None) for line in book["Tổng hợp"].iter_rows(values_only=True)]
     assert summary[0] == ("Báo cáo", "Báo cáo quý 4/2026")
     assert summary[1:3] == [("Địa bàn", "Xã Tân Phú"), ("Mã xã/phường", TAN_PHU)]
