@@ -131,7 +131,7 @@ def test_the_schema_snippet_for_tables_py_matches_the_migration(blank_url: str) 
 
 
 def test_0011_adds_the_dismissals_and_keeps_every_event(blank_url: str) -> None:
-    """A database at 0010 with usage events and a taught phrasing upgrades to 0011 (the one head):
+    """A database at 0010 with usage events and a taught phrasing upgrades to 0011:
     the new table is there and empty, nothing else changed; back down to 0010 it goes, data kept."""
     from bot.admin.schema import inbox_dismissals
 
@@ -145,8 +145,8 @@ def test_0011_adds_the_dismissals_and_keeps_every_event(blank_url: str) -> None:
                                        "VALUES ('vneid', 'app định danh', 'chi.lan', :t)"),
                                {"t": datetime(2026, 3, 1, tzinfo=UTC)})  # fmt: skip
         assert "inbox_dismissals" not in sa.inspect(engine).get_table_names()
-        upgrade(blank_url)
-        assert current_revision(engine) == head_revision() == "0011"
+        upgrade(blank_url, "0011")
+        assert current_revision(engine) == "0011"
         columns = {c["name"]: c for c in sa.inspect(engine).get_columns("inbox_dismissals")}
         assert set(columns) == set(inbox_dismissals.c.keys())
         assert {tuple(u["column_names"]) for u in sa.inspect(engine).get_unique_constraints("inbox_dismissals")} == {
@@ -164,5 +164,39 @@ def test_0011_adds_the_dismissals_and_keeps_every_event(blank_url: str) -> None:
         with engine.connect() as connection:
             assert connection.execute(sa.text("SELECT count(*) FROM usage_events")).scalar_one() == 1
             assert connection.execute(sa.text("SELECT text FROM learned_aliases")).scalar_one() == "app định danh"
+    finally:
+        engine.dispose()
+
+
+def test_0012_adds_the_missing_papers_and_keeps_every_session(blank_url: str) -> None:
+    """A database at 0011 with a volunteer and an assisted session upgrades to 0012 (the one head):
+    the new table is there and empty, the session is kept; a paper row goes with its session's id;
+    back down to 0011 the table goes, the session stays."""
+    from bot.storage.tables import assist_missing_papers
+
+    upgrade(blank_url, "0011")
+    engine = create_db_engine(blank_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text("INSERT INTO volunteers (name, team, commune, phone, active, created_at, created_by) "
+                                       "VALUES ('An', 'Tổ 1', NULL, NULL, true, :t, 'admin')"), {"t": datetime(2026, 3, 1, tzinfo=UTC)})
+            volunteer = connection.execute(sa.text("SELECT id FROM volunteers")).scalar_one()
+            connection.execute(sa.text("INSERT INTO assist_sessions (volunteer_id, channel, started_at, outcome) "
+                                       "VALUES (:v, 'zalo', :t, 'unfinished')"), {"v": volunteer, "t": datetime(2026, 3, 1, tzinfo=UTC)})
+        assert "assist_missing_papers" not in sa.inspect(engine).get_table_names()
+        upgrade(blank_url)
+        assert current_revision(engine) == head_revision() == "0012"
+        assert {c["name"] for c in sa.inspect(engine).get_columns("assist_missing_papers")} == set(assist_missing_papers.c.keys())
+        with engine.begin() as connection:
+            session = connection.execute(sa.text("SELECT id FROM assist_sessions")).scalar_one()
+            connection.execute(assist_missing_papers.insert().values(session_id=session, procedure="vneid", paper_key="abcd1234",
+                                                                     paper="Điện thoại có số thuê bao đứng tên mình"))  # fmt: skip
+        config = alembic_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0011")
+        assert "assist_missing_papers" not in sa.inspect(engine).get_table_names()
+        with engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT outcome FROM assist_sessions")).scalar_one() == "unfinished"
     finally:
         engine.dispose()
