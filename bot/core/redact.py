@@ -79,7 +79,9 @@ _DATES = (
 _SEP = r"(?:[ .\-]|\)\s?)?"
 _SUBSCRIBER = rf"(?:[35789]{_SEP}\d(?:{_SEP}\d){{7}}|2{_SEP}\d(?:{_SEP}\d){{8}})(?!\d)"
 _PHONES = (
-    re.compile(rf"(?:\(\s*\+?\s*84\s*\)|\+\s*84|(?<![\d.,])(?:00\s?)?84)\s?[.\-]?\s?(?:\(0\)\s?)?{_SUBSCRIBER}"),
+    # "84.500.000.000 đồng" has a phone's shape after the country code: an amount names its currency.
+    re.compile(rf"(?:\(\s*\+?\s*84\s*\)|\+\s*84|(?<![\d.,])(?:00\s?)?84)\s?[.\-]?\s?(?:\(0\)\s?)?{_SUBSCRIBER}"
+               r"(?!\s*(?:đồng|đ|vnđ|vnd|dong|d)\b)", re.IGNORECASE),
     re.compile(rf"(?<!\d)(?<!\d[.,])\(?0{_SUBSCRIBER}"),
 )
 

@@ -179,3 +179,14 @@ def test_legal_document_numbers_are_kept(number: int, year: int, kind: str) -> N
     """Decree and circular numbers such as 282/2025/NĐ-CP are not mistaken for dates."""
     text = f"theo văn bản {number}/{year}/{kind}"
     assert redact(text) == text
+
+
+@pytest.mark.parametrize("text", ["lệ phí 84.500.000.000 đồng", "hết 84.912.345.678đ", "84.300.000.000 VND"])
+def test_an_amount_that_starts_like_a_country_code_is_kept(text: str) -> None:
+    """"84.500.000.000 đồng" has a phone's shape after 84 (found by Hypothesis): its currency says amount."""
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize("text", ["gọi 84.912.345.678", "sdt 84 912 345 678 nhé", "+84 912 345 678 đó"])
+def test_a_phone_after_the_country_code_is_still_redacted(text: str) -> None:
+    assert "[số điện thoại]" in redact(text)
