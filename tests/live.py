@@ -20,6 +20,13 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-q
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
+def free_port() -> int:
+    """A loopback port nobody listens on now (for a server a test starts, or one that is down)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @asynccontextmanager
 async def served(web: Any) -> AsyncIterator[str]:
     """Run an ASGI app with uvicorn on a free loopback port; yields its base URL."""

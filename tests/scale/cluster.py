@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -29,6 +28,7 @@ import httpx
 import sqlalchemy as sa
 
 from bot.storage.db import create_db_engine, normalize_url
+from tests.live import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "deploy" / "nginx" / "trolyso.conf"
@@ -40,12 +40,6 @@ WEBHOOK_SECRET = "cluster-webhook-secret"
 def find_nginx() -> str | None:
     """Debian's nginx lives in /usr/sbin, which a non-root PATH often lacks."""
     return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def workers_of(pid: int) -> list[int]:

@@ -17,7 +17,8 @@ from bot.helpdesk.sql import SqlHelpDesk
 from bot.storage.db import create_db_engine
 from tests.community.conftest import ANH_SON
 from tests.fakes.telegram_api import FakeTelegram, Updates
-from tests.scale.pair import TELEGRAM_SECRET, Worker, free_port, two_workers
+from tests.live import free_port
+from tests.scale.pair import TELEGRAM_SECRET, Worker, two_workers
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

@@ -6,7 +6,6 @@ Then two notice hubs on the real Redis (as two workers have), and one on a close
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from collections.abc import AsyncIterator
 
@@ -21,6 +20,7 @@ from bot.coord.notices import Notices, RedisNotices
 from bot.core.messages import Outbound
 from tests.channels.test_telegram import ScriptedEngine
 from tests.channels.test_webchat import LiveServer, build_core, serve
+from tests.live import free_port
 
 USER = "longpoll-user-0001"
 
@@ -105,9 +105,7 @@ async def test_too_many_held_polls_are_answered_at_once() -> None:
 
 
 def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    return free_port()  # nobody listens there once the probe closes
 
 
 async def test_two_workers_hear_each_other_through_redis(redis: Redis, redis_url: str, redis_prefix: str) -> None:

@@ -17,7 +17,8 @@ from bot.admin.accounts import Accounts
 from bot.admin.schema import learned_aliases
 from bot.storage.db import create_db_engine
 from tests.admin.conftest import csrf_of
-from tests.scale.pair import Worker, free_port, two_workers
+from tests.live import free_port
+from tests.scale.pair import Worker, two_workers
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

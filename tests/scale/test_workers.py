@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,8 @@ import httpx
 import pytest
 
 from bot.cli import main
+from tests.live import free_port
+from tests.scale.cluster import workers_of
 
 TROLYSO = Path(sys.executable).with_name("trolyso")
 
@@ -28,29 +29,6 @@ def test_several_workers_on_sqlite_are_refused_naming_postgresql(
     error = capsys.readouterr().err
     assert "2 workers need PostgreSQL" in error
     assert "TROLYSO_DATABASE_URL=postgresql" in error
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def children(pid: int) -> list[int]:
-    """The worker processes uvicorn's supervisor started (its children running the app)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        if parent == pid and b"spawn_main" in cmdline:
-            found.append(int(entry.name))
-    return found
 
 
 @pytest.fixture
@@ -69,7 +47,7 @@ def cluster(postgres_database: str, tmp_path: Path) -> Iterator[tuple[subprocess
             try:
                 if (
                     httpx.get(f"{url}/healthz", timeout=2).status_code == 200
-                    and len(children(process.pid)) == 2
+                    and len(workers_of(process.pid)) == 2
                 ):
                     break
             except httpx.HTTPError:
@@ -100,7 +78,7 @@ def test_two_worker_processes_answer_and_survive_one_being_killed(
 ) -> None:
     """Both processes answer; a killed worker is replaced while the other goes on; SIGTERM ends all."""
     process, url = cluster
-    workers = children(process.pid)
+    workers = workers_of(process.pid)
     assert len(workers) == 2
     for n in range(10):
         response = ask(url, f"citizen{n:04d}", "lam cccd o dau")
@@ -110,9 +88,9 @@ def test_two_worker_processes_answer_and_survive_one_being_killed(
     answered = [ask(url, f"after{n:05d}", "lam cccd o dau").status_code for n in range(20)]
     assert answered == [200] * 20
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and len(children(process.pid)) < 2:
+    while time.monotonic() < deadline and len(workers_of(process.pid)) < 2:
         time.sleep(0.2)
-    replaced = children(process.pid)
+    replaced = workers_of(process.pid)
     assert len(replaced) == 2
     assert workers[0] not in replaced
     process.send_signal(signal.SIGTERM)

@@ -11,11 +11,12 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tests.live import free_port
 
 
 class Unavailable(Exception):
@@ -42,12 +43,6 @@ def find_bindir() -> Path:
             return bindir
     raise Unavailable("PostgreSQL server binaries (initdb, pg_ctl) not found; set TROLYSO_PG_BINDIR")
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass
