@@ -27,7 +27,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
@@ -36,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from webhook import free_port, questions, wait_up  # noqa: E402
+from webhook import drive, free_port, questions, wait_up  # noqa: E402
 
 from tests.fakes.telegram_api import FakeTelegram, Updates  # noqa: E402
 
@@ -44,44 +43,9 @@ SECRET = "bench-secret"
 PEOPLE = 5000
 TICKS = os.sysconf("SC_CLK_TCK")
 
-Send = Callable[[aiohttp.ClientSession, int], Awaitable[bool]]
-
-
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-async def run(send: Send, clients: int, seconds: float, rate: float | None) -> tuple[list[float], float, int]:
-    latencies: list[float] = []
-    errors = 0
-    counter = iter(range(10**9))
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=clients if not rate else 512)) as session:
-
-        async def one(n: int) -> None:
-            nonlocal errors
-            started = time.perf_counter()
-            errors += not await send(session, n)
-            latencies.append((time.perf_counter() - started) * 1000)
-
-        t0 = time.perf_counter()
-        if rate:
-            tasks = []
-            for i in range(int(rate * seconds)):
-                delay = t0 + i / rate - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                tasks.append(asyncio.create_task(one(next(counter))))
-            await asyncio.gather(*tasks)
-        else:
-            deadline = t0 + seconds
-
-            async def client() -> None:
-                while time.perf_counter() < deadline:
-                    await one(next(counter))
-
-            await asyncio.gather(*(client() for _ in range(clients)))
-        return latencies, time.perf_counter() - t0, errors
 
 
 async def limiter_cost(people: int = 5000, messages: int = 20000) -> None:
@@ -157,7 +121,7 @@ async def main() -> None:
                   f"{args.clients} clients (closed loop), then {args.rate:.0f}/s (open loop), {args.seconds:g} s each")  # fmt: skip
             print(f"{'channel':<17} {'load':<14} {'msg/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'cpu ms/msg':>10} {'errors':>6}")
             for name, send in (("web chat", web), ("telegram webhook", telegram)):
-                await run(send, 8, 2, None)  # warm-up: every question once, pools and caches
+                await drive(send, 8, 2, None)  # warm-up: every question once, pools and caches
                 top = 0.0
                 for label, rate in ((f"max ({args.clients} clients)", None), (f"{args.rate:.0f}/s", args.rate)):
                     if rate and top < rate:  # a rate above the maximum only measures a growing queue
@@ -166,7 +130,7 @@ async def main() -> None:
                     gc.collect()
                     gc.disable()
                     cpu = cpu_seconds(server.pid)
-                    lat, sec, errors = await run(send, args.clients, args.seconds, rate)
+                    lat, sec, errors = await drive(send, 512 if rate else args.clients, args.seconds, rate)
                     cpu = cpu_seconds(server.pid) - cpu
                     gc.enable()
                     lat.sort()

@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
@@ -76,46 +77,60 @@ async def wait_up(url: str) -> None:
     raise RuntimeError("server did not start")
 
 
-async def load(url: str, texts: list[str], updates: Updates, rate: float | None, seconds: float,
-               concurrency: int, replies: list[int] | None = None) -> tuple[list[float], float, int]:  # fmt: skip
-    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+Send = Callable[[aiohttp.ClientSession, int], Awaitable[bool]]
+"""Send message number n on the session; True when the server answered it."""
+
+
+async def drive(send: Send, concurrency: int, seconds: float, rate: float | None) -> tuple[list[float], float, int]:
+    """Load the server with ``send``: ``rate`` arrivals a second on a fixed schedule, whatever
+    the server does (open loop), or, without a rate, ``concurrency`` clients each waiting for its
+    answer before sending the next (closed loop). Latencies in ms, the seconds taken, errors."""
     latencies: list[float] = []
     errors = 0
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as session:
+    counter = iter(range(10**9))
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
 
-        async def one(i: int) -> None:
+        async def one(n: int) -> None:
             nonlocal errors
-            body = updates.text(texts[i % len(texts)], user_id=100_000 + i % 1000)
             started = time.perf_counter()
-            async with session.post(url, json=body, headers=headers) as r:
-                answer = await r.read()
-                if r.status != 200:
-                    errors += 1
-                elif replies is not None and answer.startswith(b'{"method"'):
-                    replies[0] += 1  # a reply in the webhook response: Telegram would send it
+            errors += not await send(session, n)
             latencies.append((time.perf_counter() - started) * 1000)
 
         t0 = time.perf_counter()
-        if rate:  # open loop: arrivals on a fixed schedule, whatever the server does
+        if rate:
             tasks = []
-            total = int(rate * seconds)
-            for i in range(total):
-                delay = t0 + i / rate - time.perf_counter()
+            for _ in range(int(rate * seconds)):
+                delay = t0 + len(tasks) / rate - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                tasks.append(asyncio.create_task(one(i)))
+                tasks.append(asyncio.create_task(one(next(counter))))
             await asyncio.gather(*tasks)
-        else:  # closed loop: as fast as the server answers
-            counter = iter(range(10**9))
+        else:
             deadline = t0 + seconds
 
-            async def worker() -> None:
+            async def client() -> None:
                 while time.perf_counter() < deadline:
                     await one(next(counter))
 
-            await asyncio.gather(*(worker() for _ in range(concurrency)))
+            await asyncio.gather(*(client() for _ in range(concurrency)))
         return latencies, time.perf_counter() - t0, errors
+
+
+async def load(url: str, texts: list[str], updates: Updates, rate: float | None, seconds: float,
+               concurrency: int, replies: list[int] | None = None) -> tuple[list[float], float, int]:  # fmt: skip
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+
+    async def send(session: aiohttp.ClientSession, i: int) -> bool:
+        body = updates.text(texts[i % len(texts)], user_id=100_000 + i % 1000)
+        async with session.post(url, json=body, headers=headers) as r:
+            answer = await r.read()
+            if r.status != 200:
+                return False
+            if replies is not None and answer.startswith(b'{"method"'):
+                replies[0] += 1  # a reply in the webhook response: Telegram would send it
+            return True
+
+    return await drive(send, concurrency, seconds, rate)
 
 
 def summary(name: str, lat: list[float], seconds: float, errors: int) -> str:
