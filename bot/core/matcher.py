@@ -55,10 +55,10 @@ TOPIC_LEAD = 0.8
 """A not-covered topic is the answer only when the best covered procedure explains less than this
 share of what the topic explains."""
 NAMED_AT = 0.15
-# Coverage within this share of the best's: a tie between two procedures, asked, never guessed.
-TIE = 0.06
 """Least share of a question's weight that words of a procedure's names must carry for the question
 to name it (``names_procedure``; the channel-free second look in ``match``)."""
+TIE = 0.06
+"""Coverage within this share of the best's: a tie between two procedures, asked, never guessed."""
 UNKNOWN_WORD = 0.5
 """Weight of a word the knowledge base has never seen, relative to the rarest known word."""
 
@@ -183,7 +183,7 @@ class Matcher:
         )
         # Where a procedure is done ("trên VNeID", "online"): a question naming another procedure
         # as well is about that procedure, not the app or the portal.
-        self._channels = sorted({tuple(self.norm.index_tokens(t)) for t in kb.synonyms.channels}, key=len, reverse=True)
+        self._channels = {tuple(self.norm.index_tokens(t)) for t in kb.synonyms.channels}
         self._channel_words = _by_first_word(self._channels)
         self._asking = _by_first_word({tuple(self.norm.index_tokens(t)) for t in ASKING_PHRASES} - {()})
         self.norm.learn(
@@ -414,16 +414,17 @@ class Matcher:
 
     def _decide(self, toks: tuple[str, ...]) -> Match:
         match = self._match(toks)
-        rest = self._without(toks, self._channel_words)
-        if rest is not None and match.decision is not Decision.NOT_COVERED:
+        bare = self._without(toks, self._channel_words)  # the question without where it is done
+        if bare is not None and match.decision is not Decision.NOT_COVERED:
             # "khai sinh trên cổng dịch vụ công": without the app or portal, does the question
             # still name a procedure? Then it is about that one.
-            other = self._match(rest, named_at=NAMED_AT)
+            other = self._match(bare, named_at=NAMED_AT)
             if (other.decision in (Decision.ANSWER, Decision.NOT_COVERED) and other.best != match.best
                     and not (other.best and other.best.id in self._channel_classes)):  # fmt: skip
                 return other
         if (match.decision in (Decision.CLARIFY, Decision.UNKNOWN) and match.best
-                and match.best.id in self._channel_classes and self._only_channel(toks)):  # fmt: skip
+                and match.best.id in self._channel_classes and bare is not None
+                and not self._match(bare).candidates):  # fmt: skip
             # "còn VNeID thì sao": the channel words decide when nothing else is named, and here
             # nothing else is: the question is about VNeID (or the portal) itself.
             return Match(Decision.ANSWER, match.candidates)
@@ -513,11 +514,6 @@ class Matcher:
             if marks & terms and not unless & terms:
                 return Match(Decision.NOT_COVERED, match.candidates, self._topics[cls], match.score)
         return match
-
-    def _only_channel(self, toks: tuple[str, ...]) -> bool:
-        """Whether the question names nothing but where things are done (VNeID, the portal)."""
-        rest = self._without(toks, self._channel_words)
-        return rest is not None and not self._match(rest).candidates
 
     @staticmethod
     def _without(toks: tuple[str, ...], phrases: dict[str, list[tuple[str, ...]]]) -> tuple[str, ...] | None:
