@@ -93,9 +93,9 @@ class Engine:
         # from its dump, as the store does from JSON — a third of model_copy(deep=True)'s cost.
         state = ConversationState.model_validate(state.model_dump()) if state is not None else ConversationState()
         state.turns += 1
-        lang = state.lang or language.reply_language(inbound.text or "", inbound.lang_hint, i18n.LANGUAGES,
-                                                     earlier=state.wrote_in)  # fmt: skip
-        if (written := language.text_language(inbound.text or "")) is not None:
+        written = language.text_language(inbound.text or "")
+        lang = state.lang or language.choose(written, inbound.lang_hint, i18n.LANGUAGES, earlier=state.wrote_in)
+        if written is not None:
             state.wrote_in = written  # a button pressed next is answered in the same language
         started = time.perf_counter()
         with i18n.use(lang):

@@ -13,10 +13,11 @@ pattern (onset, vowels, one of eight endings) and "how", "where", "register", "b
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
-from bot.core.text import fold
+from bot.core.text import KEPT_CHARS, fold
 
 ENGLISH = "en"
 VIETNAMESE = "vi"
@@ -57,6 +58,15 @@ def _has_vietnamese_marks(text: str) -> bool:
 
 def text_language(text: str) -> str | None:
     """The language a message is unmistakably written in, or None when it could be either."""
+    return _language_kept(text) if len(text) <= KEPT_CHARS else _language(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _language_kept(text: str) -> str | None:
+    return _language(text)
+
+
+def _language(text: str) -> str | None:
     if not text or not text.strip() or text.lstrip().startswith("/"):
         return None  # a command's arguments are codes and names, not a language
     english = vietnamese = glue = 0
@@ -84,7 +94,12 @@ def reply_language(text: str, channel: str | None, supported: tuple[str, ...] = 
     """The language to answer ``text`` in: the text's own when unmistakable, else ``earlier``
     (what the person's words last were, kept by the conversation), else the channel's
     (``channel``: a code such as "vi", "en-US" or None; the first of ``supported`` when none)."""
-    written = text_language(text)
+    return choose(text_language(text), channel, supported, earlier)
+
+
+def choose(written: str | None, channel: str | None, supported: tuple[str, ...] = (VIETNAMESE, ENGLISH),
+           earlier: str | None = None) -> str:  # fmt: skip
+    """:func:`reply_language` for a text whose :func:`text_language` is known (``written``)."""
     if written in supported:
         return written
     if earlier in supported:

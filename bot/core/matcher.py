@@ -12,6 +12,7 @@ as "not covered" and answered honestly instead of with a neighbour that shares g
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -61,6 +62,10 @@ TIE = 0.06
 """Coverage within this share of the best's: a tie between two procedures, asked, never guessed."""
 UNKNOWN_WORD = 0.5
 """Weight of a word the knowledge base has never seen, relative to the rarest known word."""
+DECIDED = 4096
+"""Questions (as normalised tokens) whose decision is kept: the common ones repeat ("làm cccd",
+"đăng ký khai sinh"), and one turn asks about the same message several times. A taught phrasing
+empties it (``_rebuild``)."""
 
 
 class Decision(StrEnum):
@@ -227,6 +232,7 @@ class Matcher:
                 if is_name and key:
                     owners[key].add(cls)
         self._exact = {key: next(iter(c)) for key, c in owners.items() if len(c) == 1}
+        self._decided = functools.lru_cache(maxsize=DECIDED)(self._decide_once)
         self._memo: dict[tuple[tuple[str, ...], bool], tuple[list[tuple[str, float]], list[float], dict[str, float]]] | None = None
         freq: dict[str, dict[str, float]] = defaultdict(dict)  # term -> class -> strength
         self._named: dict[str, frozenset[str]] = {}
@@ -403,12 +409,15 @@ class Matcher:
         a logistic model over coverage, margin over the runner-up, known share, out-of-scope
         likeness and name evidence, fitted by ``bench/calibrate.py`` on the labelled questions.
         """
-        toks = self.norm(text)
+        return self._decided(self.norm(text))[0]
+
+    def _decide_once(self, toks: tuple[str, ...]) -> tuple[Match, dict[str, float]]:
+        """The decision and the share each procedure's names carry, for ``_decided`` to keep."""
         # The second looks below (without the channel or the asking words) score some of the
         # same token tuples again: score each once per question.
         self._memo = {}
         try:
-            return self._decide(toks)
+            return self._decide(toks), self._features(toks)[2]
         finally:
             self._memo = None
 
@@ -536,10 +545,9 @@ class Matcher:
         assistant does not cover (the two never share an id). None for "có", "3/5", "bao nhiêu
         tiền" or anything vague — the engine uses it to tell a new question from an answer to the
         question it asked."""
-        match = self.match(text)
+        match, named = self._decided(self.norm(text))
         if match.decision is Decision.NOT_COVERED and match.not_covered is not None:
             return match.not_covered.id
         if match.decision is not Decision.ANSWER or match.best is None or match.best.id == HUMAN_HELP:
             return None
-        named = self._features(self.norm(text))[2]
         return match.best.id if named.get(match.best.id, 0.0) >= NAMED_AT else None

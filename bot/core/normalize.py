@@ -15,10 +15,13 @@ from itertools import pairwise
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.core.text import fold, regional_variants, telex_repairs
+from bot.core.text import KEPT_CHARS, fold, regional_variants, telex_repairs
 from bot.data.models import SynonymsFile
 
 _MAX_PHRASE = 5
+_KEPT = 20_000
+"""Messages kept normalised, each at most ``text.KEPT_CHARS`` long (a 4,000-character paste is
+rare, and 20,000 kept ones would weigh 80 MB)."""
 
 
 class Normalizer:
@@ -113,9 +116,10 @@ class Normalizer:
             fixed = self._fix_pairs(self.expand(*self.in_context(self._repair(fold(key).split()))))
             # A repair can meet the expansion of its neighbour ("lai se" + "giay phep lai" -> "xe xe").
             cached = tuple(t for i, t in enumerate(fixed) if i == 0 or t != fixed[i - 1])
-            if len(self._cache) > 50_000:
-                self._cache.clear()
-            self._cache[key] = cached
+            if len(key) <= KEPT_CHARS:
+                if len(self._cache) >= _KEPT:
+                    self._cache.clear()
+                self._cache[key] = cached
         return cached
 
     def index_tokens(self, text: str) -> list[str]:

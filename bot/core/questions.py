@@ -44,7 +44,7 @@ class Questions:
         self.guide = guide
         self.menus = menus
         self.human = human  # the people side's offer of a person
-        self._name_words: dict[str, set[str]] = {}
+        self._faq_index: dict[str, tuple[set[str], list[tuple[int, frozenset[str]]]]] = {}
 
     # --- is it a question? --------------------------------------------------------------------
     def is_new(self, text: str, state: ConversationState) -> bool:
@@ -212,25 +212,31 @@ class Questions:
     def _faq_for(self, proc_id: str, tokens: list[str]) -> int | None:
         """A common-problem entry the question closely matches, judged on the words that make
         the entry specific (not the procedure's own name, which every entry shares)."""
-        proc = self.kb.procedures[proc_id]
-        stop = self.matcher.norm.stopwords
-        named = self._name_words.setdefault(proc_id, {
-            t for text in (proc.names.vi, proc.names.en) for t in self.matcher.norm(text)
-        })  # fmt: skip
-        words = {t for t in tokens if t not in stop} - named
+        named, entries = self._faq_words(proc_id)
+        words = {t for t in tokens if t not in self.matcher.norm.stopwords} - named
         if not words:
             return None
         best: tuple[float, int] | None = None
-        for i, item in enumerate(proc.faq):
-            for text in (item.q.vi, *item.match):
-                specific = {t for t in self.matcher.norm(text) if t not in stop} - named
-                hits = len(words & specific)
-                if not specific or hits < min(2, len(specific)):
-                    continue
-                score = hits / len(specific | words)
-                if score >= 0.4 and (best is None or score > best[0]):
-                    best = (score, i)
+        for i, specific in entries:
+            hits = len(words & specific)
+            if hits < min(2, len(specific)):
+                continue
+            score = hits / len(specific | words)
+            if score >= 0.4 and (best is None or score > best[0]):
+                best = (score, i)
         return best[1] if best else None
+
+    def _faq_words(self, proc_id: str) -> tuple[set[str], list[tuple[int, frozenset[str]]]]:
+        """A procedure's name words, and each common-problem phrasing's specific words (once: the
+        knowledge base's words are never repaired, so teaching a phrasing changes none of them)."""
+        found = self._faq_index.get(proc_id)
+        if found is None:
+            proc, stop = self.kb.procedures[proc_id], self.matcher.norm.stopwords
+            named = {t for text in (proc.names.vi, proc.names.en) for t in self.matcher.norm(text)}
+            entries = [(i, frozenset(t for t in self.matcher.norm(text) if t not in stop) - named)
+                       for i, item in enumerate(proc.faq) for text in (item.q.vi, *item.match)]  # fmt: skip
+            found = self._faq_index[proc_id] = (named, [(i, words) for i, words in entries if words])
+        return found
 
 
 PORTAL_SEARCH = "https://dichvucong.gov.vn"

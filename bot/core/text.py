@@ -6,6 +6,7 @@ case, accents and đ, punctuation, emoji and letters repeated for emphasis ("kho
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -28,6 +29,21 @@ def fold(text: str) -> str:
     >>> fold("Làm CCCD ở đâu ạ??")
     'lam cccd o dau a'
     """
+    # A turn folds its message several times (reading answers, small talk, language, matching):
+    # short texts are folded once and kept.
+    return _fold_kept(text) if len(text) <= KEPT_CHARS else _fold(text)
+
+
+KEPT_CHARS = 300
+"""Texts up to this long are kept folded (a message is a line or two; a long paste is not kept)."""
+
+
+@functools.lru_cache(maxsize=8192)
+def _fold_kept(text: str) -> str:
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.translate(_CONTROL).casefold())
     stripped = decomposed.translate(_COMBINING).replace("đ", "d").replace("ð", "d")
     words = _NON_WORD.sub(" ", stripped)

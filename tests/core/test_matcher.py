@@ -216,6 +216,28 @@ def test_add_alias_makes_a_new_phrasing_match_at_once(kb: KnowledgeBase) -> None
     assert fresh.match("bua ho menh so").procedure == "vneid"
 
 
+def test_a_kept_decision_is_forgotten_when_a_phrasing_is_taught(kb: KnowledgeBase) -> None:
+    """Decisions are kept per question; teaching must not leave a stale one behind, for
+    ``match`` or for ``names_procedure`` (which the engine asks in the same turn)."""
+    fresh = Matcher(kb)
+    phrase = "giấy xanh lá mạ"
+    assert fresh.match(phrase).procedure is None
+    assert fresh.names_procedure(phrase) is None
+    fresh.add_aliases([("temporary_residence", phrase)])
+    assert fresh.match(phrase).procedure == "temporary_residence"
+    assert fresh.names_procedure("giay xanh la ma") == "temporary_residence"
+
+
+def test_asking_again_gives_the_decision_a_fresh_matcher_gives(kb: KnowledgeBase) -> None:
+    """Every labelled question, asked twice of one matcher (the second time from what it kept),
+    is decided as a new matcher decides it."""
+    kept, questions = Matcher(kb), [q["q"] for q in labelled()]
+    first = [kept.match(q) for q in questions]
+    again = [kept.match(q) for q in questions]
+    fresh = Matcher(kb)
+    assert again == first == [fresh.match(q) for q in questions]
+
+
 def test_add_alias_rejects_an_unknown_target(kb: KnowledgeBase) -> None:
     """Teaching a phrasing for a procedure that does not exist raises KeyError."""
     fresh = Matcher(kb)
