@@ -8,15 +8,20 @@ from itertools import pairwise
 # Canonical (normalised) words and pairs; see knowledge/synonyms.yaml for what folds into them.
 _ASPECTS: tuple[tuple[str, frozenset[str]], ...] = (
     ("fees", frozenset({"le phi", "phi", "tien", "bao nhieu", "mien phi", "gia", "bao lau",
-                        "thoi gian", "ngay"})),
+                        "thoi gian", "ngay", "lau"})),
     # Deadlines and penalties have their own section (answers.SECTIONS "rules"); a procedure without
     # them answers from its fees section instead (answers.procedure_answer).
     ("rules", frozenset({"han", "thoi han", "phat", "tre", "cham", "qua han", "het han"})),
-    ("papers", frozenset({"giay to", "ho so", "can gi", "chuan bi", "mang gi", "mang theo",
+    ("papers", frozenset({"giay to", "ho so", "can gi", "can nhung", "chuan bi", "mang gi", "mang theo",
                           "papers", "to khai"})),
     ("online", frozenset({"o dau", "truc tuyen", "noi nao", "cho nao", "dia chi", "nop o", "di dau", "lam dau",
                           "nop dau", "dau lam", "tai dau", "co quan nao"})),
 )  # fmt: skip
+
+
+HOW = ("nhu", "the", "nao")
+"""What "ntn", "thế nào", "làm sao", "how do I" fold into (knowledge/synonyms.yaml): asked after
+an answer, with nothing else to say, it asks how to do the procedure in hand."""
 
 
 def detect_aspect(tokens: Sequence[str]) -> str | None:

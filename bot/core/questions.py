@@ -11,7 +11,7 @@ from collections.abc import Callable
 from itertools import pairwise
 
 from bot.core import answers
-from bot.core.aspects import ASPECT_WORDS, detect_aspect
+from bot.core.aspects import ASPECT_WORDS, HOW, detect_aspect
 from bot.core.dates import read_date, vietnam_today
 from bot.core.flow_runner import FlowRunner
 from bot.core.guide import GUIDE_WORDS, Guide, wants_guide
@@ -31,6 +31,8 @@ from bot.data.models import NotCoveredTopic
 CHECKLIST_WORDS = frozenset({"danh sach cua toi", "checklist", "my checklist", "xem lai danh sach",
                              "danh sach viec can lam", "ket qua cua toi", "xem checklist"})  # fmt: skip
 _TALK_AS_QUESTION = frozenset({"help", "menu"})
+_HOW_FILLER = frozenset({"thu", "tuc", "lam", "dang", "ky", "nop", "xin", "cap"})
+"""Words that may stand beside "thế nào" and still ask only how: "thủ tục ntn", "đăng ký thế nào"."""
 """Small talk that is a request of its own, even while a question of ours is open."""
 
 
@@ -74,6 +76,19 @@ class Questions:
             # "có", "ko" with nothing asked: acknowledged, not mistaken for a greeting or a search
             turn.messages.append(Outbound(_("All right. What else would you like to know?"), self.menus.start_buttons()))
             return
+        procedure = turn.state.procedure
+        if talk in (None, "help") and turn.state.flow is None and self.asks_how(text, procedure):
+            assert procedure is not None
+            turn.events.append(UsageEvent("question", procedure, None, {"follow_up": "how"}, text=text))
+            guide = self.runner.for_procedure(procedure)
+            if guide is not None:  # the guide is the how: a few questions, then the checklist
+                turn.flow_spoke = True
+                turn.messages.extend(self.runner.start(guide, turn.state, turn.events))
+            else:
+                self.show(procedure, "online", None, turn, None)
+            return
+        if talk == "help" and self.follow_up(text, procedure) is not None:
+            talk = None  # "what do I need" after an answer asks for its papers, not how to use me
         if talk is not None and self.menus.small_talk(talk, turn):
             return
         # A new guide asked for by name replaces one left paused ("hướng dẫn đăng ký tạm trú").
@@ -81,7 +96,6 @@ class Questions:
         if (flow is None or flow.paused) and wants_guide(text) and self._start_guide(text, turn):
             return
         match = self.matcher.match(text) if any(c.isalpha() for c in text) else Match(Decision.UNKNOWN, ())
-        procedure = turn.state.procedure
         follow_up = self.follow_up(text, procedure, match)
         if follow_up is not None and procedure is not None:
             turn.events.append(UsageEvent("question", procedure, None, {"follow_up": follow_up}, text=text))
@@ -142,8 +156,19 @@ class Questions:
         match = match or self.matcher.match(text)
         if match.not_covered is not None:
             return None
-        named = self.named(text)
+        # A topic we do not cover counts when the matcher says so (above), not by one word of its
+        # names: "1 năm" is a year, though "sửa năm sinh" names a civil-status change.
+        named = {p for p in self.named(text) if p in self.kb.procedures}
         return aspect if not named - {procedure} else None
+
+    def asks_how(self, text: str, procedure: str | None) -> bool:
+        """"ntn", "làm thế nào", "how do I do it" after an answer: how to do the procedure in hand."""
+        if procedure is None or procedure not in self.kb.procedures:
+            return False
+        toks = self.matcher.norm(text)
+        if not any(toks[i : i + 3] == HOW for i in range(len(toks) - 2)):
+            return False
+        return not {t for t in toks if t not in self.matcher.norm.stopwords} - {*HOW, *_HOW_FILLER}
 
     def named(self, text: str) -> set[str]:
         """The procedures a message names by their own words ("căn cước", "khai sinh"); "giấy tờ"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 from functools import lru_cache
+from itertools import pairwise
 
 from bot.core.text import fold
 from bot.data.replies import Lexicon, default_lexicon
@@ -31,6 +32,7 @@ _MAX_WORDS = 12
 _LEAD = re.compile(r"\s*[,;:.!…]+\s*|\s+[-–—]+\s+")  # the end of a leading "có," / "không -"  # a reply is short; a long message is something else
 
 
+_WHERE = ("o", "dau")
 _MARKERS = frozenset({"co", "da", "dang", "con", "van", "se", "phai"})
 
 
@@ -80,6 +82,8 @@ def _read(text: str, question: str, lex: Lexicon) -> Reply | None:
     words = fold(text).split()
     if not words or len(words) > _MAX_WORDS:
         return None
+    if any(pair == _WHERE for pair in pairwise(words)):
+        return None  # "ở đâu" folds like "ờ" + the particle "đâu", but asks where
     echo, predicate = _echo_words(question) if question else (frozenset(), frozenset())
     echoed: list[str] = []
     found: list[str] = []  # meaning of each phrase read, in order; "echo" for a question word

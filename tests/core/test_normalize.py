@@ -39,6 +39,12 @@ def words(norm: Normalizer, text: str) -> str:
         ("o mo", "o dau"),
         ("passport", "ho chieu"),
         ("Passport", "ho chieu"),
+        ("bé mới đẻ", "con moi sinh"),
+        ("vo sap de", "vo sap sinh"),
+        ("de lam cccd", "de lam can cuoc"),
+        ("tthc", "thu tuc"),
+        ("free", "mien phi"),
+        ("chuyển nhà", "chuyen cho o"),
     ],
 )
 def test_synonyms_are_rewritten_to_their_canonical_words(

@@ -64,6 +64,7 @@ TABLE: list[tuple[str, Reply | None]] = [
     ("cho mình hỏi", None), ("tôi muốn hỏi về khai sinh", None), ("có cần mang sổ hộ khẩu không", None),
     ("ko biết làm ở đâu", None), ("không có giấy tờ gì", None), ("yes but where", None),
     ("no i want to ask something else", None), ("what", None), ("hủy", None),
+    ("ở đâu", None), ("o dau", None), ("ở đâu ạ", None), ("thế nộp ở đâu", None), ("o dau vay", None),
     ("có " * 20, None),
 ]  # fmt: skip
 
