@@ -79,13 +79,57 @@ async def limiter_cost(people: int = 5000, messages: int = 20000) -> None:
         print(f"rate limiter, {people} people: {name:<42} {(time.process_time() - started) / messages * 1e6:7.1f} µs CPU/message")
 
 
+
+async def shared_limiter_cost(url: str, messages: int = 2000) -> None:
+    """The same two rule checks against Redis (several workers): ours, one script call per rule,
+    beside the library's moving window on its Redis storage (a round trip per part to test, one
+    to hit). Wall time per message: here the cost is mostly round trips."""
+    import uuid
+
+    import redis.asyncio as aioredis
+    from limits.aio.storage import RedisStorage
+    from limits.aio.strategies import MovingWindowRateLimiter
+
+    from bot.ratelimit import RateLimiter, Rule
+
+    address, person = Rule.parse("web_address", "1000000/minute"), Rule.parse("web_user", "1000000/minute;1000000/hour")
+    prefix = f"bench-{uuid.uuid4().hex[:8]}"
+    try:
+        await aioredis.from_url(url, socket_connect_timeout=1).ping()
+    except Exception as exc:
+        print(f"rate limiter in Redis: skipped ({exc})")
+        return
+    ours = RateLimiter(url, prefix)
+    theirs = MovingWindowRateLimiter(RedisStorage("async+" + url, implementation="redispy", key_prefix=prefix + "l"))
+
+    async def library(rule: Rule, key: str) -> None:
+        for item in rule.items:
+            await theirs.test(item, rule.name, key)
+        for item in rule.items:
+            await theirs.hit(item, rule.name, key)
+
+    for name in ("ours (bot.ratelimit.RedisWindows)", "limits MovingWindow + RedisStorage"):
+        started, cpu = time.perf_counter(), time.process_time()
+        for n in range(messages):
+            if name.startswith("ours"):
+                await ours.hit(address, "127.0.0.1")
+                await ours.hit(person, f"p{n % PEOPLE}")
+            else:
+                await library(address, "127.0.0.1")
+                await library(person, f"p{n % PEOPLE}")
+        wall, cpu = (time.perf_counter() - started) / messages, (time.process_time() - cpu) / messages
+        print(f"rate limiter in Redis: {name:<40} {wall * 1e6:7.1f} µs/message ({cpu * 1e6:.1f} µs CPU)")
+    await ours.close()
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--rate", type=float, default=1000)
+    parser.add_argument("--redis", default=os.environ.get("TROLYSO_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
     args = parser.parse_args()
     await limiter_cost()
+    await shared_limiter_cost(args.redis)
     texts = questions()
     fake = FakeTelegram()
     await fake.start()

@@ -6,11 +6,14 @@ One module, built on the maintained `limits` library, so every limit counts the 
     wait = await limiter.hit(Rule.parse("web_id", "30/minute;300/hour"), user_id)
     if wait: answer 429 with Retry-After: ceil(wait)
 
-Counts live in memory (one worker) or, when ``redis_url`` is set, in Redis through the library's
-async Redis storage, so several workers share one budget. In memory they are :class:`MemoryWindows`,
-not the library's async MemoryStorage: that one starts a sweep of every key after each hit, each
-key a thread hop under the key's lock, so with thousands of web-chat users the sweep never stopped
-and requests queued behind it (web chat p99 in seconds under load). Redis is coordination only: when it
+Counts live in memory (one worker) or, when ``redis_url`` is set, in Redis, so several workers
+share one budget. The rule syntax is the `limits` library's; the counting is ours, in both places:
+- in memory, :class:`MemoryWindows`, not the library's async MemoryStorage: that one starts a
+  sweep of every key after each hit, each key a thread hop under the key's lock, so with thousands
+  of web-chat users the sweep never stopped and requests queued behind it (web chat p99 in seconds);
+- in Redis, :class:`RedisWindows`: one script call checks and counts every part of a rule at once
+  (the library's storage took a round trip per part to test and another to hit: eight per web
+  message, and a test-then-hit race between workers). Redis is coordination only: when it
 cannot be reached the limiter keeps counting in this worker's memory (the limits still hold per
 worker) and says so in the log once a minute; it never turns a request into a 500.
 
@@ -32,9 +35,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import limits
-from limits.aio.storage import RedisStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
-from limits.aio.strategies import RateLimiter as Strategy
 
 from bot.errors import ConfigError
 from bot.extras import require
@@ -125,26 +125,89 @@ class MemoryWindows:
             del self._windows[key]
 
 
+_WINDOWS = """
+-- KEYS: one sorted set per part of the rule (member: a hit, score: its time).
+-- ARGV: cost (0: only say the wait), a unique id for this call, then per part: limit, seconds.
+-- Returns the seconds to wait as a string (0: allowed and counted). Redis's clock, so every
+-- worker and machine measures the same window.
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local cost = tonumber(ARGV[1])
+local need = math.max(cost, 1)
+local wait = 0
+for i, key in ipairs(KEYS) do
+  local limit, length = tonumber(ARGV[1 + 2 * i]), tonumber(ARGV[2 + 2 * i])
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - length)
+  local over = redis.call('ZCARD', key) + need - limit
+  if over > 0 then
+    if need > limit then
+      wait = math.max(wait, length)
+    else
+      local oldest = redis.call('ZRANGE', key, over - 1, over - 1, 'WITHSCORES')
+      wait = math.max(wait, tonumber(oldest[2]) + length - now, 1)
+    end
+  end
+end
+if wait > 0 or cost == 0 then
+  return tostring(wait)
+end
+for i, key in ipairs(KEYS) do
+  for n = 1, cost do
+    redis.call('ZADD', key, now, ARGV[2] .. ':' .. n)
+  end
+  redis.call('EXPIRE', key, math.ceil(tonumber(ARGV[2 + 2 * i])))
+end
+return '0'
+"""
+
+
+class RedisWindows:
+    """Exact moving windows in Redis, shared by every worker: the same counting as
+    :class:`MemoryWindows` (refused hits not counted, the wait until enough of the oldest hits
+    leave), one script call per rule and message."""
+
+    def __init__(self, client: aioredis.Redis, prefix: str) -> None:
+        self.client = client
+        self.prefix = prefix
+        self._script = client.register_script(_WINDOWS)
+
+    async def hit(self, rule: Rule, key: tuple[str, ...], cost: int = 1) -> float:
+        return await self._run(rule, key, cost)
+
+    async def wait(self, rule: Rule, key: tuple[str, ...]) -> float:
+        return await self._run(rule, key, 0)
+
+    async def clear(self, rule: Rule, key: tuple[str, ...]) -> None:
+        await self.client.delete(*self._keys(rule, key))
+
+    def _keys(self, rule: Rule, key: tuple[str, ...]) -> list[str]:
+        # One hash tag for the rule and key: a Redis Cluster keeps a script's keys on one node.
+        tag = "{" + ":".join((rule.name, *key)) + "}"
+        return [f"{self.prefix}:{tag}:{item}" for item in rule.items]
+
+    async def _run(self, rule: Rule, key: tuple[str, ...], cost: int) -> float:
+        args: list[Any] = [cost, uuid.uuid4().hex]
+        for item in rule.items:
+            args += (item.amount, item.get_expiry())
+        return float(await self._script(keys=self._keys(rule, key), args=args))
+
+
 class RateLimiter:
     """Counts hits per (rule, key) in a moving window (exact: no burst at a window edge, and
     tests that cross a minute see the same counts); :meth:`hit` says how long to wait."""
 
     def __init__(self, redis_url: str | None = None, prefix: str = "trolyso:rl") -> None:
         self._memory = MemoryWindows()
-        self._shared: Strategy | None = None
-        self._pool: aioredis.ConnectionPool | None = None
+        self._shared: RedisWindows | None = None
+        self._client: aioredis.Redis | None = None
         self.backend = "memory"
         if redis_url:
             require("redis", "TROLYSO_REDIS_URL")  # redis-py is the [redis] extra
             import redis.asyncio as aioredis
 
-            plain = redis_url.removeprefix("async+")
-            # Our own pool, so close() can release its connections at shutdown.
-            self._pool = aioredis.ConnectionPool.from_url(plain, socket_timeout=1.0, socket_connect_timeout=1.0)
-            pool: Any = self._pool  # the library types **options as scalars; a pool is documented
-            storage: Storage = RedisStorage("async+" + plain, implementation="redispy", key_prefix=prefix,
-                                            connection_pool=pool)  # fmt: skip
-            self._shared = MovingWindowRateLimiter(storage)
+            self._client = aioredis.Redis.from_url(redis_url.removeprefix("async+"), socket_timeout=1.0,
+                                                   socket_connect_timeout=1.0)  # fmt: skip
+            self._shared = RedisWindows(self._client, prefix)
             self.backend = "redis"
         self._complained = 0.0
 
@@ -161,15 +224,15 @@ class RateLimiter:
 
     async def close(self) -> None:
         """Release the Redis connections (the app's shutdown)."""
-        if self._pool is not None:
-            await self._pool.aclose()
+        if self._client is not None:
+            await self._client.aclose()
 
     async def hit(self, rule: Rule, *key: str, cost: int = 1) -> float:
         """Count one hit; 0 when allowed, else the seconds until the rule allows one again
         (the refused hit is not counted)."""
         if self._shared is not None:
             try:
-                return await self._shared_hit(rule, key, cost)
+                return await self._shared.hit(rule, key, cost)
             except Exception:
                 self._complain()
         return self._memory.hit(rule, key, cost)
@@ -178,7 +241,7 @@ class RateLimiter:
         """Seconds until every part of ``rule`` allows a hit for ``key`` (0: now)."""
         if self._shared is not None:
             try:
-                return await self._shared_wait(rule, key)
+                return await self._shared.wait(rule, key)
             except Exception:
                 self._complain()
         return self._memory.wait(rule, key)
@@ -187,31 +250,10 @@ class RateLimiter:
         """Forget the counts of ``key`` (a successful login forgets its failures)."""
         self._memory.clear(rule, key)
         if self._shared is not None:
-            for item in rule.items:
-                try:
-                    await self._shared.clear(item, rule.name, *key)
-                except Exception:
-                    self._complain()
-
-    async def _shared_hit(self, rule: Rule, key: tuple[str, ...], cost: int) -> float:
-        assert self._shared is not None
-        for item in rule.items:
-            if not await self._shared.test(item, rule.name, *key, cost=cost):
-                return await self._shared_wait(rule, key)
-        for item in rule.items:
-            if not await self._shared.hit(item, rule.name, *key, cost=cost):
-                return await self._shared_wait(rule, key)
-        return 0.0
-
-    async def _shared_wait(self, rule: Rule, key: tuple[str, ...]) -> float:
-        assert self._shared is not None
-        longest = 0.0
-        for item in rule.items:
-            if await self._shared.test(item, rule.name, *key):
-                continue
-            reset = float((await self._shared.get_window_stats(item, rule.name, *key)).reset_time)
-            longest = max(longest, reset - time.time(), 1.0)
-        return longest
+            try:
+                await self._shared.clear(rule, key)
+            except Exception:
+                self._complain()
 
     def _complain(self) -> None:
         now = time.monotonic()

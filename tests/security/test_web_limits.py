@@ -4,6 +4,7 @@ typing never meets the limit; with Redis, every worker counts against one budget
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import uuid
@@ -156,3 +157,39 @@ async def test_when_redis_is_down_the_limits_still_hold_in_memory(caplog: pytest
     assert waits[:2] == [0.0, 0.0]
     assert waits[2] >= 1
     assert any("Redis unreachable" in r.getMessage() for r in caplog.records)
+
+
+async def test_with_redis_a_rule_counts_like_the_memory_windows(redis_url: str) -> None:
+    """The shared windows count as the in-process ones: refused hits are not counted, every part
+    of a rule must allow a hit, the wait is until the oldest hit leaves, and a reset forgets."""
+    limiter = RateLimiter.for_tests(redis_url)
+    rule = Rule.parse("same", "2/second;3/hour")
+    try:
+        assert [await limiter.hit(rule, "a") for _ in range(2)] == [0.0, 0.0]
+        refused = [await limiter.hit(rule, "a") for _ in range(5)]
+        assert all(w >= 1 for w in refused), "the second's part refuses (and says at least 1 s)"
+        assert await limiter.hit(rule, "b") == 0.0, "another key has its own budget"
+        await asyncio.sleep(1.05)
+        assert await limiter.hit(rule, "a") == 0.0, "the refused hits did not push the window on"
+        hour = await limiter.hit(rule, "a")
+        assert 3590 < hour <= 3600, "now the hour's part refuses, until its oldest hit leaves"
+        assert await limiter.wait(rule, "a") == pytest.approx(hour, abs=1), "wait() tells the same, counting nothing"
+        await limiter.reset(rule, "a")
+        assert await limiter.hit(rule, "a") == 0.0, "reset forgets (a right password forgets its failures)"
+        assert await limiter.hit(Rule.parse("big", "2/minute"), "a", cost=3) == 60.0, "more than a window holds"
+    finally:
+        await limiter.close()
+
+
+async def test_with_redis_many_workers_at_once_never_exceed_the_budget(redis_url: str) -> None:
+    """Checking and counting are one step in Redis: 40 hits at once from four limiters (four
+    workers) on a 10/minute budget let exactly 10 through."""
+    prefix = f"trolyso-test:{uuid.uuid4().hex}"
+    limiters = [RateLimiter(redis_url, prefix) for _ in range(4)]
+    rule = Rule.parse("race", "10/minute")
+    try:
+        waits = await asyncio.gather(*(limiters[i % 4].hit(rule, "203.0.113.9") for i in range(40)))
+    finally:
+        for limiter in limiters:
+            await limiter.close()
+    assert sum(w == 0.0 for w in waits) == 10
