@@ -170,12 +170,13 @@ class SqlReminderBook(BaseReminderBook):
 
     async def hold(self, reminder_id: int) -> None:
         """The channel cannot push now: show the reminder at the person's next message."""
-        change = table.update().where(table.c.id == reminder_id, table.c.status == "active")
-        held = table.select().with_only_columns(table.c.channel, table.c.user_id).where(table.c.id == reminder_id)
+        # RETURNING (SQLite 3.35+, PostgreSQL): the changed row's person in the same statement.
+        change = (table.update().where(table.c.id == reminder_id, table.c.status == "active")
+                  .values(status="waiting", claimed_until=None).returning(table.c.channel, table.c.user_id))  # fmt: skip
 
         def work(conn: sa.Connection) -> None:
-            if conn.execute(change.values(status="waiting", claimed_until=None)).rowcount == 1:
-                row = conn.execute(held).one()
+            row = conn.execute(change).first()
+            if row is not None:
                 self._waiting.add((row.channel, row.user_id))  # this worker shows it without waiting
 
         await self._run(work)

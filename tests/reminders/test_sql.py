@@ -136,6 +136,33 @@ async def test_a_reminder_held_here_shows_at_once(book: SqlReminderBook) -> None
     assert [r.id for r in await book.take_waiting("web", "visitor")] == [held.id]
 
 
+async def test_holding_is_one_statement(db: sa.Engine) -> None:
+    """Hold is one UPDATE … RETURNING (no read-back of the row it changed); a row no longer
+    active (cancelled meanwhile) is left alone and nothing is marked waiting."""
+    book = SqlReminderBook(db, clock=lambda: NOW, waiting_refresh=3600)
+    assert await book.take_waiting("web", "visitor") == []  # listed now: only this worker's holds count
+    held = await book.add("web", "visitor", "birth_registration", DUE, "vi", TODAY)
+    gone = await book.add("web", "gone", "birth_registration", DUE, "vi", TODAY)
+    assert await book.cancel(gone.id, "web", "gone")
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if "reminders" in statement:
+            statements.append(" ".join(statement.split()))
+
+    sa.event.listen(db, "before_cursor_execute", count)
+    try:
+        await book.hold(held.id)
+        await book.hold(gone.id)
+    finally:
+        sa.event.remove(db, "before_cursor_execute", count)
+    assert len(statements) == 2, statements
+    assert all(s.startswith("UPDATE reminders") and "RETURNING" in s for s in statements), statements
+    assert [r.id for r in await book.take_waiting("web", "visitor")] == [held.id]
+    assert await book.take_waiting("web", "gone") == []
+    assert [r.status for r in await book.of_person("web", "gone")] == []
+
+
 async def test_cancel_and_forget_are_the_persons_own(book: SqlReminderBook) -> None:
     """Only the owner cancels; erasure deletes every row of the person and no one else's."""
     mine = await book.add("zalo", "z1", "vehicle_registration", DUE, "vi", TODAY)
