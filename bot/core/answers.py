@@ -7,6 +7,8 @@ The first message of an answer holds what most people need first and stays withi
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.core.i18n import _, current
 from bot.core.messages import Button, Outbound
 from bot.data.models import Procedure, Source
@@ -20,16 +22,19 @@ def _t(proc_text: object) -> str:
     return proc_text.get(current())  # type: ignore[attr-defined, no-any-return]
 
 
+_SECTION_LABELS: dict[str, Callable[[], str]] = {  # one translation per label shown, not seven
+    "overview": lambda: _("Overview"),
+    "papers": lambda: _("Papers to prepare"),
+    "fees": lambda: _("Fees and time limits"),
+    "rules": lambda: _("Deadlines and penalties"),
+    "online": lambda: _("Where to apply"),
+    "faq": lambda: _("Common problems"),
+    "legal": lambda: _("Legal basis and sources"),
+}
+
+
 def section_label(section: str) -> str:
-    return {
-        "overview": _("Overview"),
-        "papers": _("Papers to prepare"),
-        "fees": _("Fees and time limits"),
-        "rules": _("Deadlines and penalties"),
-        "online": _("Where to apply"),
-        "faq": _("Common problems"),
-        "legal": _("Legal basis and sources"),
-    }[section]
+    return _SECTION_LABELS[section]()
 
 
 def _has(proc: Procedure, section: str) -> bool:
