@@ -17,20 +17,45 @@ from bot.core.replies import bare_reply
 from bot.core.text import fold
 from bot.data.flow_models import Option
 
-# "2", "số 2", "thứ 2", "cái 2", "option 2", "2." — the option at that place.
-_ORDINAL = re.compile(r"^(?:(?:chon|so|thu|cai|phuong an|lua chon|option|number|muc)\s*)*(\d{1,2})$")
+# Particles that may close a pick: "số 2 nhé", "cái đầu tiên ạ", "chọn 3 đi".
+_CLOSE = r"(?:\s+(?:a|ah|ak|nhe|nha|di|nhi|oi|thoi|ban|em|one|option))*"
+# "2", "số 2", "thứ 2", "cái 2", "nút 2", "option 2", "2." — the option at that place.
+_ORDINAL = re.compile(r"^(?:(?:chon|so|thu|cai|nut|phuong an|lua chon|option|number|muc|y)\s*)*(\d{1,2})" + _CLOSE + "$")
 # "cái đầu tiên", "cái thứ hai", "số hai", "the second one", "cái cuối": a place in the list,
 # said in words. Bare number words ("hai", "ba") are not enough: "ba" is also father.
 _PLACE_WORDS = {"nhat": 1, "mot": 1, "dau tien": 1, "dau": 1, "hai": 2, "nhi": 2, "ba": 3, "tu": 4, "bon": 4,
                 "nam": 5, "sau": 6, "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}  # fmt: skip
 _LAST_WORDS = frozenset({"cuoi", "cuoi cung", "last"})
 _PLACE = re.compile(
-    r"^(?:chon\s+)?(?:(?:cai|so|muc|phuong an|lua chon|y|dap an|the|option|number)\s+)+(?:thu\s+)?"
+    r"^(?:chon\s+)?(?:(?:cai|so|muc|nut|phuong an|lua chon|y|dap an|the|option|number)\s+)+(?:thu\s+)?"
     r"(nhat|mot|dau tien|dau|hai|nhi|ba|tu|bon|nam|sau|cuoi cung|cuoi|first|second|third|fourth|fifth|sixth|last)"
-    r"(?:\s+(?:one|option|a|nhe|nha|ak|ah))?$"
-    r"|^(?:thu\s+)?(nhat|dau tien|cuoi cung|first|second|third|fourth|fifth|last)(?:\s+(?:one|option|a|nhe|nha))?$"
+    + _CLOSE + "$"
+    r"|^(?:thu\s+)?(nhat|dau tien|cuoi cung|first|second|third|fourth|fifth|last)" + _CLOSE + "$"
     r"|^thu\s+(hai|ba|tu|bon|nam|sau)(?:\s+(?:a|nhe|nha))?$"
 )
+
+
+def place(text: str, count: int) -> int | None:
+    """The 0-based place in a list of ``count`` items that a typed pick names ("2", "cái thứ 2",
+    "cai thu hai", "số 3 nhé", "the first one", "cái cuối"), or None: not a pick, or no such place."""
+    folded = fold(text)
+    number = _ORDINAL.match(folded)
+    if number and number.group(1) in text:  # ASCII digits only: "①" or "²" is no place number
+        index = int(number.group(1))
+        return index - 1 if 1 <= index <= count else None
+    words = _PLACE.match(folded)
+    if words:
+        word = words.group(1) or words.group(2) or words.group(3)
+        index = count if word in _LAST_WORDS else _PLACE_WORDS[word]
+        return index - 1 if 1 <= index <= count else None
+    return None
+
+
+def is_place(text: str) -> bool:
+    """Whether a message is nothing but a pick by place ("cái thứ 2"), whatever list it meant."""
+    return place(text, 99) is not None
+
+
 _NEGATORS = frozenset({"khong", "ko", "k", "kh", "chua", "not", "no", "chang", "cha"})
 _FUZZY_MIN = 86.0  # a typo or two in a phrase of several words ("benh vein")
 _FUZZY_PHRASE = 5  # shorter phrases ("bv", "mat") are matched whole only: fuzzing them collides
@@ -107,15 +132,9 @@ def parse_choice(text: str, options: Sequence[Option]) -> str | None:
     folded = fold(text)
     if not folded or not options:
         return None
-    number = _ORDINAL.match(folded)
-    if number and number.group(1) in text:  # ASCII digits only: "①" or "²" is no place number
-        index = int(number.group(1))
-        return options[index - 1].id if 1 <= index <= len(options) else None
-    place = _PLACE.match(folded)
-    if place:
-        word = place.group(1) or place.group(2) or place.group(3)
-        index = len(options) if word in _LAST_WORDS else _PLACE_WORDS[word]
-        return options[index - 1].id if 1 <= index <= len(options) else None
+    if _ORDINAL.match(folded) or _PLACE.match(folded):
+        at = place(text, len(options))
+        return options[at].id if at is not None else None
     words = folded.split()
     # An option's own word typed alone picks it, even one that folds like a yes/no word
     # ("hỏng" = broken, listed by the option, folds like "hông" = no).

@@ -22,6 +22,7 @@ from dataclasses import replace
 from bot.core import i18n, language
 from bot.core.answers import SECTIONS, render_section, section_buttons
 from bot.core.checklist import Checklists
+from bot.core.choices import is_place, place
 from bot.core.community import COMMUNE_ASK, Community
 from bot.core.desk import BaseHelpDesk, Target
 from bot.core.flow_runner import FlowRunner, nav_intent
@@ -107,6 +108,7 @@ class Engine:
                 self.scams.after(turn)
                 self.checklist.after(turn)
                 await self.reminders.after(inbound, turn)
+                _remember_buttons(turn)
             except Unavailable:
                 # What this message needs the database for (a help request, a claim) must wait. The
                 # conversation stays as it was before it, so the same message later does the same.
@@ -207,12 +209,34 @@ class Engine:
             if self.community.soft_commune(text, turn):  # "Nghi Lộc": the commune asked for
                 return
             asked = None  # the soft question never blocks: the message is a question of its own
+        if owner is None and asked is None and self._picks(text, turn):
+            return
         if owner is None and asked is None:
             self.questions.answer(text, turn)
         elif self.questions.is_new(text, state):
             self._aside(text, owner, asked, turn)
         else:
             self._ask_again(text, owner, asked, turn)
+
+    def _picks(self, text: str, turn: Turn) -> bool:
+        """Nothing is asked, yet the message picks by place ("2", "cái thứ 2", "cai dau tien") or goes
+        back ("quay lại"): it means the buttons last shown, on every channel as in the terminal."""
+        state = turn.state
+        if state.flow is None and nav_intent(text) == "back":
+            proc = state.procedure
+            self._press(f"s:{proc}:overview" if proc in self.kb.procedures else "m:0", turn)
+            return True
+        if not is_place(text):
+            return False
+        at = place(text, len(state.shown))
+        if at is not None and state.shown[at]:
+            self._press(state.shown[at], turn)
+            return True
+        turn.messages.append(Outbound(
+            _("I am not sure which one you mean. Press a button, or type your question in a few words."),
+            self.menus.start_buttons()))  # fmt: skip
+        turn.events.append(UsageEvent("not_understood", detail={"reason": "pick"}, text=text))
+        return True
 
     def _scam_first(self, text: str, turn: Turn) -> bool:
         """A described scam contact gets the warning before anything else; True when the warning
@@ -343,6 +367,15 @@ class Engine:
 
 MAX_MESSAGE = 4096
 """No message is longer than this (Telegram's limit); channels with less split further."""
+
+
+def _remember_buttons(turn: Turn) -> None:
+    """Keep the payloads of the last message that offers buttons, in the order shown, so a typed
+    "cái thứ 2" presses the second one; a reply without buttons leaves the last list in place."""
+    for msg in reversed(turn.messages):
+        if any(b.payload for b in msg.buttons):
+            turn.state.shown = [b.payload or "" for b in msg.buttons]
+            return
 
 
 def _fit(messages: list[Outbound]) -> list[Outbound]:

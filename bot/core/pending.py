@@ -14,6 +14,7 @@ from functools import cache
 
 from rapidfuzz import fuzz
 
+from bot.core.choices import is_place, place
 from bot.core.messages import Button, Outbound
 from bot.core.replies import Reply, read_reply
 from bot.core.state import Asked
@@ -43,10 +44,9 @@ def read_asked(asked: Asked, text: str) -> str | None:
 
     A yes or no answers a yes/no question; the number or the words of a button press it. Nothing
     is ever picked by elimination or by being first: when two buttons fit equally, None."""
-    stripped = text.strip().rstrip(".!")
-    if stripped.isascii() and stripped.isdigit():
-        index = int(stripped)
-        return asked.buttons[index - 1][1] if 1 <= index <= len(asked.buttons) else None
+    if is_place(text):  # "2", "cái thứ 2", "cai dau tien": that button, or none if there is no such
+        at = place(text, len(asked.buttons))
+        return asked.buttons[at][1] if at is not None else None
     verdict = read_reply(text, asked.text)  # the question's own words may be echoed: "vẫn ở đó"
     if verdict is Reply.YES and asked.yes:
         return asked.yes

@@ -75,6 +75,7 @@ class ConversationState(BaseModel):
     commune_offered: bool = False  # asked softly once which commune they live in (never again)
     awaiting: str | None = None  # "commune": the next message names the person's commune
     asked: Asked | None = None  # a button question waiting for its answer (see bot.core.pending)
+    shown: list[str] = Field(default_factory=list)  # payloads of the last buttons shown ("" for a link), for "cái thứ 2"
     help: HelpDraft | None = None
     ticket: int | None = None  # the person's last help request
     assist: AssistState | None = None

@@ -116,6 +116,8 @@ TYPED: list[tuple[Step, str, str | None]] = [
     (BORN, "the second one", "home"), (BORN, "first", "facility"), (BORN, "cái thứ 2", "home"),
     (BORN, "chọn 2", "home"), (BORN, "số 3", "abroad"), (BORN, "2.", "home"), (BORN, "hai", None),
     (BORN, "ba", None), (BORN, "cái thứ tư", None), (BORN, "số 4", None), (BORN, "２", None),
+    (BORN, "cai thu 2", "home"), (BORN, "số 2 nhé", "home"), (BORN, "cái đầu tiên ạ", "facility"),
+    (BORN, "nút 3", "abroad"), (BORN, "chọn 1 đi", "facility"), (BORN, "cái cuối cùng nha", "abroad"),
     # --- everyday words declared per option
     (BORN, "trạm xá", "facility"), (BORN, "sinh tại nhà", "home"), (DIED, "bệnh già", "home"),
     (DIED, "mất tại bệnh viện", "facility"), (CARD, "thất lạc", "lost_card"),

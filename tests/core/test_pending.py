@@ -36,7 +36,7 @@ def test_a_typed_no_presses_the_no_button(typed: str) -> None:
     assert read_asked(CONSENT, typed) == "hd:no"
 
 
-@pytest.mark.parametrize("typed", ["cảm ơn", "alo", "hmm", "3", "0", "làm căn cước ở đâu", "", "   "])
+@pytest.mark.parametrize("typed", ["cảm ơn", "alo", "hmm", "3", "0", "cái thứ 3", "làm căn cước ở đâu", "", "   ", "ở đâu"])
 def test_what_answers_nothing_presses_nothing(typed: str) -> None:
     """Thanks, a greeting, a number past the buttons or a new question press no button."""
     assert read_asked(CONSENT, typed) is None
@@ -49,6 +49,10 @@ def test_what_answers_nothing_presses_nothing(typed: str) -> None:
         ("Đăng ký thường trú", "p:permanent_residence"),
         ("dang ky thuong tru a", "p:permanent_residence"),
         ("2", "p:permanent_residence"),
+        ("cai thu 2", "p:permanent_residence"),
+        ("cái thứ hai ạ", "p:permanent_residence"),
+        ("số 1", "p:temporary_residence"),
+        ("cái cuối", "m:0"),
         ("ko phai", "m:0"),
     ],
 )
@@ -151,3 +155,29 @@ async def test_step_by_step_under_a_did_you_mean_of_one_is_yes_and_the_guide(eng
                                    ConversationState(asked=asked))  # fmt: skip
         assert turn.state.flow is not None
         assert turn.state.flow.flow == "birth_registration"
+
+
+async def test_a_pick_by_place_with_nothing_asked_presses_the_button_last_shown(engine: Engine) -> None:
+    """After an answer, "cai thu 2" presses its second button (papers), on any channel, as a
+    number does in the terminal; "quay lại" goes back to the overview."""
+    answer = await say(engine, None, "lam cccd")
+    second = answer.state.shown[1]
+    assert second == "s:identity_card:papers"
+    picked = await say(engine, answer.state, "cai thu 2")
+    assert "Giấy tờ cần chuẩn bị" in picked.messages[0].text
+    again = await say(engine, picked.state, "2")
+    assert "Lệ phí và thời gian" in again.messages[0].text  # the second button of the papers reply
+    back = await say(engine, again.state, "quay lại")
+    assert back.messages[0].text.startswith("📋 Thẻ căn cước")
+    assert "Lệ phí và thời gian" not in back.messages[0].text.split("\n")[0]
+
+
+async def test_a_pick_past_the_buttons_shown_says_so_instead_of_searching(engine: Engine) -> None:
+    """"cái thứ 9" when fewer buttons were shown, or nothing was: a short "which one?", never a
+    decline about public services."""
+    first = await say(engine, None, "cái thứ 2")
+    assert "chưa rõ bạn chọn mục nào" in first.messages[0].text
+    answer = await say(engine, None, "khai sinh")
+    past = await say(engine, answer.state, "cai thu 15")
+    assert "chưa rõ bạn chọn mục nào" in past.messages[0].text
+    assert past.state.procedure == "birth_registration"
