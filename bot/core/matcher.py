@@ -18,7 +18,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from itertools import pairwise
+from itertools import islice, pairwise
+
+import numpy as np
 
 from bot.core.aspects import ASKING_PHRASES
 from bot.core.normalize import Normalizer
@@ -301,13 +303,17 @@ class Matcher:
             reliable = 1.0 if t in named_any else min(1.0, 0.5 + 0.25 * seen[t])
             self._weight[t] = idf * reliable * (GENERIC_WEIGHT if t in self._generic else 1.0)
         self._unknown_weight = UNKNOWN_WORD * math.log(1 + (n - 0.5) / 1.5)
-        # Single texts, indexed by term, for the nearest-text evidence.
-        self._doc_class = [cls for cls, _ in docs]
-        self._doc_weight = [sum(self._weight[t] for t in terms) for _, terms in docs]
-        self._doc_postings: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+        # Single texts, indexed by term, for the nearest-text evidence: per term the texts using it,
+        # and each class's texts one slice (they were gathered class by class).
+        self._doc_weight = np.array([sum(self._weight[t] for t in terms) for _, terms in docs])
+        postings: dict[str, list[int]] = defaultdict(list)
+        self._doc_span: dict[str, tuple[int, int]] = {}
         for i, (cls, doc_terms) in enumerate(docs):
+            start, _end = self._doc_span.get(cls, (i, i))
+            self._doc_span[cls] = (start, i + 1)
             for t in doc_terms:
-                self._doc_postings[cls][t].append(i)
+                postings[t].append(i)
+        self._doc_postings = {t: np.array(ids, dtype=np.intp) for t, ids in postings.items()}
 
     def named_terms(self) -> dict[str, frozenset[str]]:
         """Per procedure, the terms (words and word pairs) that name it: its own, not shared."""
@@ -349,29 +355,31 @@ class Matcher:
         if total <= 0:
             return {}, 0.0, {}
         cover = {c: s / total for c, s in acc.items()}
-        if NEAREST:
+        if NEAREST and cover:
+            nearest = self._nearest(qweight)
             for cls in sorted(cover, key=cover.__getitem__, reverse=True)[:6]:
-                cover[cls] = (1 - NEAREST) * cover[cls] + NEAREST * self._nearest(cls, qweight)
+                start, end = self._doc_span.get(cls, (0, 0))
+                best = float(nearest[start:end].max()) if end > start else 0.0
+                cover[cls] = (1 - NEAREST) * cover[cls] + NEAREST * best
         self._last_mass = known
         return ({c: min(1.0, s) for c, s in cover.items()}, known / total,
                 {c: s / total for c, s in strongest.items()})  # fmt: skip
 
-    def _nearest(self, cls: str, qweight: dict[str, float]) -> float:
-        """How closely the class's single best text (an example, an FAQ) matches the question —
-        weighted Jaccard, so combinations of words ("khai sinh" + "chưa kết hôn") count, not
-        only words one by one."""
-        postings = self._doc_postings.get(cls)
-        if not postings:
-            return 0.0
-        qsum = sum(qweight.values())
-        inter: dict[int, float] = defaultdict(float)
-        inter_index: dict[int, float] = defaultdict(float)
-        for t, w in qweight.items():
-            for i in postings.get(t, ()):
-                inter[i] += w
-                inter_index[i] += self._weight[t]
-        return max((shared / (qsum + self._doc_weight[i] - inter_index[i]) for i, shared in inter.items()),
-                   default=0.0)  # fmt: skip
+    def _nearest(self, qweight: dict[str, float]) -> np.ndarray:
+        """How closely each single text (an example, an FAQ) matches the question — weighted
+        Jaccard, so combinations of words ("khai sinh" + "chưa kết hôn") count, not only words
+        one by one. A class's nearest-text evidence is the best of its slice. One pass over the
+        question's terms in numpy for every text at once: in Python, class by class, this was
+        half of what matching a new question cost."""
+        found = [(self._doc_postings[t], w, self._weight[t]) for t, w in qweight.items() if t in self._doc_postings]
+        if not found:
+            return np.zeros(len(self._doc_weight))
+        docs = np.concatenate([ids for ids, _w, _i in found])
+        counts = [len(ids) for ids, _w, _i in found]
+        size = len(self._doc_weight)
+        shared = np.bincount(docs, weights=np.repeat([w for _ids, w, _i in found], counts), minlength=size)
+        shared_index = np.bincount(docs, weights=np.repeat([i for _ids, _w, i in found], counts), minlength=size)
+        return shared / (sum(qweight.values()) + self._doc_weight - shared_index)
 
     def features(self, text: str) -> tuple[list[tuple[str, float]], list[float]]:
         """Ranked (class, coverage) pairs and the calibration features of the best one."""
@@ -480,9 +488,8 @@ class Matcher:
             return self._replace(toks, Match(Decision.ANSWER, (Candidate(exact, 0.95), *others)))
         confidence = self._confidence(feats)
         best, top = ranked[0]
-        candidates = tuple(
-            Candidate(cls, round(confidence * min(1.0, s / top), 4)) for cls, s in ranked if cls not in self._topics
-        )[:3]
+        candidates = tuple(islice((Candidate(cls, round(confidence * min(1.0, s / top), 4))
+                                   for cls, s in ranked if cls not in self._topics), 3))  # fmt: skip
         if feats[3] >= OOS_RATIO * top or confidence < UNSURE_AT or named_share.get(best, 0.0) < named_at:
             return Match(Decision.UNKNOWN, candidates)
         if not self._specific(toks, best):  # only "giấy phép", "đăng ký"…: ask, never answer
