@@ -1,9 +1,12 @@
-"""The per-turn statements on PostgreSQL: one round trip to load, one to save, on an async pool.
+"""The per-turn statements on PostgreSQL: one round trip to load, one to save, on kept connections.
 
-A turn's own cost is ~0.1 ms; what PostgreSQL adds should be the network and the server, not the
+A turn's own cost is ~0.15 ms; what PostgreSQL adds should be the network and the server, not the
 client. So the hot path skips SQLAlchemy (its statement and result machinery costs more than the
-query on loopback) and the thread hop of a sync driver: psycopg 3's async connections, pooled by
-psycopg_pool, with server-side prepared statements (``prepare=True``).
+query on loopback) and the thread hop of a sync driver: asyncpg, whose protocol is compiled and
+costs half of psycopg 3 async's CPU per statement (docs/benchmarks.md), with its statements
+prepared once per connection. The connections wait in a plain free list under a semaphore:
+psycopg_pool's and asyncpg's own pools cost more than the query (a checkout through
+psycopg_pool ~0.05 ms of CPU under load; asyncpg's pool resets each connection with a round trip).
 
 - ``load`` is one SELECT that also says whether the platform delivery under way was seen already.
 - ``save`` is one statement: the conditional UPDATE (or, for a new conversation, an INSERT that
@@ -14,110 +17,183 @@ psycopg_pool, with server-side prepared statements (``prepare=True``).
   of conversation state — the citizen is asked their last answer again — but never corrupts it,
   and nothing else uses these connections: help requests, usage events, accounts and erasures go
   through the SQLAlchemy engine with full durability.
+
+The connections belong to the event loop that opened them: :meth:`PgStates.close` (called by
+``SqlStateStore.close``, which the application calls on shutdown) closes them.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+# Without a platform delivery (the web chat, the terminal) there is nothing to check or record
+# beyond the row, and the plain statements cost the server less: on loopback the joined load took
+# 0.03 ms more than the plain one, the CTE save 0.01 ms more (docs/benchmarks.md).
+LOAD_PLAIN = "SELECT state, version, updated_at, false FROM conversations WHERE key = $1"
 LOAD = """
-SELECT c.state, c.version, c.updated_at, EXISTS (SELECT 1 FROM deliveries WHERE id = %(d)s::text)
-FROM (SELECT 1) AS one LEFT JOIN conversations AS c ON c.key = %(k)s
+SELECT c.state, c.version, c.updated_at, EXISTS (SELECT 1 FROM deliveries WHERE id = $2)
+FROM (SELECT 1) AS one LEFT JOIN conversations AS c ON c.key = $1
 """
 
-# In both saves, the final SELECT sees the snapshot the statement started with: "seen" means
-# another turn recorded this delivery before us. A row lock serialises two savers of one
-# conversation, and a delivery belongs to one conversation, so the claim cannot conflict after `upd`.
+# Parameters of every save: $1 key, $2 state, $3 now, $4 the expected version (UPDATE) or the
+# expiry cutoff (INSERT), $5 the delivery id. A conflict returns no row, or a NULL version.
+UPDATE_PLAIN = """
+UPDATE conversations SET state = $2, version = version + 1, updated_at = $3
+WHERE key = $1 AND version = $4 RETURNING version, false
+"""
+# A new conversation may replace only an expired row; the version keeps counting, so a worker
+# still holding the old version cannot overwrite the new conversation.
+INSERT_PLAIN = """
+INSERT INTO conversations AS c (key, state, version, updated_at) VALUES ($1, $2, 1, $3)
+ON CONFLICT (key) DO UPDATE SET state = excluded.state, version = c.version + 1, updated_at = excluded.updated_at
+WHERE c.updated_at < $4
+RETURNING version, false
+"""
+
+# With a delivery, the state and "seen" are written by one statement. Its final SELECT sees the
+# snapshot the statement started with: "seen" means another turn recorded this delivery before
+# us. A row lock serialises two savers of one conversation, and a delivery belongs to one
+# conversation, so the claim cannot conflict after `upd`.
 UPDATE = """
 WITH upd AS (
-    UPDATE conversations SET state = %(s)s, version = version + 1, updated_at = %(t)s
-    WHERE key = %(k)s AND version = %(v)s
-      AND NOT EXISTS (SELECT 1 FROM deliveries WHERE id = %(d)s::text)
+    UPDATE conversations SET state = $2, version = version + 1, updated_at = $3
+    WHERE key = $1 AND version = $4 AND NOT EXISTS (SELECT 1 FROM deliveries WHERE id = $5)
     RETURNING version
 ),
 claim AS (
-    INSERT INTO deliveries (id, seen_at) SELECT %(d)s::text, %(t)s FROM upd WHERE %(d)s::text IS NOT NULL
-    ON CONFLICT DO NOTHING RETURNING 1
+    INSERT INTO deliveries (id, seen_at) SELECT $5, $3 FROM upd ON CONFLICT DO NOTHING RETURNING 1
 )
-SELECT (SELECT version FROM upd), EXISTS (SELECT 1 FROM deliveries WHERE id = %(d)s::text)
+SELECT (SELECT version FROM upd), EXISTS (SELECT 1 FROM deliveries WHERE id = $5)
 """
-
-# A new conversation may replace only an expired row; the version keeps counting, so a worker
-# still holding the old version cannot overwrite the new conversation.
 INSERT = """
 WITH upd AS (
     INSERT INTO conversations AS c (key, state, version, updated_at)
-    SELECT %(k)s, %(s)s, 1, %(t)s WHERE NOT EXISTS (SELECT 1 FROM deliveries WHERE id = %(d)s::text)
+    SELECT $1, $2, 1, $3 WHERE NOT EXISTS (SELECT 1 FROM deliveries WHERE id = $5)
     ON CONFLICT (key) DO UPDATE SET state = excluded.state, version = c.version + 1, updated_at = excluded.updated_at
-    WHERE c.updated_at < %(expired)s
+    WHERE c.updated_at < $4
     RETURNING version
 ),
 claim AS (
-    INSERT INTO deliveries (id, seen_at) SELECT %(d)s::text, %(t)s FROM upd WHERE %(d)s::text IS NOT NULL
-    ON CONFLICT DO NOTHING RETURNING 1
+    INSERT INTO deliveries (id, seen_at) SELECT $5, $3 FROM upd ON CONFLICT DO NOTHING RETURNING 1
 )
-SELECT (SELECT version FROM upd), EXISTS (SELECT 1 FROM deliveries WHERE id = %(d)s::text)
+SELECT (SELECT version FROM upd), EXISTS (SELECT 1 FROM deliveries WHERE id = $5)
 """
+
+# libpq's connect_timeout has no place in asyncpg's DSN (it would be sent as a server setting);
+# it becomes the connect timeout instead.
+_LIBPQ_ONLY = ("connect_timeout",)
 
 
 def conninfo(engine: sa.Engine) -> str:
-    """libpq's connection string for the engine's URL (``postgresql+psycopg://…`` → ``postgresql://…``)."""
-    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    """The DSN for the engine's URL (``postgresql+psycopg://…`` → ``postgresql://…``).
+
+    Unless the URL names one, the connections are called ``trolyso-state`` in ``pg_stat_activity``."""
+    url = engine.url.set(drivername="postgresql").difference_update_query(_LIBPQ_ONLY)
+    if "application_name" not in url.query:
+        url = url.update_query_dict({"application_name": "trolyso-state"})
+    return url.render_as_string(hide_password=False)
+
+
+def connect_timeout(engine: sa.Engine, default: float = 3.0) -> float:
+    """The URL's ``connect_timeout`` (seconds), if it sets one below ``default``."""
+    given = engine.url.query.get("connect_timeout")
+    try:
+        return min(default, float(given)) if isinstance(given, str) and float(given) > 0 else default
+    except ValueError:
+        return default
+
+
+def errors() -> tuple[type[Exception], ...]:
+    """What a failing server, network or statement raises here (for :class:`StorageError`)."""
+    import asyncpg  # type: ignore[import-untyped]  # no type information shipped; used through Any
+
+    # OSError: refused or reset connections; TimeoutError: connecting, or waiting for a connection.
+    return asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError, TimeoutError
 
 
 class PgStates:
-    """The pool and the two statements; opened on first use inside the running event loop."""
+    """Up to ``max_size`` connections, opened on first use inside the running event loop."""
 
-    def __init__(self, conninfo: str, max_size: int = 10, timeout: float = 3.0) -> None:
-        self.conninfo = conninfo
+    def __init__(self, dsn: str, max_size: int = 10, timeout: float = 3.0) -> None:
+        self.dsn = dsn
         self.max_size = max_size
         self.timeout = timeout
-        self._pool: Any = None
-
-    async def _connection_pool(self) -> Any:
-        if self._pool is None:
-            from psycopg_pool import AsyncConnectionPool
-
-            pool = AsyncConnectionPool(
-                self.conninfo, min_size=1, max_size=self.max_size, timeout=self.timeout,
-                kwargs={"autocommit": True, "prepare_threshold": 0, "connect_timeout": max(1, int(self.timeout))},
-                configure=_configure, open=False, name="trolyso-state",
-            )  # fmt: skip
-            await pool.open(wait=False)
-            self._pool = pool
-        return self._pool
+        self._free: list[Any] = []
+        self._slots: asyncio.Semaphore | None = None
+        self._opened = 0  # bumped by close(): a connection out during a close is not kept after it
 
     async def load(self, key: str, delivery: str | None) -> tuple[str | None, int, datetime | None, bool]:
-        pool = await self._connection_pool()
-        async with pool.connection() as conn:
-            cursor = await conn.execute(LOAD, {"k": key, "d": delivery}, prepare=True)
-            row = await cursor.fetchone()
-        assert row is not None
+        row = await (
+            self.fetchrow(LOAD_PLAIN, key) if delivery is None else self.fetchrow(LOAD, key, delivery)
+        )
+        if row is None:
+            return None, 0, None, False
         return row[0], row[1] or 0, row[2], bool(row[3])
 
     async def save(self, key: str, data: str, expected_version: int, now: datetime, expired: datetime,
                    delivery: str | None) -> tuple[int | None, bool]:  # fmt: skip
         """(the new version or None on a version conflict, whether the delivery was seen before)."""
-        pool = await self._connection_pool()
-        params = {"k": key, "s": data, "t": now, "d": delivery}
-        if expected_version == 0:
-            statement, params["expired"] = INSERT, expired
+        insert = expected_version == 0
+        condition = expired if insert else expected_version
+        if delivery is None:
+            row = await self.fetchrow(INSERT_PLAIN if insert else UPDATE_PLAIN, key, data, now, condition)
         else:
-            statement, params["v"] = UPDATE, expected_version
-        async with pool.connection() as conn:
-            cursor = await conn.execute(statement, params, prepare=True)
-            row = await cursor.fetchone()
-        assert row is not None
+            row = await self.fetchrow(INSERT if insert else UPDATE, key, data, now, condition, delivery)
+        if row is None:
+            return None, False
         return row[0], bool(row[1])
 
     async def close(self) -> None:
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            await pool.close()
+        """Close the idle connections; one in use now is closed when its statement ends."""
+        free, self._free, self._slots = self._free, [], None
+        self._opened += 1
+        for connection in free:
+            try:
+                await connection.close(timeout=self.timeout)
+            except Exception:  # closing is best effort: the server may be gone already
+                connection.terminate()
 
+    async def fetchrow(self, statement: str, *args: Any) -> Any:
+        """One statement on a kept connection: its first row, or None (bench/turns.py times ``SELECT 1`` here)."""
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.max_size)
+        slots = self._slots
+        if slots.locked():  # all connections busy: wait for one, but not forever
+            async with asyncio.timeout(self.timeout):
+                await slots.acquire()
+        else:
+            await slots.acquire()
+        try:
+            opened = self._opened
+            connection = await self._connection()
+            try:
+                row = await connection.fetchrow(statement, *args)
+            except BaseException:
+                # Broken, cancelled mid-statement or failed: its state is unknown, so it goes. When
+                # the server went away, the idle ones went with it: drop those too.
+                connection.terminate()
+                self._free = [c for c in self._free if not c.is_closed()]
+                raise
+            if opened == self._opened:
+                self._free.append(connection)
+            else:
+                connection.terminate()
+        finally:
+            slots.release()
+        return row
 
-async def _configure(conn: Any) -> None:
-    await conn.execute("SET synchronous_commit = off")  # see the module's docstring
+    async def _connection(self) -> Any:
+        while self._free:
+            connection = self._free.pop()
+            if not connection.is_closed():  # the server may have closed it while it waited
+                return connection
+        import asyncpg
+
+        # Startup settings, not SET: they are the session's defaults and need no round trip.
+        return await asyncpg.connect(
+            self.dsn, timeout=self.timeout, server_settings={"synchronous_commit": "off"}
+        )

@@ -6,8 +6,8 @@ retries its turn. The platform delivery being handled (:mod:`bot.storage.deliver
 by the load and recorded by the save, in the same transaction as the state.
 
 The two statements every turn runs are plain SQL on the driver: on SQLite in the event loop on
-one kept connection, on PostgreSQL on an async pool (:mod:`bot.storage.pg`). The rare ones
-(delete, purge) are SQLAlchemy Core.
+one kept connection, on PostgreSQL on kept asyncpg connections (:mod:`bot.storage.pg`). The rare
+ones (delete, purge) are SQLAlchemy Core.
 """
 
 from __future__ import annotations
@@ -25,9 +25,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.core.ports import BaseStateStore
 from bot.core.state import ConversationState
 from bot.errors import ConflictError, StorageError
-from bot.storage import deliveries
+from bot.storage import deliveries, pg
 from bot.storage.deliveries import DuplicateDelivery
-from bot.storage.pg import PgStates, conninfo
 from bot.storage.tables import conversations as table
 
 log = logging.getLogger("bot.storage")
@@ -81,13 +80,12 @@ class SqlStateStore(BaseStateStore):
         # in order, on one kept connection.
         self._inline = engine.dialect.name == "sqlite"
         self._kept: sa.Connection | None = None
-        self._pg = PgStates(conninfo(engine)) if engine.dialect.name == "postgresql" else None
-        errors: list[type[Exception]] = [SQLAlchemyError, engine.dialect.loaded_dbapi.Error]
-        if self._pg is not None:
-            import psycopg
-
-            errors += [psycopg.Error, TimeoutError]
-        self._errors = tuple(errors)
+        self._pg: pg.PgStates | None = None
+        errors: tuple[type[Exception], ...] = (SQLAlchemyError, engine.dialect.loaded_dbapi.Error)
+        if engine.dialect.name == "postgresql":
+            self._pg = pg.PgStates(pg.conninfo(engine), timeout=pg.connect_timeout(engine))
+            errors += pg.errors()
+        self._errors = errors
         time_type = table.c.updated_at.type.dialect_impl(engine.dialect)
         self._write_time: Callable[[Any], Any] = time_type.bind_processor(engine.dialect) or _same
         self._read_time: Callable[[Any], Any] = time_type.result_processor(engine.dialect, None) or _same
