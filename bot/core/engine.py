@@ -178,6 +178,10 @@ class Engine:
             self.menus.help(turn)
             return
         if not fold(text):
+            if state.flow is not None and not state.flow.paused and not self.community.waiting(state):
+                # "👍", "..." at a step: the step once more, the guide is not left for it
+                self.guide.reask(text, turn, _("Sorry, I didn't catch that."))
+                return
             turn.messages.append(Outbound(
                 _("I did not catch a question there. Type what you need, for example: \"làm căn cước ở đâu\"."),
                 self.menus.start_buttons()))  # fmt: skip

@@ -22,13 +22,18 @@ from bot.data.flows import FlowSet
 NAV_WORDS = {
     "back": {"quay lai", "tro lai", "lui lai", "back", "quay ve", "cau truoc"},
     "restart": {"lam lai", "bat dau lai", "restart", "start over", "lam lai tu dau"},
-    "cancel": {"huy", "thoi", "dung lai", "cancel", "stop", "thoat", "khong lam nua", "huy bo"},
+    "cancel": {"huy", "thoi", "dung lai", "cancel", "stop", "thoat", "khong lam nua", "huy bo", "khong muon lam nua",
+               "khong can nua", "thoi khong lam", "thoat ra", "ket thuc", "huy huong dan", "quit", "exit"},
     "idk": {"khong biet", "ko biet", "k biet", "kh biet", "chua biet", "khong ro", "ko ro", "idk",
             "dont know", "i don t know", "i dont know", "not sure", "khong chac", "hong biet", "ko bit",
             "k bit", "khong bit", "ko chac", "k chac", "chua chac", "chua ro", "khong nho", "ko nho",
             "k nho", "quen roi", "khong ro lam", "unsure", "no idea", "chiu", "bo tay"},
     "continue": {"tiep tuc", "tiep", "continue", "lam tiep", "quay lai huong dan"},
 }  # fmt: skip
+
+_NEGATION = {"ko": "khong", "k": "khong", "kh": "khong", "khg": "khong", "hok": "khong", "hong": "khong", "khum": "khong"}
+_NAV_CLOSE = frozenset({"a", "ah", "ak", "nhe", "nha", "di", "nhi", "oi", "dau", "ban", "em", "ad", "thoi", "please"})
+_NAV_OPEN = frozenset({"thoi", "da", "toi", "minh", "em", "oi", "ok", "uh", "u"})
 
 RESULT_SECTIONS: tuple[tuple[str, str], ...] = (
     ("papers", "📄"), ("where", "🏛"), ("fees", "💰"), ("time", "⏱"),
@@ -46,6 +51,19 @@ def nav_intent(text: str, step: Step | None = None) -> str | None:
     for intent, words in NAV_WORDS.items():
         if folded in words:
             return intent
+    # The same words with a particle or an opener around them: "thôi không làm nữa", "hủy đi ạ",
+    # "dạ quay lại", "ko lam nua dau".
+    core = [_NEGATION.get(w, w) for w in folded.split()]
+    while len(core) > 1 and core[0] in _NAV_OPEN:
+        core.pop(0)
+    while core:  # each shorter form is tried: "đầu" of "làm lại từ đầu" folds like the particle "đâu"
+        trimmed = " ".join(core)
+        for intent, words in NAV_WORDS.items():
+            if trimmed in words:
+                return intent
+        if core[-1] not in _NAV_CLOSE:
+            break
+        core.pop()
     if parse.parse_dont_know(text):  # "ko bt ạ", "chưa rõ lắm", "not sure"
         return "idk"
     return None

@@ -7,6 +7,7 @@ question that names another procedure switches to it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from itertools import pairwise
 
@@ -95,7 +96,7 @@ class Questions:
         flow = turn.state.flow
         if (flow is None or flow.paused) and wants_guide(text) and self._start_guide(text, turn):
             return
-        match = self.matcher.match(text) if any(c.isalpha() for c in text) else Match(Decision.UNKNOWN, ())
+        match = self._match(text) if any(c.isalpha() for c in text) else Match(Decision.UNKNOWN, ())
         follow_up = self.follow_up(text, procedure, match)
         if follow_up is not None and procedure is not None:
             turn.events.append(UsageEvent("question", procedure, None, {"follow_up": follow_up}, text=text))
@@ -123,6 +124,32 @@ class Questions:
                 _("Sorry, I can only help with public-service procedures (ID card, VNeID, residence, birth, marriage, vehicles…), and I don't know the answer to that. Choose a topic, or ask for a person."),
                 (Button(_("All procedures"), "m:0"), Button(_("Talk to a person"), "h"))))  # fmt: skip
             turn.events.append(UsageEvent("not_understood", None, match.score, text=text))
+
+    def _match(self, text: str) -> Match:
+        """The matcher's decision; "còn thường trú thì sao" ("and what about X?") is about X: the
+        frame's words ("thì" folds like "thi", an exam) must not pull it to another procedure."""
+        match = self.matcher.match(text)
+        inner = _WHAT_ABOUT.match(fold(text))
+        if inner is not None:
+            about = self.matcher.match(inner.group(1))
+            if about.decision is Decision.ANSWER:
+                return about
+        if match.decision is Decision.ANSWER or match.not_covered is not None or len(text.split()) < _LONG:
+            return match
+        # A long message (a name, a commune, the child's class, then the question) drowns its
+        # question in words the index never saw: read it clause by clause, and answer with the
+        # procedure most clauses name (two at least, more than any other), if the whole message
+        # has it among its candidates too.
+        votes: dict[str, list[Match]] = {}
+        for clause in _CLAUSE.split(text):
+            if len(clause.split()) >= 3 and (m := self.matcher.match(clause)).decision is Decision.ANSWER:
+                assert m.procedure is not None
+                votes.setdefault(m.procedure, []).append(m)
+        ranked = sorted(votes.items(), key=lambda kv: len(kv[1]), reverse=True)
+        if ranked and len(ranked[0][1]) >= 2 and (len(ranked) == 1 or len(ranked[1][1]) < len(ranked[0][1])) \
+                and ranked[0][0] in {c.id for c in match.candidates}:  # fmt: skip
+            return max(ranked[0][1], key=lambda m: m.score)
+        return match
 
     def _clarify(self, match: Match, text: str, turn: Turn) -> None:
         candidates = [c for c in match.candidates if c.score >= 0.5 * match.score]
@@ -263,6 +290,12 @@ class Questions:
             found = self._faq_index[proc_id] = (named, [(i, words) for i, words in entries if words])
         return found
 
+
+_WHAT_ABOUT = re.compile(r"^(?:(?:the|vay|va|con)\s+)*(?:con\s+)?(.+?)\s+thi\s+(?:sao|the nao|nhu the nao|lam sao|ntn)(?:\s+(?:a|ah|nhi|nhe))?$")
+"""'(còn) X thì sao': X is what is asked about."""
+_LONG = 25
+"""Words from which a message is long enough to be read clause by clause when it is unclear whole."""
+_CLAUSE = re.compile(r"[.!?;\n]+|,\s+(?:va|và|con|còn|nhung|nhưng|ma|mà|toi|tôi|em|minh|mình)\s+|,\s*")
 
 PORTAL_SEARCH = "https://dichvucong.gov.vn"
 """The National Public Service Portal, where every procedure can be searched by name."""

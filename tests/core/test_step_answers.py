@@ -168,6 +168,18 @@ def test_without_a_step_thoi_cancels() -> None:
     assert nav_intent("thôi") == "cancel"
 
 
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("thôi không làm nữa", "cancel"), ("thoi ko lam nua", "cancel"), ("hủy đi ạ", "cancel"),
+    ("không muốn làm nữa đâu", "cancel"), ("dạ quay lại", "back"), ("quay lai di", "back"),
+    ("làm lại từ đầu nhé", "restart"), ("ok tiếp tục", "continue"), ("đúng", None), ("dung roi", None),
+    ("thôi ở nhà", None), ("không", None), ("lam lai cccd", None),
+])  # fmt: skip
+def test_ways_out_are_read_with_particles_around_them(typed: str, expected: str | None) -> None:
+    """"thôi không làm nữa", "hủy đi ạ", "dạ quay lại" move in the guide; "đúng" (an option's
+    word) and other answers do not."""
+    assert nav_intent(typed) == expected
+
+
 # --- a year of birth (identity card: the next exchange age) -------------------------------------
 BIRTH_ODD = [
     ("abc", None),  # no date at all: left to the caller, who asks again
