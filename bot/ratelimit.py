@@ -25,6 +25,7 @@ believed only when the peer itself is a trusted proxy, so a client cannot pick i
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import logging
 import math
 import time
@@ -82,8 +83,12 @@ class MemoryWindows:
 
     def hit(self, rule: Rule, key: tuple[str, ...], cost: int = 1) -> float:
         """Count ``cost`` hits when every item allows them (0.0), else the seconds to wait."""
+        return self.hit_all(((rule, key),), cost)
+
+    def hit_all(self, budgets: Sequence[tuple[Rule, tuple[str, ...]]], cost: int = 1) -> float:
+        """:meth:`hit` for several (rule, key) at once: counted in all when all allow it."""
         now = self.clock()
-        windows = [(item, self._window(rule.name, item, key, now)) for item in rule.items]
+        windows = [(item, self._window(rule.name, item, key, now)) for rule, key in budgets for item in rule.items]
         wait = max(self._wait(item, hits, cost, now) for item, hits in windows)
         if wait > 0:
             return wait  # refused: nothing counted
@@ -164,32 +169,38 @@ return '0'
 class RedisWindows:
     """Exact moving windows in Redis, shared by every worker: the same counting as
     :class:`MemoryWindows` (refused hits not counted, the wait until enough of the oldest hits
-    leave), one script call per rule and message."""
+    leave), one script call per message for all its budgets. One Redis server (or a primary with
+    replicas), not a Redis Cluster: the call touches keys of several budgets at once."""
 
     def __init__(self, client: aioredis.Redis, prefix: str) -> None:
         self.client = client
         self.prefix = prefix
         self._script = client.register_script(_WINDOWS)
+        # A hit's member in the sorted set must be unique across workers: this process's random
+        # id and a counter (a uuid4 per call was a system call per message).
+        self._calls = itertools.count()
+        self._me = uuid.uuid4().hex[:16]
 
-    async def hit(self, rule: Rule, key: tuple[str, ...], cost: int = 1) -> float:
-        return await self._run(rule, key, cost)
+    async def hit_all(self, budgets: Sequence[tuple[Rule, tuple[str, ...]]], cost: int = 1) -> float:
+        return await self._run(budgets, cost)
 
     async def wait(self, rule: Rule, key: tuple[str, ...]) -> float:
-        return await self._run(rule, key, 0)
+        return await self._run(((rule, key),), 0)
 
     async def clear(self, rule: Rule, key: tuple[str, ...]) -> None:
         await self.client.delete(*self._keys(rule, key))
 
     def _keys(self, rule: Rule, key: tuple[str, ...]) -> list[str]:
-        # One hash tag for the rule and key: a Redis Cluster keeps a script's keys on one node.
-        tag = "{" + ":".join((rule.name, *key)) + "}"
-        return [f"{self.prefix}:{tag}:{item}" for item in rule.items]
+        return [":".join((self.prefix, rule.name, str(item), *key)) for item in rule.items]
 
-    async def _run(self, rule: Rule, key: tuple[str, ...], cost: int) -> float:
-        args: list[Any] = [cost, uuid.uuid4().hex]
-        for item in rule.items:
-            args += (item.amount, item.get_expiry())
-        return float(await self._script(keys=self._keys(rule, key), args=args))
+    async def _run(self, budgets: Sequence[tuple[Rule, tuple[str, ...]]], cost: int) -> float:
+        keys: list[str] = []
+        args: list[Any] = [cost, f"{self._me}:{next(self._calls)}"]
+        for rule, key in budgets:
+            keys += self._keys(rule, key)
+            for item in rule.items:
+                args += (item.amount, item.get_expiry())
+        return float(await self._script(keys=keys, args=args))
 
 
 class RateLimiter:
@@ -230,12 +241,18 @@ class RateLimiter:
     async def hit(self, rule: Rule, *key: str, cost: int = 1) -> float:
         """Count one hit; 0 when allowed, else the seconds until the rule allows one again
         (the refused hit is not counted)."""
+        return await self.hit_all(((rule, key),), cost=cost)
+
+    async def hit_all(self, budgets: Sequence[tuple[Rule, tuple[str, ...]]], cost: int = 1) -> float:
+        """One hit against several budgets (per address and per person): counted in every one
+        when every one allows it, else the longest wait and nothing counted. With Redis, one
+        round trip for all of them."""
         if self._shared is not None:
             try:
-                return await self._shared.hit(rule, key, cost)
+                return await self._shared.hit_all(budgets, cost)
             except Exception:
                 self._complain()
-        return self._memory.hit(rule, key, cost)
+        return self._memory.hit_all(budgets, cost)
 
     async def wait(self, rule: Rule, *key: str) -> float:
         """Seconds until every part of ``rule`` allows a hit for ``key`` (0: now)."""

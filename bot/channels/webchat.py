@@ -246,17 +246,19 @@ class WebChat(BaseChannel):
 
     async def _message(self, request: Request) -> Response:
         address = request_address(request, self.proxies)
-        wait = await self.limiter.hit(self.per_address, address)  # before reading anything
-        if wait:
-            return self._too_fast(wait, None)
         body = await request.body()  # over the app's max_body_size, Starlette answers 413 first
         try:
             inbound = read_message(body)
         except BadMessage as exc:
+            # Refused messages count against the address too: a flood of garbage is a flood.
+            wait = await self.limiter.hit(self.per_address, address)
+            if wait:
+                return self._too_fast(wait, exc.lang)
             self.ctx.metrics.webhooks.labels(self.name, "bad_request").inc()
             with i18n.use(i18n.pick_language(exc.lang)):
                 return _json({"error": _friendly(exc.kind), "detail": exc.detail}, 400)
-        wait = await self.limiter.hit(self.per_user, inbound.user_id)
+        # The address's budget and the person's in one step (with Redis, one round trip).
+        wait = await self.limiter.hit_all(((self.per_address, (address,)), (self.per_user, (inbound.user_id,))))
         if wait:
             return self._too_fast(wait, inbound.lang_hint)
         try:

@@ -72,3 +72,16 @@ def test_memory_follows_the_people_still_inside_a_window(clock: Clock) -> None:
     clock.now += 61
     windows.hit(rule, ("latest",))
     assert list(windows._windows) == [("t", str(rule.items[0]), "latest")]
+
+
+def test_one_hit_against_several_budgets_counts_in_all_or_in_none(clock: Clock) -> None:
+    """The web chat's address and person budgets in one step: a hit the person's budget refuses
+    is not counted against the address either, and the wait is the longest."""
+    windows = MemoryWindows(clock)
+    address, person = Rule.parse("address", "3/minute"), Rule.parse("person", "1/minute")
+    both = ((address, ("10.0.0.1",)), (person, ("p1",)))
+    assert windows.hit_all(both) == 0.0
+    assert windows.hit_all(both) == pytest.approx(60.0), "the person waits for their first hit to leave"
+    assert windows.hit_all(((address, ("10.0.0.1",)), (person, ("p2",)))) == 0.0
+    assert windows.hit_all(((address, ("10.0.0.1",)), (person, ("p3",)))) == 0.0, "the refused hit was not counted"
+    assert windows.hit_all(((address, ("10.0.0.1",)), (person, ("p4",)))) > 0, "now the address is spent"

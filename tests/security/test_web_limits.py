@@ -66,6 +66,16 @@ async def test_a_flood_of_ids_from_one_address_gets_429(make_client: Any) -> Non
     assert english.status_code == 429
 
 
+async def test_a_flood_of_malformed_messages_from_one_address_gets_429(make_client: Any) -> None:
+    """Refused messages count against the address: garbage is no way around the limit, and a
+    good message after it waits as well."""
+    client = await make_client(web_rate_per_address="4/minute")
+    codes = [(await client.post("/chat/api/message", content=b"{not json")).status_code for _ in range(6)]
+    assert codes == [400] * 4 + [429] * 2
+    good = await client.post("/chat/api/message", json={"user": _user(), "text": "xin chào"})
+    assert good.status_code == 429
+
+
 async def test_forwarded_for_is_ignored_from_a_client_that_is_not_a_trusted_proxy(make_client: Any) -> None:
     """A client cannot reset its count by inventing X-Forwarded-For addresses."""
     client = await make_client(web_rate_per_address="3/minute", trusted_proxies="10.0.0.1")
@@ -193,3 +203,17 @@ async def test_with_redis_many_workers_at_once_never_exceed_the_budget(redis_url
         for limiter in limiters:
             await limiter.close()
     assert sum(w == 0.0 for w in waits) == 10
+
+
+async def test_with_redis_one_hit_against_two_budgets_is_one_step(redis_url: str) -> None:
+    """Address and person together, as the web chat asks: all or nothing, the longest wait."""
+    limiter = RateLimiter.for_tests(redis_url)
+    address, person = Rule.parse("address", "3/minute"), Rule.parse("person", "1/minute")
+    try:
+        assert await limiter.hit_all(((address, ("10.0.0.1",)), (person, ("p1",)))) == 0.0
+        assert 55 < await limiter.hit_all(((address, ("10.0.0.1",)), (person, ("p1",)))) <= 60
+        assert await limiter.hit_all(((address, ("10.0.0.1",)), (person, ("p2",)))) == 0.0
+        assert await limiter.hit_all(((address, ("10.0.0.1",)), (person, ("p3",)))) == 0.0, "refused: not counted"
+        assert await limiter.hit_all(((address, ("10.0.0.1",)), (person, ("p4",)))) >= 1, "the address is spent"
+    finally:
+        await limiter.close()
