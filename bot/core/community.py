@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from bot.core.choices import is_place, place
 from bot.core.commune_choice import CommuneChoice
 from bot.core.community_base import CommunityContext
 from bot.core.desk import ASSIST_OUTCOMES, ASSIST_REASONS, GOOD_TIMES, REQUEST_OUTCOMES, BaseHelpDesk, Target
@@ -31,6 +32,8 @@ from bot.data.communes import CommuneBook
 CODE_RE = re.compile(r"[A-Za-z0-9]{4}-[A-Za-z0-9]{4}")
 """A link code as the dashboard prints it ("7KQ4-M9XP"); sent alone, it is taken as a code."""
 PAYLOADS = frozenset({"hd", "hc", "hn", "ht", "hx", "hr", "av", "ar", "am"})
+_PICKED_BY_PLACE = frozenset({"hc", "hn", "ht"})
+"""Lists of ours a typed place picks from: communes, what is needed, a good time (not a lone Cancel)."""
 COMMUNE_ASK = "hc:ask"  # "choose my commune": also what a typed "có" presses under the soft question
 VOLUNTEER_COMMANDS = frozenset({"hotro", "assist", "ketthuc", "endassist", "lienket", "link", "nhom", "team",
                                 "yeucau", "requests"})  # fmt: skip
@@ -94,6 +97,11 @@ class Community:
 
     async def take(self, text: str, me: Target, turn: Turn) -> bool:
         """Read a typed message as the answer to our open question; False if it is not one."""
+        if is_place(text):  # "cái đầu tiên", "2" under "Choose your commune" or "When shall they call?"
+            at = place(text, len(turn.state.shown))
+            if at is not None and turn.state.shown[at].partition(":")[0] in _PICKED_BY_PLACE:
+                await self.press(turn.state.shown[at], me, turn)
+                return True
         if turn.state.help is not None:
             return await self.help.draft_text(text, me, turn)
         if turn.state.awaiting == MISSING_STEP:

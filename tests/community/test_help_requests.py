@@ -481,3 +481,27 @@ async def test_a_person_whose_commune_is_known_is_not_asked(person: Callable[...
     await citizen.say("làm căn cước ở đâu")
     await citizen.press("fb:identity_card:up")
     assert "hc:ask" not in citizen.payloads
+
+
+async def test_a_commune_and_a_time_are_picked_by_typing_their_place(person: Callable[..., Person], desk: SqlHelpDesk) -> None:
+    """Under "Choose your commune" and "When shall they call?", "cái đầu tiên" and "2" press those
+    buttons, as people count them on a phone; a "1" under a lone Cancel is a number, not Cancel."""
+    citizen = person("9901")
+    await citizen.say("tôi muốn gặp người thật")
+    await citizen.say("ừ")
+    await citizen.say("1")
+    assert citizen.state is not None
+    assert citizen.state.help is not None  # not cancelled by "1"
+    await citizen.say("0912 345 678")
+    await citizen.say("anh son")
+    assert any(p.startswith("hc:") for p in citizen.payloads), citizen.text
+    await citizen.say("cái đầu tiên")
+    assert "hn:skip" in citizen.payloads, citizen.text
+    await citizen.say("làm căn cước cho mẹ")
+    assert "ht:afternoon" in citizen.payloads
+    await citizen.say("cai thu 2")
+    found = re.search(r"#(\d+)", citizen.text)
+    assert found, citizen.text
+    saved = row(desk, int(found.group(1)))
+    assert saved.commune == ANH_SON
+    assert saved.good_time == "afternoon"
