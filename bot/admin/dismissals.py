@@ -1,6 +1,8 @@
 """Questions an admin set aside in the inbox as junk ("asdf", "alo", a stray sticker's text).
 
-A dismissal is a row naming the question's folded text; the usage events themselves are never
+A dismissal is a row naming the question's folded text (as the matcher folds it: accents, case,
+spaces, punctuation, a letter held down), so "Lam cccd o dau???" and "làm CCCD ở đâu" are one
+dismissal and a new spelling of a dismissed question stays out. The usage events themselves are never
 touched, so every count (the overview's "not understood" among them) stays what it was, and
 deleting the row undoes it. The inbox leaves out a group any of whose texts is dismissed, as it
 does for taught ones, and lists them under "Dismissed", from where they can be restored.
@@ -15,6 +17,7 @@ import sqlalchemy as sa
 
 from bot.admin.aliases import fold_text
 from bot.admin.schema import inbox_dismissals as table
+from bot.core.text import fold
 
 KEY_LIMIT = 500
 """Characters of folded text kept: room for any real question, and within PostgreSQL's limit on
@@ -22,8 +25,12 @@ an index entry whatever the letters."""
 
 
 def dismissal_key(text: str) -> str:
-    """How a question is stored and looked up: folded, spaces collapsed, at most KEY_LIMIT long."""
-    return fold_text(text)[:KEY_LIMIT]
+    """How a question is stored and looked up: folded as the matcher folds it, at most KEY_LIMIT
+    long; a text with no letter or digit ("😀😀", "???") by its case-folded, space-collapsed self.
+
+    Stored keys must follow this function: a change to it (or to ``bot.core.text.fold``) needs a
+    migration that re-keys the rows, as 0013 did."""
+    return fold(text)[:KEY_LIMIT].strip() or fold_text(text)[:KEY_LIMIT]
 
 
 def _now() -> datetime:

@@ -169,7 +169,7 @@ def test_0011_adds_the_dismissals_and_keeps_every_event(blank_url: str) -> None:
 
 
 def test_0012_adds_the_missing_papers_and_keeps_every_session(blank_url: str) -> None:
-    """A database at 0011 with a volunteer and an assisted session upgrades to 0012 (the one head):
+    """A database at 0011 with a volunteer and an assisted session upgrades to 0012:
     the new table is there and empty, the session is kept; a paper row goes with its session's id;
     back down to 0011 the table goes, the session stays."""
     from bot.storage.tables import assist_missing_papers
@@ -184,8 +184,8 @@ def test_0012_adds_the_missing_papers_and_keeps_every_session(blank_url: str) ->
             connection.execute(sa.text("INSERT INTO assist_sessions (volunteer_id, channel, started_at, outcome) "
                                        "VALUES (:v, 'zalo', :t, 'unfinished')"), {"v": volunteer, "t": datetime(2026, 3, 1, tzinfo=UTC)})
         assert "assist_missing_papers" not in sa.inspect(engine).get_table_names()
-        upgrade(blank_url)
-        assert current_revision(engine) == head_revision() == "0012"
+        upgrade(blank_url, "0012")
+        assert current_revision(engine) == "0012"
         assert {c["name"] for c in sa.inspect(engine).get_columns("assist_missing_papers")} == set(assist_missing_papers.c.keys())
         with engine.begin() as connection:
             session = connection.execute(sa.text("SELECT id FROM assist_sessions")).scalar_one()
@@ -198,5 +198,38 @@ def test_0012_adds_the_missing_papers_and_keeps_every_session(blank_url: str) ->
         assert "assist_missing_papers" not in sa.inspect(engine).get_table_names()
         with engine.connect() as connection:
             assert connection.execute(sa.text("SELECT outcome FROM assist_sessions")).scalar_one() == "unfinished"
+    finally:
+        engine.dispose()
+
+
+def test_0013_rekeys_the_dismissals_by_their_folded_text(blank_url: str) -> None:
+    """Dismissals made at 0012 (keyed by case-folded text) are re-keyed as the matcher folds text;
+    rows that now name one question become one, the oldest; a text with no letters keeps its key;
+    the inbox then finds every spelling; back down to 0012 the rows stay."""
+    from bot.admin.dismissals import InboxDismissals
+
+    upgrade(blank_url, "0012")
+    engine = create_db_engine(blank_url)
+    # As 0012's code stored them: casefold and spaces collapsed, nothing else.
+    old = ["làm cccd ở đâu", "asdfgh", "lam cccd o dau???", "😀😀", "lam cccd o dau", "~1", "alo   alo!!"]
+    old = [" ".join(t.casefold().split()) for t in old]
+    try:
+        with engine.begin() as connection:
+            for n, text in enumerate(old):
+                connection.execute(sa.text("INSERT INTO inbox_dismissals (text, created_by, created_at) "
+                                           "VALUES (:x, 'chi.lan', :t)"), {"x": text, "t": datetime(2026, 3, 1 + n, tzinfo=UTC)})  # fmt: skip
+            ids = {text: id_ for text, id_ in connection.execute(sa.text("SELECT text, id FROM inbox_dismissals"))}
+        upgrade(blank_url)
+        assert current_revision(engine) == head_revision() == "0013"
+        keys = InboxDismissals(engine).keys()
+        assert keys == {"lam cccd o dau": ids["làm cccd ở đâu"], "asdfgh": ids["asdfgh"], "😀😀": ids["😀😀"],
+                        "1": ids["~1"], "alo alo": ids["alo alo!!"]}  # fmt: skip
+        assert InboxDismissals(engine).dismiss(["Lam CCCD o dau", "LÀM cccd ở ĐÂU ???", "ALO ALO"], "x") == []
+        config = alembic_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0012")
+        with engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT count(*) FROM inbox_dismissals")).scalar_one() == 5
     finally:
         engine.dispose()
