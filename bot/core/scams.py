@@ -6,8 +6,6 @@ The phrases and texts are data (knowledge/scams.yaml); this module only folds an
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -29,10 +27,9 @@ class ScamAlerts:
     def __init__(self, scams: ScamsFile | None) -> None:
         self.scams = scams
         signals = scams.signals if scams else None
-        # Each kind of signal one pattern of whole phrases (one scan of the message, not one per phrase).
-        self._alone = _phrases(signals.alone) if signals else None
-        self._contact = _phrases(signals.contact) if signals else None
-        self._demand = _phrases(signals.demand) if signals else None
+        self._alone = tuple(f" {p} " for p in signals.alone) if signals else ()
+        self._contact = tuple(f" {p} " for p in signals.contact) if signals else ()
+        self._demand = tuple(f" {p} " for p in signals.demand) if signals else ()
 
     def describes_scam(self, text: str) -> bool:
         """True when ``text`` tells of a scam contact (someone calls and asks for an app, an
@@ -40,9 +37,9 @@ class ScamAlerts:
         if self.scams is None:
             return False
         folded = f" {fold(text)} "
-        if _found(self._alone, folded):
+        if any(p in folded for p in self._alone):
             return True
-        return _found(self._contact, folded) and _found(self._demand, folded)
+        return any(p in folded for p in self._contact) and any(p in folded for p in self._demand)
 
     def alert(self, text: str) -> tuple[Outbound, UsageEvent] | None:
         """The warning to show first, and the event to count, when ``text`` describes a scam."""
@@ -87,13 +84,3 @@ def _says_no_otp(text: str) -> bool:
     """The text already warns about sharing OTPs (a FAQ answer about scams does)."""
     folded = fold(text)
     return "otp" in folded and any(w in folded for w in ("khong doc", "khong dua", "never", "khong bao gio", "khong cung cap"))
-
-
-def _phrases(phrases: Sequence[str]) -> re.Pattern[str] | None:
-    """One pattern finding any of ``phrases`` (folded) as whole words in a padded folded text."""
-    # Lookarounds, not consumed spaces: two signals may share the space between them.
-    return re.compile("|".join(f"(?<= ){re.escape(p)}(?= )" for p in phrases)) if phrases else None
-
-
-def _found(pattern: re.Pattern[str] | None, folded: str) -> bool:
-    return pattern is not None and pattern.search(folded) is not None

@@ -30,7 +30,7 @@ _PURPOSE = b"trolyso usage person id v1"
 # The secret key also signs cookies; a derived key keeps the two uses apart.
 
 
-@functools.lru_cache(maxsize=4096)  # the same people write again and again: one HMAC each
+@functools.lru_cache(maxsize=16384)  # the same people write again and again: one HMAC each
 def person_id(secret: bytes, channel: str, user_id: str) -> str:
     """The pseudonym of ``user_id`` on ``channel``: HMAC-SHA256, hex, truncated to 32 characters."""
     return hmac.digest(secret, f"{channel}:{user_id}".encode(), "sha256").hex()[:ID_LENGTH]
