@@ -12,7 +12,10 @@ then also checks and records it.
 
 The last row is PostgreSQL's floor: a bare ``SELECT 1`` on the store's own kind of connections
 (asyncpg, the same free list), timed in the same run. The targets (issue 13): at one turn in flight
-memory + 3 × that floor per turn; at ``--concurrency`` in flight, 60 % of SQLite's turns/s.
+memory + 3 × that floor per turn; at ``--concurrency`` in flight, 60 % of SQLite's turns/s. At one in
+flight, ``mem+2 RTT`` is the in-memory store with one bare ``SELECT 1`` in its load and one in its
+save: what two round trips cost inside a turn, where the client and the server wake from idle
+for each, unlike the floor's back-to-back ``SELECT 1``.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from bot.app import build_engine
 from bot.conversations import Conversations
 from bot.core.messages import Inbound
 from bot.core.ports import BaseStateStore
+from bot.core.state import ConversationState
 from bot.storage.db import create_db_engine, upgrade
 from bot.storage.deliveries import delivering
 from bot.storage.memory import MemoryStateStore
@@ -88,6 +92,22 @@ async def floor(info: str, count: int, concurrency: int) -> tuple[list[float], f
         return latencies, time.perf_counter() - started
     finally:
         await connections.close()
+
+
+class RoundTrips(MemoryStateStore):
+    """The in-memory store plus one bare round trip in each load and save."""
+
+    def __init__(self, ttl: timedelta, connections: PgStates) -> None:
+        super().__init__(ttl)
+        self.connections = connections
+
+    async def load(self, key: str) -> tuple[ConversationState | None, int]:
+        await self.connections.fetchrow("SELECT 1")
+        return await super().load(key)
+
+    async def save(self, key: str, state: ConversationState, expected_version: int) -> int:
+        await self.connections.fetchrow("SELECT 1")
+        return await super().save(key, state, expected_version)
 
 
 def row(name: str, lat: list[float], seconds: float, base_p50: float | None) -> str:
@@ -149,6 +169,10 @@ async def compare(people: int, turns: int, concurrency: int, postgres: str, deli
         lat, sec = await floor(conninfo(pg), people * turns, concurrency)
         print(row("SELECT 1", lat, sec, base))
         if concurrency == 1:
+            trips = RoundTrips(ttl, PgStates(conninfo(pg)))
+            mem_lat, mem_sec = await run(trips, people, turns, concurrency, deliveries)
+            await trips.connections.close()
+            print(row("mem+2 RTT", mem_lat, mem_sec, base))
             target = base + 3 * statistics.median(lat)
             verdict = "met" if pg_p50 <= target else "NOT met"
             print(f"target at p50: memory + 3 x SELECT 1 = {target:.2f} ms; postgresql {pg_p50:.2f} ms ({verdict})")
