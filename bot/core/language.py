@@ -17,7 +17,7 @@ import functools
 import re
 import unicodedata
 
-from bot.core.text import KEPT_CHARS, fold
+from bot.core.text import KEPT_CHARS, fold, telex_repairs
 
 ENGLISH = "en"
 VIETNAMESE = "vi"
@@ -69,7 +69,7 @@ def _language_kept(text: str) -> str | None:
 def _language(text: str) -> str | None:
     if not text or not text.strip() or text.lstrip().startswith("/"):
         return None  # a command's arguments are codes and names, not a language
-    english = vietnamese = glue = 0
+    english = vietnamese = glue = telex = 0
     for word in fold(text).split():
         glue += word in _ENGLISH_GLUE
         if not word.isalpha() or word in _NEUTRAL or word in _BOTH:
@@ -78,8 +78,14 @@ def _language(text: str) -> str | None:
             continue  # "cccd", "ntn", "k": chat abbreviations
         if _SYLLABLE.match(word):
             vietnamese += 1
+        elif _telex_leftover(word):
+            telex += 1
         else:
             english += 1
+    if not glue:  # "heets bao nhieeu tieenf": Telex leftovers; beside English glue ("keeps") they stay English
+        vietnamese += telex
+    else:
+        english += telex
     if english >= 2 and english > 2 * vietnamese and (glue or english >= 3):
         return ENGLISH  # even with a Vietnamese name in it: "I live in Nghệ An, how do I register"
     if _has_vietnamese_marks(text) and english < 2:
@@ -87,6 +93,18 @@ def _language(text: str) -> str | None:
     if vietnamese >= 2 and english == 0:
         return VIETNAMESE
     return None
+
+
+_TELEX_MARKS = re.compile(r"aa|ee|oo|aw|ow|uw|dd")
+
+
+def _telex_leftover(word: str) -> bool:
+    """A Vietnamese word typed with the Telex keys left unconverted ("heets", "tieenf", "cawn",
+    "lamf"): a vowel doubled or marked (aa, ow, uw, dd) or a tone key no English word ends in (f,
+    j, x), and a Vietnamese syllable once read as Telex. English glue ("how") is never one."""
+    if word in _ENGLISH_GLUE or not (_TELEX_MARKS.search(word) or word[-1] in "fjx"):
+        return False
+    return any(_SYLLABLE.match(w) for w in telex_repairs(word))
 
 
 def reply_language(text: str, channel: str | None, supported: tuple[str, ...] = (VIETNAMESE, ENGLISH),
