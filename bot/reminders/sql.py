@@ -133,19 +133,28 @@ class SqlReminderBook(BaseReminderBook):
         succeeds while nobody else holds a live lease, so one worker gets each row."""
 
         def work(conn: sa.Connection) -> list[Reminder]:
-            free = sa.or_(table.c.claimed_until.is_(None), table.c.claimed_until < now)
-            ready = sa.or_(table.c.retry_at.is_(None), table.c.retry_at <= now)
-            rows = conn.execute(sa.select(table).where(table.c.status == "active", table.c.next_on <= today, ready, free)
-                                .order_by(table.c.next_on, table.c.id).limit(limit)).all()  # fmt: skip
-            mine = []
-            for row in rows:
-                taken = conn.execute(table.update().where(table.c.id == row.id, table.c.status == "active", free)
-                                     .values(claimed_until=now + lease)).rowcount  # fmt: skip
-                if taken == 1:
-                    mine.append(_reminder(row))
-            return mine
+            return self._take(conn, self._due(conn, today, now, limit), today, now, lease)
 
         return await self._run(work)
+
+    @staticmethod
+    def _due(conn: sa.Connection, today: date, now: datetime, limit: int) -> list[Any]:
+        ready = sa.or_(table.c.retry_at.is_(None), table.c.retry_at <= now)
+        return list(conn.execute(sa.select(table).where(table.c.status == "active", table.c.next_on <= today, ready,
+                                                        _free(now)).order_by(table.c.next_on, table.c.id).limit(limit)))  # fmt: skip
+
+    @staticmethod
+    def _take(conn: sa.Connection, rows: list[Any], today: date, now: datetime, lease: timedelta) -> list[Reminder]:
+        """Lease the ``rows`` read a moment ago that are still as they were read: another worker may
+        have sent one and moved it on (next notice on the due date, lease cleared) since."""
+        mine = []
+        for row in rows:
+            unchanged = sa.and_(table.c.stage == row.stage, table.c.next_on <= today)
+            taken = conn.execute(table.update().where(table.c.id == row.id, table.c.status == "active", _free(now),
+                                                      unchanged).values(claimed_until=now + lease)).rowcount  # fmt: skip
+            if taken == 1:
+                mine.append(_reminder(row))
+        return mine
 
     async def sent(self, reminder_id: int, today: date) -> None:
         """A notice went out: the next one is on the due date, or the reminder is done."""
@@ -217,3 +226,8 @@ def reminder_counts(db: sa.Engine, start: date, end: date) -> Counts:
     begin = datetime.combine(start, time(), tzinfo=zone)
     finish = datetime.combine(end + timedelta(days=1), time(), tzinfo=zone)
     return SqlReminderBook(db).counts(begin, finish)
+
+
+def _free(now: datetime) -> sa.ColumnElement[bool]:
+    """Not leased to a worker, or its lease has run out."""
+    return sa.or_(table.c.claimed_until.is_(None), table.c.claimed_until < now)

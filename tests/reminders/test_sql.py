@@ -57,6 +57,23 @@ async def test_two_workers_never_claim_the_same_row(db: sa.Engine) -> None:
     assert len(after_lease) == 3, "a dead worker's rows come back after its lease"
 
 
+async def test_a_notice_another_worker_sent_after_this_one_read_it_is_not_claimed_again(db: sa.Engine) -> None:
+    """Worker two reads the due row; before it leases it, worker one leases, sends and moves it on
+    to the due date (lease cleared). Worker two's stale row must not be leased: it would send the
+    same notice a second time (seen in CI: one person of six reminded twice)."""
+    one, two = SqlReminderBook(db, clock=lambda: NOW), SqlReminderBook(db, clock=lambda: NOW)
+    await one.add("telegram", "7", "birth_registration", DUE, "vi", date(2026, 11, 1))
+    day = date(2026, 12, 7)  # three days before: the first of two notices
+    with db.connect() as conn:
+        stale = SqlReminderBook._due(conn, day, NOW, 50)
+    assert len(stale) == 1
+    [taken] = await one.claim_due(day, NOW, LEASE)
+    await one.sent(taken.id, day)
+    with db.begin() as conn:
+        assert SqlReminderBook._take(conn, stale, day, NOW, LEASE) == [], "already sent by worker one"
+    assert await two.claim_due(DUE, NOW, LEASE) != [], "the second notice comes on the due date"
+
+
 async def test_nothing_is_claimed_before_its_day(book: SqlReminderBook) -> None:
     """The first notice is three days before the due date, not earlier."""
     await book.add("telegram", "42", "birth_registration", DUE, "vi", TODAY)
