@@ -70,11 +70,16 @@ def test_the_birthday_at_an_age() -> None:
     ("child", {"child_age": "7"}, "2033-01-01"),
     ("lost", {"lost_or_damaged": "lost_card"}, "2030-01-01"),
     ("lost", {"lost_or_damaged": "damaged_card"}, "2030-01-01"),
+    ("change", {"change_reason": "renamed_commune"}, "2030-01-01"),
+    ("change", {"change_reason": "details_changed"}, "2030-01-01"),
+    ("change", {"change_reason": "wrong_info"}, "2030-01-01"),
+    ("change", {"change_reason": "switch_cccd"}, "2030-01-01"),
 ])  # fmt: skip
 def test_the_identity_card_guide_declares_the_deadline(flows: FlowSet, engine: Engine, case: str,
                                                        extra: dict[str, str], due: str) -> None:  # fmt: skip
-    """First card, exchange at an age, a child's card, a card re-issued after loss or damage (art. 21.2
-    names re-issued cards too): each counts the next age from the year of birth."""
+    """First card, exchange at an age, a child's card, a card re-issued after loss or damage or
+    exchanged for changed details (art. 21.2 names cards 'cấp, cấp đổi, cấp lại'): each counts the
+    next age from the year of birth."""
     born = "2019" if case == "child" else "1990"
     found = due_date(engine.runner, flows.flows["identity_card"], {"card_case": case, **extra, "birth_date": born}, TODAY)
     assert found is not None
@@ -84,6 +89,7 @@ def test_the_identity_card_guide_declares_the_deadline(flows: FlowSet, engine: E
 
 @pytest.mark.parametrize("answers", [
     {"card_case": "lost", "lost_or_damaged": "lost_card"},
+    {"card_case": "change", "change_reason": "wrong_info", "birth_date": "skip"},
     {"card_case": "first", "birth_date": "skip"},
     {"card_case": "first", "birth_date": "1950"},
 ])  # fmt: skip
