@@ -87,6 +87,22 @@ def test_the_identity_card_guide_declares_the_deadline(flows: FlowSet, engine: E
     assert found[1].sources, "the rule names its sources"
 
 
+@pytest.mark.parametrize(("born", "due", "age"), [
+    ("2019", "2033-01-01", 14),  # 7: the child's card is exchanged at 14
+    ("2015-03-15", "2029-03-15", 14),  # 11: not yet within 2 years of 14
+    ("2014", "2028-01-01", 14),  # 11 or 12 this year, birthday unknown: the earlier age counts
+    ("2013", "2038-01-01", 25),  # 12 or 13: made within 2 years before 14, it lasts to 25 (art. 21.2)
+])  # fmt: skip
+def test_a_child_card_is_due_at_14_unless_made_at_12_or_13(flows: FlowSet, engine: Engine, born: str, due: str,
+                                                            age: int) -> None:  # fmt: skip
+    """A child's card follows art. 21 like any other: due at 14, or at 25 when made within 2 years before 14."""
+    answers = {"card_case": "child", "child_age": "7", "birth_date": born}
+    found = due_date(engine.runner, flows.flows["identity_card"], answers, TODAY)
+    assert found is not None
+    assert found[0] == dt.date.fromisoformat(due)
+    assert next_age_due(born, AGES, 2, TODAY) == (dt.date.fromisoformat(due), age)
+
+
 @pytest.mark.parametrize("answers", [
     {"card_case": "lost", "lost_or_damaged": "lost_card"},
     {"card_case": "change", "change_reason": "wrong_info", "birth_date": "skip"},
