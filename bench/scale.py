@@ -9,7 +9,9 @@ each waiting for its answer before sending the next (closed loop). Printed per r
 p50 and p99 latency, the server's CPU seconds (all its processes, from /proc) and messages per
 server CPU-second. On a small machine the load generator competes with the workers for the same
 cores, so the ratio per CPU-second is the fair reading of "2 workers vs 1"; the raw ratio is
-printed beside it.
+printed beside it. Then the same at a fixed rate both sustain (``--rate``, open loop): the CPU a
+message costs with one and with two workers at equal load, free of how a saturated machine shares
+its cores.
 """
 
 from __future__ import annotations
@@ -87,10 +89,34 @@ async def closed_loop(send: object, clients: int, seconds: float) -> tuple[list[
     return latencies, time.perf_counter() - started, errors
 
 
+async def open_loop(send: object, rate: float, seconds: float) -> tuple[list[float], float, Counter[int]]:
+    """:func:`closed_loop`'s figures for arrivals on a fixed schedule, whatever the server does."""
+    latencies: list[float] = []
+    errors: Counter[int] = Counter()
+
+    async def one(n: int) -> None:
+        started = time.perf_counter()
+        status = await send(n)  # type: ignore[operator]
+        if status == 200:
+            latencies.append((time.perf_counter() - started) * 1000)
+        else:
+            errors[status] += 1
+
+    started = time.perf_counter()
+    tasks = []
+    for n in range(int(rate * seconds)):
+        delay = started + n / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(n)))
+    await asyncio.gather(*tasks)
+    return latencies, time.perf_counter() - started, errors
+
+
 Figures = dict[str, tuple[float, float, float, float]]  # channel -> msg/s, p50, p99, msg per CPU-second
 
 
-async def measure(base: str, pid: int, clients: int, seconds: float, run: str) -> tuple[Figures, int]:
+async def measure(base: str, pid: int, clients: int, seconds: float, run: str, fixed: float) -> tuple[Figures, int]:
     """The figures per channel and how many messages were not answered with a 200."""
     results = {}
     failures = 0
@@ -114,22 +140,25 @@ async def measure(base: str, pid: int, clients: int, seconds: float, run: str) -
 
         for name, send in (("web chat", web), ("telegram", telegram)):
             await closed_loop(send, 8, 1.0)  # warm-up: imports, prepared statements, pools
-            gc.collect()
-            gc.disable()
-            cpu = cpu_seconds(pid)
-            lat, sec, errors = await closed_loop(send, clients, seconds)
-            cpu = cpu_seconds(pid) - cpu
-            gc.enable()
-            lat.sort()
-            rate = len(lat) / sec
-            results[name] = (rate, statistics.median(lat), lat[int(len(lat) * 0.99)], len(lat) / max(cpu, 1e-9))
-            print(f"{run:<10} {name:<9} {rate:>8.0f} {results[name][1]:>8.1f} {results[name][2]:>8.1f} "
-                  f"{cpu:>7.1f} {results[name][3]:>9.0f}  errors={dict(errors) or 0}")  # fmt: skip
-            failures += sum(errors.values())
+            for load, at in (("max", None), (f"{fixed:g}/s", fixed)):
+                gc.collect()
+                gc.disable()
+                cpu = cpu_seconds(pid)
+                lat, sec, errors = await (closed_loop(send, clients, seconds) if at is None else open_loop(send, at, seconds))
+                cpu = cpu_seconds(pid) - cpu
+                gc.enable()
+                lat.sort()
+                rate = len(lat) / sec
+                figures = (rate, statistics.median(lat), lat[int(len(lat) * 0.99)], len(lat) / max(cpu, 1e-9))
+                results[name if at is None else f"{name} at {load}"] = figures
+                print(f"{run:<10} {name:<9} {load:<7} {rate:>8.0f} {figures[1]:>8.1f} {figures[2]:>8.1f} "
+                      f"{cpu:>7.1f} {figures[3]:>9.0f}  errors={dict(errors) or 0}")  # fmt: skip
+                failures += sum(errors.values())
     return results, failures
 
 
-async def serve(workers: int, database: str, redis: str, fake: FakeTelegram, clients: int, seconds: float) -> tuple[Figures, int]:
+async def serve(workers: int, database: str, redis: str, fake: FakeTelegram, clients: int, seconds: float,
+                fixed: float) -> tuple[Figures, int]:  # fmt: skip
     port = free_port()
     env = {**os.environ, "TROLYSO_DATABASE_URL": database, "TROLYSO_REDIS_URL": redis,
            "TROLYSO_REDIS_PREFIX": f"bench-{uuid.uuid4().hex[:8]}:", "TROLYSO_CHANNELS": "web,telegram",
@@ -146,7 +175,7 @@ async def serve(workers: int, database: str, redis: str, fake: FakeTelegram, cli
     base = f"http://127.0.0.1:{port}"
     try:
         await until_up(server, base, workers, log)
-        return await measure(base, server.pid, clients, seconds, f"{workers} worker" + ("s" if workers > 1 else ""))
+        return await measure(base, server.pid, clients, seconds, f"{workers} worker" + ("s" if workers > 1 else ""), fixed)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -177,6 +206,8 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--rate", type=float, default=150,
+                        help="a fixed rate (open loop) both worker counts sustain: the CPU a message costs at equal load")
     parser.add_argument("--postgres", default=os.environ.get("TROLYSO_BENCH_POSTGRES_URL",
                                                             "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))  # fmt: skip
     parser.add_argument("--redis", default=os.environ.get("TROLYSO_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
@@ -190,14 +221,18 @@ async def main() -> None:
     upgrade(database)
     fake = FakeTelegram()
     await fake.start()
-    print(f"{os.cpu_count()} CPUs; {args.clients} clients, closed loop, {args.seconds:g} s per run")
-    print(f"{'run':<10} {'channel':<9} {'msg/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'cpu s':>7} {'msg/cpu-s':>9}")
+    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; {args.clients} clients (closed loop, max), then "
+          f"{args.rate:g} messages/s (open loop); {args.seconds:g} s per run")
+    print(f"{'run':<10} {'channel':<9} {'load':<7} {'msg/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'cpu s':>7} {'msg/cpu-s':>9}")
     try:
-        one, failed_one = await serve(1, database, args.redis, fake, args.clients, args.seconds)
-        two, failed_two = await serve(2, database, args.redis, fake, args.clients, args.seconds)
+        one, failed_one = await serve(1, database, args.redis, fake, args.clients, args.seconds, args.rate)
+        two, failed_two = await serve(2, database, args.redis, fake, args.clients, args.seconds, args.rate)
         for channel in one:
-            print(f"{channel}: 2 workers / 1 = {two[channel][0] / one[channel][0]:.2f}x msg/s, "
-                  f"{two[channel][3] / one[channel][3]:.2f}x msg per server CPU-second")  # fmt: skip
+            if " at " in channel:  # the same load on both: does a second worker cost CPU of its own?
+                print(f"{channel}: 2 workers / 1 = {two[channel][3] / one[channel][3]:.2f}x msg per server CPU-second")
+            else:
+                print(f"{channel}: 2 workers / 1 = {two[channel][0] / one[channel][0]:.2f}x msg/s, "
+                      f"{two[channel][3] / one[channel][3]:.2f}x msg per server CPU-second")  # fmt: skip
         if failed_one + failed_two:
             raise SystemExit(f"{failed_one + failed_two} messages were not answered: the figures above are not valid")
     finally:
