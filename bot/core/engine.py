@@ -279,7 +279,8 @@ class Engine:
         elif asked is not None:
             lead = ""
             if not chatted:
-                lead = (_("Sorry, I didn't catch that. Please answer yes or no, or press a button.") if asked.yes or asked.no
+                yes_no = (asked.yes or asked.no) and len(asked.buttons) <= 2  # "which of these?" is no yes/no question
+                lead = (_("Sorry, I didn't catch that. Please answer yes or no, or press a button.") if yes_no
                         else _("Sorry, I didn't catch that. Please press one of the buttons, or type its words."))  # fmt: skip
             turn.messages.append(again(asked, lead))
             turn.state.asked = asked
