@@ -15,7 +15,7 @@ _ASPECTS: tuple[tuple[str, frozenset[str]], ...] = (
     ("papers", frozenset({"giay to", "ho so", "can gi", "can nhung", "chuan bi", "mang gi", "mang theo",
                           "papers", "to khai"})),
     ("online", frozenset({"o dau", "truc tuyen", "noi nao", "cho nao", "dia chi", "nop o", "di dau", "lam dau",
-                          "nop dau", "dau lam", "tai dau", "co quan nao"})),
+                          "nop dau", "dau lam", "tai dau", "co quan", "ai cap", "weekend", "may gio", "gio lam"})),
 )  # fmt: skip
 
 
