@@ -217,7 +217,7 @@ class Engine:
             return
         if owner is None and asked is None:
             self.questions.answer(text, turn)
-        elif self.questions.is_new(text, state):
+        elif self.questions.is_new(text, state) and not (owner == "guide" and self.guide.misfits(text, turn)):
             self._aside(text, owner, asked, turn)
         else:
             self._ask_again(text, owner, asked, turn)

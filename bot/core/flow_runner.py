@@ -133,6 +133,8 @@ class FlowRunner:
         }.get(step.type, "")
         if step.year_ok:
             hint = _("Type the year (1990) or the whole date (15/3/1985).")
+            if step.under_age is not None:  # a child's year: an adult's example reads as a model answer
+                hint = _("Type the year (2019) or the whole date (15/3/2019).")
         text = step.ask.get(current()) + (f"\n{hint}" if hint else "")
         return Outbound(f"{prefix}{text}", tuple(buttons))
 
@@ -174,6 +176,8 @@ class FlowRunner:
         problem = self.read(step, raw).problem
         if step.year_ok:
             reason = _("Please type the year you were born, like 1990, or the whole date, like 15/3/1985.")
+            if step.under_age is not None:
+                reason = _("Please type the year the child was born, like 2019, or the whole date, like 15/3/2019.")
         if step.type == "choice":
             reason = self._choice_reason(step, raw)
         if problem is not None:

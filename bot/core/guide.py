@@ -44,6 +44,14 @@ class Guide:
         turn.messages.extend(reply)
         return True
 
+    def misfits(self, text: str, turn: Turn) -> bool:
+        """``text`` is an attempted year of birth that does not fit (a year too early for a child,
+        an age, a future year): asked again saying why, even when it also reads as a question
+        ("born in 1990" names birth registration). Other steps keep side questions first: "trẻ 15
+        tuổi có phải làm không" at the child's age is a question, not a number out of range."""
+        current = self.runner.current(turn.state)
+        return current is not None and current[1].year_ok and self.runner.read(current[1], text).problem is not None
+
     def reask(self, text: str, turn: Turn, lead: str = "") -> None:
         """The open question again, saying why (``lead``, or what was wrong with ``text``)."""
         current = self.runner.current(turn.state)

@@ -13,8 +13,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from bot.core.age_deadline import on_birthday
 from bot.core.answers_parse import parse_choice, parse_number, parse_yesno
-from bot.core.dates import OLD_YEARS, describe_date, read_birth, read_date, too_old, typed_an_age
+from bot.core.dates import OLD_YEARS, DateReading, describe_date, read_birth, read_date, too_old, typed_an_age
 from bot.core.i18n import _
 from bot.core.text import fold
 from bot.data.flow_models import SKIP, Step
@@ -57,7 +58,7 @@ def read_answer(step: Step, raw: str, today: dt.date) -> StepReading:
 
 def _date(step: Step, raw: str, today: dt.date) -> StepReading:
     if step.year_ok:
-        return _birth(raw, today)
+        return _birth(raw, today, step.under_age)
     reading = read_date(raw, today, past=step.not_future)
     if reading is None:
         if _LUNAR.search(raw) and re.search(r"\d|mùng|mung", raw, re.IGNORECASE):
@@ -79,8 +80,9 @@ def _date(step: Step, raw: str, today: dt.date) -> StepReading:
     return StepReading(reading.date.isoformat(), echo=f"📅 {said}")
 
 
-def _birth(raw: str, today: dt.date) -> StepReading:
-    """A date of birth, or only its year ("1990", "sinh năm 90"), or its month and year."""
+def _birth(raw: str, today: dt.date, under_age: int | None = None) -> StepReading:
+    """A date of birth, or only its year ("1990", "sinh năm 90"), or its month and year; with
+    ``under_age``, one that makes the person certainly that old is refused."""
     reading = read_birth(raw, today)
     if reading is None:
         if typed_an_age(raw):
@@ -93,8 +95,21 @@ def _birth(raw: str, today: dt.date) -> StepReading:
         return StepReading(problem=f"📅 {said}\n" + _("That is in the future. Please type the year you were born, like 1990."))
     if too_old(reading, today):
         return StepReading(problem=f"📅 {said}\n" + _("That is more than {years} years ago. Please check the year and type it again.").format(years=OLD_YEARS))
+    if under_age is not None and on_birthday(_last_day(reading), under_age) <= today:
+        return StepReading(problem=f"📅 {said}\n" + _("A child under {age} was born in {year} or later. Please type the child's year of birth, not a parent's.").format(
+            age=under_age, year=today.year - under_age))  # fmt: skip
     value = {"day": reading.date.isoformat(), "month": reading.date.isoformat()[:7], "year": str(reading.date.year)}
     return StepReading(value[reading.precision], echo=f"📅 {said}")
+
+
+def _last_day(reading: DateReading) -> dt.date:
+    """The last day a birth date read to a year, a month or a day may be (the youngest reading)."""
+    d = reading.date
+    if reading.precision == "year":
+        return dt.date(d.year, 12, 31)
+    if reading.precision == "month":
+        return dt.date(d.year + (d.month == 12), d.month % 12 + 1, 1) - dt.timedelta(days=1)
+    return d
 
 
 def _number(step: Step, raw: str) -> StepReading:

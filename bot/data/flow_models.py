@@ -63,6 +63,9 @@ class Step(Frozen):
     # dates: a year alone ("1990", "sinh năm 90") or a month and year is an answer (a year of
     # birth), stored as "1990" or "1990-05"; never in the future, never over 120 years back
     year_ok: bool = False
+    # with `year_ok`: the person is younger than this (a child's card: 14), so a year that makes
+    # them certainly this old is refused — it is most often a parent's own year
+    under_age: int | None = Field(default=None, ge=1, le=120)
     optional: bool = False  # a "Skip" button; typed "bỏ qua" skips; the answer is stored as "skip"
     next: tuple[Rule, ...] = Field(min_length=1)
 
@@ -81,6 +84,8 @@ class Step(Frozen):
             raise ValueError(f"only choice steps have options (this one is {self.type})")
         if self.year_ok and self.type != "date":
             raise ValueError(f"`year_ok` is for date steps (this one is {self.type})")
+        if self.under_age is not None and not self.year_ok:
+            raise ValueError("`under_age` goes only with `year_ok: true` (a year of birth)")
         for meaning in ("yes", "no"):
             if sum(o.means == meaning for o in self.options) > 1:
                 raise ValueError(f"two options say `means: {meaning}`; a plain {meaning} can pick only one")

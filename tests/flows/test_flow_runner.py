@@ -100,7 +100,7 @@ async def test_number_typed(chat: Chat, flows: FlowSet, typed: str, stored: str)
     assert chat.state is not None
     answers = chat.state.flow.answers if chat.state.flow else chat.state.checklists["identity_card"]
     assert answers["child_age"] == stored
-    assert chat.step == ("birth_registered" if float(stored) <= 5 else "birth_date")
+    assert chat.step == ("birth_registered" if float(stored) <= 5 else "child_birth_date")
 
 
 @pytest.mark.parametrize(

@@ -80,8 +80,8 @@ def test_the_identity_card_guide_declares_the_deadline(flows: FlowSet, engine: E
     """First card, exchange at an age, a child's card, a card re-issued after loss or damage or
     exchanged for changed details (art. 21.2 names cards 'cấp, cấp đổi, cấp lại'): each counts the
     next age from the year of birth."""
-    born = "2019" if case == "child" else "1990"
-    found = due_date(engine.runner, flows.flows["identity_card"], {"card_case": case, **extra, "birth_date": born}, TODAY)
+    born = {"child_birth_date": "2019"} if case == "child" else {"birth_date": "1990"}
+    found = due_date(engine.runner, flows.flows["identity_card"], {"card_case": case, **extra, **born}, TODAY)
     assert found is not None
     assert found[0] == dt.date.fromisoformat(due)
     assert found[1].sources, "the rule names its sources"
@@ -96,7 +96,7 @@ def test_the_identity_card_guide_declares_the_deadline(flows: FlowSet, engine: E
 def test_a_child_card_is_due_at_14_unless_made_at_12_or_13(flows: FlowSet, engine: Engine, born: str, due: str,
                                                             age: int) -> None:  # fmt: skip
     """A child's card follows art. 21 like any other: due at 14, or at 25 when made within 2 years before 14."""
-    answers = {"card_case": "child", "child_age": "7", "birth_date": born}
+    answers = {"card_case": "child", "child_age": "7", "child_birth_date": born}
     found = due_date(engine.runner, flows.flows["identity_card"], answers, TODAY)
     assert found is not None
     assert found[0] == dt.date.fromisoformat(due)
@@ -168,6 +168,34 @@ def test_a_wrong_age_deadline_names_its_file_and_line(tmp_path: Path, entry: str
     assert problem.startswith("flows/demo.yaml:"), problem
     assert "deadlines" in problem or f":{line(text, entry.splitlines()[0].strip())}:" in problem, problem
     assert words in problem
+
+
+@pytest.mark.parametrize(("typed", "value"), [
+    ("2019", "2019"), ("bé sinh 2019", "2019"), ("15/3/2019", "2019-03-15"), ("2012", "2012"),  # may be 13
+    ("12/2012", "2012-12"), ("2026", "2026"),  # a baby born this year
+    ("2011", None), ("sinh năm 1990", None), ("15/3/2012", None), ("5/2012", None),  # certainly 14 or older
+])  # fmt: skip
+def test_a_child_year_of_birth_refuses_a_year_too_old_for_a_child(flows: FlowSet, engine: Engine, typed: str,
+                                                                   value: str | None) -> None:  # fmt: skip
+    """The child's question takes a child's year and refuses one that makes the holder 14 or older
+    (most often a parent's own year), saying from which year a child under 14 is born."""
+    step = flows.flows["identity_card"].step("child_birth_date")
+    assert step is not None
+    assert step.under_age == 14
+    reading = engine.runner.read(step, typed)
+    assert reading.value == value
+    if value is None:
+        assert reading.problem is not None
+        assert "2012" in reading.problem
+
+
+def test_under_age_goes_with_year_ok(tmp_path: Path) -> None:
+    text = GOOD.replace("    type: yesno", "    type: yesno\n    under_age: 14", 1)
+    (tmp_path / "demo.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        load_flows(PROCEDURES, folder=tmp_path)
+    assert "`under_age` goes only with `year_ok: true`" in caught.value.problems[0]
+    assert caught.value.problems[0].startswith("flows/demo.yaml:")
 
 
 def test_year_ok_is_for_date_steps_only(tmp_path: Path) -> None:
