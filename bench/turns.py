@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import os
 import statistics
+import sys
 import tempfile
 import time
 from datetime import timedelta
@@ -126,6 +127,7 @@ async def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("TROLYSO_BENCH_POSTGRES_URL",
                                                             "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))  # fmt: skip
     parser.add_argument("--deliveries", action="store_true", help="a platform delivery id on every turn")
+    parser.add_argument("--asyncio", action="store_true", help="the standard event loop instead of uvloop (the server's)")
     args = parser.parse_args()
     build_engine().matcher.match("warm up")
     print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
@@ -186,4 +188,10 @@ async def compare(people: int, turns: int, concurrency: int, postgres: str, deli
 
 
 if __name__ == "__main__":
+    # `trolyso serve` runs on uvloop (uvicorn picks it when installed), so every store is measured
+    # on it too; --asyncio for the standard loop.
+    if "--asyncio" not in sys.argv:
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     asyncio.run(main())
