@@ -67,6 +67,16 @@ def cpu_seconds(root: int) -> float:
     return total
 
 
+async def timed(send: object, n: int, latencies: list[float], errors: Counter[int]) -> None:
+    """Send message ``n``: its latency in ms when answered (200), else its status counted."""
+    started = time.perf_counter()
+    status = await send(n)  # type: ignore[operator]
+    if status == 200:
+        latencies.append((time.perf_counter() - started) * 1000)
+    else:
+        errors[status] += 1
+
+
 async def closed_loop(send: object, clients: int, seconds: float) -> tuple[list[float], float, Counter[int]]:
     """Latencies of the answered (200) messages, the seconds taken, and how many got each other status."""
     latencies: list[float] = []
@@ -76,13 +86,7 @@ async def closed_loop(send: object, clients: int, seconds: float) -> tuple[list[
 
     async def client() -> None:
         while time.perf_counter() < stop:
-            n = next(counter)
-            started = time.perf_counter()
-            status = await send(n)  # type: ignore[operator]
-            if status == 200:
-                latencies.append((time.perf_counter() - started) * 1000)
-            else:
-                errors[status] += 1
+            await timed(send, next(counter), latencies, errors)
 
     started = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(clients)))
@@ -94,21 +98,13 @@ async def open_loop(send: object, rate: float, seconds: float) -> tuple[list[flo
     latencies: list[float] = []
     errors: Counter[int] = Counter()
 
-    async def one(n: int) -> None:
-        started = time.perf_counter()
-        status = await send(n)  # type: ignore[operator]
-        if status == 200:
-            latencies.append((time.perf_counter() - started) * 1000)
-        else:
-            errors[status] += 1
-
     started = time.perf_counter()
     tasks = []
     for n in range(int(rate * seconds)):
         delay = started + n / rate - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(n)))
+        tasks.append(asyncio.create_task(timed(send, n, latencies, errors)))
     await asyncio.gather(*tasks)
     return latencies, time.perf_counter() - started, errors
 
