@@ -32,9 +32,9 @@ from bot.data.models import NotCoveredTopic
 CHECKLIST_WORDS = frozenset({"danh sach cua toi", "checklist", "my checklist", "xem lai danh sach",
                              "danh sach viec can lam", "ket qua cua toi", "xem checklist"})  # fmt: skip
 _TALK_AS_QUESTION = frozenset({"help", "menu"})
+"""Small talk that is a request of its own, even while a question of ours is open."""
 _HOW_FILLER = frozenset({"thu", "tuc", "lam", "dang", "ky", "nop", "xin", "cap"})
 """Words that may stand beside "thế nào" and still ask only how: "thủ tục ntn", "đăng ký thế nào"."""
-"""Small talk that is a request of its own, even while a question of ours is open."""
 
 
 class Questions:
