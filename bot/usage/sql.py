@@ -26,15 +26,8 @@ _DAILY_KEY = ("day", "channel", "commune", "kind", "procedure")
 
 _COLUMNS = ("event_key", "ts", "day", "channel", "person", "locale", "commune", "kind", "procedure",
             "score", "latency_ms", "text", "assisted_by")  # fmt: skip
-_SQLITE_CHUNK = 500  # rows per statement: 6,500 parameters, far below SQLite's 32,766 (and PostgreSQL's 65,535)
-_SQLITE_INSERT_TAIL = " ON CONFLICT (event_key) DO NOTHING RETURNING day, channel, commune, kind, procedure"
-_SQLITE_ADD = (
-    "INSERT INTO usage_daily (day, channel, commune, kind, procedure, count) VALUES (?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT (day, channel, commune, kind, procedure) DO UPDATE SET count = usage_daily.count + excluded.count"
-)
-
-
-_PG_ADD = _SQLITE_ADD.replace("?", "%s")
+_CHUNK = 500  # rows per statement: 6,500 parameters, far below SQLite's 32,766 and PostgreSQL's 65,535
+_INSERT_TAIL = " ON CONFLICT (event_key) DO NOTHING RETURNING day, channel, commune, kind, procedure"
 
 
 @lru_cache(maxsize=128)
@@ -43,7 +36,15 @@ def _insert(rows: int, mark: str) -> str:
     # Only placeholders and our own column names go into the text.
     one = "(" + ", ".join([mark] * len(_COLUMNS)) + ")"
     head = f"INSERT INTO usage_events ({', '.join(_COLUMNS)}) VALUES "  # noqa: S608
-    return head + ", ".join([one] * rows) + _SQLITE_INSERT_TAIL
+    return head + ", ".join([one] * rows) + _INSERT_TAIL
+
+
+@lru_cache(maxsize=2)
+def _add(mark: str) -> str:
+    """The daily counts' upsert, ``mark`` the driver's placeholder (only placeholders go into the text)."""
+    values = ", ".join([mark] * 6)
+    return (f"INSERT INTO usage_daily (day, channel, commune, kind, procedure, count) VALUES ({values}) "  # noqa: S608
+            "ON CONFLICT (day, channel, commune, kind, procedure) DO UPDATE SET count = usage_daily.count + excluded.count")
 
 
 def _counts(rows: Sequence[Any]) -> Counter[DailyKey]:
@@ -95,13 +96,9 @@ class SqlUsageStore:
             assert driver is not None  # a pooled connection lent to this transaction
             cursor = driver.cursor()
             try:
-                new = self._insert_rows(cursor, rows, "%s")
-                counts = _counts(new)
-                if counts:  # sorted: two transactions take the daily rows' locks in one order
-                    cursor.executemany(_PG_ADD, [(*key, n) for key, n in sorted(counts.items())])
+                return self._store(cursor, rows, "%s")
             finally:
                 cursor.close()
-        return len(new)
 
     def erase(self, person: str) -> int:
         delete = usage_events.delete().where(usage_events.c.person == person).returning(*_COUNTED)
@@ -122,25 +119,23 @@ class SqlUsageStore:
         """:meth:`write` on SQLite, in the event loop on every flush, on the kept connection."""
         connection = self._sqlite()
         try:
-            cursor = connection.cursor()
-            new = self._insert_rows(cursor, rows, "?")
-            cursor.executemany(_SQLITE_ADD, [(*key, n) for key, n in sorted(_counts(new).items())])
+            stored = self._store(connection.cursor(), rows, "?")
             connection.commit()
         except BaseException:
             connection.rollback()
             self.close()
             raise
-        return len(new)
+        return stored
 
-    def _insert_rows(self, cursor: Any, rows: Sequence[Row], mark: str) -> list[tuple[Any, ...]]:
-        """Insert ``rows`` in plain SQL on the driver's cursor; the (day, channel, commune, kind,
-        procedure) of those that were new. SQLAlchemy's per-row parameter handling costs twice
-        what the database needs to store the row (on PostgreSQL a fifth of a worker's CPU under
-        load); the type processors keep values stored exactly as SQLAlchemy stores them."""
+    def _store(self, cursor: Any, rows: Sequence[Row], mark: str) -> int:
+        """Insert ``rows`` in plain SQL on the driver's cursor and add those that were new to the
+        daily counts; how many were new. SQLAlchemy's per-row parameter handling costs twice what
+        the database needs to store the row (on PostgreSQL a fifth of a worker's CPU under load);
+        the type processors keep values stored exactly as SQLAlchemy stores them."""
         ts, day = self._write_ts, self._write_day
         new: list[tuple[Any, ...]] = []
-        for start in range(0, len(rows), _SQLITE_CHUNK):
-            chunk = rows[start : start + _SQLITE_CHUNK]
+        for start in range(0, len(rows), _CHUNK):
+            chunk = rows[start : start + _CHUNK]
             values: list[Any] = []
             for row in chunk:
                 values += (row["event_key"], ts(row["ts"]), day(row["day"]), row["channel"], row["person"],
@@ -148,7 +143,10 @@ class SqlUsageStore:
                            row["latency_ms"], row["text"], row["assisted_by"])  # fmt: skip
             cursor.execute(_insert(len(chunk), mark), values)
             new += cursor.fetchall()
-        return new
+        counts = _counts(new)
+        if counts:  # sorted: two transactions take the daily rows' locks in one order
+            cursor.executemany(_add(mark), [(*key, n) for key, n in sorted(counts.items())])
+        return len(new)
 
     def _sqlite(self) -> Any:
         """The kept connection's driver connection (see :meth:`_transaction`)."""
