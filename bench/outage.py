@@ -38,13 +38,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.app import App, build_app  # noqa: E402
-from bot.core.messages import Inbound, Outbound, UsageEvent  # noqa: E402
-from bot.core.ports import BaseUsageSink  # noqa: E402
+from bot.core.messages import Inbound, Outbound  # noqa: E402
 from bot.errors import StorageError  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.storage.db import create_db_engine, upgrade  # noqa: E402
 from bot.storage.resilient import ResilientStore  # noqa: E402
 from bot.storage.tables import conversations, usage_events  # noqa: E402
+from tests.usage.helpers import CollectingSink  # noqa: E402
 from tests.usage.private_postgres import PrivatePostgres  # noqa: E402
 
 SCRIPT = ("lam cccd", "huong dan tung buoc", "mat the", "bi mat roi", "sinh nam 1990")
@@ -54,16 +54,6 @@ THINK = 0.4
 APOLOGY = "Xin lỗi, hệ thống vừa gặp lỗi"
 LATER = "gửi lại sau"
 CHECKLIST = "Danh sách việc cần làm"
-
-
-class Counting(BaseUsageSink):
-    """The usage events the turns hand to the log, to compare with what reaches the database."""
-
-    def __init__(self) -> None:
-        self.events = 0
-
-    async def record(self, key: str, channel: str, events: Sequence[UsageEvent]) -> None:
-        self.events += len(events)
 
 
 @dataclass
@@ -102,7 +92,7 @@ async def run_round(server: PrivatePostgres, people: int, seconds: float, outage
                     spool: Path) -> tuple[Round, int, int, int, int, int]:  # fmt: skip
     url = server.url
     upgrade(url)
-    counted = Counting()
+    counted = CollectingSink()  # the usage events the turns hand to the log
     settings = Settings(database_url=url, usage_spool_path=str(spool), usage_write_timeout_seconds=1.0,
                         secret_key="k" * 32)  # type: ignore[arg-type]  # fmt: skip
     app = build_app(settings, usage=counted)
@@ -138,7 +128,7 @@ async def run_round(server: PrivatePostgres, people: int, seconds: float, outage
         connection.commit()
     engine.dispose()
     spooled = sum(1 for _ in spool.open()) if spool.exists() else 0
-    return result, counted.events, stored, spooled, states - WARM, unsaved
+    return result, len(counted.recorded), stored, spooled, states - WARM, unsaved
 
 
 def report(name: str, people: int, result: Round, events: int, stored: int, spooled: int, states: int,

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from bot.app import App, build_app
-from bot.core.messages import Inbound, Outbound, UsageEvent
+from bot.core.messages import Inbound, Outbound
 from bot.core.ports import BaseUsageSink
 from bot.errors import StorageError
 from bot.settings import Settings
@@ -25,18 +25,9 @@ from bot.storage.db import create_db_engine
 from bot.storage.resilient import ResilientStore
 from bot.storage.tables import conversations, usage_events
 from tests.scale.proxy import Proxy
+from tests.usage.helpers import CollectingSink
 
 GUIDE, LOST = "Hướng dẫn từng bước", "Mất thẻ"
-
-
-class Counting(BaseUsageSink):
-    """Counts the events turns hand to the usage log, to compare with what reaches the database."""
-
-    def __init__(self) -> None:
-        self.events = 0
-
-    async def record(self, key: str, channel: str, events: Sequence[UsageEvent]) -> None:
-        self.events += len(events)
 
 
 def press(replies: Sequence[Outbound], label: str) -> str:
@@ -105,7 +96,7 @@ async def test_a_sqlite_write_lock_held_elsewhere_costs_no_answer(
 ) -> None:
     """While another process holds the write lock, questions are answered at once and a flow goes on;
     the states reach the file when the lock is released."""
-    counted = Counting()
+    counted = CollectingSink()
     app = make_app(sqlite_url, counted)
     await app.start()
     try:
@@ -136,7 +127,7 @@ async def test_a_sqlite_write_lock_held_elsewhere_costs_no_answer(
         assert "Người làm thẻ sinh năm nào?" in text(done)  # the guide went on: lost → the year of birth
     finally:
         await app.close()
-    assert stored_events(sqlite_url) == counted.events
+    assert stored_events(sqlite_url) == len(counted.recorded)
 
 
 @pytest.fixture
@@ -169,7 +160,7 @@ async def test_postgres_unreachable_under_load_costs_no_answer_and_no_event(
     """PostgreSQL cut off for 3 s while 40 citizens ask questions and walk a flow: no apology, every
     flow resumes, and every usage event reaches the database once."""
     server, url = proxy
-    counted = Counting()
+    counted = CollectingSink()
     app = make_app(url, counted)
     await app.start()
     people = [f"p{n}" for n in range(40)]
@@ -208,4 +199,4 @@ async def test_postgres_unreachable_under_load_costs_no_answer_and_no_event(
     direct = url.replace(f"127.0.0.1:{server.port}/", f"{server.target[0]}:{server.target[1]}/")
     states = stored_states(direct)  # not through the proxy: it runs in this (now blocked) event loop
     assert len(states) == 80
-    assert stored_events(direct) == counted.events
+    assert stored_events(direct) == len(counted.recorded)
