@@ -1,6 +1,6 @@
 """Rate limits for everything the public can hammer: the web chat, link codes, admin logins.
 
-One module, built on the maintained `limits` library, so every limit counts the same way:
+One module, so every limit counts the same way (rules in the `limits` library's notation):
 
     limiter = RateLimiter.from_settings(settings)
     wait = await limiter.hit(Rule.parse("web_id", "30/minute;300/hour"), user_id)
