@@ -35,6 +35,7 @@ from bot.core.desk import (
 from bot.core.redact import redact
 from bot.errors import Unavailable
 from bot.ratelimit import LinkBudget
+from bot.storage.db import SQLITE_BUSY_MS  # the engine's own, restored after each help-desk call
 from bot.storage.tables import (
     assist_missing_papers,
     assist_sessions,
@@ -58,8 +59,6 @@ LINK_WINDOW = timedelta(hours=1)
 DESK_BUSY_MS = 1000
 """How long a help-desk call waits for SQLite's write lock before the person is asked to try again
 (the default 5 s would leave them staring at the chat, then apologise all the same)."""
-SQLITE_BUSY_MS = 5000
-"""The engine's own busy timeout (bot.storage.db), restored after each help-desk call."""
 
 T = TypeVar("T")
 

@@ -66,13 +66,17 @@ def _sqlite_engine(url: URL) -> sa.Engine:
     return engine
 
 
+SQLITE_BUSY_MS = 5000
+"""How long a writer waits for SQLite's write lock before failing (every connection of the engine)."""
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers run while one worker writes; busy_timeout makes a writer wait for the lock
     # instead of failing at once; NORMAL sync is safe with WAL and much faster than FULL.
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")  # off by default in SQLite, on everywhere else
     finally:

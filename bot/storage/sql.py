@@ -26,6 +26,7 @@ from bot.core.ports import BaseStateStore
 from bot.core.state import ConversationState
 from bot.errors import ConflictError, StorageError
 from bot.storage import deliveries, pg
+from bot.storage.db import SQLITE_BUSY_MS
 from bot.storage.deliveries import DuplicateDelivery
 from bot.storage.tables import conversations as table
 
@@ -49,7 +50,6 @@ _SQLITE_INSERT = (
     "ON CONFLICT (key) DO UPDATE SET state = excluded.state, version = c.version + 1, "
     "updated_at = excluded.updated_at WHERE c.updated_at < ? RETURNING version"
 )
-_SQLITE_BUSY_MS = 5000
 
 
 def _same(value: Any) -> Any:
@@ -69,7 +69,7 @@ class SqlStateStore(BaseStateStore):
     """
 
     def __init__(self, engine: sa.Engine, ttl: timedelta, clock: Callable[[], datetime] | None = None,
-                 *, busy_timeout_ms: int = _SQLITE_BUSY_MS) -> None:  # fmt: skip
+                 *, busy_timeout_ms: int = SQLITE_BUSY_MS) -> None:  # fmt: skip
         self.engine = engine
         self.ttl = ttl
         self._clock = clock or _utc_now
@@ -158,7 +158,7 @@ class SqlStateStore(BaseStateStore):
         keep datetimes stored exactly as SQLAlchemy stores them, so both paths read each other's rows."""
         if self._kept is None:
             self._kept = self.engine.connect()
-            if self.busy_timeout_ms != _SQLITE_BUSY_MS:
+            if self.busy_timeout_ms != SQLITE_BUSY_MS:
                 self._kept.exec_driver_sql(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
                 self._kept.commit()
         return self._kept.connection.dbapi_connection
