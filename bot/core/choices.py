@@ -112,7 +112,10 @@ def _covered(words: list[str], option: Option) -> tuple[frozenset[int], frozense
 
 
 def _fuzzy(folded: str, option: Option, skip: frozenset[tuple[str, ...]]) -> float:
-    """How close the typed text is to one of the option's phrases, allowing typos."""
+    """How close the typed text is to one of the option's phrases, allowing typos. An option
+    negated by name ("không phải bệnh viện") is not near-missed through another of its phrases."""
+    if skip:
+        return 0.0
     best = 0.0
     for phrase in _phrases(option):
         joined = " ".join(phrase)

@@ -74,6 +74,15 @@ _EN_MDY = re.compile(r"\b([a-z]{3,9})\s+(\d{1,2})(?:st|nd|rd|th)?\b(?:\s*,?\s*(\
 _EN_MY = re.compile(r"\b([a-z]{3,9})\s*,?\s+(\d{4})\b")
 _AGO = re.compile(rf"\b{_NUM}\s+(ngay|hom|bua|tuan|thang|nam|days?|weeks?|months?|years?)\s+(?:truoc|ve truoc|ago|roi)\b")
 _SINCE = re.compile(rf"\b(?:cach day|da duoc|duoc)\s+{_NUM}\s+(ngay|tuan|thang|nam)\b")
+# "mùng 10 tháng trước", "ngày 5 tháng này": a day of last or this month, not ten months ago.
+_DAY_OF_MONTH = re.compile(r"\b(?:mung|mong|ngay)\s+(\d{1,2}|mot|hai|ba|bon|nam|sau|bay|tam|chin|muoi)\s+(?:thang|thg)\s+(truoc|roi|nay)\b")
+# "đầu tháng này", "giữa tháng 10", "cuối tháng trước": a month, loosely; the caller asks for the day.
+_PART_OF_MONTH = re.compile(rf"\b(?:dau|giua|cuoi)\s+(?:thang|thg)\s+(?:(truoc|roi|nay)\b|{_MONTH_WORD}\b)")
+# "20/10 năm ngoái", "3/5 năm nay": a day and month, then the year in words.
+# "rồi" alone after a date means "already" ("sinh 3/5 rồi"): only "năm rồi" is last year.
+_YEAR_WORDS = re.compile(r"^\s*,?\s*(?:nam\s+(nay|ngoai|truoc|roi|\d{4})|(\d{4}))\b")
+# "sáng nay", "tối qua", "đêm hôm qua": a time of day names its day.
+_PART_OF_DAY = re.compile(r"\b(?:sang|trua|chieu|toi|dem|khuya)\s+(?:hom\s+)?(nay|qua)\b")
 _LAST = re.compile(r"\b(?:(tuan|thang)\s+(?:truoc|roi)|last\s+(week|month)|(nam)\s+(?:ngoai|truoc|roi)|last\s+(year))\b")
 
 
@@ -192,7 +201,22 @@ def read_date(text: str, today: dt.date, *, past: bool = True) -> DateReading | 
     if m := _MY.search(p):
         return _month_only(int(m[1]), int(m[2]), today, past)
     if m := _DM.search(p):
-        return _make(int(m[1]), int(m[2]), None, today, past)
+        year_words = _YEAR_WORDS.match(p[m.end() :])
+        return _make(int(m[1]), int(m[2]), _year(year_words[1] or year_words[2], today) if year_words else None, today, past)
+    if m := _DAY_OF_MONTH.search(p):
+        day = _number(m[1])
+        back = 1 if m[2] in ("truoc", "roi") else 0
+        year, month = divmod(today.year * 12 + today.month - 1 - back, 12)
+        try:
+            return DateReading(dt.date(year, month + 1, day)) if day else None
+        except ValueError:
+            return None
+    if m := _PART_OF_MONTH.search(p):
+        if m[1]:
+            year, month = divmod(today.year * 12 + today.month - 1 - (m[1] != "nay"), 12)
+            return DateReading(dt.date(year, month + 1, 1), "month")
+        month = _number(m[2])
+        return _month_only(month, None, today, past) if month else None
     if m := _VI_DMY.search(p):
         day, month = _number(m[1]), _number(m[2])
         if day is None or month is None:
@@ -284,6 +308,8 @@ _DAYS_BACK = (
 
 
 def _relative(p: str, today: dt.date) -> DateReading | None:
+    if m := _PART_OF_DAY.search(p):
+        return DateReading(today - dt.timedelta(days=1 if m[1] == "qua" else 0))
     for pattern, back in _DAYS_BACK:
         if pattern.search(p):
             return DateReading(today - dt.timedelta(days=back))

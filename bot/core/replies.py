@@ -78,6 +78,27 @@ def _split_lead(text: str) -> tuple[str, str, str]:
     return text[: match.start()], match.group(), text[match.end() :]
 
 
+def _with_variants(words: list[str], lex: Lexicon, echo: frozenset[str]) -> list[str]:
+    """The words with other ways of saying the question's words put back ("chưa dk" is "chưa đăng
+    ký", "cưới rồi" is "kết hôn rồi"), longest first; only toward words the question holds, and
+    a reply word is never rewritten."""
+    if not lex.variants:
+        return words
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for n in range(min(lex.longest, len(words) - i), 0, -1):
+            target = lex.variants.get(tuple(words[i : i + n]))
+            if target is not None and set(target) <= echo and tuple(words[i : i + n]) not in lex.phrases:
+                out.extend(target)
+                i += n
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
 def _read(text: str, question: str, lex: Lexicon) -> Reply | None:
     words = fold(text).split()
     if not words or len(words) > _MAX_WORDS:
@@ -85,6 +106,8 @@ def _read(text: str, question: str, lex: Lexicon) -> Reply | None:
     if any(pair == _WHERE for pair in pairwise(words)):
         return None  # "ở đâu" folds like "ờ" + the particle "đâu", but asks where
     echo, predicate = _echo_words(question) if question else (frozenset(), frozenset())
+    if echo:
+        words = _with_variants(words, lex, echo)
     echoed: list[str] = []
     found: list[str] = []  # meaning of each phrase read, in order; "echo" for a question word
     asks = False  # a word that can carry a question ("có", "phải", "được", a question word) was read

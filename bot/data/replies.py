@@ -6,7 +6,7 @@ naming its line, since the reader could not know which one a person meant.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -32,6 +32,7 @@ class RepliesFile(Frozen):
     dont_know: tuple[str, ...]
     particles: tuple[str, ...] = ()
     question_final: tuple[str, ...] = ()
+    echo_variants: dict[str, tuple[str, ...]] = {}
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class Lexicon:
     phrases: dict[tuple[str, ...], Meaning]
     question_final: frozenset[str]
     longest: int = 1  # words in the longest phrase
+    variants: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+    """Other ways to say a question's words ("dk", "cưới"), each to the words it stands for."""
 
 
 def build_lexicon(data: RepliesFile, raw: Any = None, label: str = f"knowledge/{FILE}") -> Lexicon:
@@ -64,9 +67,25 @@ def build_lexicon(data: RepliesFile, raw: Any = None, label: str = f"knowledge/{
             phrases.setdefault(key, meaning)
             where.setdefault(key, here)
     finals = frozenset(w for phrase in data.question_final for w in fold(phrase).split())
+    variants: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for words, others in data.echo_variants.items():
+        target = tuple(fold(words).split())
+        for i, other in enumerate(others):
+            key = tuple(fold(other).split())
+            line = line_of(raw, ("echo_variants", words, i)) if raw is not None else None
+            here = f"{label}:{line}" if line else label
+            if not key or not target:
+                problems.append(f"{here}: echo_variants: {words!r}: {other!r} has no letters or digits; remove it")
+            elif key in phrases:
+                problems.append(f"{here}: echo_variants: {other!r} is a reply word ({_FIELD[phrases[key]]}); an echo"
+                                " variant must be a word of a question, remove it from one list")  # fmt: skip
+            elif variants.get(key, target) != target:
+                problems.append(f"{here}: echo_variants: {other!r} stands for two phrases; keep one")
+            else:
+                variants[key] = target
     if problems:
         raise DataError(problems)
-    return Lexicon(phrases, finals, max((len(p) for p in phrases), default=1))
+    return Lexicon(phrases, finals, max((len(p) for p in (*phrases, *variants)), default=1), variants)
 
 
 def load_replies(folder: Path | None = None) -> Lexicon:

@@ -98,6 +98,8 @@ TYPED: list[tuple[Step, str, str | None]] = [
     (BORN, "at home", "home"), (BORN, "không phải bệnh viện", None), (BORN, "ko phải ở nhà", None),
     (BORN, "có, ở bệnh viện", "facility"), (BORN, "co so y te", "facility"), (BORN, "cơ", None),
     (BORN, "so", None), (BORN, "ở", None), (BORN, "ở nhà hay bệnh viện", None), (BORN, "ok", None),
+    (BORN, "đẻ ở viện", "facility"), (DIED, "ở viện", "facility"), (DIED, "nằm viện rồi mất", "facility"),
+    (DIED, "không phải ở viện", None), (DIED, "ko phai benh vien", None),
     (DIED, "có", None), (DIED, "tai nạn giao thông", "accident"), (DIED, "mất ở nhà", "home"),
     (DIED, "ở bệnh viện", "facility"), (DIED, "già yếu mất tại nhà", "home"), (DIED, "đột tử", "accident"),
     (PURPOSE, "có", None), (PURPOSE, "co", None), (PURPOSE, "nhập khẩu cho con mới sinh", "newborn"),

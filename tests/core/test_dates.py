@@ -72,6 +72,13 @@ TABLE: list[tuple[str, dt.date | None]] = [
     ("cách đây 3 ngày", D(2026, 11, 20)), ("cách đây 2 tháng", D(2026, 9, 23)),
     ("bé được 3 tháng", D(2026, 8, 23)), ("được 10 ngày", D(2026, 11, 13)), ("sinh cách đây 5 ngày", D(2026, 11, 18)),
     ("mười lăm ngày trước", D(2026, 11, 8)), ("bốn tuần trước", D(2026, 10, 26)),
+    # a time of day names its day; a day of last or this month is not "N months ago"
+    ("sáng nay", TODAY), ("chieu nay", TODAY), ("tối qua", D(2026, 11, 22)), ("dem qua", D(2026, 11, 22)),
+    ("đêm hôm qua", D(2026, 11, 22)), ("mùng 10 tháng trước", D(2026, 10, 10)), ("ngay 5 thang nay", D(2026, 11, 5)),
+    ("mong 2 thang roi", D(2026, 10, 2)), ("10 tháng trước", D(2026, 1, 23)),
+    # a day and month, then the year in words or digits; "rồi" alone means "already"
+    ("20/10 năm ngoái", D(2025, 10, 20)), ("3/5 nam roi", D(2025, 5, 3)), ("3/5 năm 2025", D(2025, 5, 3)),
+    ("3/5, năm nay", D(2026, 5, 3)), ("sinh 3/5 rồi", D(2026, 5, 3)),
     # --- English
     ("3 May 2026", D(2026, 5, 3)), ("3rd May 2026", D(2026, 5, 3)), ("May 3, 2026", D(2026, 5, 3)),
     ("May 3 2026", D(2026, 5, 3)), ("May 3", D(2026, 5, 3)), ("3 may", D(2026, 5, 3)),
@@ -89,7 +96,7 @@ TABLE: list[tuple[str, dt.date | None]] = [
     ("1", None), ("2", None), ("15", None), ("2026", None), ("0912345678", None), ("", None), ("   ", None),
     ("có", None), ("không biết", None), ("có mất tiền không", None), ("làm khai sinh ở đâu", None),
     ("trợ cấp thất nghiệp", None), ("ngày mai", None), ("hôm nào cũng được", None), ("tháng giêng", None),
-    ("3 tháng 5 âm lịch", None), ("mùng 3 tết", None), ("sáng nay", None), ("abc/def", None),
+    ("3 tháng 5 âm lịch", None), ("mùng 3 tết", None), ("abc/def", None),
     ("3 con", None), ("May I ask", None), ("may", None), ("2 tuổi", None), ("năm ngoái", None),
     ("tháng 5 năm 2025", None), ("5/2025", None), ("May 2025", None), ("tháng 5", None),
 ]  # fmt: skip
@@ -120,6 +127,8 @@ PRECISION: list[tuple[str, DateReading]] = [
     ("3 ngày trước", DateReading(D(2026, 11, 20))),
     ("3/5", DateReading(D(2026, 5, 3), year_guessed=True)),
     ("3/5/2026", DateReading(D(2026, 5, 3))),
+    ("đầu tháng này", DateReading(D(2026, 11, 1), "month")), ("cuoi thang truoc", DateReading(D(2026, 10, 1), "month")),
+    ("giữa tháng 10", DateReading(D(2026, 10, 1), "month", year_guessed=True)),
 ]  # fmt: skip
 
 

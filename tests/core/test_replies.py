@@ -43,6 +43,9 @@ TABLE: list[tuple[str, Reply | None]] = [
     # --- a clear reply, then why
     ("có, ở bệnh viện", YES), ("ko, em sinh ở nhà", NO), ("không, sim của vợ", NO),
     ("co, di xuat khau lao dong", YES), ("dạ có - hôm qua", YES), ("chưa. đang chờ giấy", NO),
+    # --- shorthand and Nghệ An words
+    ("r", YES), ("rùi", YES), ("oy", YES), ("xong r", YES), ("r ạ", YES), ("nỏ", NO), ("nỏ có", NO),
+    ("hổng có", NO), ("nỏ biết", IDK), ("nỏ nhớ", IDK), ("k bik", IDK), ("ko nhớ rõ", IDK), ("hok nhớ", IDK),
     ("no", NO), ("No", NO), ("nope", NO), ("nah", NO), ("not yet", NO), ("no thanks", NO), ("n", NO),
     # --- I don't know: never no
     ("không biết", IDK), ("ko biết", IDK), ("k biết", IDK), ("ko bt", IDK), ("k bt", IDK), ("kb", IDK),
@@ -96,6 +99,10 @@ ECHO: list[tuple[str, str, Reply | None]] = [
     (CONSENT, "gọi lại cho em nhé", None), (CONSENT, "có gọi lại cho em", YES),
     (CONSENT, "có mất tiền không", None), (CONSENT, "tình nguyện viên là ai", None),
     (COMBINED, "muốn làm liên thông", YES), (COMBINED, "thẻ bhyt", None),
+    # the question's words said another way: "dk" for "đăng ký", "cưới" for "kết hôn"
+    (BIRTH_MARRIED, "chua dk", NO), (BIRTH_MARRIED, "co dk roi", YES), (BIRTH_MARRIED, "cưới rồi", YES),
+    (BIRTH_MARRIED, "chua cuoi", NO), (BIRTH_MARRIED, "cưới", None), (BIRTH_MARRIED, "ks roi", None),
+    (CONSENT, "dk roi", None),
     (COMBINED, "không làm liên thông", NO), (COMBINED, "liên thông là gì", None),
 ]  # fmt: skip
 
@@ -163,3 +170,13 @@ def test_a_missing_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(DataError) as caught:
         load_replies(tmp_path)
     assert caught.value.problems == ["knowledge/replies.yaml: missing; this file is required"]
+
+
+def test_an_echo_variant_that_is_a_reply_word_is_an_error_naming_its_line(tmp_path: Path) -> None:
+    """A way of saying a question's words may not also be a yes/no word: the file, line and field say so."""
+    folder = _write(tmp_path, "version: 1\nyes: [có]\nno: [không]\ndont_know: [chịu]\n"
+                              "echo_variants:\n  đăng ký: [dk]\n  đồng ý:\n    - chịu\n")  # fmt: skip
+    with pytest.raises(DataError) as caught:
+        load_replies(folder)
+    assert any(p.startswith("knowledge/replies.yaml:8: echo_variants: 'chịu' is a reply word (dont_know)")
+               for p in caught.value.problems)  # fmt: skip
