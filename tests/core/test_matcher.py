@@ -287,6 +287,10 @@ def test_the_asking_alone_names_nothing(matcher: Matcher, asking: str) -> None:
         ("moi mua xe may", "vehicle_registration"),
         ("mua lại xe cũ của hàng xóm", "vehicle_registration"),
         ("bị mất ví có cả căn cước", "identity_card"),
+        # a lost wallet alone: the ID card in it is what a public service can replace
+        ("mat vi roi", "identity_card"), ("danh roi vi o cho", "identity_card"), ("bị móc túi", "identity_card"),
+        ("lost my wallet", "identity_card"), ("lam chung tu cho bo", "death_registration"),
+        ("hc bi mat", "passport"),
     ],
 )
 def test_a_life_event_leads_to_its_procedure(matcher: Matcher, text: str, expected: str) -> None:

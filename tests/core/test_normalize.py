@@ -69,6 +69,9 @@ def test_synonyms_are_rewritten_inside_a_sentence(norm: Normalizer) -> None:
         ("can cuoc cong dan", "can cuoc"),  # not "can cuoc cong dan" kept word by word
         ("dk ks", "dang ky khai sinh"),
         ("cc cd", "can cuoc"),
+        ("mat vi roi", "mat wallet roi"),  # a wallet, read by its neighbour
+        ("mat vi benh", "mat vi benh"),  # "mất vì bệnh": because, never a wallet
+        ("danh roi vi", "mat wallet"),
     ],
 )
 def test_longest_synonym_phrase_wins(norm: Normalizer, typed: str, canonical: str) -> None:

@@ -30,6 +30,7 @@ def matcher(engine: Engine) -> Matcher:
         ("dang ky ho kinh doanh", "business_registration", "personal_tax"),
         ("rut bhxh 1 lan", "social_insurance", None),
         ("how do i get a divorce", "divorce", None),
+        ("xin so nha moi o dau", "house_number", "human_help"),
     ],
 )
 def test_the_issue_s_examples_are_recognised_as_not_covered(
