@@ -224,6 +224,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from bot.settings import Settings
     from bot.web.app import create_app
+    from bot.web.wire import KEEP_ALIVE_SECONDS, OneWriteHTTP
 
     settings = Settings()
     overrides = {name: value for name in ("host", "port", "workers") if (value := getattr(args, name, None))}
@@ -234,17 +235,20 @@ def _serve(args: argparse.Namespace) -> int:
           + (f" — {settings.workers} workers" if settings.workers > 1 else ""), file=sys.stderr)  # fmt: skip
     # On SIGTERM uvicorn stops accepting, lets requests in flight finish (up to the timeout), then
     # runs the app's shutdown: turns under way end and the usage log writes or spools its queue.
+    # OneWriteHTTP: a worker that dies mid-answer sends nothing rather than half; idle connections
+    # outlive the proxy's, which closes them first (bot/web/wire.py).
     graceful = 20
+    wire: dict[str, Any] = {"http": OneWriteHTTP, "timeout_keep_alive": KEEP_ALIVE_SECONDS}
     if settings.workers == 1:
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning",
-                    timeout_graceful_shutdown=graceful)  # fmt: skip
+                    timeout_graceful_shutdown=graceful, **wire)  # fmt: skip
         return 0
     # Several workers: uvicorn's own supervisor binds the port once, starts N processes that each
     # build the app from the settings (the factory), and replaces a worker that dies. No second
     # process manager to install; the workers share nothing but the database and Redis.
     os.environ["TROLYSO_WORKERS"] = str(settings.workers)
     uvicorn.run("bot.web.app:create_app", factory=True, host=settings.host, port=settings.port,
-                workers=settings.workers, log_level="warning", timeout_graceful_shutdown=graceful)  # fmt: skip
+                workers=settings.workers, log_level="warning", timeout_graceful_shutdown=graceful, **wire)  # fmt: skip
     return 0
 
 
