@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -56,6 +57,26 @@ def workers_of(pid: int) -> list[int]:
         if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"spawn_main" in cmdline:
             found.append(int(entry.name))
     return found
+
+
+def server_end_owner(server_port: int, client_port: int) -> int | None:
+    """The process holding the server's end of the loopback TCP connection from ``client_port``
+    (read from /proc: the socket's inode, then whose descriptors point at it)."""
+    inode = None
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote = (int(address.rsplit(":", 1)[1], 16) for address in fields[1:3])
+        if (local, remote) == (server_port, client_port):
+            inode = fields[9]
+    if inode is None:
+        return None
+    target = f"socket:[{inode}]"
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if any(os.readlink(fd) == target for fd in (entry / "fd").iterdir()):
+                    return int(entry.name)
+    return None
 
 
 def _replace_once(text: str, pattern: str, replacement: str) -> str:
@@ -186,6 +207,22 @@ class Cluster:
         assert self.server is not None
         return workers_of(self.server.pid)
 
+    def answers_from(self, pid: int, timeout: float = 60.0) -> bool:
+        """Whether worker ``pid`` accepts and answers a request within ``timeout``: a replacement is
+        in the processes at once but serves only once it has built the app, which a loaded machine
+        makes slow (and uvicorn lets a worker still starting finish before it obeys a SIGTERM)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            # Each new connection is accepted by whichever worker is free first; ask until it is this one.
+            with socket.create_connection(("127.0.0.1", self.app_port), timeout=10) as connection:
+                connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                answer = connection.recv(65536)
+                owner = server_end_owner(self.app_port, connection.getsockname()[1])
+            if answer.startswith(b"HTTP/1.1 200") and owner == pid:
+                return True
+            time.sleep(0.05)
+        return False
+
     def logs(self) -> str:
         parts = []
         for name in ("serve.log", "nginx.out", "error.log"):
@@ -202,6 +239,9 @@ class Cluster:
             try:
                 status = self.server.wait(30)
             except subprocess.TimeoutExpired:
+                for worker in self.workers():  # else they outlive it, on a database about to be dropped
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(worker, signal.SIGKILL)
                 self.server.kill()
                 self.server.wait()
         if self.nginx is not None and self.nginx.poll() is None:

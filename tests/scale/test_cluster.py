@@ -134,13 +134,13 @@ async def test_the_recipe_behind_nginx_answers_and_survives_a_killed_worker(
         assert answered(await ask(client, "neighbour0001", address="203.0.113.8"))
 
         # A worker killed under load: only what it held fails, as a 502 the proxy gives at once.
-        victim = cluster.workers()[0]
-        results: list[tuple[str, dict[str, Any] | None, float, int]] = []
+        victim, *survivors = cluster.workers()
+        results: list[tuple[int, str, dict[str, Any] | None, float, int]] = []
         no_answer: list[str] = []  # what the client saw instead of an answer (to tell a flake from a bug)
         stop = asyncio.Event()
         numbers = itertools.count(1)
 
-        async def load() -> None:
+        async def load(me: int) -> None:
             while not stop.is_set():
                 n = next(numbers)
                 if n % 2:
@@ -154,29 +154,45 @@ async def test_the_recipe_behind_nginx_answers_and_survives_a_killed_worker(
                     status = (await call).status_code
                 except httpx.HTTPError as exc:
                     status = 0  # no answer at all: what the proxy must prevent
-                    no_answer.append(f"{kind} {time.monotonic() - loaded:.2f} s after the load began: {exc!r}")
-                results.append((kind, sent, started, status))
+                    no_answer.append(
+                        f"{kind} {time.monotonic() - loaded:.2f} s after the load began: {exc!r}"
+                    )
+                results.append((me, kind, sent, started, status))
+
+        def answered_after_kill(me: int) -> int:
+            return sum(
+                c == me and status == 200 and started - killed > 0.5 for c, *_, started, status in results
+            )
 
         loaded = time.monotonic()
-        tasks = [asyncio.create_task(load()) for _ in range(CLIENTS)]
+        tasks = [asyncio.create_task(load(me)) for me in range(CLIENTS)]
         await asyncio.sleep(1.0)  # the kill comes 1 s after the load began
         killed = time.monotonic()
         os.kill(victim, signal.SIGKILL)
-        await asyncio.sleep(2.0)
+        # The load goes on until every client has been answered three times after the kill, however
+        # slow a loaded machine makes each request (a fixed 2 s was sometimes too short).
+        deadline = killed + 20
+        while time.monotonic() < deadline and min(map(answered_after_kill, range(CLIENTS))) < 3:
+            await asyncio.sleep(0.05)
         stop.set()
         await asyncio.gather(*tasks)
         failed = [
             (kind, round(started - killed, 2), status)
-            for kind, _, started, status in results
+            for _me, kind, _, started, status in results
             if status != 200
         ]
-        # A POST the dying worker had received is not retried by nginx (it may have been acted on);
-        # one sent just after the kill on a kept-alive connection nginx has not yet seen close neither.
+        # A web chat POST the dying worker had received is not retried by nginx (it may have been
+        # acted on); one sent just after the kill on a kept-alive connection nginx has not yet seen
+        # close neither. Each gets nginx's 502 — never a half answer (bot/web/wire.py) nor silence.
         assert all(status == 502 and started < 1.0 for _kind, started, status in failed), (failed, no_answer)
-        assert sum(status == 200 and started > 0.5 for *_, started, status in results) > 2 * CLIENTS
-        # Telegram redelivers what got a 5xx; whichever worker takes it, it is handled (or, if the
-        # killed worker had saved it, refused as seen) — never an error.
-        for _kind, sent, _started, _status in [r for r in results if r[0] == "telegram" and r[3] != 200]:
+        assert [answered_after_kill(me) >= 3 for me in range(CLIENTS)] == [True] * CLIENTS, (
+            failed,
+            no_answer,
+        )
+        # Telegram's webhook POSTs are retried by nginx on the survivor (the delivery id makes that
+        # safe); one that still failed, Telegram redelivers: whichever worker takes it, it is handled
+        # (or, if the killed worker had saved it, refused as seen) — never an error.
+        for _me, _kind, sent, _started, _status in [r for r in results if r[1] == "telegram" and r[4] != 200]:
             assert sent is not None
             assert (await deliver(client, sent)).status_code == 200
 
@@ -192,6 +208,8 @@ async def test_the_recipe_behind_nginx_answers_and_survives_a_killed_worker(
         replaced = cluster.workers()
         assert len(replaced) == 2, cluster.logs()
         assert victim not in replaced
+        (replacement,) = set(replaced) - set(survivors)
+        assert await asyncio.to_thread(cluster.answers_from, replacement), cluster.logs()
         for n in range(6):
             assert answered(await ask(client, f"again{n:08d}"))
     assert await asyncio.to_thread(cluster.stop) == 0  # SIGTERM: workers finish and exit cleanly
