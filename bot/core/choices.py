@@ -51,6 +51,21 @@ def place(text: str, count: int) -> int | None:
     return None
 
 
+# "cái kia", "cai con lai", "không, cái kia mới đúng", "nhầm, chọn cái tê", "the other one": the option
+# not taken of two. Read only where there were exactly two (the caller knows which was taken).
+_OTHER = re.compile(
+    r"^(?:(?:khong|ko|k|nham|nham roi|a|oi|chet|sorry|oops|xin loi|khong phai)\s+)*"
+    r"(?:(?:chon|lay|doi sang|sang)\s+)?(?:(?:cai|muc|cau|phuong an|lua chon|y)\s+)?(?:kia|con lai|te|khac)"
+    r"(?:\s+(?:moi dung|chu|co|a|ah|nhe|nha|di|thoi|em|ban))*$"
+    r"|^(?:no\s+)?(?:i meant\s+)?the other(?:\s+one)?(?:\s+please)?$"
+)
+
+
+def is_the_other(text: str) -> bool:
+    """Whether a message asks for the other of two options ("cái kia", "cai con lai", "the other one")."""
+    return _OTHER.match(fold(text)) is not None
+
+
 def is_place(text: str) -> bool:
     """Whether a message is nothing but a pick by place ("cái thứ 2"), whatever list it meant."""
     return place(text, 99) is not None

@@ -206,17 +206,17 @@ def read_date(text: str, today: dt.date, *, past: bool = True) -> DateReading | 
     if m := _DAY_OF_MONTH.search(p):
         day = _number(m[1])
         back = 1 if m[2] in ("truoc", "roi") else 0
-        year, month = divmod(today.year * 12 + today.month - 1 - back, 12)
+        in_year, in_month = divmod(today.year * 12 + today.month - 1 - back, 12)
         try:
-            return DateReading(dt.date(year, month + 1, day)) if day else None
+            return DateReading(dt.date(in_year, in_month + 1, day)) if day else None
         except ValueError:
             return None
     if m := _PART_OF_MONTH.search(p):
         if m[1]:
-            year, month = divmod(today.year * 12 + today.month - 1 - (m[1] != "nay"), 12)
-            return DateReading(dt.date(year, month + 1, 1), "month")
-        month = _number(m[2])
-        return _month_only(month, None, today, past) if month else None
+            in_year, in_month = divmod(today.year * 12 + today.month - 1 - (m[1] != "nay"), 12)
+            return DateReading(dt.date(in_year, in_month + 1, 1), "month")
+        named = _number(m[2])
+        return _month_only(named, None, today, past) if named else None
     if m := _VI_DMY.search(p):
         day, month = _number(m[1]), _number(m[2])
         if day is None or month is None:

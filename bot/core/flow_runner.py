@@ -211,6 +211,8 @@ class FlowRunner:
                 label = _("Yes") if step.default == "yes" else _("No")
             text += "\n\n" + _("If you are not sure, the safe choice is: {choice}.").format(choice=label)
             suggested = Button(f"✅ {label}", f"fa:{flow.id}:{step.id}:{step.default}")
+            if state.flow is not None:
+                state.flow.suggested = step.id
         return [Outbound(text), self.ask(flow, step, state, first=suggested)]
 
     def back(self, flow: Flow, state: ConversationState) -> list[Outbound]:

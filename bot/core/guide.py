@@ -6,14 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.core.checklist import Checklists
+from bot.core.choices import is_the_other
 from bot.core.flow_runner import FlowRunner
 from bot.core.i18n import _
+from bot.core.i18n import current as current_language
 from bot.core.messages import Button, Outbound, UsageEvent
 from bot.core.pending import ask
+from bot.core.replies import accepts_suggestion
 from bot.core.text import fold
 from bot.core.turn import Turn
 
-GUIDE_WORDS = ("huong dan", "tung buoc", "chi toi", "chi minh", "chi em", "chi giup", "step by step",
+GUIDE_WORDS = ("huong dan", "tung buoc", "chi toi", "chi minh", "chi em", "chi e", "chi tui", "chi giup", "chi cach",
+               "bay cho", "bay em", "bay e", "step by step",
                "guide me through", "walk me through", "guide me", "walk me", "help me with", "help me",
                "guide")  # fmt: skip
 
@@ -37,10 +41,41 @@ class Guide:
         if current is None:
             return self.changed(turn)
         flow, step = current
+        assert state.flow is not None
+        suggested, state.flow.suggested = state.flow.suggested, None
+        if suggested == step.id and step.default is not None and accepts_suggestion(text):
+            # "Nếu chưa chắc, bạn có thể chọn: Không" — "ok", "ừ": agreed to that, not a yes to the question.
+            self.button(flow.id, step.id, step.default, turn)
+            return True
+        if is_the_other(text) and self._the_other(turn):
+            return True
         reply = self.runner.answer(flow, step, text, state, turn.events)
         if reply is None:
             return False
         turn.flow_spoke = True
+        turn.messages.extend(reply)
+        return True
+
+    def _the_other(self, turn: Turn) -> bool:
+        """"Cái kia" just after a question of two options was answered: the person meant the
+        other one. Go back and take it, saying so; False when the last answer was no such pick."""
+        state = turn.state
+        current = self.runner.current(state)
+        if current is None or state.flow is None or not state.flow.history:
+            return False
+        flow, _open = current
+        previous = flow.step(state.flow.history[-1])
+        taken = state.flow.answers.get(previous.id) if previous is not None else None
+        if previous is None or previous.type != "choice" or len(previous.options) != 2 or taken is None:
+            return False
+        other = next(o for o in previous.options if o.id != taken)
+        self.runner.back(flow, state)
+        reply = self.runner.answer(flow, previous, other.id, state, turn.events)
+        if reply is None:
+            return False
+        turn.flow_spoke = True
+        label = other.label.get(current_language())
+        turn.messages.append(Outbound(_("All right, I changed that answer to: {choice}.").format(choice=label)))
         turn.messages.extend(reply)
         return True
 

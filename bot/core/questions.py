@@ -35,6 +35,9 @@ _TALK_AS_QUESTION = frozenset({"help", "menu"})
 """Small talk that is a request of its own, even while a question of ours is open."""
 _HOW_FILLER = frozenset({"thu", "tuc", "lam", "dang", "ky", "nop", "xin", "cap"})
 """Words that may stand beside "thế nào" and still ask only how: "thủ tục ntn", "đăng ký thế nào"."""
+_GUIDE_FILLER = _HOW_FILLER | {"di", "lai", "cach", "voi", "giup"}
+"""Words beside a request for guidance that name nothing: "hướng dẫn đi", "chỉ e cách làm lại với"
+asks for the guide of the procedure in hand."""
 
 
 class Questions:
@@ -94,8 +97,14 @@ class Questions:
             return
         # A new guide asked for by name replaces one left paused ("hướng dẫn đăng ký tạm trú").
         flow = turn.state.flow
-        if (flow is None or flow.paused) and wants_guide(text) and self._start_guide(text, turn):
-            return
+        if (flow is None or flow.paused) and wants_guide(text):
+            if self._start_guide(text, turn):
+                return
+            if self._guide_for_hand(text, procedure):
+                assert procedure is not None
+                turn.events.append(UsageEvent("question", procedure, None, {"follow_up": "how"}, text=text))
+                self.show(procedure, "online", None, turn, None)
+                return
         match = self._match(text) if any(c.isalpha() for c in text) else Match(Decision.UNKNOWN, ())
         follow_up = self.follow_up(text, procedure, match)
         if follow_up is not None and procedure is not None:
@@ -246,10 +255,23 @@ class Questions:
         for phrase in GUIDE_WORDS:
             rest = f" {rest} ".replace(f" {phrase} ", " ").strip()
         named = self.matcher.match(rest).procedure if rest else None
-        if named is None and not [t for t in self.matcher.norm(rest) if t not in self.matcher.norm.stopwords]:
+        if named is None and self._names_nothing(rest):
             named = procedure
         flow = self.runner.for_procedure(named) if named else None
         return flow.id if flow is not None else None
+
+    def _names_nothing(self, rest: str) -> bool:
+        return not [t for t in self.matcher.norm(rest) if t not in self.matcher.norm.stopwords and t not in _GUIDE_FILLER]
+
+    def _guide_for_hand(self, text: str, procedure: str | None) -> bool:
+        """"Hướng dẫn đi" after an answer about a procedure that has no guide: how to apply is
+        the nearest thing to a guide (its "where and online" section), never the human-help text."""
+        if procedure is None or procedure not in self.kb.procedures or self.runner.for_procedure(procedure):
+            return False
+        rest = fold(text)
+        for phrase in GUIDE_WORDS:
+            rest = f" {rest} ".replace(f" {phrase} ", " ").strip()
+        return self._names_nothing(rest)
 
     def _start_guide(self, text: str, turn: Turn) -> bool:
         flow_id = self._guide_target(text, turn.state.procedure)

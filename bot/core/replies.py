@@ -156,3 +156,13 @@ def parse_dont_know(text: str) -> bool:
 def bare_reply(text: str) -> Reply | None:
     """The reply a message is when it is nothing but yes/no/don't-know words and particles."""
     return read_reply(text, lead=False)
+
+
+def accepts_suggestion(text: str, lexicon: Lexicon | None = None) -> bool:
+    """Whether a message only agrees to what was just proposed ("ok", "ừ", "vâng ạ", "thế cũng
+    được") — unlike "có" or "không", which answer the question itself."""
+    lex = lexicon or default_lexicon()
+    if "?" in text or _RAW_QUESTION.search(text):
+        return False
+    words = tuple(w for w in fold(text).split() if lex.phrases.get((w,)) != "particle")
+    return bool(words) and words in lex.accept

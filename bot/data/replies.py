@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from bot.core.text import fold
 from bot.data.models import Frozen
@@ -32,7 +32,8 @@ class RepliesFile(Frozen):
     dont_know: tuple[str, ...]
     particles: tuple[str, ...] = ()
     question_final: tuple[str, ...] = ()
-    echo_variants: dict[str, tuple[str, ...]] = {}
+    echo_variants: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    accept: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class Lexicon:
     longest: int = 1  # words in the longest phrase
     variants: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
     """Other ways to say a question's words ("dk", "cưới"), each to the words it stands for."""
+    accept: frozenset[tuple[str, ...]] = frozenset()
+    """Words that agree to a proposal ("ok", "ừ") rather than answer a question ("có")."""
 
 
 def build_lexicon(data: RepliesFile, raw: Any = None, label: str = f"knowledge/{FILE}") -> Lexicon:
@@ -83,9 +86,19 @@ def build_lexicon(data: RepliesFile, raw: Any = None, label: str = f"knowledge/{
                 problems.append(f"{here}: echo_variants: {other!r} stands for two phrases; keep one")
             else:
                 variants[key] = target
+    accept: set[tuple[str, ...]] = set()
+    for i, phrase in enumerate(data.accept):
+        key = tuple(fold(phrase).split())
+        line = line_of(raw, ("accept", i)) if raw is not None else None
+        here = f"{label}:{line}" if line else label
+        if phrases.get(key) != "yes":
+            problems.append(f"{here}: accept: {phrase!r} is not listed under yes; agreeing to a proposal is a yes,"
+                            " add it there too")  # fmt: skip
+        accept.add(key)
     if problems:
         raise DataError(problems)
-    return Lexicon(phrases, finals, max((len(p) for p in (*phrases, *variants)), default=1), variants)
+    return Lexicon(phrases, finals, max((len(p) for p in (*phrases, *variants)), default=1), variants,
+                   frozenset(accept))
 
 
 def load_replies(folder: Path | None = None) -> Lexicon:

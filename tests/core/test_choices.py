@@ -7,7 +7,7 @@ import time
 import pytest
 
 from bot.core import i18n
-from bot.core.choices import parse_choice
+from bot.core.choices import is_the_other, parse_choice
 from bot.core.engine import Engine
 from bot.core.flow_runner import FlowRunner
 from bot.core.state import ConversationState
@@ -189,3 +189,18 @@ def test_reading_a_choice_is_fast() -> None:
         for step, typed in samples:
             parse_choice(typed, step.options)
     assert (time.perf_counter() - started) / (5 * len(samples)) < 0.001
+
+
+OTHER = [
+    ("cái kia", True), ("cai kia", True), ("cai con lai", True), ("cái còn lại nhé", True), ("cái tê", True),
+    ("không, cái kia", True), ("nhầm rồi, cái kia mới đúng", True), ("chọn cái kia", True), ("cái khác", True),
+    ("the other one", True), ("i meant the other one", True),
+    ("kia", True), ("cái kia là gì", False), ("bên kia", False), ("hôm kia", False), ("cái thứ 2", False),
+    ("người khác làm được không", False), ("khác gì nhau", False), ("có", False), ("", False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("typed", "expected"), OTHER, ids=[repr(t) for t, _e in OTHER])
+def test_the_other_of_two_is_read_as_people_type_it(typed: str, expected: bool) -> None:
+    """"Cái kia", "cai con lai", "the other one" ask for the option not taken; questions do not."""
+    assert is_the_other(typed) is expected

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.replies import Reply, parse_dont_know, parse_yesno, read_reply
+from bot.core.replies import Reply, accepts_suggestion, parse_dont_know, parse_yesno, read_reply
 from bot.data.paths import knowledge_dir
 from bot.data.replies import load_replies
 from bot.errors import DataError
@@ -180,3 +180,22 @@ def test_an_echo_variant_that_is_a_reply_word_is_an_error_naming_its_line(tmp_pa
         load_replies(folder)
     assert any(p.startswith("knowledge/replies.yaml:8: echo_variants: 'chịu' is a reply word (dont_know)")
                for p in caught.value.problems)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("ok", True), ("uh", True), ("ừ ạ", True), ("vâng", True), ("dạ vâng ạ", True), ("được", True),
+     ("ok luôn", True), ("cũng được", True), ("có", False), ("không", False), ("rồi", False), ("chưa", False),
+     ("ok?", False), ("ừ à", False), ("ok cho hỏi có mất tiền không", False), ("", False)],
+)  # fmt: skip
+def test_agreeing_to_a_proposal_is_told_from_answering_the_question(typed: str, expected: bool) -> None:
+    """"ok", "ừ" agree to the safe choice just offered; "có", "không", "rồi" answer the question."""
+    assert accepts_suggestion(typed) is expected
+
+
+def test_an_accept_word_must_also_be_a_yes(tmp_path: Path) -> None:
+    """An agreement word missing from yes is refused, naming the file, line and field."""
+    folder = _write(tmp_path, "version: 1\nyes: [có, ok]\nno: [không]\ndont_know: [chịu]\naccept:\n  - ok\n  - hay\n")
+    with pytest.raises(DataError) as caught:
+        load_replies(folder)
+    assert any(p.startswith("knowledge/replies.yaml:7: accept: 'hay' is not listed under yes") for p in caught.value.problems)
