@@ -51,7 +51,7 @@ def read_answer(step: Step, raw: str, today: dt.date) -> StepReading:
     if step.type == "date":
         return _date(step, raw, today)
     if step.type == "number":
-        return _number(step, raw)
+        return _number(step, raw, today)
     text = raw.strip()
     return StepReading(text[:200] if text else None)
 
@@ -112,11 +112,18 @@ def _last_day(reading: DateReading) -> dt.date:
     return d
 
 
-def _number(step: Step, raw: str) -> StepReading:
+def _number(step: Step, raw: str, today: dt.date) -> StepReading:
     number = parse_number(raw)
     if number is None:
         return StepReading()
     if (step.min is not None and number < step.min) or (step.max is not None and number > step.max):
+        if "tuoi" in fold(step.ask.vi) and number == int(number) and today.year - OLD_YEARS <= number <= today.year:
+            # "chồng em sinh 1998" where an age is asked: say both ages it can be, never guess one
+            # (a year short of 18 or 20 decides whether a marriage can be registered).
+            age = today.year - int(number)
+            return StepReading(problem=_(
+                "Born in {year}: that is {age} this year, or {younger} if the birthday has not come yet. "
+                "Please type the age as a number.").format(year=int(number), age=age, younger=max(age - 1, 0)))
         low = f"{step.min:g}" if step.min is not None else "…"
         high = f"{step.max:g}" if step.max is not None else "…"
         return StepReading(problem=_("Please type a number between {low} and {high}.").format(low=low, high=high))

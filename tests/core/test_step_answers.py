@@ -246,3 +246,19 @@ def test_a_year_alone_is_no_answer_where_a_whole_date_is_needed(flows: FlowSet) 
     with i18n.use("vi"):
         reading = read_answer(_step(flows, "birth_registration", "birth_date"), "sinh năm 2026", TODAY)
     assert reading.value is None
+
+
+@pytest.mark.parametrize("typed", ["1998", "chồng em sinh 1998", "sinh năm 1998 ạ"])
+def test_a_birth_year_where_an_age_is_asked_gets_both_possible_ages(flows: FlowSet, typed: str) -> None:
+    """A year of birth at an age step is not a number out of range: it is answered with the two
+    ages it can be (the birthday decides), and the age is asked for — never one of them guessed."""
+    reading = read_answer(_step(flows, "marriage_registration", "man_age"), typed, TODAY)
+    assert reading.value is None
+    assert reading.problem is not None and "1998" in reading.problem
+    assert "28" in reading.problem and "27" in reading.problem
+
+
+def test_a_number_out_of_range_that_is_no_year_says_the_range(flows: FlowSet) -> None:
+    """An age typed as 500 (no year of birth) still gets the range."""
+    reading = read_answer(_step(flows, "marriage_registration", "man_age"), "500", TODAY)
+    assert reading.problem is not None and "120" in reading.problem
