@@ -290,7 +290,8 @@ def test_the_asking_alone_names_nothing(matcher: Matcher, asking: str) -> None:
         # a lost wallet alone: the ID card in it is what a public service can replace
         ("mat vi roi", "identity_card"), ("danh roi vi o cho", "identity_card"), ("bị móc túi", "identity_card"),
         ("lost my wallet", "identity_card"), ("lam chung tu cho bo", "death_registration"),
-        ("hc bi mat", "passport"),
+        ("hc bi mat", "passport"), ("ong e mat vi benh tim", "death_registration"),
+        ("bo e mat vi ung thu, lam giay to gi", "death_registration"),
     ],
 )
 def test_a_life_event_leads_to_its_procedure(matcher: Matcher, text: str, expected: str) -> None:
