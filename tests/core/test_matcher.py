@@ -292,6 +292,8 @@ def test_the_asking_alone_names_nothing(matcher: Matcher, asking: str) -> None:
         ("lost my wallet", "identity_card"), ("lam chung tu cho bo", "death_registration"),
         ("hc bi mat", "passport"), ("ong e mat vi benh tim", "death_registration"),
         ("bo e mat vi ung thu, lam giay to gi", "death_registration"),
+        # wrong details on the card are the card's exchange, not the birth registration
+        ("cccd sai ten", "identity_card"), ("the can cuoc ghi sai ho ten", "identity_card"),
     ],
 )
 def test_a_life_event_leads_to_its_procedure(matcher: Matcher, text: str, expected: str) -> None:
