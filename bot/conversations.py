@@ -3,7 +3,9 @@
 Two guarantees meet here. Within a process, a per-person lock handles one person's messages in
 the order they arrived. Between worker processes, the store's version check lets only one turn
 win; the loser reloads the new state and runs its turn again, so no message is lost or counted
-twice.
+twice. A turn may run on the state this worker cached (bot.storage.speculative): if that proves
+stale before the turn writes anything outside its state, the engine lets the ConflictError
+through and the turn runs again the same way.
 """
 
 from __future__ import annotations
@@ -67,7 +69,11 @@ class Conversations:
             for attempt in range(1, MAX_ATTEMPTS + 1):
                 state, version = await self.store.load(key)
                 started = time.perf_counter()
-                turn = await self.engine.handle(inbound, state)
+                try:
+                    turn = await self.engine.handle(inbound, state)
+                except ConflictError:  # it ran on a stale cached state, found before it wrote anything
+                    log.info("conversation state was stale, retrying channel=%s attempt=%d", inbound.channel, attempt)
+                    continue
                 latency = round((time.perf_counter() - started) * 1000, 3)
                 if getattr(turn, "erase", False):
                     await self._erase(key, inbound)

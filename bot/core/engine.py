@@ -43,7 +43,7 @@ from bot.core.turn import Turn
 from bot.data.communes import CommuneBook
 from bot.data.flows import FlowSet
 from bot.data.knowledge import HUMAN_HELP, KnowledgeBase
-from bot.errors import Unavailable
+from bot.errors import ConflictError, Unavailable
 
 log = logging.getLogger("bot.engine")
 
@@ -109,6 +109,8 @@ class Engine:
                 self.checklist.after(turn)
                 await self.reminders.after(inbound, turn)
                 _remember_buttons(turn)
+            except ConflictError:
+                raise  # its state was stale (bot.storage.speculative): the caller runs the turn again
             except Unavailable:
                 # What this message needs the database for (a help request, a claim) must wait. The
                 # conversation stays as it was before it, so the same message later does the same.

@@ -35,6 +35,7 @@ from bot.core.desk import (
 from bot.core.redact import redact
 from bot.errors import Unavailable
 from bot.ratelimit import LinkBudget
+from bot.storage import speculative
 from bot.storage.db import SQLITE_BUSY_MS  # the engine's own, restored after each help-desk call
 from bot.storage.tables import (
     assist_missing_papers,
@@ -107,6 +108,7 @@ class SqlHelpDesk(BaseHelpDesk):
         self.link_budget: LinkBudget | None = None  # set by the web app: see bot.ratelimit.LinkBudget
 
     async def _run(self, work: Callable[[sa.Connection], T]) -> T:
+        await speculative.confirm()  # in a turn on a cached state: not before the state is confirmed current
         sqlite = self.db.dialect.name == "sqlite"
 
         def transaction() -> T:

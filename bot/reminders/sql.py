@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from bot.core.ports import BaseReminderBook, Reminder
 from bot.core.reminders import notice_days
+from bot.storage import speculative
 from bot.storage.tables import reminders as table
 
 T = TypeVar("T")
@@ -56,6 +57,8 @@ class SqlReminderBook(BaseReminderBook):
         self._waiting_lock = asyncio.Lock()
 
     async def _run(self, work: Callable[[sa.Connection], T]) -> T:
+        await speculative.confirm()  # in a turn on a cached state: not before the state is confirmed current
+
         def transaction() -> T:
             with self.db.begin() as conn:
                 return work(conn)

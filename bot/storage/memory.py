@@ -7,6 +7,7 @@ the database does, so a caller that mutates a state after saving it cannot chang
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -53,7 +54,8 @@ class MemoryStateStore(BaseStateStore):
                 raise ConflictError(f"conversation {key!r} was started by another worker")
         elif row is None or row.version != expected_version:
             raise ConflictError(f"conversation {key!r} changed since version {expected_version}")
-        version = row.version + 1 if row is not None else 1
+        # A new conversation starts at a random version, as in SQL (bot.storage.pg).
+        version = row.version + 1 if row is not None else random.randint(1, 1_000_000_000)  # noqa: S311 - not a secret
         self._rows[key] = _Row(state.model_dump_json(), version, now)
         return version
 

@@ -12,6 +12,9 @@ psycopg_pool ~0.05 ms of CPU under load; asyncpg's pool resets each connection w
 - ``save`` is one statement: the conditional UPDATE (or, for a new conversation, an INSERT that
   may replace only an expired row) and the delivery id, together — the state and "seen" commit
   atomically. A statement outside a transaction block commits on its own: no BEGIN, no COMMIT.
+  When it loses the version check it returns the row as it is, for the turn to run again on.
+- Most turns need only the save: the caching store (bot.storage.resilient) runs a person's next
+  turn on the state this worker saved last (bot.storage.speculative).
 - These connections run with ``synchronous_commit = off``: the commit returns before the WAL
   reaches the disk. A crash of the *database server* can lose the last ~0.6 s (3 × wal_writer_delay)
   of conversation state — the citizen is asked their last answer again — but never corrupts it,
@@ -30,6 +33,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+Row = tuple[str | None, int, datetime | None]
+"""A conversation's row as read: state (JSON), version, updated_at."""
+
 # Without a platform delivery (the web chat, the terminal) there is nothing to check or record
 # beyond the row, and the plain statements cost the server less: on loopback the joined load took
 # 0.03 ms more than the plain one, the CTE save 0.01 ms more (docs/benchmarks.md).
@@ -40,18 +46,37 @@ FROM (SELECT 1) AS one LEFT JOIN conversations AS c ON c.key = $1
 """
 
 # Parameters of every save: $1 key, $2 state, $3 now, $4 the expected version (UPDATE) or the
-# expiry cutoff (INSERT), $5 the delivery id. A conflict returns no row, or a NULL version.
+# expiry cutoff (INSERT), $5 the delivery id. Each returns one row: the new version (NULL on a
+# conflict), whether the delivery was seen before, and — only on a conflict — the row as it is
+# (state, version, updated_at), so the turn runs again on it without another round trip to load
+# it. That row comes from the statement's snapshot: if a concurrent save committed while this one
+# waited for the row lock, it still shows the version this save expected, and the caller ignores
+# it (bot.storage.sql).
+#
+# A new conversation starts at a random version and an expired one replaced keeps counting: a
+# version never repeats for a key, so a state cached before an erasure can never match the new
+# conversation's (bot.storage.speculative).
 UPDATE_PLAIN = """
-UPDATE conversations SET state = $2, version = version + 1, updated_at = $3
-WHERE key = $1 AND version = $4 RETURNING version, false
+WITH upd AS (
+    UPDATE conversations SET state = $2, version = version + 1, updated_at = $3
+    WHERE key = $1 AND version = $4 RETURNING version
+)
+SELECT u.version, false, c.state, c.version, c.updated_at
+FROM (SELECT 1) AS one LEFT JOIN upd AS u ON true
+LEFT JOIN conversations AS c ON u.version IS NULL AND c.key = $1
 """
-# A new conversation may replace only an expired row; the version keeps counting, so a worker
-# still holding the old version cannot overwrite the new conversation.
+# A new conversation may replace only an expired row.
 INSERT_PLAIN = """
-INSERT INTO conversations AS c (key, state, version, updated_at) VALUES ($1, $2, 1, $3)
-ON CONFLICT (key) DO UPDATE SET state = excluded.state, version = c.version + 1, updated_at = excluded.updated_at
-WHERE c.updated_at < $4
-RETURNING version, false
+WITH upd AS (
+    INSERT INTO conversations AS c (key, state, version, updated_at)
+    VALUES ($1, $2, (1 + floor(random() * 1000000000))::int, $3)
+    ON CONFLICT (key) DO UPDATE SET state = excluded.state, version = c.version + 1, updated_at = excluded.updated_at
+    WHERE c.updated_at < $4
+    RETURNING version
+)
+SELECT u.version, false, c.state, c.version, c.updated_at
+FROM (SELECT 1) AS one LEFT JOIN upd AS u ON true
+LEFT JOIN conversations AS c ON u.version IS NULL AND c.key = $1
 """
 
 # With a delivery, the state and "seen" are written by one statement. Its final SELECT sees the
@@ -67,12 +92,15 @@ WITH upd AS (
 claim AS (
     INSERT INTO deliveries (id, seen_at) SELECT $5, $3 FROM upd ON CONFLICT DO NOTHING RETURNING 1
 )
-SELECT (SELECT version FROM upd), EXISTS (SELECT 1 FROM deliveries WHERE id = $5)
+SELECT u.version, EXISTS (SELECT 1 FROM deliveries WHERE id = $5), c.state, c.version, c.updated_at
+FROM (SELECT 1) AS one LEFT JOIN upd AS u ON true
+LEFT JOIN conversations AS c ON u.version IS NULL AND c.key = $1
 """
 INSERT = """
 WITH upd AS (
     INSERT INTO conversations AS c (key, state, version, updated_at)
-    SELECT $1, $2, 1, $3 WHERE NOT EXISTS (SELECT 1 FROM deliveries WHERE id = $5)
+    SELECT $1, $2, (1 + floor(random() * 1000000000))::int, $3
+    WHERE NOT EXISTS (SELECT 1 FROM deliveries WHERE id = $5)
     ON CONFLICT (key) DO UPDATE SET state = excluded.state, version = c.version + 1, updated_at = excluded.updated_at
     WHERE c.updated_at < $4
     RETURNING version
@@ -80,7 +108,9 @@ WITH upd AS (
 claim AS (
     INSERT INTO deliveries (id, seen_at) SELECT $5, $3 FROM upd ON CONFLICT DO NOTHING RETURNING 1
 )
-SELECT (SELECT version FROM upd), EXISTS (SELECT 1 FROM deliveries WHERE id = $5)
+SELECT u.version, EXISTS (SELECT 1 FROM deliveries WHERE id = $5), c.state, c.version, c.updated_at
+FROM (SELECT 1) AS one LEFT JOIN upd AS u ON true
+LEFT JOIN conversations AS c ON u.version IS NULL AND c.key = $1
 """
 
 # libpq's connect_timeout has no place in asyncpg's DSN (it would be sent as a server setting);
@@ -135,17 +165,18 @@ class PgStates:
         return row[0], row[1] or 0, row[2], bool(row[3])
 
     async def save(self, key: str, data: str, expected_version: int, now: datetime, expired: datetime,
-                   delivery: str | None) -> tuple[int | None, bool]:  # fmt: skip
-        """(the new version or None on a version conflict, whether the delivery was seen before)."""
+                   delivery: str | None) -> tuple[int | None, bool, Row | None]:  # fmt: skip
+        """(the new version or None on a version conflict, whether the delivery was seen before,
+        on a conflict the row as it is now: state, version, updated_at — or None if there is none)."""
         insert = expected_version == 0
         condition = expired if insert else expected_version
         if delivery is None:
             row = await self.fetchrow(INSERT_PLAIN if insert else UPDATE_PLAIN, key, data, now, condition)
         else:
             row = await self.fetchrow(INSERT if insert else UPDATE, key, data, now, condition, delivery)
-        if row is None:
-            return None, False
-        return row[0], bool(row[1])
+        if row[0] is not None:
+            return row[0], bool(row[1]), None
+        return None, bool(row[1]), ((row[2], row[3], row[4]) if row[3] is not None else None)
 
     async def close(self) -> None:
         """Close the idle connections; one in use now is closed when its statement ends."""

@@ -14,6 +14,12 @@ bounded (least recently used goes first, unsaved states last). What truly needs 
 
 Deliveries handled during the outage (:mod:`bot.storage.deliveries`) are recorded at write-back,
 so a redelivery after the database returns is still refused.
+
+The same cache saves a round trip on every turn while the database is up: a person's next message
+runs on the state this worker saved for them last, without reading the row again
+(:mod:`bot.storage.speculative`: the save's version check catches a state another worker moved
+on, and the turn runs again on the row the failed save read back; a write outside the state
+first confirms it).
 """
 
 from __future__ import annotations
@@ -27,16 +33,21 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from bot.core.ports import BaseStateStore
 from bot.core.state import ConversationState
 from bot.errors import ConflictError, StorageError
-from bot.storage import deliveries
+from bot.storage import deliveries, speculative
 from bot.storage.deliveries import DuplicateDelivery
-from bot.storage.sql import SqlStateStore
+from bot.storage.sql import Conflict, SqlStateStore, decode
 
 log = logging.getLogger("bot.storage")
+
+READ_BACK_SECONDS = 1.0
+"""A row a failed save (or a check) just read back serves the retried turn as a load would; later,
+as any cached copy (confirmed before writes elsewhere)."""
 
 
 @dataclass
@@ -47,12 +58,17 @@ class _Entry:
     seen: list[str] = field(default_factory=list)  # deliveries handled while unsaved
     doubt: str | None = None  # a state whose save failed in flight: it may have committed all the same
     writing: bool = False  # a write-back is under way
+    # The row's updated_at as this state was read or saved. A clean entry with one, not expired,
+    # is the next turn's state without reading the row again (the save's version check guards it).
+    updated: datetime | None = None
+    read_back: float | None = None  # when a failed save read it back: the retry at once needs no confirmation
 
 
 class ResilientStore(BaseStateStore):
     def __init__(self, inner: SqlStateStore, size: int = 20_000, retry_after: float = 1.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
+                 clock: Callable[[], float] = time.monotonic, *, reuse: bool = True) -> None:  # fmt: skip
         self.inner = inner
+        self.reuse = reuse  # run turns on the cached state while the database is up (False: read it every turn)
         self.size = size
         self.retry_after = retry_after
         self._clock = clock
@@ -63,6 +79,8 @@ class ResilientStore(BaseStateStore):
         self._flusher: asyncio.Task[None] | None = None
         self.served_from_cache = 0  # turns loaded or saved without the database, for /metrics and tests
         self.dropped = 0  # unsaved states given up: the database had moved on, or the cache overflowed
+        self.reused = 0  # turns run on the cached state with the database up (one round trip saved)
+        self.stale = 0  # turns run again: their state was stale (the save's version check, or before a write elsewhere)
 
     @property
     def engine(self) -> Any:
@@ -79,11 +97,22 @@ class ResilientStore(BaseStateStore):
             await self._write_back(key, entry)
             entry = self._entries.get(key)
         if entry is not None and entry.dirty:
+            speculative.clear()
             self._mark_seen(entry)
             return self._cached(key, entry)
+        if entry is not None and self._down_since is None and self._reusable(entry):
+            self._entries.move_to_end(key)
+            if entry.read_back is not None and self._clock() - entry.read_back < READ_BACK_SECONDS:
+                entry.read_back = None  # read by the save that just failed: as good as a load
+                speculative.clear()
+            else:
+                self.reused += 1
+                speculative.begin(partial(self._confirm, key, entry.version))
+            return decode(entry.state, entry.version)
+        speculative.clear()
         if self._available():
             try:
-                state, version = await self.inner.load(key)
+                data, version, updated = await self.inner.fetch(key)
             except StorageError as exc:
                 self._failed(exc)
             except BaseException:
@@ -91,19 +120,27 @@ class ResilientStore(BaseStateStore):
                 raise
             else:
                 self._ok(wrote=False)
-                self._remember(key, _Entry(state.model_dump_json() if state else None, version))
-                return state, version
+                self._remember(key, _Entry(data, version, updated=updated))
+                return decode(data, version)
         return self._cached(key, entry)
 
     async def save(self, key: str, state: ConversationState, expected_version: int) -> int:
         entry = self._entries.get(key)
+        data = state.model_dump_json()
         tried = False
         if (entry is None or not entry.dirty) and self._available():
             tried = True
+            now = self.inner.now()
             try:
-                version = await self.inner.save(key, state, expected_version)
-            except ConflictError:
+                version = await self.inner.save_json(key, data, expected_version, now)
+            except ConflictError as exc:
                 self._ok()
+                self.stale += 1
+                current = exc.current if isinstance(exc, Conflict) else None
+                if current is not None and current[0] is not None:  # the retried turn runs on it
+                    self._remember(key, _Entry(current[0], current[1], updated=current[2], read_back=self._clock()))
+                else:
+                    self._entries.pop(key, None)
                 raise
             except StorageError as exc:
                 self._failed(exc)
@@ -112,10 +149,10 @@ class ResilientStore(BaseStateStore):
                 raise
             else:
                 self._ok()
-                self._remember(key, _Entry(state.model_dump_json(), version))
+                speculative.settle()
+                self._remember(key, _Entry(data, version, updated=now))
                 return version
         # Unsaved: the turn goes on from here, and the state is written back later.
-        data = state.model_dump_json()
         if entry is None or not entry.dirty:
             entry = _Entry(None, expected_version, dirty=True, doubt=data if tried else None)
         entry.state = data
@@ -128,8 +165,38 @@ class ResilientStore(BaseStateStore):
     async def delete(self, key: str) -> None:
         await self.inner.delete(key)  # an erasure must reach the database; StorageError tells the person
         self._entries.pop(key, None)
+        speculative.settle()  # the rest of an erasure (usage, help requests) goes ahead on any state
+
+    def _reusable(self, entry: _Entry) -> bool:
+        """A clean state this worker read or saved, not expired since: the turn may run on it."""
+        return (self.reuse and entry.state is not None and entry.updated is not None
+                and entry.updated >= self.inner.now() - self.inner.ttl)  # fmt: skip
+
+    async def _confirm(self, key: str, version: int) -> bool:
+        """Before a write outside the state: whether the cached ``version`` is still the row's."""
+        try:
+            data, found, updated = await self.inner.fetch(key)
+        except DuplicateDelivery:
+            self._entries.pop(key, None)  # the retried turn loads, and the database refuses it there
+            self.stale += 1
+            return False
+        except StorageError as exc:
+            self._failed(exc)
+            return True  # the write it guards meets the same outage, and says so
+        self._ok(wrote=False)
+        if found == version:
+            return True
+        self.stale += 1
+        if data is None:
+            self._entries.pop(key, None)
+        else:
+            self._remember(key, _Entry(data, found, updated=updated, read_back=self._clock()))
+        return False
 
     async def purge_expired(self, now: datetime | None = None) -> int:
+        cutoff = (now or self.inner.now()) - self.inner.ttl
+        for key in [k for k, e in self._entries.items() if not e.dirty and e.updated is not None and e.updated < cutoff]:
+            del self._entries[key]  # what the database forgets, the cache does not hand to a turn either
         return await self.inner.purge_expired(now)
 
     async def close(self) -> None:
@@ -226,10 +293,10 @@ class ResilientStore(BaseStateStore):
     # --- bookkeeping -----------------------------------------------------------------------------
     def _cached(self, key: str, entry: _Entry | None) -> tuple[ConversationState | None, int]:
         self.served_from_cache += 1
-        if entry is None or entry.state is None:
-            return None, entry.version if entry is not None else 0
+        if entry is None:
+            return None, 0
         self._entries.move_to_end(key)
-        return ConversationState.model_validate_json(entry.state), entry.version
+        return decode(entry.state, entry.version)
 
     def _mark_seen(self, entry: _Entry) -> None:
         delivery = deliveries.current()

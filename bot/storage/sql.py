@@ -44,12 +44,35 @@ _SQLITE_UPDATE = (
     "UPDATE conversations SET state = ?, version = version + 1, updated_at = ? WHERE key = ? AND version = ?"
 )
 # A new conversation may replace only an expired row; the version keeps counting, so a worker still
-# holding the old version cannot overwrite the new conversation.
+# holding the old version cannot overwrite the new conversation. A new row starts at a random
+# version, so a version never repeats for a key (as in bot.storage.pg).
 _SQLITE_INSERT = (
-    "INSERT INTO conversations AS c (key, state, version, updated_at) VALUES (?, ?, 1, ?) "
+    "INSERT INTO conversations AS c (key, state, version, updated_at) VALUES (?, ?, abs(random() % 1000000000) + 1, ?) "
     "ON CONFLICT (key) DO UPDATE SET state = excluded.state, version = c.version + 1, "
     "updated_at = excluded.updated_at WHERE c.updated_at < ? RETURNING version"
 )
+
+
+class Conflict(ConflictError):
+    """A save lost to another turn. ``current`` is the row the save found instead (state JSON,
+    version, updated_at; ``(None, 0, None)`` if expired), or None if it did not read one."""
+
+    def __init__(self, message: str, current: pg.Row | None = None) -> None:
+        super().__init__(message)
+        self.current = current
+
+
+def decode(data: str | None, version: int) -> tuple[ConversationState | None, int]:
+    """A stored state (JSON) as the port returns it."""
+    if data is None:
+        return None, version
+    try:
+        return ConversationState.model_validate_json(data), version
+    except pydantic.ValidationError:
+        # Unreadable state (hand-edited, or from an incompatible release): start afresh, but
+        # keep the row's version so the next save replaces it under the usual check.
+        log.warning("conversation state unreadable, starting afresh", exc_info=True)
+        return None, version
 
 
 def _same(value: Any) -> Any:
@@ -92,6 +115,21 @@ class SqlStateStore(BaseStateStore):
 
     # --- the port ----------------------------------------------------------------------------
     async def load(self, key: str) -> tuple[ConversationState | None, int]:
+        data, version, _updated = await self.fetch(key)
+        return decode(data, version)
+
+    async def save(self, key: str, state: ConversationState, expected_version: int) -> int:
+        return await self.save_json(key, state.model_dump_json(), expected_version, self._clock())
+
+    # --- the same, in JSON, for the caching store (bot.storage.resilient) ------------------------
+    def now(self) -> datetime:
+        """The clock that stamps ``updated_at`` and decides what has expired."""
+        return self._clock()
+
+    async def fetch(self, key: str) -> pg.Row:
+        """The live row: its state as stored (JSON), version and ``updated_at``; an expired or
+        missing row reads ``(None, 0, None)``. Raises :class:`DuplicateDelivery` if the delivery
+        being handled was recorded already."""
         delivery = deliveries.current()
         delivery_id = delivery.id if delivery is not None else None
         if self._pg is not None:
@@ -101,38 +139,38 @@ class SqlStateStore(BaseStateStore):
         state, version, updated, seen = row
         if seen:
             raise DuplicateDelivery(f"delivery {delivery_id} was handled already")
-        if state is None or updated is None or updated < self._clock() - self.ttl:
-            # An expired row reads as a new conversation; save(…, 0) may replace it.
-            return None, 0
-        try:
-            return ConversationState.model_validate_json(state), version
-        except pydantic.ValidationError:
-            # Unreadable state (hand-edited, or from an incompatible release): start afresh, but
-            # keep the row's version so the next save replaces it under the usual check.
-            log.warning("conversation state unreadable, starting afresh", exc_info=True)
-            return None, version
+        return self._live((state, version, updated))
 
-    async def save(self, key: str, state: ConversationState, expected_version: int) -> int:
-        data = state.model_dump_json()
+    async def save_json(self, key: str, data: str, expected_version: int, now: datetime) -> int:
+        """Save ``data`` (a state's JSON) stamped ``now`` over ``expected_version`` (0: a new
+        conversation); raises :class:`Conflict` carrying the row as it is when another turn won."""
         delivery = deliveries.current()
         delivery_id = delivery.id if delivery is not None else None
-        now = self._clock()
         if self._pg is not None:
             work = self._pg.save(key, data, expected_version, now, now - self.ttl, delivery_id)
-            version, seen = await self._guard("save", work)
+            version, seen, current = await self._guard("save", work)
         else:
-            version, seen = await self._guard(
+            version, seen, current = await self._guard(
                 "save", self._sync(lambda: self._save_sqlite(key, data, expected_version, now, delivery_id))
             )
         if seen:
             raise DuplicateDelivery(f"delivery {delivery_id} was handled by another worker")
         if version is None:
+            # A row still at the version we expected was read from a snapshot older than the save that
+            # beat us (PostgreSQL re-checks the version after waiting for the row lock): not current.
+            found = self._live(current) if current is not None and current[1] != expected_version else None
             if expected_version == 0:
-                raise ConflictError("conversation was started by another worker")
-            raise ConflictError(f"conversation changed by another worker since version {expected_version}")
+                raise Conflict("conversation was started by another worker", found)
+            raise Conflict(f"conversation changed by another worker since version {expected_version}", found)
         if delivery is not None:
             delivery.recorded = True
         return version
+
+    def _live(self, row: pg.Row) -> pg.Row:
+        state, version, updated = row
+        if state is None or updated is None or updated < self._clock() - self.ttl:
+            return None, 0, None  # an expired row reads as a new conversation; save(…, 0) may replace it
+        return state, version or 0, updated
 
     async def delete(self, key: str) -> None:
         # Through the engine with full durability: an erasure must survive a database crash.
@@ -176,13 +214,14 @@ class SqlStateStore(BaseStateStore):
         return found[0], found[1] or 0, updated, bool(found[3])
 
     def _save_sqlite(self, key: str, data: str, expected: int, now: datetime,
-                     delivery: str | None) -> tuple[int | None, bool]:  # fmt: skip
+                     delivery: str | None) -> tuple[int | None, bool, pg.Row | None]:  # fmt: skip
         dbapi = self._dbapi()
         stamp = self._write_time(now)
+        current: pg.Row | None = None
         try:
             if delivery is not None and dbapi.execute(_SQLITE_CLAIM, (delivery, stamp)).rowcount == 0:
                 dbapi.rollback()
-                return None, True
+                return None, True, None
             if expected == 0:
                 row = dbapi.execute(
                     _SQLITE_INSERT, (key, data, stamp, self._write_time(now - self.ttl))
@@ -192,13 +231,17 @@ class SqlStateStore(BaseStateStore):
                 changed = dbapi.execute(_SQLITE_UPDATE, (data, stamp, key, expected)).rowcount
                 version = expected + 1 if changed else None
             if version is None:
+                # The row as it is, read in the same transaction, for the turn to run again on.
+                found = dbapi.execute(_SQLITE_LOAD, (key,)).fetchone()
+                if found is not None:
+                    current = (found[0], found[1], self._read_time(found[2]) if found[2] is not None else None)
                 dbapi.rollback()  # the delivery stays unrecorded: the retried turn records it
             else:
                 dbapi.commit()
         except BaseException:
             dbapi.rollback()
             raise
-        return version, False
+        return version, False, current
 
     # --- the rare statements, through SQLAlchemy ----------------------------------------------
     def _delete(self, key: str) -> None:

@@ -101,6 +101,7 @@ async def test_a_sqlite_write_lock_held_elsewhere_costs_no_answer(
     await app.start()
     try:
         first = await turn(app, "lan", "lam cccd")
+        saved = stored_states(sqlite_url)["web:lan"]
         database = make_url(sqlite_url).database
         assert database is not None
         locker = sqlite3.connect(database, isolation_level=None)
@@ -122,7 +123,7 @@ async def test_a_sqlite_write_lock_held_elsewhere_costs_no_answer(
         await written_back(app.store)
         states = stored_states(sqlite_url)
         assert set(states) == {"web:lan", *(f"web:new{n}" for n in range(5))}
-        assert states["web:lan"] == 2  # its two turns under the lock, written back as one save
+        assert states["web:lan"] == saved + 1  # its two turns under the lock, written back as one save
         done = await turn(app, "lan", "bi mat roi")
         assert "Người làm thẻ sinh năm nào?" in text(done)  # the guide went on: lost → the year of birth
     finally:

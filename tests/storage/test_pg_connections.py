@@ -139,7 +139,7 @@ async def test_connections_the_server_ended_are_replaced(postgres_database: str,
     engine = create_db_engine(f"{postgres_database}&application_name={name}")
     store = SqlStateStore(engine, timedelta(hours=1))
     try:
-        await store.save(KEY, ConversationState(turns=1), 0)
+        saved = await store.save(KEY, ConversationState(turns=1), 0)
         assert backends(admin, name) == 1
         with admin.connect() as connection:
             ended = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %(n)s"
@@ -147,7 +147,7 @@ async def test_connections_the_server_ended_are_replaced(postgres_database: str,
         await until(lambda: backends(admin, name) == 0)
         await asyncio.sleep(0.1)  # the client reads the server's goodbye
         state, version = await store.load(KEY)
-        assert (state, version) == (ConversationState(turns=1), 1)
+        assert (state, version) == (ConversationState(turns=1), saved)
     finally:
         await store.close()
         engine.dispose()

@@ -15,6 +15,7 @@ from bot.core.state import ConversationState, FlowState
 from bot.errors import ConflictError, StorageError
 from bot.storage.db import create_db_engine, upgrade
 from bot.storage.memory import MemoryStateStore
+from bot.storage.resilient import ResilientStore
 from bot.storage.sql import SqlStateStore
 from bot.storage.tables import conversations
 
@@ -42,7 +43,7 @@ class Backend:
     name: str
     url: str | None = None
     engines: list[sa.Engine] = field(default_factory=list)
-    stores: list[SqlStateStore] = field(default_factory=list)
+    stores: list[BaseStateStore] = field(default_factory=list)
     memory: MemoryStateStore | None = None
 
     def open(self, clock: Callable[[], datetime]) -> BaseStateStore:
@@ -51,16 +52,19 @@ class Backend:
             return self.memory
         engine = create_db_engine(self.url)
         self.engines.append(engine)
-        self.stores.append(SqlStateStore(engine, TTL, clock))
+        sql = SqlStateStore(engine, TTL, clock)
+        # The application's store: the SQL one behind the cache that runs turns on the state it saved.
+        self.stores.append(ResilientStore(sql) if self.name.startswith("cached") else sql)
         return self.stores[-1]
 
 
 @pytest.fixture(
-    params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+    params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres), "cached-sqlite",
+            pytest.param("cached-postgres", marks=pytest.mark.postgres)],
 )
 async def backend(request: pytest.FixtureRequest, fresh_database: Callable[[str], str]) -> AsyncIterator[Backend]:
     kind: str = request.param
-    backend = Backend(kind, None if kind == "memory" else fresh_database(kind))
+    backend = Backend(kind, None if kind == "memory" else fresh_database(kind.removeprefix("cached-")))
     yield backend
     for store in backend.stores:  # their PostgreSQL connections belong to this test's event loop
         await store.close()
@@ -101,25 +105,40 @@ class TestStateStoreContract:
 
     async def test_version_increments_on_each_save(self, store: BaseStateStore) -> None:
         """Each save returns the next version, and load reports it."""
-        assert await store.save(KEY, ConversationState(turns=1), 0) == 1
-        assert await store.save(KEY, ConversationState(turns=2), 1) == 2
-        assert await store.save(KEY, ConversationState(turns=3), 2) == 3
-        assert await store.load(KEY) == (ConversationState(turns=3), 3)
+        first = await store.save(KEY, ConversationState(turns=1), 0)
+        assert first > 0
+        assert await store.save(KEY, ConversationState(turns=2), first) == first + 1
+        assert await store.save(KEY, ConversationState(turns=3), first + 1) == first + 2
+        assert await store.load(KEY) == (ConversationState(turns=3), first + 2)
+
+    async def test_a_new_conversation_never_repeats_a_version(self, store: BaseStateStore) -> None:
+        """After an erasure the key starts again at a version unlike the old ones, so a copy of the old
+        conversation cached by a worker can never pass the new one's version check."""
+        old = await store.save(KEY, ConversationState(turns=1), 0)
+        await store.save(KEY, ConversationState(turns=2), old)
+        starts = set()
+        for turns in range(5):
+            await store.delete(KEY)
+            starts.add(await store.save(KEY, ConversationState(turns=turns), 0))
+        assert len(starts) == 5
+        assert not starts & {old, old + 1}
+        with pytest.raises(ConflictError):
+            await store.save(KEY, ConversationState(turns=99), old + 1)
 
     async def test_stale_version_conflicts_and_keeps_state(self, store: BaseStateStore) -> None:
         """A save with an old version raises ConflictError and leaves the stored state alone."""
-        await store.save(KEY, ConversationState(turns=1), 0)
-        await store.save(KEY, ConversationState(turns=2), 1)
+        first = await store.save(KEY, ConversationState(turns=1), 0)
+        await store.save(KEY, ConversationState(turns=2), first)
         with pytest.raises(ConflictError):
-            await store.save(KEY, ConversationState(turns=99), 1)
-        assert await store.load(KEY) == (ConversationState(turns=2), 2)
+            await store.save(KEY, ConversationState(turns=99), first)
+        assert await store.load(KEY) == (ConversationState(turns=2), first + 1)
 
     async def test_second_new_conversation_conflicts(self, store: BaseStateStore) -> None:
         """Two workers starting the same new conversation: the second save conflicts."""
-        await store.save(KEY, ConversationState(turns=1), 0)
+        first = await store.save(KEY, ConversationState(turns=1), 0)
         with pytest.raises(ConflictError):
             await store.save(KEY, ConversationState(turns=42), 0)
-        assert await store.load(KEY) == (ConversationState(turns=1), 1)
+        assert await store.load(KEY) == (ConversationState(turns=1), first)
 
     async def test_version_of_missing_key_conflicts(self, store: BaseStateStore) -> None:
         """Saving at a version the key never had raises ConflictError."""
@@ -129,25 +148,25 @@ class TestStateStoreContract:
 
     async def test_keys_are_independent(self, store: BaseStateStore) -> None:
         """Saving one person's state does not touch another's."""
-        await store.save(KEY, ConversationState(turns=1), 0)
-        await store.save("zalo:1001", ConversationState(turns=7), 0)
-        assert await store.load(KEY) == (ConversationState(turns=1), 1)
-        assert await store.load("zalo:1001") == (ConversationState(turns=7), 1)
+        mine = await store.save(KEY, ConversationState(turns=1), 0)
+        theirs = await store.save("zalo:1001", ConversationState(turns=7), 0)
+        assert await store.load(KEY) == (ConversationState(turns=1), mine)
+        assert await store.load("zalo:1001") == (ConversationState(turns=7), theirs)
 
     async def test_changing_a_saved_state_does_not_change_the_store(self, store: BaseStateStore) -> None:
         """The store keeps a copy: mutating the object after save changes nothing stored."""
         state = sample_state()
-        await store.save(KEY, state, 0)
+        version = await store.save(KEY, state, 0)
         state.turns = 1000
         assert state.flow is not None
         state.flow.history.append("mutated")
-        assert await store.load(KEY) == (sample_state(), 1)
+        assert await store.load(KEY) == (sample_state(), version)
 
     async def test_conversation_within_ttl_is_kept(self, store: BaseStateStore, clock: ManualClock) -> None:
         """A conversation idle for exactly the time-to-live still loads."""
-        await store.save(KEY, sample_state(), 0)
+        version = await store.save(KEY, sample_state(), 0)
         clock.advance(TTL)
-        assert await store.load(KEY) == (sample_state(), 1)
+        assert await store.load(KEY) == (sample_state(), version)
 
     async def test_expired_conversation_starts_afresh(
         self, store: BaseStateStore, clock: ManualClock
@@ -187,11 +206,11 @@ class TestStateStoreContract:
         await store.save("telegram:1", ConversationState(), 0)
         await store.save("telegram:2", ConversationState(), 0)
         clock.advance(timedelta(hours=2))
-        await store.save("telegram:3", ConversationState(turns=3), 0)
+        kept = await store.save("telegram:3", ConversationState(turns=3), 0)
         clock.advance(TTL - timedelta(hours=1))
         assert await store.purge_expired() == 2
         assert await store.purge_expired() == 0
-        assert await store.load("telegram:3") == (ConversationState(turns=3), 1)
+        assert await store.load("telegram:3") == (ConversationState(turns=3), kept)
         assert await store.purge_expired(clock.now + TTL) == 1
         assert await store.load("telegram:3") == (None, 0)
 
@@ -201,7 +220,8 @@ class TestStateStoreContract:
         await store.delete(KEY)
         await store.delete(KEY)
         assert await store.load(KEY) == (None, 0)
-        assert await store.save(KEY, ConversationState(turns=1), 0) == 1
+        version = await store.save(KEY, ConversationState(turns=1), 0)
+        assert await store.load(KEY) == (ConversationState(turns=1), version)
 
     async def test_unicode_and_emoji_survive(self, store: BaseStateStore) -> None:
         """Vietnamese text and emoji (outside the BMP) come back byte for byte."""

@@ -1,0 +1,193 @@
+"""Turns that run on the state a worker saved last, without reading it again (bot.storage.speculative).
+
+Two workers share one database; each has the application's store (ResilientStore over SQL). The
+dangerous cases come first: a stale cache must never cost a message, repeat a write outside the
+state, let a redelivered update through, or bring back a conversation the person erased.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from bot.conversations import Conversations, conversation_key
+from bot.core.messages import Inbound, Outbound
+from bot.core.state import ConversationState, FlowState
+from bot.core.turn import Turn
+from bot.reminders.sql import SqlReminderBook
+from bot.storage import pg
+from bot.storage.db import create_db_engine
+from bot.storage.deliveries import DuplicateDelivery, delivering
+from bot.storage.resilient import ResilientStore
+from bot.storage.sql import SqlStateStore
+from bot.storage.tables import deliveries, reminders
+
+TTL = timedelta(hours=72)
+KEY = conversation_key("telegram", "1001")
+
+
+class RemindingEngine:
+    """Appends each message to the history; "remind" also writes outside the state — a reminder
+    named after the turn number the state says this is, so a turn run on a stale state leaves a
+    row with the wrong number."""
+
+    def __init__(self, book: SqlReminderBook) -> None:
+        self.book = book
+        self.runs = 0
+
+    async def handle(self, inbound: Inbound, state: ConversationState | None = None) -> Turn:
+        self.runs += 1
+        state = (state or ConversationState()).model_copy(deep=True)
+        state.turns += 1
+        state.flow = state.flow or FlowState(flow="echo", step="echo")
+        state.flow.history.append(inbound.text or "")
+        if inbound.text == "remind":
+            await self.book.add("telegram", "1001", f"turn{state.turns}", date(2027, 1, 1), "vi", date(2026, 12, 1))
+        return Turn([Outbound(f"#{state.turns} {inbound.text}")], state)
+
+
+class Worker:
+    def __init__(self, engine: sa.Engine) -> None:
+        self.store = ResilientStore(SqlStateStore(engine, TTL))
+        self.engine = RemindingEngine(SqlReminderBook(engine))
+        self.conversations = Conversations(self.engine, self.store)
+
+    async def say(self, text: str) -> list[Outbound]:
+        return await self.conversations.handle(Inbound("telegram", "1001", text))
+
+
+@pytest.fixture
+def engines(database_url: str) -> Iterator[list[sa.Engine]]:
+    pair = [create_db_engine(database_url), create_db_engine(database_url)]
+    with pair[0].begin() as connection:  # the PostgreSQL database is the session's: start clean
+        connection.execute(reminders.delete())
+        connection.execute(deliveries.delete().where(deliveries.c.id.like("telegram:bot:%")))
+    yield pair
+    for engine in pair:
+        engine.dispose()
+
+
+@pytest.fixture
+async def workers(engines: list[sa.Engine]) -> Any:
+    pair = [Worker(engine) for engine in engines]
+    yield pair
+    for worker in pair:
+        await worker.store.close()
+
+
+async def stored(engine: sa.Engine) -> tuple[ConversationState | None, int]:
+    database = SqlStateStore(engine, TTL)
+    try:
+        return await database.load(KEY)
+    finally:
+        await database.close()
+
+
+def reminder_flows(engine: sa.Engine) -> list[str]:
+    with engine.connect() as connection:
+        return sorted(connection.execute(sa.select(reminders.c.flow)).scalars())
+
+
+async def test_a_stale_cache_costs_no_message(workers: list[Worker], engines: list[sa.Engine]) -> None:
+    """A's cache misses B's turn; A's next turn runs again on B's state, and every message is kept in order."""
+    a, b = workers
+    assert await a.say("m1") == [Outbound("#1 m1")]
+    assert await b.say("m2") == [Outbound("#2 m2")]
+    assert await a.say("m3") == [Outbound("#3 m3")]  # not "#2": the stale run's reply was never sent
+    assert a.store.stale == 1
+    state, _version = await stored(engines[0])
+    assert state is not None
+    assert state.flow is not None
+    assert state.flow.history == ["m1", "m2", "m3"]
+
+
+async def test_a_write_outside_the_state_waits_for_the_state_to_be_confirmed(
+    workers: list[Worker], engines: list[sa.Engine]
+) -> None:
+    """On a stale cache, the reminder is not written from the stale turn: the turn runs again first."""
+    a, b = workers
+    await a.say("m1")
+    await b.say("m2")
+    assert await a.say("remind") == [Outbound("#3 remind")]
+    assert reminder_flows(engines[0]) == ["turn3"]  # never "turn2", from the stale state
+    assert a.engine.runs == 3  # m1, the stale run (stopped at the write), the run on B's state
+    assert a.store.stale == 1
+
+
+async def test_a_fresh_cache_writes_after_one_check(workers: list[Worker], engines: list[sa.Engine]) -> None:
+    """On a cache nobody else moved, the turn runs once: the check before the write passes."""
+    a, _b = workers
+    await a.say("m1")
+    assert await a.say("remind") == [Outbound("#2 remind")]
+    assert reminder_flows(engines[0]) == ["turn2"]
+    assert (a.engine.runs, a.store.reused, a.store.stale) == (2, 1, 0)
+
+
+async def test_a_redelivered_update_is_refused_on_a_cached_state(
+    workers: list[Worker], engines: list[sa.Engine]
+) -> None:
+    """B handled update 42; it reaches A too, whose cache does not know: nothing is answered or written twice."""
+    a, b = workers
+    await a.say("m1")
+    with delivering("telegram:bot:42"):
+        await b.say("remind")
+    for text in ("remind", "plain"):  # with a write outside the state, and without one
+        with delivering("telegram:bot:42"), pytest.raises(DuplicateDelivery):
+            await a.say(text)
+        await a.say("m")  # the cache is current again
+        with delivering("telegram:bot:42"), pytest.raises(DuplicateDelivery):
+            await b.say(text)
+    assert reminder_flows(engines[0]) == ["turn2"]
+
+
+async def test_an_erased_conversation_never_comes_back_from_a_cache(
+    workers: list[Worker], engines: list[sa.Engine]
+) -> None:
+    """The person erases their data on B and starts again there; A's cached copy of the old
+    conversation cannot overwrite the new one, even though both started counting from their first turn."""
+    a, b = workers
+    await a.say("secret")
+    await b.say("more")
+    await a.say("and more")  # A's cache: three turns of the old conversation
+    await b.conversations.forget("telegram", "1001")  # the right to erase
+    for text in ("new1", "new2", "new3"):  # as many turns as A's copy has
+        await b.say(text)
+    assert await a.say("new4") == [Outbound("#4 new4")]
+    state, _version = await stored(engines[0])
+    assert state is not None
+    assert state.flow is not None
+    assert state.flow.history == ["new1", "new2", "new3", "new4"]
+
+
+class CountedStatements(pg.PgStates):
+    def __init__(self, dsn: str) -> None:
+        super().__init__(dsn)
+        self.statements: list[str] = []
+
+    async def fetchrow(self, statement: str, *args: Any) -> Any:
+        self.statements.append(statement.split()[0])
+        return await super().fetchrow(statement, *args)
+
+
+@pytest.mark.postgres
+async def test_a_turn_on_the_cached_state_is_one_round_trip(postgres_database: str) -> None:
+    """On PostgreSQL the first turn loads and saves; every later turn on the same worker only saves."""
+    engine = create_db_engine(postgres_database)
+    sql = SqlStateStore(engine, TTL)
+    counted = CountedStatements(pg.conninfo(engine))
+    sql._pg = counted
+    store = ResilientStore(sql)
+    conversations = Conversations(RemindingEngine(SqlReminderBook(engine)), store)
+    try:
+        await store.delete(KEY)
+        for n in range(4):
+            await conversations.handle(Inbound("telegram", "1001", f"m{n}"))
+        assert counted.statements == ["SELECT", "WITH", "WITH", "WITH", "WITH"]  # a load, then one save per turn
+        assert store.reused == 3
+    finally:
+        await store.close()
+        engine.dispose()
