@@ -83,6 +83,16 @@ _PART_OF_MONTH = re.compile(rf"\b(?:dau|giua|cuoi)\s+(?:thang|thg)\s+(?:(truoc|r
 _YEAR_WORDS = re.compile(r"^\s*,?\s*(?:nam\s+(nay|ngoai|truoc|roi|\d{4})|(\d{4}))\b")
 # "sáng nay", "tối qua", "đêm hôm qua": a time of day names its day.
 _PART_OF_DAY = re.compile(r"\b(?:sang|trua|chieu|toi|dem|khuya)\s+(?:hom\s+)?(nay|qua)\b")
+# "mùng 3 Tết", "mồng 2 tết năm ngoái": a day of the first lunar month, counted from Tết. Days of a
+# lunar month are consecutive, so mùng N of tháng Giêng is exactly Tết + N - 1; other lunar dates
+# ("3 tháng 5 âm lịch") need a calendar and are asked for by the solar one.
+_TET_DAY = re.compile(r"\b(?:mung|mong|ngay)\s+(\d{1,2}|mot|hai|ba|bon|nam|sau|bay|tam|chin|muoi)\s+tet\b"
+                      r"(?:\s+(?:nam\s+)?(nay|ngoai|truoc|roi|\d{4})\b)?")
+TET = {2018: dt.date(2018, 2, 16), 2019: dt.date(2019, 2, 5), 2020: dt.date(2020, 1, 25), 2021: dt.date(2021, 2, 12),
+       2022: dt.date(2022, 2, 1), 2023: dt.date(2023, 1, 22), 2024: dt.date(2024, 2, 10), 2025: dt.date(2025, 1, 29),
+       2026: dt.date(2026, 2, 17), 2027: dt.date(2027, 2, 6), 2028: dt.date(2028, 1, 26)}  # fmt: skip
+"""Tết Nguyên Đán (mùng 1 tháng Giêng) by the Vietnamese calendar (UTC+7); a year outside the table
+is asked for by its solar date."""
 _LAST = re.compile(r"\b(?:(tuan|thang)\s+(?:truoc|roi)|last\s+(week|month)|(nam)\s+(?:ngoai|truoc|roi)|last\s+(year))\b")
 
 
@@ -189,6 +199,8 @@ def read_date(text: str, today: dt.date, *, past: bool = True) -> DateReading | 
         return None
     if "kìa" in text.casefold():  # "hôm kìa" is three days back, "hôm kia" two
         p = p.replace("hom kia", "3 ngay truoc").replace("bua kia", "3 ngay truoc")
+    if m := _TET_DAY.search(p):
+        return _tet_day(m, today, past)
     if re.search(r"\b(?:am lich|al|a\.l|lunar|tet)\b", p):
         return None  # the lunar calendar is another date altogether; ask for the solar one
     if m := _ISO.search(p):
@@ -275,6 +287,23 @@ def read_birth(text: str, today: dt.date) -> DateReading | None:
 def typed_an_age(text: str) -> bool:
     """"35 tuổi", "I am 40 years old": an age where a year of birth was asked."""
     return _AGE.search(plain(text)) is not None
+
+
+def _tet_day(m: re.Match[str], today: dt.date, past: bool) -> DateReading | None:
+    """"Mùng N Tết" of the year said, else of the last Tết not after today (``past``) or this year's."""
+    day = _number(m[1])
+    if day is None or not 1 <= day <= 29:
+        return None
+    said = _year(m[2], today) if m[2] else None
+    years = [said] if m[2] else [today.year, today.year - 1] if past else [today.year]
+    for year in years:
+        tet = TET.get(year) if year is not None else None
+        if tet is None:
+            return None
+        date = tet + dt.timedelta(days=day - 1)
+        if not past or m[2] or date <= today:
+            return DateReading(date)
+    return None
 
 
 def _recent_day(day: int, today: dt.date) -> DateReading | None:

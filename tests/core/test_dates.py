@@ -76,6 +76,9 @@ TABLE: list[tuple[str, dt.date | None]] = [
     ("sáng nay", TODAY), ("chieu nay", TODAY), ("tối qua", D(2026, 11, 22)), ("dem qua", D(2026, 11, 22)),
     ("đêm hôm qua", D(2026, 11, 22)), ("mùng 10 tháng trước", D(2026, 10, 10)), ("ngay 5 thang nay", D(2026, 11, 5)),
     ("mong 2 thang roi", D(2026, 10, 2)), ("10 tháng trước", D(2026, 1, 23)),
+    # a day of Tết counts from Tết itself (tháng Giêng's days are consecutive); the last Tết not ahead
+    ("mùng 3 tết", D(2026, 2, 19)), ("mong 3 Tet", D(2026, 2, 19)), ("mồng 1 Tết năm ngoái", D(2025, 1, 29)),
+    ("ngày mùng 10 tết năm 2024", D(2024, 2, 19)),
     # a day and month, then the year in words or digits; "rồi" alone means "already"
     ("20/10 năm ngoái", D(2025, 10, 20)), ("3/5 nam roi", D(2025, 5, 3)), ("3/5 năm 2025", D(2025, 5, 3)),
     ("3/5, năm nay", D(2026, 5, 3)), ("sinh 3/5 rồi", D(2026, 5, 3)),
@@ -96,7 +99,7 @@ TABLE: list[tuple[str, dt.date | None]] = [
     ("1", None), ("2", None), ("15", None), ("2026", None), ("0912345678", None), ("", None), ("   ", None),
     ("có", None), ("không biết", None), ("có mất tiền không", None), ("làm khai sinh ở đâu", None),
     ("trợ cấp thất nghiệp", None), ("ngày mai", None), ("hôm nào cũng được", None), ("tháng giêng", None),
-    ("3 tháng 5 âm lịch", None), ("mùng 3 tết", None), ("abc/def", None),
+    ("3 tháng 5 âm lịch", None), ("mùng 3 tết năm 2040", None), ("tết", None), ("abc/def", None),
     ("3 con", None), ("May I ask", None), ("may", None), ("2 tuổi", None), ("năm ngoái", None),
     ("tháng 5 năm 2025", None), ("5/2025", None), ("May 2025", None), ("tháng 5", None),
 ]  # fmt: skip
