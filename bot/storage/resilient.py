@@ -62,6 +62,9 @@ class _Entry:
     # is the next turn's state without reading the row again (the save's version check guards it).
     updated: datetime | None = None
     read_back: float | None = None  # when a failed save read it back: the retry at once needs no confirmation
+    # This person's messages reach other workers too (a turn on the cached state proved stale): read
+    # the row every turn, as a rerun costs more than the read it would save. Kept while cached.
+    elsewhere: bool = False
 
 
 class ResilientStore(BaseStateStore):
@@ -100,15 +103,17 @@ class ResilientStore(BaseStateStore):
             speculative.clear()
             self._mark_seen(entry)
             return self._cached(key, entry)
-        if entry is not None and self._down_since is None and self._reusable(entry):
-            self._entries.move_to_end(key)
-            if entry.read_back is not None and self._clock() - entry.read_back < READ_BACK_SECONDS:
-                entry.read_back = None  # read by the save that just failed: as good as a load
-                speculative.clear()
-            else:
+        if entry is not None and self._down_since is None:
+            read_back, entry.read_back = entry.read_back, None
+            if read_back is not None and self._clock() - read_back < READ_BACK_SECONDS:
+                speculative.clear()  # read by the save (or check) that just failed: as good as a load
+                self._entries.move_to_end(key)
+                return decode(entry.state, entry.version)
+            if self._reusable(entry):
                 self.reused += 1
                 speculative.begin(partial(self._confirm, key, entry.version))
-            return decode(entry.state, entry.version)
+                self._entries.move_to_end(key)
+                return decode(entry.state, entry.version)
         speculative.clear()
         if self._available():
             try:
@@ -136,6 +141,8 @@ class ResilientStore(BaseStateStore):
             except ConflictError as exc:
                 self._ok()
                 self.stale += 1
+                if speculative.running() and entry is not None:
+                    entry.elsewhere = True
                 current = exc.current if isinstance(exc, Conflict) else None
                 if current is not None and current[0] is not None:  # the retried turn runs on it
                     self._remember(key, _Entry(current[0], current[1], updated=current[2], read_back=self._clock()))
@@ -169,7 +176,7 @@ class ResilientStore(BaseStateStore):
 
     def _reusable(self, entry: _Entry) -> bool:
         """A clean state this worker read or saved, not expired since: the turn may run on it."""
-        return (self.reuse and entry.state is not None and entry.updated is not None
+        return (self.reuse and not entry.elsewhere and entry.state is not None and entry.updated is not None
                 and entry.updated >= self.inner.now() - self.inner.ttl)  # fmt: skip
 
     async def _confirm(self, key: str, version: int) -> bool:
@@ -178,7 +185,6 @@ class ResilientStore(BaseStateStore):
             data, found, updated = await self.inner.fetch(key)
         except DuplicateDelivery:
             self._entries.pop(key, None)  # the retried turn loads, and the database refuses it there
-            self.stale += 1
             return False
         except StorageError as exc:
             self._failed(exc)
@@ -187,6 +193,8 @@ class ResilientStore(BaseStateStore):
         if found == version:
             return True
         self.stale += 1
+        if key in self._entries:
+            self._entries[key].elsewhere = True
         if data is None:
             self._entries.pop(key, None)
         else:
@@ -308,6 +316,9 @@ class ResilientStore(BaseStateStore):
         delivery.recorded = True  # noted here; a second load in the same handling passes
 
     def _remember(self, key: str, entry: _Entry) -> None:
+        previous = self._entries.get(key)
+        if previous is not None and previous.elsewhere:
+            entry.elsewhere = True
         self._entries[key] = entry
         self._entries.move_to_end(key)
         while len(self._entries) > self.size:

@@ -50,6 +50,12 @@ def clear() -> None:
         _CURRENT.set(None)
 
 
+def running() -> bool:
+    """Whether this task's turn runs on a cached state that no save has confirmed yet."""
+    turn = _CURRENT.get()
+    return turn is not None and not turn.settled
+
+
 def settle() -> None:
     """The turn's state was saved (its version check passed): later writes need no confirmation."""
     turn = _CURRENT.get()

@@ -191,3 +191,29 @@ async def test_a_turn_on_the_cached_state_is_one_round_trip(postgres_database: s
     finally:
         await store.close()
         engine.dispose()
+
+
+async def test_a_person_whose_messages_alternate_between_workers_stops_costing_reruns(
+    workers: list[Worker], engines: list[sa.Engine]
+) -> None:
+    """Behind a proxy that is not sticky, each worker finds its copy stale once, then reads the row
+    every turn for that person (a rerun costs more than the read); nothing is lost either way."""
+    a, b = workers
+    sent = []
+    for n in range(10):
+        sent.append(f"m{n}")
+        assert await (a if n % 2 == 0 else b).say(f"m{n}") == [Outbound(f"#{n + 1} m{n}")]
+    assert (a.store.stale, b.store.stale) == (1, 1)
+    assert a.engine.runs + b.engine.runs == len(sent) + 2
+    state, _version = await stored(engines[0])
+    assert state is not None
+    assert state.flow is not None
+    assert state.flow.history == sent
+
+
+async def test_one_worker_alone_never_reads_the_row_again(workers: list[Worker]) -> None:
+    """With nobody else talking to this person, every turn after the first runs on the cached state."""
+    a, _b = workers
+    for n in range(6):
+        await a.say(f"m{n}")
+    assert (a.store.reused, a.store.stale, a.engine.runs) == (5, 0, 6)
