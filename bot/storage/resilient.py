@@ -161,7 +161,9 @@ class ResilientStore(BaseStateStore):
                 return version
         # Unsaved: the turn goes on from here, and the state is written back later.
         if entry is None or not entry.dirty:
-            entry = _Entry(None, expected_version, dirty=True, doubt=data if tried else None)
+            # ``updated``: when this worker last saved the state these turns follow from.
+            entry = _Entry(None, expected_version, dirty=True, doubt=data if tried else None,
+                           updated=entry.updated if entry is not None else None)  # fmt: skip
         entry.state = data
         self._mark_seen(entry)
         self._remember(key, entry)
@@ -264,18 +266,31 @@ class ResilientStore(BaseStateStore):
         entry.dirty = entry.state != data or bool(entry.seen)
 
     async def _save_over(self, key: str, data: str, entry: _Entry) -> int:
-        """Save ``data`` over the version the cached turns started from. If the database is a step
-        ahead with exactly the state whose save seemed to fail (the connection broke after the
-        commit), that save did happen: ours follows from it."""
+        """Save ``data`` over the version the cached turns started from, unless another worker
+        moved the conversation on. Two conflicts are not that:
+
+        - the database is a step ahead with exactly the state whose save seemed to fail (the
+          connection broke after the commit): that save did happen, and ours follows from it;
+        - the database is *behind* what this worker saved, with an older ``updated_at``: the server
+          crashed and lost its last commits (state writes do not wait for the disk, see
+          bot.storage.pg). Ours carries those turns and the outage's: it goes over what is left.
+          (A row that is gone is not written again: it may have been erased.)"""
         state = ConversationState.model_validate_json(data)
         try:
             return await self.inner.save(key, state, entry.version)
         except ConflictError:
-            if entry.doubt is None:
+            found, version, updated = await self.inner.fetch(key)
+            if found is None:
                 raise
-            stored, version = await self.inner.load(key)
-            if stored is None or stored.model_dump_json() != entry.doubt:
+            if entry.doubt is not None:
+                stored, _version = decode(found, version)
+                if stored is not None and stored.model_dump_json() == entry.doubt:
+                    return await self.inner.save(key, state, version)
+            mine = entry.updated
+            if not (version < entry.version and updated is not None and mine is not None and updated < mine):
                 raise
+            log.warning("state store: the database lost this worker's last saves in its crash; the "
+                        "conversation is written back over what it kept")  # fmt: skip
             return await self.inner.save(key, state, version)
 
     def _record(self, seen: list[str]) -> None:

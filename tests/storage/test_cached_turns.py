@@ -7,12 +7,14 @@ state, let a redelivered update through, or bring back a conversation the person
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 from bot.conversations import Conversations, conversation_key
 from bot.core.messages import Inbound, Outbound
@@ -20,10 +22,11 @@ from bot.core.state import ConversationState, FlowState
 from bot.core.turn import Turn
 from bot.reminders.sql import SqlReminderBook
 from bot.storage import pg
-from bot.storage.db import create_db_engine
+from bot.storage.db import create_db_engine, upgrade
 from bot.storage.deliveries import DuplicateDelivery, delivering
 from bot.storage.resilient import ResilientStore
 from bot.storage.sql import SqlStateStore
+from bot.storage.tables import conversations as conversations_table
 from bot.storage.tables import deliveries, reminders
 
 TTL = timedelta(hours=72)
@@ -217,3 +220,72 @@ async def test_one_worker_alone_never_reads_the_row_again(workers: list[Worker])
     for n in range(6):
         await a.say(f"m{n}")
     assert (a.store.reused, a.store.stale, a.engine.runs) == (5, 0, 6)
+
+
+async def test_saves_the_database_lost_in_its_crash_are_written_back(sqlite_url: str) -> None:
+    """State writes do not wait for the disk, so a crashed server can come back without this
+    worker's last save. The turns answered from memory during the outage follow from that save:
+    they are written over what the database kept, not dropped as if another worker had won."""
+    upgrade(sqlite_url)
+    engine = create_db_engine(sqlite_url)
+    store = ResilientStore(SqlStateStore(engine, TTL, busy_timeout_ms=50), retry_after=0)
+    conversations = Conversations(RemindingEngine(SqlReminderBook(engine)), store)
+    say = lambda text: conversations.handle(Inbound("telegram", "1001", text))  # noqa: E731
+    try:
+        await say("m1")
+        with engine.connect() as connection:
+            kept = connection.execute(sa.select(conversations_table).where(conversations_table.c.key == KEY)).one()
+        await say("m2")  # the save the crash will lose
+        database = make_url(sqlite_url).database
+        assert database is not None
+        down = sqlite3.connect(database, isolation_level=None)
+        down.execute("BEGIN IMMEDIATE")  # the database stops taking writes: the outage
+        down.execute("UPDATE conversations SET state = ?, version = ?, updated_at = ? WHERE key = ?",
+                     (kept.state, kept.version, kept.updated_at, KEY))  # recovery left it at m1  # fmt: skip
+        try:
+            assert await say("m3") == [Outbound("#3 m3")]  # from memory
+            assert await say("m4") == [Outbound("#4 m4")]
+        finally:
+            down.execute("COMMIT")
+            down.close()
+        assert await store.flush() == 0
+        assert store.dropped == 0
+        state, version = await stored(engine)
+        assert state is not None
+        assert state.flow is not None
+        assert state.flow.history == ["m1", "m2", "m3", "m4"]
+        assert version == kept.version + 1
+    finally:
+        await store.close()
+        engine.dispose()
+
+
+async def test_another_workers_newer_turn_still_wins_a_write_back(sqlite_url: str) -> None:
+    """The exception above is narrow: a row that moved on after this worker's last save (another
+    worker's turn, a new conversation after an erasure) wins, and the turns from memory are dropped."""
+    upgrade(sqlite_url)
+    engine = create_db_engine(sqlite_url)
+    store = ResilientStore(SqlStateStore(engine, TTL, busy_timeout_ms=50), retry_after=0)
+    other = ResilientStore(SqlStateStore(engine, TTL))
+    conversations = Conversations(RemindingEngine(SqlReminderBook(engine)), store)
+    try:
+        await conversations.handle(Inbound("telegram", "1001", "m1"))
+        await other.delete(KEY)
+        await other.save(KEY, ConversationState(turns=1), 0)  # a new conversation, at a random version
+        database = make_url(sqlite_url).database
+        assert database is not None
+        down = sqlite3.connect(database, isolation_level=None)
+        down.execute("BEGIN IMMEDIATE")
+        try:
+            await conversations.handle(Inbound("telegram", "1001", "from memory"))
+        finally:
+            down.execute("COMMIT")
+            down.close()
+        await store.flush()
+        assert store.dropped == 1
+        state, _version = await stored(engine)
+        assert state == ConversationState(turns=1)
+    finally:
+        await store.close()
+        await other.close()
+        engine.dispose()
