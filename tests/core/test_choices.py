@@ -87,6 +87,7 @@ BORN = _step("birth_registration", "born_where")
 DIED = _step("death_registration", "died_where")
 PURPOSE = _step("permanent_residence", "purpose")
 CARD = _step("identity_card", "lost_or_damaged")
+CASE = _step("identity_card", "card_case")
 FOREIGN = _step("marriage_registration", "foreign_element")
 HOME = _step("permanent_residence", "home_type")
 
@@ -124,6 +125,10 @@ TYPED: list[tuple[Step, str, str | None]] = [
     (BORN, "trạm xá", "facility"), (BORN, "sinh tại nhà", "home"), (DIED, "bệnh già", "home"),
     (DIED, "mất tại bệnh viện", "facility"), (CARD, "thất lạc", "lost_card"),
     (PURPOSE, "nhập khẩu cho bé", "newborn"),
+    # --- the ID card's case, typed as people tell what happened
+    (CASE, "bi mat roi", "lost"), (CASE, "mất ví rồi", "lost"), (CASE, "bị trộm mất ví", "lost"),
+    (CASE, "bị móc túi", "lost"), (CASE, "the bi gay", "lost"), (CASE, "het han roi", "milestone"),
+    (CASE, "lam cho con", "child"), (CASE, "sai ten", "change"), (CASE, "mat khau", None), (CASE, "ko", None), (CASE, "mất rồi", "lost"),
 ]  # fmt: skip
 
 
