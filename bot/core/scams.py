@@ -55,8 +55,9 @@ class ScamAlerts:
 
     def after(self, turn: Turn) -> None:
         """Add the OTP line under this turn's answers about VNeID or paying online (the message
-        carrying the answer's section buttons), unless the turn warned of a scam already."""
-        if self.scams is None or any(e.kind == SCAM_EVENT for e in turn.events):
+        carrying the answer's section buttons), unless the turn warned of a scam already — once
+        per conversation: under every answer it would crowd out what was asked on a small screen."""
+        if self.scams is None or turn.state.otp_noted or any(e.kind == SCAM_EVENT for e in turn.events):
             return
         answered = {e.procedure for e in turn.events if e.kind in ("answered", "section") and e.procedure}
         for procedure in answered & set(self.scams.reminder_procedures):
@@ -64,7 +65,12 @@ class ScamAlerts:
                     if any((b.payload or "").startswith(f"s:{procedure}:") for b in m.buttons)]  # fmt: skip
             if mine:
                 end = mine[-1] + 1
-                turn.messages[:end] = self.remind(procedure, turn.messages[:end])
+                answer = turn.messages[:end]
+                reminded = self.remind(procedure, answer)
+                turn.messages[:end] = reminded
+                if reminded is not answer:
+                    turn.state.otp_noted = True
+                    return
 
     def remind(self, procedure: str, messages: list[Outbound]) -> list[Outbound]:
         """The answer about ``procedure`` with the OTP reminder added once, under its last

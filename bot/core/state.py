@@ -77,6 +77,7 @@ class ConversationState(BaseModel):
     awaiting: str | None = None  # "commune": the next message names the person's commune
     asked: Asked | None = None  # a button question waiting for its answer (see bot.core.pending)
     shown: list[str] = Field(default_factory=list)  # payloads of the last buttons shown ("" for a link), for "cái thứ 2"
+    otp_noted: bool = False  # the line 'officials never ask for an OTP' was shown once: not under every answer
     help: HelpDraft | None = None
     ticket: int | None = None  # the person's last help request
     assist: AssistState | None = None

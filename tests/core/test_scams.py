@@ -101,6 +101,18 @@ async def test_answers_about_vneid_say_the_otp_line_once(engine: Engine) -> None
     assert text.count("không bao giờ hỏi mã OTP") == 1
 
 
+async def test_the_otp_line_is_said_once_per_conversation(engine: Engine) -> None:
+    """Typed follow-ups about VNeID do not repeat it under every answer; a new conversation hears it again."""
+    first = await engine.handle(Inbound("test", "u1", "kich hoat vneid muc 2 o dau"))
+    later = await engine.handle(Inbound("test", "u1", "phi bao nhieu"), first.state)
+    again = await engine.handle(Inbound("test", "u1", "lau ko"), later.state)
+    said = ["\n".join(m.text for m in t.messages).count("không bao giờ hỏi mã OTP") for t in (first, later, again)]
+    assert said == [1, 0, 0]
+    assert "Lệ phí" in later.messages[0].text  # the follow-up was answered, only without the line
+    fresh = await engine.handle(Inbound("test", "u2", "phi kich hoat vneid"))
+    assert "không bao giờ hỏi mã OTP" in "\n".join(m.text for m in fresh.messages)
+
+
 async def test_a_section_about_fees_paid_online_says_it_too(engine: Engine) -> None:
     """Pressing the fees section of the identity card carries the reminder."""
     turn = await engine.handle(Inbound("test", "u1", payload="s:identity_card:fees"))
