@@ -188,7 +188,7 @@ async def compare(people: int, turns: int, concurrency: int, postgres: str, deli
             target = base + 3 * statistics.median(lat)
             for name in ("postgresql", "pg+cache"):
                 verdict = "met" if p50s[name] <= target else "NOT met"
-                print(f"target at p50: memory + 3 x SELECT 1 = {target:.2f} ms; {name} {p50s[name]:.2f} ms ({verdict})")
+                print(f"target at p50: memory + 3 x SELECT 1 = {target:.3f} ms; {name} {p50s[name]:.3f} ms ({verdict})")
         else:
             for name, sqlite in (("postgresql", "sqlite"), ("pg+cache", "sqlite+cache"), ("pg+cache", "sqlite")):
                 share = rates[name] / rates[sqlite]

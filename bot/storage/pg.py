@@ -12,7 +12,8 @@ psycopg_pool ~0.05 ms of CPU under load; asyncpg's pool resets each connection w
 - ``save`` is one statement: the conditional UPDATE (or, for a new conversation, an INSERT that
   may replace only an expired row) and the delivery id, together — the state and "seen" commit
   atomically. A statement outside a transaction block commits on its own: no BEGIN, no COMMIT.
-  When it loses the version check it returns the row as it is, for the turn to run again on.
+  With a delivery, when it loses the version check it returns the row as it is, for the turn to
+  run again on.
 - Most turns need only the save: the caching store (bot.storage.resilient) runs a person's next
   turn on the state this worker saved last (bot.storage.speculative).
 - These connections run with ``synchronous_commit = off``: the commit returns before the WAL
@@ -46,37 +47,29 @@ FROM (SELECT 1) AS one LEFT JOIN conversations AS c ON c.key = $1
 """
 
 # Parameters of every save: $1 key, $2 state, $3 now, $4 the expected version (UPDATE) or the
-# expiry cutoff (INSERT), $5 the delivery id. Each returns one row: the new version (NULL on a
-# conflict), whether the delivery was seen before, and — only on a conflict — the row as it is
-# (state, version, updated_at), so the turn runs again on it without another round trip to load
-# it. That row comes from the statement's snapshot: if a concurrent save committed while this one
-# waited for the row lock, it still shows the version this save expected, and the caller ignores
-# it (bot.storage.sql).
+# expiry cutoff (INSERT), $5 the delivery id. Each returns one row: the new version (NULL, or no
+# row, on a conflict), whether the delivery was seen before, and — with a delivery, on a conflict
+# — the row as it is (state, version, updated_at), so the turn runs again on it without another
+# round trip to load it. That row comes from the statement's snapshot: if a concurrent save
+# committed while this one waited for the row lock, it still shows the version this save
+# expected, and the caller ignores it (bot.storage.sql). Without a delivery (the web chat) the
+# plain statements cost the server less (~0.015 ms a turn, docs/benchmarks.md) and a conflict,
+# rare once a person's turns are known to reach several workers (bot.storage.resilient), loads.
 #
 # A new conversation starts at a random version and an expired one replaced keeps counting: a
 # version never repeats for a key, so a state cached before an erasure can never match the new
 # conversation's (bot.storage.speculative).
 UPDATE_PLAIN = """
-WITH upd AS (
-    UPDATE conversations SET state = $2, version = version + 1, updated_at = $3
-    WHERE key = $1 AND version = $4 RETURNING version
-)
-SELECT u.version, false, c.state, c.version, c.updated_at
-FROM (SELECT 1) AS one LEFT JOIN upd AS u ON true
-LEFT JOIN conversations AS c ON u.version IS NULL AND c.key = $1
+UPDATE conversations SET state = $2, version = version + 1, updated_at = $3
+WHERE key = $1 AND version = $4 RETURNING version, false, NULL::text, NULL::int, NULL::timestamptz
 """
 # A new conversation may replace only an expired row.
 INSERT_PLAIN = """
-WITH upd AS (
-    INSERT INTO conversations AS c (key, state, version, updated_at)
-    VALUES ($1, $2, (1 + floor(random() * 1000000000))::int, $3)
-    ON CONFLICT (key) DO UPDATE SET state = excluded.state, version = c.version + 1, updated_at = excluded.updated_at
-    WHERE c.updated_at < $4
-    RETURNING version
-)
-SELECT u.version, false, c.state, c.version, c.updated_at
-FROM (SELECT 1) AS one LEFT JOIN upd AS u ON true
-LEFT JOIN conversations AS c ON u.version IS NULL AND c.key = $1
+INSERT INTO conversations AS c (key, state, version, updated_at)
+VALUES ($1, $2, (1 + floor(random() * 1000000000))::int, $3)
+ON CONFLICT (key) DO UPDATE SET state = excluded.state, version = c.version + 1, updated_at = excluded.updated_at
+WHERE c.updated_at < $4
+RETURNING version, false, NULL::text, NULL::int, NULL::timestamptz
 """
 
 # With a delivery, the state and "seen" are written by one statement. Its final SELECT sees the
@@ -174,6 +167,8 @@ class PgStates:
             row = await self.fetchrow(INSERT_PLAIN if insert else UPDATE_PLAIN, key, data, now, condition)
         else:
             row = await self.fetchrow(INSERT if insert else UPDATE, key, data, now, condition, delivery)
+        if row is None:  # a plain statement that lost: no row, nothing read back
+            return None, False, None
         if row[0] is not None:
             return row[0], bool(row[1]), None
         return None, bool(row[1]), ((row[2], row[3], row[4]) if row[3] is not None else None)

@@ -18,8 +18,7 @@ so a redelivery after the database returns is still refused.
 The same cache saves a round trip on every turn while the database is up: a person's next message
 runs on the state this worker saved for them last, without reading the row again
 (:mod:`bot.storage.speculative`: the save's version check catches a state another worker moved
-on, and the turn runs again on the row the failed save read back; a write outside the state
-first confirms it).
+on, and the turn runs again on the current row; a write outside the state first confirms it).
 """
 
 from __future__ import annotations
@@ -146,8 +145,8 @@ class ResilientStore(BaseStateStore):
                 current = exc.current if isinstance(exc, Conflict) else None
                 if current is not None and current[0] is not None:  # the retried turn runs on it
                     self._remember(key, _Entry(current[0], current[1], updated=current[2], read_back=self._clock()))
-                else:
-                    self._entries.pop(key, None)
+                elif entry is not None:
+                    entry.updated = entry.read_back = None  # stale: the retried turn loads (what it knew stays)
                 raise
             except StorageError as exc:
                 self._failed(exc)

@@ -3,7 +3,8 @@
 The state store (:class:`bot.storage.resilient.ResilientStore`) hands a turn the state this worker
 saved last, without reading the row again: one round trip per turn instead of two. The save's
 version check catches a state another worker moved on meanwhile; the turn then runs again on the
-row the failed save read back, and its replies were never sent.
+current row (read back by the failed save where it can, else loaded), and its replies were
+never sent.
 
 What a turn does *outside* its state cannot be taken back that way: a help request opened, a
 reminder set or cancelled. So every such write (the help desk's and the reminder book's

@@ -189,7 +189,7 @@ async def test_a_turn_on_the_cached_state_is_one_round_trip(postgres_database: s
         await store.delete(KEY)
         for n in range(4):
             await conversations.handle(Inbound("telegram", "1001", f"m{n}"))
-        assert counted.statements == ["SELECT", "WITH", "WITH", "WITH", "WITH"]  # a load, then one save per turn
+        assert counted.statements == ["SELECT", "INSERT", "UPDATE", "UPDATE", "UPDATE"]  # a load, then one save per turn
         assert store.reused == 3
     finally:
         await store.close()
