@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None, app: App | None = None) -> Star
     core = app or build_app(settings, usage=MetricsSink(metrics))
     if app is not None and core.conversations.usage is None:
         core.conversations.usage = MetricsSink(metrics)
+    metrics.watch_store(core.store)
     limiter = RateLimiter.from_settings(settings)
     if core.desk is not None:  # wrong link codes: one budget for every account (docs/security.md)
         core.desk.link_budget = LinkBudget(limiter, settings.link_rate_global)

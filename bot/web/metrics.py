@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import ClassVar
+from collections.abc import Iterator, Sequence
+from typing import Any, ClassVar
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -13,6 +13,8 @@ from prometheus_client import (
     Info,
     generate_latest,
 )
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 from bot.core.messages import UsageEvent
 from bot.core.ports import BaseUsageSink
@@ -41,8 +43,32 @@ class Metrics:
         self.webhooks = Counter("trolyso_webhook_requests", "Webhook requests by result",
                                 ["channel", "result"], registry=self.registry)  # fmt: skip
 
+    def watch_store(self, store: Any) -> None:
+        """Expose the state store's own counters (bot.storage.resilient), read at each scrape."""
+        if hasattr(store, "reused"):
+            self.registry.register(_StoreCollector(store))
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _StoreCollector(Collector):
+    """How turns met the state store. A high ``stale`` share of ``reused`` means people's messages
+    reach several workers (a proxy that is not sticky): each worker then reads their row every turn."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        store = self.store
+        yield CounterMetricFamily("trolyso_state_reused", "Turns run on this worker's cached state (one round trip saved)",
+                                  value=store.reused)  # fmt: skip
+        yield CounterMetricFamily("trolyso_state_stale", "Turns run again because their state was stale",
+                                  value=store.stale)  # fmt: skip
+        yield CounterMetricFamily("trolyso_state_from_memory", "Loads and saves answered from memory while the "
+                                  "database was unavailable", value=store.served_from_cache)  # fmt: skip
+        yield GaugeMetricFamily("trolyso_state_unsaved", "Conversation states waiting to be written back",
+                                value=store.unsaved)  # fmt: skip
 
 
 class MetricsSink(BaseUsageSink):
