@@ -33,6 +33,7 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from datetime import timedelta
 
 from bot.app import build_engine
@@ -65,6 +66,7 @@ async def run(store: BaseStateStore, people: int, turns: int, concurrency: int,
     conversations = Conversations(build_engine(), store)
     gate = asyncio.Semaphore(concurrency)
     latencies: list[float] = []
+    run_id = uuid.uuid4().hex[:8]  # stores sharing a database must not see each other's deliveries as repeats
 
     async def person(n: int) -> None:
         for turn, (kind, value) in enumerate(SCRIPT[:turns]):
@@ -72,7 +74,7 @@ async def run(store: BaseStateStore, people: int, turns: int, concurrency: int,
                        else Inbound("bench", f"p{n}", payload=value))  # fmt: skip
             async with gate:
                 started = time.perf_counter()
-                with delivering(f"bench:{n}:{turn}") if deliveries else contextlib.nullcontext():
+                with delivering(f"bench:{run_id}:{n}:{turn}") if deliveries else contextlib.nullcontext():
                     await conversations.handle(inbound)
                 latencies.append((time.perf_counter() - started) * 1000)
 
