@@ -93,6 +93,8 @@ class Questions:
             return
         if talk == "help" and self.follow_up(text, procedure) is not None:
             talk = None  # "what do I need" after an answer asks for its papers, not how to use me
+        if talk == "help" and self._guide_in_hand(text, procedure):
+            talk = None  # "hướng dẫn", "hướng dẫn em với" after an answer: its guide, not how to use me
         if talk is not None and self.menus.small_talk(talk, turn):
             return
         # A new guide asked for by name replaces one left paused ("hướng dẫn đăng ký tạm trú").
@@ -262,6 +264,15 @@ class Questions:
 
     def _names_nothing(self, rest: str) -> bool:
         return not [t for t in self.matcher.norm(rest) if t not in self.matcher.norm.stopwords and t not in _GUIDE_FILLER]
+
+    def _guide_in_hand(self, text: str, procedure: str | None) -> bool:
+        """A request for guidance that names nothing else, with a procedure in hand."""
+        if procedure is None or procedure not in self.kb.procedures or not wants_guide(text):
+            return False
+        rest = fold(text)
+        for phrase in GUIDE_WORDS:
+            rest = f" {rest} ".replace(f" {phrase} ", " ").strip()
+        return self._names_nothing(rest)
 
     def _guide_for_hand(self, text: str, procedure: str | None) -> bool:
         """"Hướng dẫn đi" after an answer about a procedure that has no guide: how to apply is
