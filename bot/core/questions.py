@@ -130,11 +130,29 @@ class Questions:
             self.show(best.id, detect_aspect(tokens) or "overview", self._faq_for(best.id, tokens), turn, match.score)
         elif match.decision is Decision.CLARIFY:
             self._clarify(match, text, turn)
+        elif self._about_the_case(match, procedure, turn):
+            # "cả 2 đều là người Việt", "em 19 chồng 22" after an answer: the person tells their case,
+            # which the guide's questions take in order; "I only help with procedures" would be wrong.
+            assert procedure is not None
+            turn.messages.append(Outbound(
+                _("I am not sure I understood. If you are telling me about your case, let me ask you a few short questions about {procedure}, then list what to do.").format(procedure=self.menus.name(procedure)),
+                (Button(_("Step-by-step guide"), f"f:{procedure}"), Button(_("All procedures"), "m:0"),
+                 Button(_("Talk to a person"), "h"))))  # fmt: skip
+            turn.events.append(UsageEvent("not_understood", procedure, match.score, text=text))
         else:
             turn.messages.append(Outbound(
                 _("Sorry, I can only help with public-service procedures (ID card, VNeID, residence, birth, marriage, vehicles…), and I don't know the answer to that. Choose a topic, or ask for a person."),
                 (Button(_("All procedures"), "m:0"), Button(_("Talk to a person"), "h"))))  # fmt: skip
             turn.events.append(UsageEvent("not_understood", None, match.score, text=text))
+
+    def _about_the_case(self, match: Match, procedure: str | None, turn: Turn) -> bool:
+        """A message not understood, right after an answer about a procedure with a guide, that
+        still shares words with that procedure (and none closer): likely the person's own case."""
+        if procedure is None or self.runner.for_procedure(procedure) is None:
+            return False
+        if turn.state.flow is not None and not turn.state.flow.paused:
+            return False
+        return bool(match.candidates) and match.candidates[0].id == procedure
 
     def _match(self, text: str) -> Match:
         """The matcher's decision; "còn thường trú thì sao" ("and what about X?") is about X: the
