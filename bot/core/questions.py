@@ -271,9 +271,7 @@ class Questions:
         """"Hướng dẫn tôi làm căn cước": the guide named by what follows the request, so the
         words of asking for guidance (which also ask for a person) do not decide the procedure.
         Naming nothing ("hướng dẫn từng bước đi") asks for the guide of the procedure in hand."""
-        rest = fold(text)
-        for phrase in GUIDE_WORDS:
-            rest = f" {rest} ".replace(f" {phrase} ", " ").strip()
+        rest = _without_guide_words(text)
         named = self.matcher.match(rest).procedure if rest else None
         if named is None and self._names_nothing(rest):
             named = procedure
@@ -287,20 +285,12 @@ class Questions:
         """A request for guidance that names nothing else, with a procedure in hand."""
         if procedure is None or procedure not in self.kb.procedures or not wants_guide(text):
             return False
-        rest = fold(text)
-        for phrase in GUIDE_WORDS:
-            rest = f" {rest} ".replace(f" {phrase} ", " ").strip()
-        return self._names_nothing(rest)
+        return self._names_nothing(_without_guide_words(text))
 
     def _guide_for_hand(self, text: str, procedure: str | None) -> bool:
         """"Hướng dẫn đi" after an answer about a procedure that has no guide: how to apply is
         the nearest thing to a guide (its "where and online" section), never the human-help text."""
-        if procedure is None or procedure not in self.kb.procedures or self.runner.for_procedure(procedure):
-            return False
-        rest = fold(text)
-        for phrase in GUIDE_WORDS:
-            rest = f" {rest} ".replace(f" {phrase} ", " ").strip()
-        return self._names_nothing(rest)
+        return procedure is not None and self._guide_in_hand(text, procedure) and self.runner.for_procedure(procedure) is None
 
     def _start_guide(self, text: str, turn: Turn) -> bool:
         flow_id = self._guide_target(text, turn.state.procedure)
@@ -340,6 +330,14 @@ class Questions:
                        for i, item in enumerate(proc.faq) for text in (item.q.vi, *item.match)]  # fmt: skip
             found = self._faq_index[proc_id] = (named, [(i, words) for i, words in entries if words])
         return found
+
+
+def _without_guide_words(text: str) -> str:
+    """The message folded, without its words of asking for guidance ("hướng dẫn", "chỉ em")."""
+    rest = fold(text)
+    for phrase in GUIDE_WORDS:
+        rest = f" {rest} ".replace(f" {phrase} ", " ").strip()
+    return rest
 
 
 _WHAT_ABOUT = re.compile(r"^(?:(?:the|vay|va|con)\s+)*(?:con\s+)?(.+?)\s+thi\s+(?:sao|the nao|nhu the nao|lam sao|ntn)(?:\s+(?:a|ah|nhi|nhe))?$")
