@@ -189,21 +189,16 @@ def test_a_child_year_of_birth_refuses_a_year_too_old_for_a_child(flows: FlowSet
         assert "2012" in reading.problem
 
 
-def test_under_age_goes_with_year_ok(tmp_path: Path) -> None:
-    text = GOOD.replace("    type: yesno", "    type: yesno\n    under_age: 14", 1)
+@pytest.mark.parametrize(("field", "problem"), [
+    ("under_age: 14", "`under_age` goes only with `year_ok: true`"),
+    ("year_ok: true", "`year_ok` is for date steps"),
+], ids=["under_age without year_ok", "year_ok on a yes/no step"])  # fmt: skip
+def test_year_fields_are_checked_at_load(tmp_path: Path, field: str, problem: str) -> None:
+    text = GOOD.replace("    type: yesno", f"    type: yesno\n    {field}", 1)
     (tmp_path / "demo.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(DataError) as caught:
         load_flows(PROCEDURES, folder=tmp_path)
-    assert "`under_age` goes only with `year_ok: true`" in caught.value.problems[0]
-    assert caught.value.problems[0].startswith("flows/demo.yaml:")
-
-
-def test_year_ok_is_for_date_steps_only(tmp_path: Path) -> None:
-    text = GOOD.replace("    type: yesno", "    type: yesno\n    year_ok: true", 1)
-    (tmp_path / "demo.yaml").write_text(text, encoding="utf-8")
-    with pytest.raises(DataError) as caught:
-        load_flows(PROCEDURES, folder=tmp_path)
-    assert "`year_ok` is for date steps" in caught.value.problems[0]
+    assert problem in caught.value.problems[0]
     assert caught.value.problems[0].startswith("flows/demo.yaml:")
 
 
