@@ -79,7 +79,9 @@ async def run_script(script: Script, send: Send, user: str, channel: str = "test
         if "procedure" in (turn.get("expect") or {}) and procedure is not None:
             got = await procedure()
             if got != turn["expect"]["procedure"]:
-                raise ScriptFailure(f"{where}: procedure is {got!r}, expected {turn['expect']['procedure']!r}")
+                raise ScriptFailure(
+                    f"{where}: procedure is {got!r}, expected {turn['expect']['procedure']!r}"
+                )
 
 
 def _find_button(replies: Sequence[Outbound], wanted: int | str, where: str) -> Button:
@@ -106,3 +108,90 @@ def _check(expect: dict[str, Any], replies: Sequence[Outbound], where: str) -> N
     for piece in expect.get("buttons", []):
         if not any(str(piece).casefold() in label.casefold() for label in labels):
             raise ScriptFailure(f"{where}: no button like {piece!r}; offered: {labels}")
+
+
+# --- held-out sets read through the whole engine ----------------------------------------------------
+ANSWERED = ("answered", "human_help", "flow_started", "section")
+"""Event kinds that mean the turn answered with a procedure (or offered a person)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one typed message got: ``kind`` is ``answer`` (with ``procedure`` and ``section``),
+    ``asked`` (did you mean…) or ``declined`` (not covered, not understood, small talk)."""
+
+    kind: str
+    procedure: str | None = None
+    section: str | None = None
+
+
+def outcome(events: Sequence[Any]) -> Outcome:
+    """The outcome of a turn from its usage events (:class:`bot.core.messages.UsageEvent`)."""
+    for event in events:
+        if event.kind in ANSWERED:
+            section = "guide" if event.kind == "flow_started" else event.detail.get("section")
+            return Outcome("answer", event.procedure, section)
+    if any(e.kind == "did_you_mean" for e in events):
+        return Outcome("asked")
+    return Outcome("declined")
+
+
+def grade(item: dict[str, Any], got: Outcome) -> str:
+    """``right``, ``wrong_section`` (right procedure, another part of it first), ``wrong`` (another
+    procedure answered, or an answer where none should be), ``asked`` or ``declined`` for an
+    answerable question, ``declined`` being right for one that should not be answered."""
+    expect = item.get("expect")
+    if expect is None:
+        return "right" if got.kind != "answer" else "wrong"
+    if got.kind != "answer":
+        return got.kind
+    if got.procedure != expect:
+        return "wrong"
+    wanted = item.get("section")
+    return "right" if wanted is None or got.section == wanted else "wrong_section"
+
+
+def turn_misses(expect: dict[str, Any], replies: Sequence[Outbound], events: Sequence[Any],
+                procedure: str | None) -> list[str]:  # fmt: skip
+    """What a typed turn of a held-out conversation missed (empty when it did what was expected).
+    ``expect`` holds any of: ``procedure`` (the conversation's procedure after the turn, or a list
+    of acceptable ones), ``section`` (the part an answer opened at), ``decline: true`` (no
+    procedure answered), ``contains`` / ``not_contains`` (texts of the replies)."""
+    misses = []
+    got = outcome(events)
+    wanted = expect.get("procedure")
+    if wanted is not None and procedure not in (wanted if isinstance(wanted, list) else [wanted]):
+        misses.append(f"procedure {procedure!r}, expected {wanted!r}")
+    if "section" in expect and (got.kind != "answer" or got.section != expect["section"]):
+        misses.append(f"section {got.section!r} ({got.kind}), expected {expect['section']!r}")
+    if expect.get("decline") and got.kind == "answer":
+        misses.append(f"answered {got.procedure!r}, expected a decline")
+    text = "\n".join(m.text for m in replies).casefold()
+    misses += [f"no {p!r}" for p in expect.get("contains", []) if str(p).casefold() not in text]
+    misses += [f"has {p!r}" for p in expect.get("not_contains", []) if str(p).casefold() in text]
+    return misses
+
+
+async def play_singles(
+    engine: Any, items: Sequence[dict[str, Any]]
+) -> list[tuple[dict[str, Any], str, Outcome]]:
+    """Each held-out message in a fresh conversation with ``engine``: (item, grade, outcome)."""
+    graded = []
+    for item in items:
+        turn = await engine.handle(Inbound("test", "held-out", item["q"]), None)
+        got = outcome(turn.events)
+        graded.append((item, grade(item, got), got))
+    return graded
+
+
+async def play_talks(engine: Any, scripts: Sequence[dict[str, Any]]) -> list[tuple[str, int, str, list[str]]]:
+    """Every typed turn of every held-out conversation: (conversation, turn number, text, misses)."""
+    out = []
+    for script in scripts:
+        state = None
+        for number, step in enumerate(script["turns"], 1):
+            turn = await engine.handle(Inbound("test", "held-out", step["user"]), state)
+            state = turn.state
+            out.append((script["name"], number, step["user"],
+                        turn_misses(step.get("expect") or {}, turn.messages, turn.events, state.procedure)))  # fmt: skip
+    return out
