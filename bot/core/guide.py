@@ -134,6 +134,10 @@ class Guide:
             return
         flow, step = current
         assert state.flow is not None
+        if action == "back" and state.flow.paused:
+            # "quay lại" after a side question (the fee, another procedure) asks to go back to the
+            # guide where it was, not one step further back than the question left open.
+            action = "continue"
         state.flow.paused = False
         state.procedure = flow.procedure  # follow-up questions are about the guide again
         if action == "cancel":
