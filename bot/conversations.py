@@ -26,6 +26,7 @@ from bot.core.trust import secret_warning
 from bot.core.turn import Turn
 from bot.errors import ConflictError, StorageError
 from bot.notify import Notifier
+from bot.storage import deliveries
 
 log = logging.getLogger("bot.conversations")
 
@@ -78,6 +79,9 @@ class Conversations:
                 if getattr(turn, "erase", False):
                     await self._erase(key, inbound)
                     return turn.messages
+                warning = secret_warning(inbound.text)  # an OTP, a password or a card: say never to share it
+                replies = [warning, *turn.messages] if warning is not None else list(turn.messages)
+                deliveries.keep(replies)  # saved with the delivery id: a redelivery after a crash sends them again
                 try:
                     await self.store.save(key, turn.state, version)
                 except ConflictError:
@@ -89,12 +93,10 @@ class Conversations:
                     continue
                 await self._record(key, inbound.channel, [replace(e, latency_ms=latency) for e in turn.events])
                 notices = getattr(turn, "notices", None)
-                replies = list(turn.messages)
                 if notices:  # after the save: a notice is never sent for a turn that did not happen
                     failed = await self.notifier.send_each(notices)
                     replies += [n.undelivered for n in failed if n.undelivered is not None]  # e.g. "please call"
-                warning = secret_warning(inbound.text)  # an OTP, a password or a card: say never to share it
-                return [warning, *replies] if warning is not None else replies
+                return replies
         raise StorageError(
             f"gave up on a {inbound.channel} message after {MAX_ATTEMPTS} attempts: other workers kept "
             "changing the same conversation; check for a message loop or a stuck worker"

@@ -58,7 +58,7 @@ from bot.core import i18n
 from bot.core.i18n import _
 from bot.core.messages import Inbound, Outbound
 from bot.errors import ConfigError, StorageError
-from bot.storage.deliveries import delivering
+from bot.storage.deliveries import aside, delivering
 from bot.storage.outbox import Outbox
 from bot.storage.tables import outbox
 from bot.web.channel import BaseChannel, ChannelContext
@@ -333,7 +333,8 @@ class ZaloChannel(BaseChannel):
     async def _language(self, user: str) -> str:
         """The conversation's language, for the words this adapter adds ("More ▶")."""
         try:
-            state, _version = await self.ctx.conversations.store.load(conversation_key(self.name, user))
+            with aside():  # a lookup, not the delivery's turn (which, redelivered, is refused as seen)
+                state, _version = await self.ctx.conversations.store.load(conversation_key(self.name, user))
         except StorageError:
             state = None
         default: str = self.ctx.settings.default_language

@@ -10,19 +10,28 @@ the record durable:
   before the engine runs, so nothing of the turn happens twice.
 - The store's ``save`` inserts the delivery id in the same transaction as the new state: the state
   and "seen" cannot disagree. Two workers racing on one update both pass ``load``; only one
-  ``save`` commits, the other gets :class:`DuplicateDelivery` and sends nothing.
+  ``save`` commits, the other gets :class:`DuplicateDelivery`.
+- The turn's replies go into the same row (:func:`keep`, set by the conversation layer before its
+  save). A worker killed after the save and before its replies left loses nothing: the platform
+  delivers the update again, the store refuses it as seen and hands back the stored replies
+  (:attr:`DuplicateDelivery.replies`), and the channel sends them. Processing stays exactly once;
+  replies are at least once (two workers racing on one update may both send them).
 
 It travels in a context variable rather than through :mod:`bot.core`'s store interface, which
 knows nothing of platforms; asyncio copies it into the turn's task.
 
 Kept for :data:`KEEP`: Telegram keeps an undelivered update for 24 hours, and Zalo events older than
 ``TROLYSO_ZALO_MAX_EVENT_AGE_SECONDS`` (3 h) are refused as replays before they get here; 48 h
-covers both with a margin. The ``deliveries.purge`` job deletes older ids hourly.
+covers both with a margin. The ``deliveries.purge`` job deletes older ids hourly, and empties the
+stored replies after :data:`KEEP_REPLIES` (24 h): they may hold what the person told us (a name in
+a checklist, a phone number), and no platform redelivers an update older than that (a web chat
+page resends within seconds).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -30,19 +39,32 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from bot.core.messages import Button, Outbound
 from bot.storage.tables import deliveries
 
 KEEP = timedelta(hours=48)
+KEEP_REPLIES = timedelta(hours=24)
+"""How long a delivery's replies stay stored (Telegram's redelivery window); the id stays :data:`KEEP`."""
+
+REPLIES = "SELECT replies FROM deliveries WHERE id = {}"
+"""The stored replies of a delivery seen before (the placeholder is the driver's): read only for a
+redelivery, so the statements every turn runs do not carry them back."""
 
 
 class DuplicateDelivery(Exception):
-    """This update was already handled (by this worker before a restart, or by another)."""
+    """This update was already handled (by this worker before a restart, or by another).
+    ``replies`` are the ones stored with it, to send again (empty when none were kept)."""
+
+    def __init__(self, message: str, replies: Sequence[Outbound] = ()) -> None:
+        super().__init__(message)
+        self.replies = list(replies)
 
 
 @dataclass
 class Delivery:
     id: str
     recorded: bool = False  # saved with a turn: later loads in the same handling (a language lookup) pass
+    replies: str | None = None  # the turn's replies (JSON, :func:`encode`), saved with the id
 
 
 _CURRENT: ContextVar[Delivery | None] = ContextVar("delivery", default=None)
@@ -76,17 +98,53 @@ def current() -> Delivery | None:
     return None if delivery is None or delivery.recorded else delivery
 
 
-def record(connection: sa.Connection, delivery_id: str, now: datetime) -> bool:
-    """Insert the delivery id in the caller's transaction; False when it was there already."""
+def handling() -> Delivery | None:
+    """The delivery being handled, recorded or not."""
+    return _CURRENT.get()
+
+
+def keep(replies: Sequence[Outbound]) -> None:
+    """Store ``replies`` with the delivery being handled, when its turn is saved (no delivery: nothing)."""
+    delivery = _CURRENT.get()
+    if delivery is not None:
+        delivery.replies = encode(replies)
+
+
+def encode(replies: Sequence[Outbound]) -> str:
+    """Replies as stored: a JSON list (short keys; a button keeps only what it has)."""
+    return json.dumps(
+        [{"t": r.text, "b": [[b.label, b.payload, b.url] for b in r.buttons], "e": r.expects} for r in replies],
+        ensure_ascii=False, separators=(",", ":"),
+    )  # fmt: skip
+
+
+def decode(data: str | None) -> list[Outbound]:
+    """Stored replies as they were; nothing for none, or for a row this code cannot read."""
+    if not data:
+        return []
+    try:
+        return [Outbound(r["t"], tuple(Button(*b) for b in r["b"]), r["e"]) for r in json.loads(data)]
+    except (ValueError, TypeError, KeyError):  # written by another release: better silent than wrong
+        return []
+
+
+def record(connection: sa.Connection, delivery_id: str, now: datetime, replies: str | None = None) -> bool:
+    """Insert the delivery id (and its replies) in the caller's transaction; False when it was there already."""
     from sqlalchemy.dialects import postgresql, sqlite
 
     insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(deliveries).values(id=delivery_id, seen_at=now).on_conflict_do_nothing()
+    statement = insert(deliveries).values(id=delivery_id, seen_at=now, replies=replies).on_conflict_do_nothing()
     return int(connection.execute(statement).rowcount) == 1
 
 
 def purge(db: sa.Engine, now: datetime | None = None) -> int:
-    """Forget delivery ids older than :data:`KEEP`: the platforms no longer redeliver them."""
-    cutoff = (now or datetime.now(UTC)) - KEEP
+    """Forget delivery ids older than :data:`KEEP` (the platforms no longer redeliver them), and the
+    replies stored with those older than :data:`KEEP_REPLIES`. Returns how many ids went."""
+    now = now or datetime.now(UTC)
     with db.begin() as connection:
-        return int(connection.execute(deliveries.delete().where(deliveries.c.seen_at < cutoff)).rowcount)
+        connection.execute(
+            deliveries.update()
+            .where(deliveries.c.seen_at < now - KEEP_REPLIES, deliveries.c.replies.is_not(None))
+            .values(replies=None)
+        )
+        return int(connection.execute(deliveries.delete().where(deliveries.c.seen_at < now - KEEP)).rowcount)

@@ -47,7 +47,7 @@ FROM (SELECT 1) AS one LEFT JOIN conversations AS c ON c.key = $1
 """
 
 # Parameters of every save: $1 key, $2 state, $3 now, $4 the expected version (UPDATE) or the
-# expiry cutoff (INSERT), $5 the delivery id. Each returns one row: the new version (NULL, or no
+# expiry cutoff (INSERT), $5 the delivery id, $6 the turn's replies stored with it (bot.storage.deliveries). Each returns one row: the new version (NULL, or no
 # row, on a conflict), whether the delivery was seen before, and — with a delivery, on a conflict
 # — the row as it is (state, version, updated_at), so the turn runs again on it without another
 # round trip to load it. That row comes from the statement's snapshot: if a concurrent save
@@ -83,7 +83,7 @@ WITH upd AS (
     RETURNING version
 ),
 claim AS (
-    INSERT INTO deliveries (id, seen_at) SELECT $5, $3 FROM upd ON CONFLICT DO NOTHING RETURNING 1
+    INSERT INTO deliveries (id, seen_at, replies) SELECT $5, $3, $6 FROM upd ON CONFLICT DO NOTHING RETURNING 1
 )
 SELECT u.version, EXISTS (SELECT 1 FROM deliveries WHERE id = $5), c.state, c.version, c.updated_at
 FROM (SELECT 1) AS one LEFT JOIN upd AS u ON true
@@ -99,7 +99,7 @@ WITH upd AS (
     RETURNING version
 ),
 claim AS (
-    INSERT INTO deliveries (id, seen_at) SELECT $5, $3 FROM upd ON CONFLICT DO NOTHING RETURNING 1
+    INSERT INTO deliveries (id, seen_at, replies) SELECT $5, $3, $6 FROM upd ON CONFLICT DO NOTHING RETURNING 1
 )
 SELECT u.version, EXISTS (SELECT 1 FROM deliveries WHERE id = $5), c.state, c.version, c.updated_at
 FROM (SELECT 1) AS one LEFT JOIN upd AS u ON true
@@ -158,7 +158,7 @@ class PgStates:
         return row[0], row[1] or 0, row[2], bool(row[3])
 
     async def save(self, key: str, data: str, expected_version: int, now: datetime, expired: datetime,
-                   delivery: str | None) -> tuple[int | None, bool, Row | None]:  # fmt: skip
+                   delivery: str | None, replies: str | None = None) -> tuple[int | None, bool, Row | None]:  # fmt: skip
         """(the new version or None on a version conflict, whether the delivery was seen before,
         on a conflict the row as it is now: state, version, updated_at — or None if there is none)."""
         insert = expected_version == 0
@@ -166,7 +166,7 @@ class PgStates:
         if delivery is None:
             row = await self.fetchrow(INSERT_PLAIN if insert else UPDATE_PLAIN, key, data, now, condition)
         else:
-            row = await self.fetchrow(INSERT if insert else UPDATE, key, data, now, condition, delivery)
+            row = await self.fetchrow(INSERT if insert else UPDATE, key, data, now, condition, delivery, replies)
         if row is None:  # a plain statement that lost: no row, nothing read back
             return None, False, None
         if row[0] is not None:

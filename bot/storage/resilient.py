@@ -54,7 +54,7 @@ class _Entry:
     state: str | None  # JSON, so a caller mutating a state after saving cannot change the cache
     version: int  # the version in the database this state follows from
     dirty: bool = False  # changed here, not yet in the database
-    seen: list[str] = field(default_factory=list)  # deliveries handled while unsaved
+    seen: dict[str, str | None] = field(default_factory=dict)  # deliveries handled while unsaved: their replies
     doubt: str | None = None  # a state whose save failed in flight: it may have committed all the same
     writing: bool = False  # a write-back is under way
     # The row's updated_at as this state was read or saved. A clean entry with one, not expired,
@@ -234,7 +234,7 @@ class ResilientStore(BaseStateStore):
     async def _write_back(self, key: str, entry: _Entry) -> None:
         if entry.writing or entry.state is None:
             return
-        data, seen = entry.state, list(entry.seen)
+        data, seen = entry.state, dict(entry.seen)
         entry.writing = True
         try:
             with deliveries.aside():  # the turn now running (if any) is not the one being written
@@ -259,7 +259,7 @@ class ResilientStore(BaseStateStore):
         finally:
             entry.writing = False
         self._ok()
-        entry.seen = [d for d in entry.seen if d not in seen]
+        entry.seen = {d: r for d, r in entry.seen.items() if d not in seen}
         entry.version, entry.doubt = version, None
         # A turn may have moved the state on while we wrote: then it stays unsaved, following from ours.
         entry.dirty = entry.state != data or bool(entry.seen)
@@ -292,11 +292,11 @@ class ResilientStore(BaseStateStore):
                         "conversation is written back over what it kept")  # fmt: skip
             return await self.inner.save(key, state, version)
 
-    def _record(self, seen: list[str]) -> None:
+    def _record(self, seen: dict[str, str | None]) -> None:
         now = datetime.now(UTC)
         with self.inner.engine.begin() as connection:
-            for delivery_id in seen:
-                deliveries.record(connection, delivery_id, now)
+            for delivery_id, replies in seen.items():
+                deliveries.record(connection, delivery_id, now, replies)
 
     def _ensure_flusher(self) -> None:
         if self._flusher is None or self._flusher.done():
@@ -321,13 +321,17 @@ class ResilientStore(BaseStateStore):
         return decode(entry.state, entry.version)
 
     def _mark_seen(self, entry: _Entry) -> None:
-        delivery = deliveries.current()
+        delivery = deliveries.handling()
         if delivery is None:
             return
-        if delivery.id in entry.seen:
-            raise DuplicateDelivery(f"delivery {delivery.id} was handled already (not yet written back)")
-        entry.seen.append(delivery.id)
-        delivery.recorded = True  # noted here; a second load in the same handling passes
+        if not delivery.recorded:
+            if delivery.id in entry.seen:
+                raise DuplicateDelivery(f"delivery {delivery.id} was handled already (not yet written back)",
+                                        deliveries.decode(entry.seen[delivery.id]))  # fmt: skip
+            entry.seen[delivery.id] = None
+            delivery.recorded = True  # noted here; a second load in the same handling passes
+        if delivery.id in entry.seen and delivery.replies is not None:  # the save, after the turn ran
+            entry.seen[delivery.id] = delivery.replies
 
     def _remember(self, key: str, entry: _Entry) -> None:
         previous = self._entries.get(key)

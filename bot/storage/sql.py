@@ -3,7 +3,8 @@
 Each save is one conditional statement (``… WHERE version = :expected``), so when two workers
 handle the same person at once exactly one wins and the other gets :class:`ConflictError` and
 retries its turn. The platform delivery being handled (:mod:`bot.storage.deliveries`) is checked
-by the load and recorded by the save, in the same transaction as the state.
+by the load and recorded by the save with the turn's replies, in the same transaction as the state;
+a delivery seen before is refused with its stored replies, read apart (a redelivery is rare).
 
 The two statements every turn runs are plain SQL on the driver: on SQLite in the event loop on
 one kept connection, on PostgreSQL on kept asyncpg connections (:mod:`bot.storage.pg`). The rare
@@ -22,6 +23,7 @@ import pydantic
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.core.messages import Outbound
 from bot.core.ports import BaseStateStore
 from bot.core.state import ConversationState
 from bot.errors import ConflictError, StorageError
@@ -39,7 +41,7 @@ _SQLITE_LOAD_SEEN = (
     "SELECT c.state, c.version, c.updated_at, EXISTS (SELECT 1 FROM deliveries WHERE id = ?) "
     "FROM (SELECT 1) AS one LEFT JOIN conversations AS c ON c.key = ?"
 )
-_SQLITE_CLAIM = "INSERT INTO deliveries (id, seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING"
+_SQLITE_CLAIM = "INSERT INTO deliveries (id, seen_at, replies) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
 _SQLITE_UPDATE = (
     "UPDATE conversations SET state = ?, version = version + 1, updated_at = ? WHERE key = ? AND version = ?"
 )
@@ -138,23 +140,25 @@ class SqlStateStore(BaseStateStore):
             row = await self._guard("load", self._sync(lambda: self._load_sqlite(key, delivery_id)))
         state, version, updated, seen = row
         if seen:
-            raise DuplicateDelivery(f"delivery {delivery_id} was handled already")
+            assert delivery_id is not None
+            raise DuplicateDelivery(f"delivery {delivery_id} was handled already", await self._replies(delivery_id))
         return self._live((state, version, updated))
 
     async def save_json(self, key: str, data: str, expected_version: int, now: datetime) -> int:
         """Save ``data`` (a state's JSON) stamped ``now`` over ``expected_version`` (0: a new
         conversation); raises :class:`Conflict` carrying the row as it is when another turn won."""
         delivery = deliveries.current()
-        delivery_id = delivery.id if delivery is not None else None
+        delivery_id, replies = (delivery.id, delivery.replies) if delivery is not None else (None, None)
         if self._pg is not None:
-            work = self._pg.save(key, data, expected_version, now, now - self.ttl, delivery_id)
+            work = self._pg.save(key, data, expected_version, now, now - self.ttl, delivery_id, replies)
             version, seen, current = await self._guard("save", work)
         else:
             version, seen, current = await self._guard(
-                "save", self._sync(lambda: self._save_sqlite(key, data, expected_version, now, delivery_id))
+                "save", self._sync(lambda: self._save_sqlite(key, data, expected_version, now, delivery_id, replies))
             )
         if seen:
-            raise DuplicateDelivery(f"delivery {delivery_id} was handled by another worker")
+            assert delivery_id is not None
+            raise DuplicateDelivery(f"delivery {delivery_id} was handled by another worker", await self._replies(delivery_id))
         if version is None:
             # A row still at the version we expected was read from a snapshot older than the save that
             # beat us (PostgreSQL re-checks the version after waiting for the row lock): not current.
@@ -165,6 +169,18 @@ class SqlStateStore(BaseStateStore):
         if delivery is not None:
             delivery.recorded = True
         return version
+
+    async def _replies(self, delivery_id: str) -> list[Outbound]:
+        """The replies stored with a delivery seen before; none when they cannot be read now."""
+        try:
+            if self._pg is not None:
+                row = await self._pg.fetchrow(deliveries.REPLIES.format("$1"), delivery_id)
+            else:
+                row = await self._sync(lambda: self._replies_sqlite(delivery_id))
+        except self._errors:  # the delivery is still refused; only its answer is not sent again
+            log.warning("stored replies of a redelivered update could not be read", exc_info=True)
+            return []
+        return deliveries.decode(row[0] if row is not None else None)
 
     def _live(self, row: pg.Row) -> pg.Row:
         state, version, updated = row
@@ -213,13 +229,20 @@ class SqlStateStore(BaseStateStore):
         updated = self._read_time(found[2]) if found[2] is not None else None
         return found[0], found[1] or 0, updated, bool(found[3])
 
-    def _save_sqlite(self, key: str, data: str, expected: int, now: datetime,
-                     delivery: str | None) -> tuple[int | None, bool, pg.Row | None]:  # fmt: skip
+    def _replies_sqlite(self, delivery_id: str) -> Any:
+        dbapi = self._dbapi()
+        try:
+            return dbapi.execute(deliveries.REPLIES.format("?"), (delivery_id,)).fetchone()
+        finally:
+            dbapi.rollback()
+
+    def _save_sqlite(self, key: str, data: str, expected: int, now: datetime, delivery: str | None,
+                     replies: str | None = None) -> tuple[int | None, bool, pg.Row | None]:  # fmt: skip
         dbapi = self._dbapi()
         stamp = self._write_time(now)
         current: pg.Row | None = None
         try:
-            if delivery is not None and dbapi.execute(_SQLITE_CLAIM, (delivery, stamp)).rowcount == 0:
+            if delivery is not None and dbapi.execute(_SQLITE_CLAIM, (delivery, stamp, replies)).rowcount == 0:
                 dbapi.rollback()
                 return None, True, None
             if expected == 0:

@@ -331,6 +331,9 @@ deliveries = Table(
     metadata,
     Column("id", String(200), primary_key=True),  # channel:bot:update id, see bot.storage.deliveries
     Column("seen_at", UtcDateTime, nullable=False, index=True),  # for the purge after 48 h
+    # The turn's replies (JSON), sent again if the update comes back: a worker may have died before
+    # sending them (migration 0014). Emptied after 24 h by the same purge.
+    Column("replies", Text, nullable=True),
 )
 
 # Opt-in deadline reminders (migration 0010, bot.reminders): who, which guide, when — never the

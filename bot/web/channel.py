@@ -44,10 +44,13 @@ class ChannelContext:
         started = time.perf_counter()
         try:
             replies = await self.conversations.handle(inbound)
-        except DuplicateDelivery:  # handled before a restart, or by another worker: say nothing
-            log.info("delivery handled already, not answered again channel=%s", inbound.channel)
+        except DuplicateDelivery as exc:  # handled before a restart, or by another worker
+            # Its replies again, as stored with it: the worker that handled it may have died before
+            # sending them. The turn itself is not run again.
+            log.info("delivery handled already, its replies sent again channel=%s replies=%d",
+                     inbound.channel, len(exc.replies))  # fmt: skip
             self.metrics.webhooks.labels(inbound.channel, "duplicate").inc()
-            replies = []
+            replies = exc.replies
         except StorageError:
             log.exception("turn not saved channel=%s", inbound.channel)
             self.metrics.errors.labels(inbound.channel).inc()
