@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.core.desk import BaseHelpDesk, Target
@@ -69,13 +68,11 @@ class Conversations:
         async with self._serialised(key):
             for attempt in range(1, MAX_ATTEMPTS + 1):
                 state, version = await self.store.load(key)
-                started = time.perf_counter()
                 try:
                     turn = await self.engine.handle(inbound, state)
                 except ConflictError:  # it ran on a stale cached state, found before it wrote anything
                     log.info("conversation state was stale, retrying channel=%s attempt=%d", inbound.channel, attempt)
                     continue
-                latency = round((time.perf_counter() - started) * 1000, 3)
                 if getattr(turn, "erase", False):
                     await self._erase(key, inbound)
                     return turn.messages
@@ -91,7 +88,7 @@ class Conversations:
                         attempt,
                     )
                     continue
-                await self._record(key, inbound.channel, [replace(e, latency_ms=latency) for e in turn.events])
+                await self._record(key, inbound.channel, turn.events)  # stamped with the engine's time
                 notices = getattr(turn, "notices", None)
                 if notices:  # after the save: a notice is never sent for a turn that did not happen
                     failed = await self.notifier.send_each(notices)

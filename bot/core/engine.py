@@ -122,26 +122,26 @@ class Engine:
                 turn.messages = [Outbound(_("Sorry, something went wrong on my side. Please try again, or ask for a person."), (Button(_("Talk to a person"), "h"),))]  # fmt: skip
                 turn.events.append(UsageEvent("error"))
         turn.messages = _fit(turn.messages)
-        turn.events = self._tagged(turn.events, turn.state, lang)
-        log.debug("turn channel=%s procedure=%s ms=%.2f", inbound.channel, turn.state.procedure,
-                  (time.perf_counter() - started) * 1000)  # fmt: skip
+        latency = round((time.perf_counter() - started) * 1000, 3)
+        turn.events = self._tagged(turn.events, turn.state, lang, latency)
+        log.debug("turn channel=%s procedure=%s ms=%.3f", inbound.channel, turn.state.procedure, latency)
         return turn
 
     @staticmethod
-    def _tagged(events: list[UsageEvent], state: ConversationState, lang: str) -> list[UsageEvent]:
-        """Every event carries the language, the person's commune and, in an assisted session,
-        the volunteer, so reports can count by commune and count assisted use apart."""
+    def _tagged(events: list[UsageEvent], state: ConversationState, lang: str, latency: float) -> list[UsageEvent]:
+        """Every event carries the language, the turn's time, the person's commune and, in an
+        assisted session, the volunteer, so reports can count by commune and count assisted use apart."""
         assist = state.assist
         if assist is not None:
             for event in events:
                 if event.procedure and event.procedure != HUMAN_HELP and event.procedure not in assist.procedures:
                     assist.procedures.append(event.procedure)
         if not state.commune and assist is None:
-            return [replace(e, locale=lang) for e in events]
+            return [e.stamped(lang, latency) for e in events]
         extra = {"commune": state.commune or ""}
         if assist is not None:
             extra["assisted_by"] = str(assist.volunteer)
-        return [replace(e, locale=lang, detail={**extra, **e.detail}) for e in events]
+        return [e.stamped(lang, latency, {**extra, **e.detail}) for e in events]
 
     # --- dispatch ------------------------------------------------------------------------
     async def _route(self, inbound: Inbound, turn: Turn) -> None:

@@ -69,16 +69,27 @@ def nav_intent(text: str, step: Step | None = None) -> str | None:
     return None
 
 
+_SECTION_TITLES: dict[str, Callable[[], str]] = {  # one translation per title shown, not seven
+    "papers": lambda: _("Papers to prepare"),
+    "where": lambda: _("Where and how to submit"),
+    "fees": lambda: _("Fees"),
+    "time": lambda: _("Processing time"),
+    "warnings": lambda: _("Deadlines and warnings"),
+    "mistakes": lambda: _("Mistakes to avoid"),
+    "next_steps": lambda: _("What to do next"),
+}
+
+# What to type at a step, by its type; asked for at each question, so translated only when shown.
+_HINTS: dict[str, Callable[[], str]] = {
+    "date": lambda: _("Type the date, day first (3/5/2025), or in words (hôm qua, 2 tuần trước)."),
+    "number": lambda: _("Type a number."),
+    "text": lambda: _("Type your answer."),
+    "commune": lambda: _("Type the name of your commune or ward."),
+}
+
+
 def _section_title(name: str) -> str:
-    return {
-        "papers": _("Papers to prepare"),
-        "where": _("Where and how to submit"),
-        "fees": _("Fees"),
-        "time": _("Processing time"),
-        "warnings": _("Deadlines and warnings"),
-        "mistakes": _("Mistakes to avoid"),
-        "next_steps": _("What to do next"),
-    }[name]
+    return _SECTION_TITLES[name]()
 
 
 class FlowRunner:
@@ -125,12 +136,7 @@ class FlowRunner:
         if state.flow and state.flow.history:
             buttons.append(Button(_("◀ Back"), "fn:back"))
         buttons += [Button(_("↺ Start over"), "fn:restart"), Button(_("✖ Cancel"), "fn:cancel")]
-        hint = {
-            "date": _("Type the date, day first (3/5/2025), or in words (hôm qua, 2 tuần trước)."),
-            "number": _("Type a number."),
-            "text": _("Type your answer."),
-            "commune": _("Type the name of your commune or ward."),
-        }.get(step.type, "")
+        hint = _HINTS[step.type]() if step.type in _HINTS else ""
         if step.year_ok:
             hint = _("Type the year (1990) or the whole date (15/3/1985).")
             if step.under_age is not None:  # a child's year: an adult's example reads as a model answer

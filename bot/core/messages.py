@@ -50,6 +50,12 @@ class UsageEvent:
     locale: str | None = None
     latency_ms: float | None = None
 
+    def stamped(self, locale: str, latency_ms: float, detail: dict[str, str] | None = None) -> UsageEvent:
+        """This event with the turn's language and time (and ``detail`` if given). Every event of
+        every turn passes here: a direct copy costs a third of ``dataclasses.replace``."""
+        detail = self.detail if detail is None else detail
+        return UsageEvent(self.kind, self.procedure, self.score, detail, self.text, locale, latency_ms)
+
 
 def split_text(text: str, limit: int) -> list[str]:
     """Split ``text`` into pieces of at most ``limit`` characters at paragraph, line or word ends."""

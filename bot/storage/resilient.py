@@ -40,6 +40,7 @@ from bot.core.state import ConversationState
 from bot.errors import ConflictError, StorageError
 from bot.storage import deliveries, speculative
 from bot.storage.deliveries import DuplicateDelivery
+from bot.storage.pg import Row
 from bot.storage.sql import Conflict, SqlStateStore, decode
 
 log = logging.getLogger("bot.storage")
@@ -144,7 +145,7 @@ class ResilientStore(BaseStateStore):
                     entry.elsewhere = True
                 current = exc.current if isinstance(exc, Conflict) else None
                 if current is not None and current[0] is not None:  # the retried turn runs on it
-                    self._remember(key, _Entry(current[0], current[1], updated=current[2], read_back=self._clock()))
+                    self._read_back(key, current)
                 elif entry is not None:
                     entry.updated = entry.read_back = None  # stale: the retried turn loads (what it knew stays)
                 raise
@@ -199,7 +200,7 @@ class ResilientStore(BaseStateStore):
         if data is None:
             self._entries.pop(key, None)
         else:
-            self._remember(key, _Entry(data, found, updated=updated, read_back=self._clock()))
+            self._read_back(key, (data, found, updated))
         return False
 
     async def purge_expired(self, now: datetime | None = None) -> int:
@@ -319,6 +320,11 @@ class ResilientStore(BaseStateStore):
             return None, 0
         self._entries.move_to_end(key)
         return decode(entry.state, entry.version)
+
+    def _read_back(self, key: str, row: Row) -> None:
+        """A row that a failed save (or a check) just read: the retried turn runs on it as on a load."""
+        data, version, updated = row
+        self._remember(key, _Entry(data, version, updated=updated, read_back=self._clock()))
 
     def _mark_seen(self, entry: _Entry) -> None:
         delivery = deliveries.handling()

@@ -67,6 +67,20 @@ async def test_start_greets_and_offers_the_start_buttons(engine: Engine) -> None
     assert "greeting" in kinds(turn)
 
 
+async def test_every_event_carries_the_turns_language_time_and_commune(engine: Engine) -> None:
+    """Reports count by language and commune and show how long turns took: the engine stamps each
+    event of the turn with all three, whatever part of it made the event."""
+    state = ConversationState(commune="Phường Vinh Tân")
+    turn = await say(engine, "lam cccd o dau", state=state)
+    assert turn.events, "a question is counted"
+    for event in turn.events:
+        assert event.locale == "vi"
+        assert event.latency_ms is not None and 0 <= event.latency_ms < 5_000
+        assert event.detail.get("commune") == "Phường Vinh Tân"
+    english = await say(engine, "how do I get an ID card")
+    assert english.events and all(e.locale == "en" and e.latency_ms is not None for e in english.events)
+
+
 async def test_help_command_explains_how_to_use_the_assistant(engine: Engine) -> None:
     """/help shows the usage explanation, mentioning /menu, /lang and /cancel."""
     turn = await say(engine, "/help")

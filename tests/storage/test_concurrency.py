@@ -230,8 +230,6 @@ async def test_conflict_reruns_the_turn_on_the_new_state() -> None:
     assert (state.flow.history, state.turns) == (["rival", "hello"], 2)
     [(key, channel, events)] = sink.batches
     assert (key, channel, [e.kind for e in events]) == ("telegram:1001", "telegram", ["question"])
-    assert events[0].latency_ms is not None  # the engine's time is measured
-    assert events[0].latency_ms >= 0
 
 
 async def test_endless_conflicts_become_a_storage_error() -> None:
