@@ -9,6 +9,7 @@ that fits its neighbour), read words whose meaning depends on a neighbour ("bn l
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from itertools import pairwise
 
@@ -22,6 +23,23 @@ _MAX_PHRASE = 5
 _KEPT = 20_000
 """Messages kept normalised, each at most ``text.KEPT_CHARS`` long (a 4,000-character paste is
 rare, and 20,000 kept ones would weigh 80 MB)."""
+
+
+_UNITS = {"t": "tuoi", "tuoi": "tuoi", "th": "thang", "thang": "thang", "ngay": "ngay"}
+_NUMBER_UNIT = re.compile(r"^(\d{1,3})([a-z]+)$")
+
+
+def split_units(toks: list[str]) -> list[str]:
+    """A number glued to its unit, as typed on a phone ("con e 14t", "bé 3th", "25tuoi"): two
+    words. Otherwise "14t" reads as a VNI-typed "t" and drags the question elsewhere."""
+    out: list[str] = []
+    for tok in toks:
+        m = _NUMBER_UNIT.match(tok)
+        if m is not None and m.group(2) in _UNITS:
+            out += [m.group(1), _UNITS[m.group(2)]]
+        else:
+            out.append(tok)
+    return out
 
 
 class Normalizer:
@@ -113,7 +131,7 @@ class Normalizer:
         key = text[:2000]
         cached = self._cache.get(key)
         if cached is None:
-            fixed = self._fix_pairs(self.expand(*self.in_context(self._repair(fold(key).split()))))
+            fixed = self._fix_pairs(self.expand(*self.in_context(self._repair(split_units(fold(key).split())))))
             # A repair can meet the expansion of its neighbour ("lai se" + "giay phep lai" -> "xe xe").
             cached = tuple(t for i, t in enumerate(fixed) if i == 0 or t != fixed[i - 1])
             if len(key) <= KEPT_CHARS:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.matcher import Matcher
-from bot.core.normalize import Normalizer
+from bot.core.normalize import Normalizer, split_units
 from bot.core.text import fold
 from bot.data.knowledge import KnowledgeBase
 
@@ -160,3 +160,30 @@ def test_everyday_words_are_never_repaired_into_a_procedures_words(norm: Normali
     name, but an everyday word is no typo; regional spellings still count ("tạm chú")."""
     assert norm("xác nhận chưa kết hôn") == ("xac", "nhan", "chua", "ket", "hon")
     assert norm("dang ky tam chu") == ("dang", "ky", "tam", "tru")
+
+
+@pytest.mark.parametrize(("typed", "split"), [
+    ("con e 14t", ["con", "e", "14", "tuoi"]),
+    ("be 3th", ["be", "3", "thang"]),
+    ("25tuoi", ["25", "tuoi"]),
+    ("ca8n", ["ca8n"]),   # a VNI key, not a number and its unit: repaired later
+    ("a1 b2", ["a1", "b2"]),
+])  # fmt: skip
+def test_a_number_glued_to_its_unit_is_two_words(typed: str, split: list[str]) -> None:
+    assert split_units(typed.split()) == split
+
+
+def test_an_age_typed_as_14t_is_an_age(norm: Normalizer) -> None:
+    """"14t" was read as a VNI-typed "t" and "con e 14t lam cccd o dau" answered the tax code."""
+    assert words(norm, "con e 14t lam cccd o dau") == "con e 14 tuoi lam can cuoc o dau"
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("xac nhan chua vo", "xac nhan tinh trang hon nhan"),
+    ("is there a deadline", "is there a thoi han"),
+    ("get my copies certified", "get my chung thuc ban sao"),
+    ("lam chung 1 lan dc ko", "lien thong duoc khong"),
+])  # fmt: skip
+def test_plain_words_for_the_single_status_paper_deadlines_copies_and_combined(norm: Normalizer, typed: str,
+                                                                               expected: str) -> None:  # fmt: skip
+    assert words(norm, typed) == expected
