@@ -5,18 +5,38 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import pairwise
 
+ON_VNEID = frozenset({"tren vneid", "qua vneid", "bang vneid"})
+"""'Làm trên VNeID được không' after an answer asks whether that procedure can be done online,
+not about the VNeID account."""
+
 # Canonical (normalised) words and pairs; see knowledge/synonyms.yaml for what folds into them.
+# "gia" is not a fee word on its own: without accents it is as often "già" (old) or "gia hạn" as
+# "giá" (price), so "bà già rồi đi lại khó" asks nothing about money.
 _ASPECTS: tuple[tuple[str, frozenset[str]], ...] = (
-    ("fees", frozenset({"le phi", "phi", "tien", "bao nhieu", "mien phi", "gia", "bao lau",
+    ("fees", frozenset({"le phi", "phi", "tien", "bao nhieu", "mien phi", "gia tien", "gia ca", "bao lau",
                         "thoi gian", "ngay", "lau"})),
     # Deadlines and penalties have their own section (answers.SECTIONS "rules"); a procedure without
     # them answers from its fees section instead (answers.procedure_answer).
     ("rules", frozenset({"han", "thoi han", "phat", "tre", "cham", "qua han", "het han"})),
     ("papers", frozenset({"giay to", "ho so", "can gi", "can nhung", "chuan bi", "mang gi", "mang theo",
-                          "papers", "to khai"})),
+                          "papers", "to khai", "giay gi", "giay nao"})),
     ("online", frozenset({"o dau", "truc tuyen", "noi nao", "cho nao", "dia chi", "nop o", "di dau", "lam dau",
-                          "nop dau", "dau lam", "tai dau", "co quan", "ai cap", "weekend", "may gio", "gio lam"})),
+                          "nop dau", "dau lam", "tai dau", "co quan", "ai cap", "weekend", "may gio", "gio lam",
+                          "den dau", "xa nao", "phuong nao", *ON_VNEID})),
 )  # fmt: skip
+
+_AMOUNT = frozenset({"bao nhieu", "tien", "ngay", "bao lau", "lau", "thoi gian"})
+"""Words that ask how much or how long of whatever the question is about: "phạt bao nhiêu tiền"
+asks the fine, "hạn mấy ngày" the deadline; only with nothing else named do they ask the fee."""
+_STATE = frozenset({"het han", "qua han"})
+"""How things stand, not what is asked: "hộ chiếu hết hạn làm lại ở đâu" asks where; alone
+("khai sinh quá hạn") they ask about deadlines and penalties."""
+_LOST = frozenset({"mat", "wallet", "trom", "cuop"})
+"""Before "giấy tờ" these make it what was lost ("bị móc túi mất hết giấy tờ"), not papers asked for."""
+_DOING = frozenset({"lam", "khai", "bao", "dang", "doi", "nop", "di", "dong", "dk", "gia", "sang", "xin"})
+_WHAT_IF = (("thi", "sao"), ("co", "sao", "khong"), ("co", "sao"), ("thi", "co", "sao", "khong"),
+            ("co", "bi", "gi", "khong"), ("thi", "nhu", "the", "nao"), ("co", "sao", "ko"))  # fmt: skip
+"""'Không làm thì sao', 'không báo có sao không': what happens if it is not done (penalties)."""
 
 
 HOW = ("nhu", "the", "nao")
@@ -24,16 +44,46 @@ HOW = ("nhu", "the", "nao")
 an answer, with nothing else to say, it asks how to do the procedure in hand."""
 
 
+def _what_if_not(tokens: Sequence[str]) -> bool:
+    """'(Nếu) không khai thì sao', 'ko báo có sao ko': not doing it, and what happens then."""
+    at = 1 if tokens[:1] == ["neu"] else 0
+    if tokens[at : at + 1] != ["khong"] or len(tokens) < at + 3 or tokens[at + 1] not in _DOING:
+        return False
+    return any(tuple(tokens[-len(end) :]) == end for end in _WHAT_IF)
+
+
 def detect_aspect(tokens: Sequence[str]) -> str | None:
     """The section to show first for a question, or None for the overview."""
+    tokens = list(tokens)
+    if _what_if_not(tokens):
+        return "rules"
     words = set(tokens)
-    pairs = {f"{a} {b}" for a, b in pairwise(tokens)}
-    best: tuple[int, str] | None = None
+    pairs = [f"{a} {b}" for a, b in pairwise(tokens)]
+    state = {p for p in pairs if p in _STATE}
+    lost = any(p == "giay to" and i > 0 and set(tokens[max(0, i - 2) : i + 1]) & _LOST for i, p in enumerate(pairs))
+    hits: dict[str, int] = {}
+    amount = 0
     for name, keys in _ASPECTS:
-        hits = len(keys & words) + 2 * len(keys & pairs)
-        if hits and (best is None or hits > best[0]):
-            best = (hits, name)
-    return best[1] if best else None
+        found = [k for k in (*(keys & words), *(k for k in keys & set(pairs))) if k not in _STATE]
+        if name == "rules" and state:
+            found = [k for k in found if k != "han"]  # the "hạn" of "hết hạn" is the state, not a question
+        if name == "papers" and lost:
+            found = [k for k in found if k != "giay to"]
+        if name == "fees":  # "phạt bao nhiêu tiền" folds to "phạt lệ phí": the amount of the fine
+            fined = {"le phi", "phi"} if "phat le" in pairs else set()
+            amount = sum(1 + (" " in k) for k in found if k in _AMOUNT or k in fined)
+            found = [k for k in found if k not in _AMOUNT and k not in fined]
+        if found:
+            hits[name] = sum(1 + (" " in k) for k in found)
+    if amount:  # how much or how long: of the deadline or fine when one is named, else the fee
+        if "rules" in hits and "fees" not in hits:
+            hits["rules"] += amount
+        else:
+            hits["fees"] = hits.get("fees", 0) + amount
+    if not hits:
+        return "rules" if state else None
+    best = max(hits.values())
+    return next(name for name, _keys in _ASPECTS if hits.get(name) == best)
 
 
 # How people ask about an aspect, in whole phrases (folded; the matcher folds them again with the
@@ -50,5 +100,6 @@ ASKING_PHRASES: tuple[str, ...] = (
     "what papers do i need", "what do i need", "how much", "how long", "where",
 )  # fmt: skip
 
-ASPECT_WORDS = frozenset(w for _name, keys in _ASPECTS for key in keys for w in key.split())
-"""Every word of the aspect phrases: a message made only of these (and filler) is a follow-up."""
+ASPECT_WORDS = frozenset(w for _name, keys in _ASPECTS for key in keys for w in key.split()) - {"vneid"}
+"""Every word of the aspect phrases: a message made only of these (and filler) is a follow-up.
+VNeID is left out: it also names the account, which a follow-up may switch to."""

@@ -143,6 +143,10 @@ def _by_first_word(phrases: Iterable[tuple[str, ...]]) -> dict[str, list[tuple[s
     return dict(grouped)
 
 
+def _contains(toks: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    return any(toks[i : i + len(phrase)] == phrase for i in range(len(toks) - len(phrase) + 1))
+
+
 def _name_key(toks: Iterable[str]) -> tuple[str, ...]:
     """A name as typed, without the words around it ("làm", "cho tôi", "thủ tục", "thẻ")."""
     return tuple(t for t in toks if t not in _NAME_FILLER)
@@ -283,6 +287,8 @@ class Matcher:
         channel_terms = {" ".join(c) for c in self._channels}
         # The procedures a channel's own name is ("vneid" is the VNeID account; "dịch vụ công" the portal).
         own = {self._exact.get(_name_key(phrase)) for phrase in self._channels}
+        self._channel_owner = {phrase: owner for phrase in self._channels
+                               if (owner := self._exact.get(_name_key(phrase))) is not None}  # fmt: skip
         self._channel_classes = frozenset(cls for cls, named in self._named.items() if named & channel_terms) | {
             cls for cls in own if cls is not None}
         named_any = set().union(*self._named.values()) if self._named else set()
@@ -445,6 +451,22 @@ class Matcher:
             # "còn VNeID thì sao": the channel words decide when nothing else is named, and here
             # nothing else is: the question is about VNeID (or the portal) itself.
             return Match(Decision.ANSWER, match.candidates)
+        if match.best and match.best.id in self._channel_classes:
+            # "vneid đăng nhập không được": the app named by its own name is what is asked about,
+            # though "đăng nhập" belongs more to the portal's texts (and the other way round).
+            said = {cls for phrase, cls in self._channel_owner.items() if _contains(toks, phrase)}
+            if len(said) == 1 and match.best.id not in said:
+                named = next(iter(said))
+                ranked = self._features(toks)[0]
+                raw = dict(ranked)
+                if raw.get(named, 0.0) > 0.0:
+                    # The decision's confidence goes to the app named; the one it displaced keeps
+                    # what the named one scored, so candidates stay probabilities, best first.
+                    score = round(match.score * min(1.0, raw[named] / ranked[0][1]), 4)
+                    others = [Candidate(c.id, score if c.id == match.best.id else c.score)
+                              for c in match.candidates if c.id != named]  # fmt: skip
+                    others.sort(key=lambda c: c.score, reverse=True)
+                    return Match(Decision.ANSWER, (Candidate(named, match.score), *others[:2]))
         rest = self._without(toks, self._asking)
         if rest:
             # "làm căn cước cần giấy tờ gì", "làm căn cước bao nhiêu tiền": the words of the asking
@@ -546,6 +568,11 @@ class Matcher:
                 out.append(toks[i])
                 i += 1
         return tuple(out) if len(out) < len(toks) else None
+
+    @property
+    def channel_classes(self) -> frozenset[str]:
+        """The procedures that are also where others are done (the VNeID account, the portal)."""
+        return self._channel_classes
 
     def names_procedure(self, text: str) -> str | None:
         """What a message clearly names, if anything: a procedure id, or the id of a topic the

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from itertools import pairwise
 
 from bot.core import answers
-from bot.core.aspects import ASPECT_WORDS, HOW, detect_aspect
+from bot.core.aspects import ASPECT_WORDS, HOW, ON_VNEID, detect_aspect
 from bot.core.dates import read_date, vietnam_today
 from bot.core.flow_runner import FlowRunner
 from bot.core.guide import GUIDE_WORDS, Guide, wants_guide
@@ -214,7 +214,10 @@ class Questions:
             return None
         # A topic we do not cover counts when the matcher says so (above), not by one word of its
         # names: "1 năm" is a year, though "sửa năm sinh" names a civil-status change.
-        named = {p for p in self.named(text) if p in self.kb.procedures}
+        if aspect == "online" and {f"{a} {b}" for a, b in pairwise(tokens)} & ON_VNEID:
+            # "làm trên vneid được không": where it is done, not the app; named without those words
+            tokens = [t for t in tokens if t != "vneid"]
+        named = {p for p in self._named(tokens) if p in self.kb.procedures}
         return aspect if not named - {procedure} else None
 
     def asks_how(self, text: str, procedure: str | None) -> bool:
@@ -229,7 +232,9 @@ class Questions:
     def named(self, text: str) -> set[str]:
         """The procedures a message names by their own words ("căn cước", "khai sinh"); "giấy tờ"
         or "đăng ký" name none."""
-        toks = list(self.matcher.norm(text))
+        return self._named(list(self.matcher.norm(text)))
+
+    def _named(self, toks: list[str]) -> set[str]:
         plain = ASPECT_WORDS | self.matcher.norm.stopwords  # "lệ phí", "phạt" ask, they do not name
         terms = {t for t in (*toks, *(f"{a} {b}" for a, b in pairwise(toks))) if not set(t.split()) <= plain}
         return {proc for proc, words in self.matcher.named_terms().items() if terms & words}
@@ -310,11 +315,14 @@ class Questions:
         if not words:
             return None
         best: tuple[float, int] | None = None
+        # An age or a length of time is the person's case, not an entry's topic: "con 14 tuổi" is
+        # not "trẻ dưới 14 tuổi" (it still counts once two other words of the entry match).
+        case = {t for t, unit in pairwise(tokens) if t.isdigit() and unit in _CASE_UNITS}
         for i, specific in entries:
-            hits = len(words & specific)
-            if hits < min(2, len(specific)):
+            shared = words & specific
+            if len(shared - case) < min(2, len(specific)):
                 continue
-            score = hits / len(specific | words)
+            score = len(shared) / len(specific | words)
             if score >= 0.4 and (best is None or score > best[0]):
                 best = (score, i)
         return best[1] if best else None
@@ -342,6 +350,8 @@ def _without_guide_words(text: str) -> str:
 
 _WHAT_ABOUT = re.compile(r"^(?:(?:the|vay|va|con)\s+)*(?:con\s+)?(.+?)\s+thi\s+(?:sao|the nao|nhu the nao|lam sao|ntn)(?:\s+(?:a|ah|nhi|nhe))?$")
 """'(còn) X thì sao': X is what is asked about."""
+_CASE_UNITS = frozenset({"tuoi", "thang", "ngay", "nam"})
+"""Units that make a number the person's own case ("14 tuổi", "3 tháng")."""
 _LONG = 25
 """Words from which a message is long enough to be read clause by clause when it is unclear whole."""
 _CLAUSE = re.compile(r"[.!?;\n]+|,\s+(?:va|và|con|còn|nhung|nhưng|ma|mà|toi|tôi|em|minh|mình)\s+|,\s*")

@@ -1,0 +1,47 @@
+"""Which part of an answer a question asks for, read from how people ask (bot/core/aspects.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.aspects import detect_aspect
+from bot.core.matcher import Matcher
+
+
+@pytest.fixture(scope="module")
+def matcher(engine: object) -> Matcher:
+    m: Matcher = engine.matcher  # type: ignore[attr-defined]
+    return m
+
+
+@pytest.mark.parametrize(("text", "aspect"), [
+    ("phạt bao nhiêu tiền", "rules"),            # the amount of the fine, not the fee
+    ("trễ thì phạt bn", "rules"),
+    ("hạn mấy ngày", "rules"),                    # how long the deadline is
+    ("lệ phí bao nhiêu", "fees"),
+    ("mất bao lâu", "fees"),
+    ("bao nhiêu tiền", "fees"),
+    ("hộ chiếu hết hạn làm lại ở đâu", "online"),  # hết hạn is the case, ở đâu the question
+    ("khai sinh quá hạn", "rules"),               # the case alone asks about the deadline
+    ("không khai thì sao", "rules"),               # what if it is not done
+    ("nếu ko báo có sao ko", "rules"),
+    ("không có giấy khai sinh thì sao", None),     # a missing paper is not a penalty question
+    ("bà già rồi đi lại khó", None),              # già (old) is no price
+    ("bị móc túi mất hết giấy tờ", None),         # lost papers, not papers asked for
+    ("cần giấy gì", "papers"),
+    ("đăng ký ở xã nào", "online"),
+    ("đến đâu khai", "online"),
+    ("làm trên vneid được không", "online"),
+])  # fmt: skip
+def test_the_section_asked(matcher: Matcher, text: str, aspect: str | None) -> None:
+    assert detect_aspect(list(matcher.norm(text))) == aspect
+
+
+@pytest.mark.parametrize(("text", "procedure"), [
+    ("vneid dang nhap khong duoc", "vneid"),
+    ("app vneid bao loi dang nhap hoai", "vneid"),
+    ("dang nhap dich vu cong bang vneid", "public_service_portal"),
+    ("quen mat khau dang nhap dich vu cong", "public_service_portal"),
+])  # fmt: skip
+def test_the_app_named_is_the_app_asked_about(matcher: Matcher, text: str, procedure: str) -> None:
+    assert matcher.match(text).procedure == procedure
