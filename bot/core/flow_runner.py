@@ -88,6 +88,15 @@ _HINTS: dict[str, Callable[[], str]] = {
 }
 
 
+def _number_cuts(flow: Flow, step_id: str) -> tuple[float, ...]:
+    """Every number the guide compares the answer of ``step_id`` with."""
+    conditions = [rule.when for step in flow.steps for rule in step.next]
+    conditions += [block.when for block in flow.result] + [d.when for d in flow.deadlines]
+    cuts = {cut for when in conditions if isinstance(test := when.get(step_id), Test)
+            for cut in (test.over, test.at_most) if cut is not None}  # fmt: skip
+    return tuple(sorted(cuts))
+
+
 def _section_title(name: str) -> str:
     return _SECTION_TITLES[name]()
 
@@ -96,6 +105,9 @@ class FlowRunner:
     def __init__(self, flows: FlowSet, today: Callable[[], dt.date] = vietnam_today) -> None:
         self.flows = flows
         self.today = today
+        # Each number step's limits, as its guide compares the answer anywhere (rules, checklist, deadlines).
+        self._cuts = {id(step): _number_cuts(flow, step.id) for flow in flows.flows.values()
+                      for step in flow.steps if step.type == "number"}  # fmt: skip
 
     def for_procedure(self, procedure: str) -> Flow | None:
         return self.flows.for_procedure(procedure)
@@ -168,7 +180,7 @@ class FlowRunner:
     def read(self, step: Step, raw: str) -> StepReading:
         """The answer ``raw`` gives to ``step``: a value, or the problem with an attempted
         answer, or neither when it is not an answer at all (see bot.core.step_answers)."""
-        return read_answer(step, raw, self.today())
+        return read_answer(step, raw, self.today(), self._cuts.get(id(step)))
 
     def interpret(self, step: Step, raw: str) -> str | None:
         return self.read(step, raw).value

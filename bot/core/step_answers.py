@@ -40,8 +40,9 @@ def question_words(step: Step) -> str:
     return f"{step.ask.vi} {step.ask.en}"
 
 
-def read_answer(step: Step, raw: str, today: dt.date) -> StepReading:
-    """Read ``raw`` as an answer to ``step`` (see the module docstring for the three outcomes)."""
+def read_answer(step: Step, raw: str, today: dt.date, cuts: tuple[float, ...] | None = None) -> StepReading:
+    """Read ``raw`` as an answer to ``step`` (see the module docstring for the three outcomes).
+    ``cuts``: for a number step, every number its guide compares the answer with (None: unknown)."""
     if step.optional and fold(raw) in SKIP_WORDS:
         return StepReading(SKIP, echo=_("Skipped."))
     if step.type == "choice":
@@ -51,7 +52,7 @@ def read_answer(step: Step, raw: str, today: dt.date) -> StepReading:
     if step.type == "date":
         return _date(step, raw, today)
     if step.type == "number":
-        return _number(step, raw, today)
+        return _number(step, raw, today, cuts)
     text = raw.strip()
     return StepReading(text[:200] if text else None)
 
@@ -112,15 +113,21 @@ def _last_day(reading: DateReading) -> dt.date:
     return d
 
 
-def _number(step: Step, raw: str, today: dt.date) -> StepReading:
+def _number(step: Step, raw: str, today: dt.date, cuts: tuple[float, ...] | None = None) -> StepReading:
     number = parse_number(raw)
     if number is None:
         return StepReading()
     if (step.min is not None and number < step.min) or (step.max is not None and number > step.max):
         if "tuoi" in fold(step.ask.vi) and number == int(number) and today.year - OLD_YEARS <= number <= today.year:
-            # "chồng em sinh 1998" where an age is asked: say both ages it can be, never guess one
-            # (a year short of 18 or 20 decides whether a marriage can be registered).
+            # "chồng em sinh 1998" where an age is asked: both ages it can be. When the guide
+            # treats the two alike ("sinh năm 1958" where only under 14 matters), either will do;
+            # when one of its limits falls between them (18 or 20 for a marriage), ask for the age.
             age = today.year - int(number)
+            younger = max(age - 1, 0)
+            fits = (step.min is None or younger >= step.min) and (step.max is None or age <= step.max)
+            if cuts is not None and fits and all((age > cut) == (younger > cut) for cut in cuts):
+                return StepReading(f"{younger}", echo=_("Born in {year}: {younger} or {age} years old.").format(
+                    year=int(number), younger=younger, age=age))  # fmt: skip
             return StepReading(problem=_(
                 "Born in {year}: that is {age} this year, or {younger} if the birthday has not come yet. "
                 "Please type the age as a number.").format(year=int(number), age=age, younger=max(age - 1, 0)))

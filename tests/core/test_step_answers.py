@@ -260,6 +260,28 @@ def test_a_birth_year_where_an_age_is_asked_gets_both_possible_ages(flows: FlowS
     assert "27" in reading.problem
 
 
+@pytest.mark.parametrize(("flow", "step", "typed", "stored"), [
+    ("marriage_registration", "man_age", "chồng em sinh 1998", "27"),   # 27 or 28: both over 19
+    ("marriage_registration", "man_age", "sinh 2006", None),            # 19 or 20: the limit is between
+    ("vneid", "age", "bà sinh năm 1958", "67"),                         # the guide compares with nothing
+    ("permanent_residence", "age", "2011", "14"),                       # 14 or 15: both free (under 16)
+    ("permanent_residence", "age", "2010", None),                       # 15 or 16: the limit is between
+    ("permanent_residence", "age", "1980", "45"),
+])  # fmt: skip
+def test_a_birth_year_is_taken_when_the_guide_treats_both_ages_alike(
+    flows: FlowSet, flow: str, step: str, typed: str, stored: str | None
+) -> None:
+    """Where the guide's limits (its rules, checklist and deadlines) do not fall between the two
+    ages a year of birth can be, either age gives the same checklist: the year is taken."""
+    runner = FlowRunner(flows, lambda: TODAY)
+    with i18n.use("vi"):
+        reading = runner.read(_step(flows, flow, step), typed)
+    assert reading.value == stored, reading
+    if stored is not None:
+        assert reading.echo is not None
+        assert typed[-4:] in reading.echo
+
+
 def test_a_number_out_of_range_that_is_no_year_says_the_range(flows: FlowSet) -> None:
     """An age typed as 500 (no year of birth) still gets the range."""
     reading = read_answer(_step(flows, "marriage_registration", "man_age"), "500", TODAY)
