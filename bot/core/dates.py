@@ -7,7 +7,9 @@ d/m without a year), takes ~100 ms to import and ~1 ms per call; see docs/dates.
 Read, in order: ISO (2026-05-03), day first with / - . (3/5, 3/5/26, 03-05-2026), month and
 year (5/2025, "tháng 5 năm 2025" — precision "month"), words ("ngày 3 tháng 5 năm 2026",
 "mùng 3", "3 May 2026", "May 3"), and relative days ("hôm qua", "3 ngày trước", "hai tuần
-trước", "tuần trước", "2 weeks ago"). Impossible dates (31/2) are not dates.
+trước", "tuần trước", "2 weeks ago"). Impossible dates (31/2) are not dates. A lunar date ("12/3
+âm lịch", "rằm tháng 7", "mùng 3 Tết") is read as its solar date (bot.core.lunar) and keeps the
+lunar one, so that both are said back.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.core import lunar
 from bot.core.i18n import _, current, ngettext
 
 Precision = Literal["day", "month", "year"]
@@ -45,6 +48,8 @@ class DateReading:
     precision: Precision = "day"
     approximate: bool = False
     year_guessed: bool = False
+    lunar: tuple[int, int, int, bool] | None = None
+    """Typed as a lunar date: its day, month, lunar year and whether the month is a leap month."""
 
 
 _MONTHS_EN = {name: i for i, names in enumerate((
@@ -88,11 +93,18 @@ _PART_OF_DAY = re.compile(r"\b(?:sang|trua|chieu|toi|dem|khuya)\s+(?:hom\s+)?(na
 # ("3 tháng 5 âm lịch") need a calendar and are asked for by the solar one.
 _TET_DAY = re.compile(r"\b(?:mung|mong|ngay)\s+(\d{1,2}|mot|hai|ba|bon|nam|sau|bay|tam|chin|muoi)\s+tet\b"
                       r"(?:\s+(?:nam\s+)?(nay|ngoai|truoc|roi|\d{4})\b)?")
-TET = {2018: dt.date(2018, 2, 16), 2019: dt.date(2019, 2, 5), 2020: dt.date(2020, 1, 25), 2021: dt.date(2021, 2, 12),
-       2022: dt.date(2022, 2, 1), 2023: dt.date(2023, 1, 22), 2024: dt.date(2024, 2, 10), 2025: dt.date(2025, 1, 29),
-       2026: dt.date(2026, 2, 17), 2027: dt.date(2027, 2, 6), 2028: dt.date(2028, 1, 26)}  # fmt: skip
-"""Tết Nguyên Đán (mùng 1 tháng Giêng) by the Vietnamese calendar (UTC+7); a year outside the table
-is asked for by its solar date."""
+# A lunar date: "12/3 âm lịch", "ngày 12 tháng 3 âm", "15 tháng 8 âm lịch năm 1960", "rằm tháng 7",
+# "mùng 1 tháng giêng", "10 tháng 4 nhuận". "Âm lịch", "AL", "lunar" anywhere in the answer say it
+# is lunar; a bare "âm" only right after the month ("12/3 âm": elsewhere "am" is English); "rằm"
+# (the 15th), "giêng" and "chạp" (the first and last lunar months) and "nhuận" (a leap month) say
+# so by themselves.
+_LUNAR_WORDS = re.compile(r"\b(?:am lich|a\.l|al|lunar(?:\s+calendar)?)\b")
+_LUNAR_DAY = re.compile(
+    r"\b(?:(ram)|(?:(?:ngay|mung|mong)\s+)?(\d{1,2}|(?:(?:hai|ba)\s+)?muoi(?:\s+(?:mot|hai|ba|bon|tu|lam|nam|sau|bay|tam|chin))?"
+    r"|mot|hai|ba|bon|nam|sau|bay|tam|chin))\s*(?:thang|thg|th|t|/|-|\.)\s*(\d{1,2}|gieng|chap|muoi hai|muoi|hai|ba|bon|tu|nam|sau|bay|tam|chin)\b"
+    r"(\s+nhuan)?(\s+am\b)?"
+    r"(?:\s*(?:nam|/|-|,)?\s*(\d{4}|\d{2}|nay|ngoai|truoc|roi)\b)?"
+)
 _LAST = re.compile(r"\b(?:(tuan|thang)\s+(?:truoc|roi)|last\s+(week|month)|(nam)\s+(?:ngoai|truoc|roi)|last\s+(year))\b")
 
 
@@ -201,8 +213,10 @@ def read_date(text: str, today: dt.date, *, past: bool = True) -> DateReading | 
         p = p.replace("hom kia", "3 ngay truoc").replace("bua kia", "3 ngay truoc")
     if m := _TET_DAY.search(p):
         return _tet_day(m, today, past)
-    if re.search(r"\b(?:am lich|al|a\.l|lunar|tet)\b", p):
-        return None  # the lunar calendar is another date altogether; ask for the solar one
+    if (lunar_day := _lunar_day(p, today, past)) is not False:
+        return lunar_day  # or None, a lunar date that is no date: the caller asks for the solar one
+    if re.search(r"\btet\b", p):
+        return None  # "Tết" without its day
     if m := _ISO.search(p):
         try:
             return DateReading(dt.date(int(m[1]), int(m[2]), int(m[3])))
@@ -284,6 +298,13 @@ def read_birth(text: str, today: dt.date) -> DateReading | None:
     return read_date(text, today)
 
 
+def says_lunar(text: str) -> bool:
+    """Whether a message speaks of the lunar calendar: where it gives no lunar date there is, the
+    caller asks for the solar one."""
+    p = plain(text)
+    return bool(_LUNAR_WORDS.search(p) or re.search(r"\b(?:tet|ram|gieng|chap|nhuan)\b|(?:thang|/)\s*\w+\s+am\b", p))
+
+
 def typed_an_age(text: str) -> bool:
     """"35 tuổi", "I am 40 years old": an age where a year of birth was asked."""
     return _AGE.search(plain(text)) is not None
@@ -292,17 +313,41 @@ def typed_an_age(text: str) -> bool:
 def _tet_day(m: re.Match[str], today: dt.date, past: bool) -> DateReading | None:
     """"Mùng N Tết" of the year said, else of the last Tết not after today (``past``) or this year's."""
     day = _number(m[1])
-    if day is None or not 1 <= day <= 29:
+    if day is None or not 1 <= day <= 30:
         return None
-    said = _year(m[2], today) if m[2] else None
-    years = [said] if m[2] else [today.year, today.year - 1] if past else [today.year]
-    for year in years:
-        tet = TET.get(year) if year is not None else None
-        if tet is None:
-            return None
-        date = tet + dt.timedelta(days=day - 1)
-        if not past or m[2] or date <= today:
-            return DateReading(date)
+    return _lunar(day, 1, _year(m[2], today) if m[2] else None, False, today, past)
+
+
+def _lunar_day(p: str, today: dt.date, past: bool) -> DateReading | Literal[False] | None:
+    """A lunar day and month (and maybe year) in ``p`` as its solar date; None if ``p`` says
+    "lunar" but gives no lunar date there is; False if it says nothing lunar."""
+    said = _LUNAR_WORDS.search(p) is not None
+    m = _LUNAR_DAY.search(re.sub(r"\s+", " ", _LUNAR_WORDS.sub(" ", p)) if said else p)
+    if m is None or not (said or m[1] or m[4] or m[5] or m[3] in ("gieng", "chap")):
+        return None if said else False
+    day = 15 if m[1] else _number(m[2])
+    # "Tháng một" is left out: the eleventh lunar month by its old name, the first to many today.
+    month = {"gieng": 1, "chap": 12}.get(m[3]) or _number(m[3])
+    if day is None or month is None:
+        return None
+    return _lunar(day, month, _year(m[6], today) if m[6] else None, bool(m[4]), today, past)
+
+
+def _lunar(day: int, month: int, year: int | None, leap: bool, today: dt.date, past: bool) -> DateReading | None:
+    """Lunar ``day``/``month`` of lunar ``year`` as a solar date; without a year, the most recent
+    not after today (``past``) or this lunar year's. The reading keeps the lunar date, to say back."""
+    guessed = year is None and past
+    years = [year] if year is not None else [today.year, today.year - 1] if past else [today.year]
+    for lunar_year in years:
+        first = lunar.to_solar(1, month, lunar_year, leap)
+        if first is None or (guessed and first > today):
+            continue  # no such leap month that year, or this year's month is still ahead
+        date = lunar.to_solar(day, month, lunar_year, leap)
+        if date is None:
+            return None  # day 30 of a 29-day month: not last year's instead, but asked again
+        if guessed and date > today and lunar_year != years[-1]:
+            continue
+        return DateReading(date, lunar=(day, month, lunar_year, leap))
     return None
 
 
@@ -377,6 +422,11 @@ def describe_date(reading: DateReading, today: dt.date) -> str:
     written = _written(reading)
     if reading.approximate:
         written = _("about {date}").format(date=written)
+    if reading.lunar is not None:  # said back both ways, so a wrong reading is caught here
+        day, month, year, leap = reading.lunar
+        lunar_said = (_("{day}/{month}/{year} by the lunar calendar") if not leap else
+                      _("{day} of leap month {month}, {year}, by the lunar calendar")).format(day=day, month=month, year=year)  # fmt: skip
+        written = _("{lunar} is {solar}").format(lunar=lunar_said, solar=written)
     days = (today - reading.date).days
     if reading.precision != "day":
         return written

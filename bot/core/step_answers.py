@@ -15,7 +15,16 @@ from dataclasses import dataclass
 
 from bot.core.age_deadline import on_birthday
 from bot.core.answers_parse import parse_choice, parse_number, parse_yesno
-from bot.core.dates import OLD_YEARS, DateReading, describe_date, read_birth, read_date, too_old, typed_an_age
+from bot.core.dates import (
+    OLD_YEARS,
+    DateReading,
+    describe_date,
+    read_birth,
+    read_date,
+    says_lunar,
+    too_old,
+    typed_an_age,
+)
 from bot.core.i18n import _
 from bot.core.text import fold
 from bot.data.flow_models import SKIP, Step
@@ -28,7 +37,6 @@ class StepReading:
     problem: str | None = None  # why an attempted answer does not fit, to say when asking again
 
 
-_LUNAR = re.compile(r"\b(?:âm lịch|am lich|âm|lunar|tết|tet)\b", re.IGNORECASE)
 _DIGITS_ONLY = re.compile(r"^\s*\d+\s*$")
 SKIP_WORDS = frozenset({"skip", "bo qua", "bo qua cau nay", "thoi bo qua", "khong muon noi", "ko muon noi",
                         "k muon noi", "khong can", "ko can", "k can", "khong tra loi", "rather not say"})  # fmt: skip
@@ -62,7 +70,7 @@ def _date(step: Step, raw: str, today: dt.date) -> StepReading:
         return _birth(raw, today, step.under_age)
     reading = read_date(raw, today, past=step.not_future)
     if reading is None:
-        if _LUNAR.search(raw) and re.search(r"\d|mùng|mung", raw, re.IGNORECASE):
+        if says_lunar(raw) and re.search(r"\d|mùng|mung|mồng|mong|rằm|ram", raw, re.IGNORECASE):
             return StepReading(problem=_("Please type the date by the solar calendar (dương lịch), like 3/5/2025."))
         if _DIGITS_ONLY.match(raw) or re.search(r"\d+\s*[/.-]\s*\d+", raw):
             return StepReading(problem=_("That doesn't look like a valid date. Please type it like 3/5/2025 (day/month/year)."))

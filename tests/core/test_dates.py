@@ -78,7 +78,16 @@ TABLE: list[tuple[str, dt.date | None]] = [
     ("mong 2 thang roi", D(2026, 10, 2)), ("10 tháng trước", D(2026, 1, 23)),
     # a day of Tết counts from Tết itself (tháng Giêng's days are consecutive); the last Tết not ahead
     ("mùng 3 tết", D(2026, 2, 19)), ("mong 3 Tet", D(2026, 2, 19)), ("mồng 1 Tết năm ngoái", D(2025, 1, 29)),
-    ("ngày mùng 10 tết năm 2024", D(2024, 2, 19)),
+    ("ngày mùng 10 tết năm 2024", D(2024, 2, 19)), ("mùng 3 tết năm 2040", D(2040, 2, 14)),
+    # lunar dates (bot.core.lunar), the most recent not after today unless a year is said
+    ("3 tháng 5 âm lịch", D(2026, 6, 17)), ("12/3 âm lịch", D(2026, 4, 28)), ("ngay 12 thang 3 am", D(2026, 4, 28)),
+    ("12/3 AL", D(2026, 4, 28)), ("15 tháng 8 âm lịch năm 1960", D(1960, 10, 5)), ("12/3/60 âm lịch", D(1960, 4, 7)),
+    ("rằm tháng 7", D(2026, 8, 27)), ("ram thang gieng", D(2026, 3, 3)), ("mùng 1 tháng giêng", D(2026, 2, 17)),
+    ("sinh ngày 20 tháng chạp năm 1959", D(1960, 1, 18)), ("10 tháng 4 nhuận năm 2020", D(2020, 6, 1)),
+    ("mất ngày mười lăm tháng mười âm lịch", D(2026, 11, 23)), ("mung 5 thang 5 am", D(2026, 6, 19)),
+    ("15/8 lunar calendar", D(2026, 9, 25)),
+    # "am" that is English is no lunar word
+    ("I am not sure, maybe 3 May", D(2026, 5, 3)), ("born 3/5 at 8 am", D(2026, 5, 3)),
     # a day and month, then the year in words or digits; "rồi" alone means "already"
     ("20/10 năm ngoái", D(2025, 10, 20)), ("3/5 nam roi", D(2025, 5, 3)), ("3/5 năm 2025", D(2025, 5, 3)),
     ("3/5, năm nay", D(2026, 5, 3)), ("sinh 3/5 rồi", D(2026, 5, 3)),
@@ -99,7 +108,8 @@ TABLE: list[tuple[str, dt.date | None]] = [
     ("1", None), ("2", None), ("15", None), ("2026", None), ("0912345678", None), ("", None), ("   ", None),
     ("có", None), ("không biết", None), ("có mất tiền không", None), ("làm khai sinh ở đâu", None),
     ("trợ cấp thất nghiệp", None), ("ngày mai", None), ("hôm nào cũng được", None), ("tháng giêng", None),
-    ("3 tháng 5 âm lịch", None), ("mùng 3 tết năm 2040", None), ("tết", None), ("abc/def", None),
+    ("tết", None), ("abc/def", None), ("tháng 3 âm lịch", None), ("30/2 âm lịch năm 2026", None),
+    ("30 tháng chạp năm 2024", None), ("mùng 1 tháng 5 nhuận năm 2026", None), ("rằm", None), ("mùng 5 tháng một âm lịch", None),
     ("3 con", None), ("May I ask", None), ("may", None), ("2 tuổi", None), ("năm ngoái", None),
     ("tháng 5 năm 2025", None), ("5/2025", None), ("May 2025", None), ("tháng 5", None),
 ]  # fmt: skip

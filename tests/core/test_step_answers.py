@@ -55,7 +55,8 @@ PROBLEMS = [
     ("5/2025", "Ngày nào của tháng 5/2025?"),
     ("năm ngoái", "Ngày nào ạ?"),
     ("3/5/1890", "Ngày này cách đây hơn 120 năm"),
-    ("mùng 3 tháng giêng âm lịch", "dương lịch"),
+    ("30 tháng chạp âm lịch năm 2024", "dương lịch"),  # tháng Chạp of Giáp Thìn had 29 days
+    ("tháng 3 âm lịch", "dương lịch"),
     ("31/2/2026", "Ngày này chưa đúng"),
     ("1", "Ngày này chưa đúng"),
 ]  # fmt: skip
