@@ -100,6 +100,9 @@ ASKING_PHRASES: tuple[str, ...] = (
     "what papers do i need", "what do i need", "how much", "how long", "where",
 )  # fmt: skip
 
+ASPECT_KEYS = frozenset(key for _name, keys in _ASPECTS for key in keys)
+"""Every aspect word and phrase as such ("o dau", "le phi"): asking, never naming."""
+
 ASPECT_WORDS = frozenset(w for _name, keys in _ASPECTS for key in keys for w in key.split()) - {"vneid"}
 """Every word of the aspect phrases: a message made only of these (and filler) is a follow-up.
 VNeID is left out: it also names the account, which a follow-up may switch to."""

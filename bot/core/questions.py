@@ -12,12 +12,12 @@ from collections.abc import Callable
 from itertools import pairwise
 
 from bot.core import answers
-from bot.core.aspects import ASPECT_WORDS, HOW, ON_VNEID, detect_aspect
+from bot.core.aspects import ASPECT_KEYS, ASPECT_WORDS, HOW, ON_VNEID, detect_aspect
 from bot.core.dates import read_date, vietnam_today
 from bot.core.flow_runner import FlowRunner
 from bot.core.guide import GUIDE_WORDS, Guide, wants_guide
 from bot.core.i18n import _, current
-from bot.core.matcher import Decision, Match, Matcher
+from bot.core.matcher import Candidate, Decision, Match, Matcher
 from bot.core.menus import Menus
 from bot.core.messages import Button, Outbound, UsageEvent
 from bot.core.pending import ask
@@ -122,6 +122,14 @@ class Questions:
             c.id == procedure and c.score >= 0.8 * best.score for c in match.candidates
         ):
             best, match = next(c for c in match.candidates if c.id == procedure), Match(Decision.ANSWER, match.candidates)
+        if self._guessed_away(match, procedure, text):
+            # "có cần đưa bé đi không" after a passport answer names nothing, yet the words alone
+            # make it a question about the ID card: ask which, the procedure in hand first.
+            assert best is not None
+            assert procedure is not None
+            others = tuple(c for c in match.candidates if c.id != procedure)
+            self._clarify(Match(Decision.CLARIFY, (Candidate(procedure, best.score), *others)), text, turn)
+            return
         if match.decision is Decision.ANSWER and best is not None:
             if best.id == HUMAN_HELP:
                 self.human(turn)
@@ -144,6 +152,19 @@ class Questions:
                 _("Sorry, I can only help with public-service procedures (ID card, VNeID, residence, birth, marriage, vehicles…), and I don't know the answer to that. Choose a topic, or ask for a person."),
                 (Button(_("All procedures"), "m:0"), Button(_("Talk to a person"), "h"))))  # fmt: skip
             turn.events.append(UsageEvent("not_understood", None, match.score, text=text))
+
+    def _guessed_away(self, match: Match, procedure: str | None, text: str) -> bool:
+        """A short message right after an answer, naming no procedure, that the matcher still
+        answers with another one: its words alone are no reason to leave the procedure in hand."""
+        best = match.best
+        if match.decision is not Decision.ANSWER or best is None or procedure not in self.kb.procedures:
+            return False
+        if best.id in (procedure, HUMAN_HELP) or self.named(text) or _WHAT_ABOUT.match(fold(text)):
+            return False  # "còn thường trú thì sao" names what it turns to
+        if self.matcher.names_procedure(text) is not None:
+            return False
+        content = [t for t in self.matcher.norm(text) if t not in self.matcher.norm.stopwords]
+        return len(content) <= _SHORT
 
     def _about_the_case(self, match: Match, procedure: str | None, turn: Turn) -> bool:
         """A message not understood, right after an answer about a procedure with a guide, that
@@ -236,7 +257,11 @@ class Questions:
 
     def _named(self, toks: list[str]) -> set[str]:
         plain = ASPECT_WORDS | self.matcher.norm.stopwords  # "lệ phí", "phạt" ask, they do not name
-        terms = {t for t in (*toks, *(f"{a} {b}" for a, b in pairwise(toks))) if not set(t.split()) <= plain}
+        stop = self.matcher.norm.stopwords
+        # A pair of asking words that is no asking phrase may still name: "nộp phạt" is the fine.
+        terms = {t for t in toks if t not in plain} | {
+            f"{a} {b}" for a, b in pairwise(toks)
+            if not {a, b} <= plain or (not {a, b} & stop and f"{a} {b}" not in ASPECT_KEYS)}  # fmt: skip
         return {proc for proc, words in self.matcher.named_terms().items() if terms & words}
 
     def show(self, proc_id: str, section: str, faq: int | None, turn: Turn, score: float | None) -> None:
@@ -352,6 +377,8 @@ _WHAT_ABOUT = re.compile(r"^(?:(?:the|vay|va|con)\s+)*(?:con\s+)?(.+?)\s+thi\s+(
 """'(còn) X thì sao': X is what is asked about."""
 _CASE_UNITS = frozenset({"tuoi", "thang", "ngay", "nam"})
 """Units that make a number the person's own case ("14 tuổi", "3 tháng")."""
+_SHORT = 5
+"""Content words up to which a message right after an answer reads as a follow-up to it."""
 _LONG = 25
 """Words from which a message is long enough to be read clause by clause when it is unclear whole."""
 _CLAUSE = re.compile(r"[.!?;\n]+|,\s+(?:va|và|con|còn|nhung|nhưng|ma|mà|toi|tôi|em|minh|mình)\s+|,\s*")

@@ -30,6 +30,7 @@ def matcher(engine: Engine) -> Matcher:
         ("ngu quá", "anger"), ("bot ngu vl", "anger"), ("chán quá đi", "anger"), ("you are useless", "anger"),
         ("hỏi mãi không được", "anger"), ("vô dụng", "anger"),
         ("cảm ơn bn nhé", "thanks"), ("tks ad", "thanks"), ("cam on nhieu hi", "thanks"),
+        ("thanks e", "thanks"), ("cảm ơn c nhé", "thanks"), ("cam on bac nha", "thanks"), ("bye e", "goodbye"),
         ("tạm biệt nhé", "goodbye"), ("bye bn", "goodbye"),
         ("bn ơi", "greeting"), ("chào bn", "greeting"),
     ],
@@ -39,7 +40,8 @@ def test_small_talk_is_recognised_however_it_is_typed(talk: SmallTalk, text: str
     assert talk.classify(text) == kind
 
 
-@pytest.mark.parametrize("text", ["tôi muốn gặp người thật", "bn tiền", "làm cccd ở đâu", "ngu ngốc thì có làm cccd được không"])
+@pytest.mark.parametrize("text", ["tôi muốn gặp người thật", "bn tiền", "làm cccd ở đâu", "ngu ngốc thì có làm cccd được không",
+                                  "co e", "ba con e"])
 def test_questions_are_not_small_talk(talk: SmallTalk, text: str) -> None:
     """A request for a person, an amount or a procedure question is never taken for chit-chat."""
     assert talk.classify(text) is None
