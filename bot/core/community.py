@@ -95,6 +95,14 @@ class Community:
             return True
         return False
 
+    @staticmethod
+    def asks_commune(state: ConversationState) -> bool:
+        """Whether our open question is "which commune?" (a help request's, or the soft one)."""
+        return (state.help is not None and state.help.step == "commune") or state.awaiting == "commune"
+
+    def names_commune(self, text: str) -> bool:
+        return bool(self.choice.finder.search(text, limit=1))
+
     async def take(self, text: str, me: Target, turn: Turn) -> bool:
         """Read a typed message as the answer to our open question; False if it is not one."""
         if is_place(text):  # "cái đầu tiên", "2" under "Choose your commune" or "When shall they call?"

@@ -27,6 +27,7 @@ from bot.core.community import COMMUNE_ASK, Community
 from bot.core.desk import BaseHelpDesk, Target
 from bot.core.flow_runner import FlowRunner, nav_intent
 from bot.core.guide import Guide, wants_guide
+from bot.core.help_request import HELP_YES
 from bot.core.i18n import _
 from bot.core.matcher import Decision, Matcher
 from bot.core.menus import Menus
@@ -151,6 +152,9 @@ class Engine:
         typed = not inbound.payload and inbound.group is None and not text.startswith("/")
         if typed and asked is not None and (payload := read_asked(asked, text)) is not None:
             inbound, typed = replace(inbound, text="", payload=payload), False  # typed "có": that button
+        elif typed and asked is not None and asked.yes == HELP_YES and await self.community.help.number_for_offer(
+                text, Target(inbound.channel, inbound.user_id), turn):  # fmt: skip
+            return  # a phone number typed under the offer of a call: yes, and the number
         if self.community.wants(inbound, state) and await self.community.handle(inbound, turn):
             return
         if inbound.payload:
@@ -195,7 +199,11 @@ class Engine:
         owner: str | None = None
         if self.community.waiting(state):
             owner = "people"
-            if await self.community.take(text, me, turn):
+            # "làm cccd" where the commune is asked: a question to answer (then asked again), not
+            # a commune that was not found.
+            question = (self.community.asks_commune(state) and self.questions.is_new(text, state)
+                        and not self.community.names_commune(text))  # fmt: skip
+            if not question and await self.community.take(text, me, turn):
                 return
         elif state.flow is not None and not state.flow.paused:
             owner = "guide"

@@ -21,6 +21,8 @@ from bot.core.text import fold
 from bot.core.turn import Turn
 
 MAX_NEED = 300
+HELP_YES = "hd:yes"
+"""The "yes, ask someone to call me" button under the offer of a call."""
 STOP_WORDS = NAV_WORDS["cancel"] | {"khong can nua", "thoi khong can", "bo qua yeu cau"}
 _REFUSALS = frozenset({"khong", "ko", "k", "kg", "no", "khong muon", "ko muon", "khong dong y", "khong cho",
                        "thoi khoi", "khoi"})  # fmt: skip
@@ -45,8 +47,8 @@ class HelpRequests:
             turn.messages.append(Outbound(text, (Button(_("All procedures"), "m:0"),)))
             return
         text += "\n\n" + _("Shall I ask a volunteer to call you? I will need your phone number: only your commune's team and the administrators see it, and it is deleted after {days} days.").format(days=self.ctx.retention_days)
-        ask(turn, Outbound(text, (Button(_("Yes, ask someone to call me"), "hd:yes"), Button(_("No, thank you"), "hd:no"))),
-            yes="hd:yes", no="hd:no")  # fmt: skip
+        ask(turn, Outbound(text, (Button(_("Yes, ask someone to call me"), HELP_YES), Button(_("No, thank you"), "hd:no"))),
+            yes=HELP_YES, no="hd:no")  # fmt: skip
 
     async def draft_button(self, action: str, me: Target, turn: Turn) -> None:
         state = turn.state
@@ -54,13 +56,8 @@ class HelpRequests:
             if self.ctx.desk is None:
                 self.offer(turn)
                 return
-            active = await self.ctx.desk.active_ticket(me)
-            if active is not None:
-                self._say_ticket(active, turn)
-                return
-            state.help = HelpDraft(key=uuid.uuid4().hex, step="phone", procedure=state.procedure)
-            self.ask_phone(turn)
-            turn.events.append(UsageEvent("help_consent", state.procedure))
+            if await self._consent(me, turn):
+                self.ask_phone(turn)
         elif action == "no":
             turn.messages.append(Outbound(_("All right. Ask me anything, or choose a topic."), self.ctx.start_buttons()))
         elif action == "stop":
@@ -72,6 +69,26 @@ class HelpRequests:
             self.choice.ask(turn, for_request=True)
         else:
             self.ctx.stale(turn)
+
+    async def number_for_offer(self, text: str, me: Target, turn: Turn) -> bool:
+        """A phone number typed under "Shall I ask a volunteer to call you?": people skip the yes
+        and give the number, which says both. False (nothing done) if ``text`` holds no number."""
+        if self.ctx.desk is None or not looks_like_phone(text):
+            return False
+        if await self._consent(me, turn):
+            await self.draft_text(text, me, turn)  # the phone step: taken, or said what is wrong with it
+        return True
+
+    async def _consent(self, me: Target, turn: Turn) -> bool:
+        """Start a request; False (and the open one shown) if this person has one open already."""
+        assert self.ctx.desk is not None
+        active = await self.ctx.desk.active_ticket(me)
+        if active is not None:
+            self._say_ticket(active, turn)
+            return False
+        turn.state.help = HelpDraft(key=uuid.uuid4().hex, step="phone", procedure=turn.state.procedure)
+        turn.events.append(UsageEvent("help_consent", turn.state.procedure))
+        return True
 
     async def draft_text(self, text: str, me: Target, turn: Turn) -> bool:
         draft = turn.state.help

@@ -201,6 +201,53 @@ async def test_typed_yes_to_the_offer_of_a_call_starts_the_request(person: Calla
         assert "số điện thoại" in turn.messages[-1].text, typed
 
 
+@pytest.mark.parametrize("typed", ["0912345678", "0912 345 678", "sdt cua toi 0912.345.678", "so em la 0912345678 a"])
+async def test_a_number_typed_at_the_offer_of_a_call_is_yes_and_the_number(person: Callable[..., Person], typed: str) -> None:
+    """People skip the yes and give their number straight away: that is consent and the number at
+    once, so the request goes on to its next question instead of "answer yes or no"."""
+    citizen = person("990")
+    await citizen.say("cho toi noi chuyen voi can bo")
+    turn = await citizen.say(typed)
+    assert citizen.state is not None
+    assert citizen.state.help is not None
+    assert citizen.state.help.phone == "0912345678"
+    assert citizen.state.help.step != "phone"
+    assert "có\" hoặc \"không" not in citizen.text
+    assert any(e.kind == "help_consent" for e in turn.events)
+
+
+async def test_a_wrong_number_typed_at_the_offer_of_a_call_is_asked_again_as_a_number(person: Callable[..., Person]) -> None:
+    citizen = person("991")
+    await citizen.say("cho toi noi chuyen voi can bo")
+    await citizen.say("091234567")
+    assert "10 chữ số" in citizen.text
+    assert citizen.state is not None
+    assert citizen.state.help is not None
+    assert citizen.state.help.step == "phone"
+    await citizen.say("0912345678")
+    assert citizen.state.help is not None
+    assert citizen.state.help.phone == "0912345678"
+
+
+async def test_a_question_instead_of_a_commune_is_answered_and_the_request_kept(person: Callable[..., Person]) -> None:
+    """"làm cccd" where the commune is asked is no commune "not found": it is answered, and the
+    commune asked again; a commune typed next goes on with the request."""
+    citizen = person("992")
+    await citizen.say("cho toi noi chuyen voi can bo")
+    await citizen.say("0912345678")
+    assert citizen.state is not None
+    assert citizen.state.help is not None
+    assert citizen.state.help.step == "commune"
+    turn = await citizen.say("lam cccd can giay to gi")
+    assert "không tìm thấy xã" not in citizen.text
+    assert any(e.kind in ("answered", "section") and e.procedure == "identity_card" for e in turn.events)
+    assert citizen.state.help is not None
+    assert citizen.state.help.step == "commune"
+    await citizen.say("hung dung")
+    assert "Chọn xã/phường" in citizen.text
+    assert any(p.startswith("hc:") and p != "hc:none" for p in citizen.payloads)
+
+
 async def test_typed_no_to_the_offer_of_a_call_sends_nothing(person: Callable[..., Person]) -> None:
     """"ko", "không cần" typed under the offer decline it; the next question is answered normally."""
     for i, typed in enumerate(["ko", "không", "không cần", "thôi", "k"]):
