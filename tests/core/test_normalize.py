@@ -183,6 +183,10 @@ def test_an_age_typed_as_14t_is_an_age(norm: Normalizer) -> None:
     ("is there a deadline", "is there a thoi han"),
     ("get my copies certified", "get my chung thuc ban sao"),
     ("lam chung 1 lan dc ko", "lien thong duoc khong"),
+    ("em la tinh nguyen vien", "em toi"),          # who is typing, not a request for a person
+    ("i am a volunteer helping", "toi helping"),
+    ("ba cu ko tu di duoc", "nguoi gia di lai kho khan"),
+    ("can officers come to her house", "can office den tan nha"),
 ])  # fmt: skip
 def test_plain_words_for_the_single_status_paper_deadlines_copies_and_combined(norm: Normalizer, typed: str,
                                                                                expected: str) -> None:  # fmt: skip
