@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -50,6 +51,8 @@ log = logging.getLogger("bot.engine")
 
 MAX_INPUT = 1000
 """Only the start of a very long message is read: questions are short, pastes are not."""
+_THANKS = re.compile(r"\b(?:cam on|cam ong|camon|thanks?|thank you|tks|thx|ty)\b")
+"""Words of thanks, which make "ok cảm ơn" small talk even where a yes or a choice is asked."""
 _HELPED = frozenset({"feedback_helpful", "flow_completed"})
 """Moments when something has just helped: the natural time to ask, once, for the commune."""
 
@@ -279,8 +282,11 @@ class Engine:
     def _ask_again(self, text: str, owner: str | None, asked: Asked | None, turn: Turn) -> None:
         """Not an answer and not a request of its own: the question once more, saying why.
         Small talk ("cảm ơn", "bạn là ai") gets its short reply first; nothing is picked for the person."""
-        # A bare "có" where a choice is asked is a failed answer, not a greeting ("có ai không").
-        talk = None if read_reply(text) is not None else self.smalltalk.classify(text)
+        # A bare "có" or "ok" where a choice is asked is a failed answer, not a greeting or thanks;
+        # "ok thanks", "vâng cảm ơn" are thanks all the same.
+        talk = self.smalltalk.classify(text)
+        if talk is not None and read_reply(text) is not None and not _THANKS.search(fold(text)):
+            talk = None
         chatted = talk is not None and self.menus.small_talk(talk, turn, waiting=True)
         if owner == "guide":
             self.guide.reask(text, turn, _("Let's continue where we were.") if chatted else "")

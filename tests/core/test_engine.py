@@ -250,6 +250,26 @@ async def test_did_you_mean_offers_at_most_four_procedure_buttons(engine: Engine
     assert turn.state.procedure is None
 
 
+@pytest.mark.parametrize(("typed", "lang"), [("ok thanks", "vi"), ("ok cam on nhe", "vi"), ("vâng cảm ơn", "vi")])
+async def test_thanks_under_a_did_you_mean_is_thanked_not_misunderstood(engine: Engine, typed: str, lang: str) -> None:
+    """"ok thanks" holds a yes word, but where a choice is asked it is thanks, not a failed answer
+    (in the conversation's language: two English words do not switch it)."""
+    first = await say(engine, "ra Vinh làm công nhân, tạm trú mần ở mô")
+    assert first.messages[0].text == tr("Did you mean one of these?")
+    turn = await say(engine, typed, state=first.state)
+    text = "\n".join(m.text for m in turn.messages)
+    assert tr("You're welcome!", lang) in text
+    assert tr("Sorry, I didn't catch that. Please press one of the buttons, or type its words.", lang) not in text
+
+
+async def test_a_bare_ok_under_a_did_you_mean_is_still_asked_again(engine: Engine) -> None:
+    first = await say(engine, "ra Vinh làm công nhân, tạm trú mần ở mô")
+    turn = await say(engine, "ok", state=first.state)
+    text = "\n".join(m.text for m in turn.messages)
+    assert tr("You're welcome!") not in text
+    assert tr("Did you mean one of these?") in text
+
+
 # --- buttons ---------------------------------------------------------------------------------
 
 
