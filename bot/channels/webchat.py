@@ -12,8 +12,19 @@ every other channel's, so a reload carries on where it was.
                                  outbox; with ``wait`` an empty answer is held until news comes
                                  (from any worker: :mod:`bot.channels.web_updates`)
     POST /chat/api/message       {"user": id, "text": "..."} or {"user": id, "payload": "..."},
-                                 optional "lang": "vi" | "en"  →  {"messages": [...]}; a message
-                                 may say what it "expects" typed ("phone": the page opens the digits)
+                                 optional "lang": "vi" | "en" and "id" (the message's own random
+                                 id)  →  {"messages": [...]}; a message may say what it "expects"
+                                 typed ("phone": the page opens the digits)
+
+Exactly once: the page gives each message a random ``id`` and sends the same one again when it
+retries (no answer came: a flaky network, a worker restarting behind the proxy). The turn is
+handled as the delivery ``web:<user>:<id>`` (:mod:`bot.storage.deliveries`): stored with the
+conversation state and its replies, so a repeat is not applied again and gets the first answer
+back, word for word. The namespace is the ``user`` id because that is all the server knows of a
+visitor (no cookies, no login): whoever holds a user id *is* that person to the server (they can
+already read its news at /chat/api/updates), so nobody reaches another person's stored answers
+by guessing message ids alone. A message without an id (a page loaded before this) is handled as
+before: a repeat of it is a new message.
 
 Limits (:mod:`bot.ratelimit`): the id is chosen by the browser, so messages are limited per id
 and per client address (``web_rate_per_user``, ``web_rate_per_address``); over either, 429 with
@@ -48,6 +59,7 @@ from bot.core.i18n import _
 from bot.core.messages import Inbound, Outbound
 from bot.errors import ConfigError
 from bot.ratelimit import Rule, parse_proxies, request_address, retry_after
+from bot.storage.deliveries import delivering
 from bot.storage.outbox import Outbox
 from bot.web.channel import BaseChannel, ChannelContext
 
@@ -55,6 +67,9 @@ log = logging.getLogger("bot.channel.web")
 
 USER_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 """What the page's random per-browser id looks like; anything else is refused."""
+MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+"""What the page's random per-message id looks like (the same characters, so the delivery id
+``web:<user>:<id>`` stays under the store's 200 characters); anything else is refused."""
 MAX_TEXT = 4000
 """Characters per typed message; the page's text box stops there too."""
 MAX_PAYLOAD_BYTES = 64
@@ -77,8 +92,9 @@ class BadMessage(ValueError):
         self.lang = lang
 
 
-def read_message(body: bytes) -> Inbound:
-    """The API request ``body`` as an Inbound, or :class:`BadMessage` saying what is wrong."""
+def read_message(body: bytes) -> tuple[Inbound, str | None]:
+    """The API request ``body`` as an Inbound and the message's id (None from an older page), or
+    :class:`BadMessage` saying what is wrong."""
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):
@@ -91,6 +107,13 @@ def read_message(body: bytes) -> Inbound:
     user = data.get("user")
     if not isinstance(user, str) or not USER_ID.fullmatch(user):
         raise BadMessage("malformed", "user must be 8-64 characters of A-Z a-z 0-9 _ -", lang)
+    message_id = data.get("id")
+    if message_id is not None and (not isinstance(message_id, str) or not MESSAGE_ID.fullmatch(message_id)):
+        raise BadMessage("malformed", "id must be 8-64 characters of A-Z a-z 0-9 _ -", lang)
+    return _inbound(data, user, lang), message_id
+
+
+def _inbound(data: dict[str, Any], user: str, lang: str | None) -> Inbound:
     text, payload = data.get("text"), data.get("payload")
     if text is not None and not isinstance(text, str):
         raise BadMessage("malformed", "text must be a string", lang)
@@ -248,7 +271,7 @@ class WebChat(BaseChannel):
         address = request_address(request, self.proxies)
         body = await request.body()  # over the app's max_body_size, Starlette answers 413 first
         try:
-            inbound = read_message(body)
+            inbound, message_id = read_message(body)
         except BadMessage as exc:
             # Refused messages count against the address too: a flood of garbage is a flood.
             wait = await self.limiter.hit(self.per_address, address)
@@ -262,7 +285,11 @@ class WebChat(BaseChannel):
         if wait:
             return self._too_fast(wait, inbound.lang_hint)
         try:
-            replies = await self.ctx.converse(inbound)
+            if message_id is None:
+                replies = await self.ctx.converse(inbound)
+            else:  # a resend of this message gets the replies stored with it (see the module's doc)
+                with delivering(f"web:{inbound.user_id}:{message_id}"):
+                    replies = await self.ctx.converse(inbound)
         except Exception:  # a bug must reach the log, not the citizen
             log.exception("web chat turn failed")
             self.ctx.metrics.webhooks.labels(self.name, "error").inc()

@@ -137,6 +137,19 @@ def record(connection: sa.Connection, delivery_id: str, now: datetime, replies: 
     return int(connection.execute(statement).rowcount) == 1
 
 
+def forget(connection: sa.Connection, key: str) -> None:
+    """Empty the stored replies of the conversation ``key``'s deliveries that are named after it
+    (the web chat's ``web:<user>:<message id>``), in the caller's transaction: an erasure takes
+    them too. The ids stay, so a late resend is still not applied again. (A Telegram or Zalo
+    delivery id names the update, not the person: its replies go with the 24-hour purge.)"""
+    prefix = f"{key}:"
+    connection.execute(
+        deliveries.update()
+        .where(sa.func.substr(deliveries.c.id, 1, len(prefix)) == prefix, deliveries.c.replies.is_not(None))
+        .values(replies=None)
+    )
+
+
 def purge(db: sa.Engine, now: datetime | None = None) -> int:
     """Forget delivery ids older than :data:`KEEP` (the platforms no longer redeliver them), and the
     replies stored with those older than :data:`KEEP_REPLIES`. Returns how many ids went."""

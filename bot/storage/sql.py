@@ -270,6 +270,7 @@ class SqlStateStore(BaseStateStore):
     def _delete(self, key: str) -> None:
         with self.engine.begin() as connection:
             connection.execute(table.delete().where(table.c.key == key))
+            deliveries.forget(connection, key)
             delivery = deliveries.current()
             if delivery is not None:  # a repeated "erase my data" is harmless, but count it seen
                 deliveries.record(connection, delivery.id, self._clock())

@@ -55,6 +55,12 @@ class LiveServer:
         with self.core.db.connect() as connection:
             return int(connection.execute(sa.text("SELECT count(*) FROM conversations")).scalar_one())
 
+    def turns(self, key: str) -> int:
+        """How many turns the stored conversation ``key`` counts (0: none stored)."""
+        with self.core.db.connect() as connection:
+            data = connection.execute(sa.text("SELECT state FROM conversations WHERE key = :k"), {"k": key}).scalar()
+        return ConversationState.model_validate_json(data).turns if data is not None else 0
+
     def web_turns(self) -> float:
         value = self.web.state.metrics.registry.get_sample_value("trolyso_turns_total", {"channel": "web"})
         return float(value or 0.0)

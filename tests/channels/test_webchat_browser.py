@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -182,6 +183,65 @@ async def test_a_lost_connection_keeps_the_question_for_a_retry(live: LiveServer
     await expect(page.locator("#log")).to_contain_text("Công an xã, phường bất kỳ", timeout=WAIT_MS)
     await expect(page.locator("#status")).to_have_text("")
     await expect(page.locator(".msg.me")).to_have_count(1)
+
+
+async def test_a_message_that_got_no_answer_is_sent_again_with_the_same_id(live: LiveServer, phone: Page) -> None:
+    """The worker saved the message and died (nginx answers 502): the page sends it again with the
+    same id, shows the answer once, and the conversation moved one turn."""
+    page = phone
+    expect = playwright_api.expect
+    await page.goto(f"{live.url}/chat")
+    await expect(page.locator("#log")).to_contain_text("Xin chào", timeout=WAIT_MS)
+    bodies: list[dict[str, Any]] = []
+
+    async def dies_once(route: Any) -> None:
+        bodies.append(json.loads(route.request.post_data))
+        if len(bodies) == 1:
+            await route.fetch()  # the worker handled it...
+            await route.fulfill(status=502, body="<html>502 Bad Gateway</html>")  # ...and died before answering
+        else:
+            await route.continue_()
+
+    await page.route("**/chat/api/message", dies_once)
+    await page.locator("#q").fill("lam cccd o dau")
+    await page.locator("#send").click()
+    await expect(page.locator("#log")).to_contain_text("Công an xã, phường bất kỳ", timeout=WAIT_MS)
+    await expect(page.locator("#status")).to_have_text("")
+    assert len(bodies) == 2
+    assert bodies[0] == bodies[1]
+    assert re.fullmatch(r"[A-Za-z0-9_-]{8,64}", bodies[0]["id"])
+    await expect(page.locator(".msg.me")).to_have_count(1)
+    await expect(page.locator(".msg:not(.me)", has_text="Công an xã, phường bất kỳ")).to_have_count(1)
+    user = await page.evaluate("localStorage.getItem('trolyso.chat.user')")
+    assert live.turns(f"web:{user}") == 2  # the greeting, then the question once
+
+    await page.locator("#q").fill("lam ho chieu o dau")  # the next message has an id of its own
+    await page.locator("#send").click()
+    await expect(page.locator("#log")).to_contain_text("hộ chiếu", timeout=WAIT_MS)
+    assert len(bodies) == 3
+    assert bodies[2]["id"] != bodies[0]["id"]
+
+
+async def test_a_message_that_never_gets_through_is_given_back_plainly(live: LiveServer, phone: Page) -> None:
+    """Every try fails (502): after two resends with the same id the page says it could not reach
+    the assistant and puts the question back in the box."""
+    page = phone
+    expect = playwright_api.expect
+    await page.goto(f"{live.url}/chat")
+    await expect(page.locator("#log")).to_contain_text("Xin chào", timeout=WAIT_MS)
+    ids: list[str] = []
+
+    async def down(route: Any) -> None:
+        ids.append(json.loads(route.request.post_data)["id"])
+        await route.fulfill(status=502, body="bad gateway")
+
+    await page.route("**/chat/api/message", down)
+    await page.locator("#q").fill("lam cccd o dau")
+    await page.locator("#send").click()
+    await expect(page.locator("#status")).to_contain_text("Không kết nối được", timeout=WAIT_MS)
+    await expect(page.locator("#q")).to_have_value("lam cccd o dau")
+    assert len(ids) == 3
+    assert len(set(ids)) == 1
 
 
 async def test_deleting_the_chat_deletes_it_on_the_server_too(live: LiveServer, phone: Page) -> None:

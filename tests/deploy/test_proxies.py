@@ -1,6 +1,7 @@
 """The proxies in deploy/ and the workers agree on how connections between them end: the proxy
-closes an idle one before the worker does, and only the platforms' webhooks (whose delivery ids
-make a second delivery harmless) are sent again after a worker received them."""
+closes an idle one before the worker does, and only the platforms' webhooks and the web chat's
+messages (whose delivery ids make a second delivery harmless) are sent again after a worker
+received them."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 NGINX = (DEPLOY / "nginx" / "trolyso.conf").read_text(encoding="utf-8")
 CADDYFILE = (DEPLOY / "Caddyfile").read_text(encoding="utf-8")
 PLATFORM_WEBHOOKS = {WEBHOOK_PATH, "/zalo/webhook"}
+WITH_DELIVERY_IDS = PLATFORM_WEBHOOKS | {"/chat/api/message"}
+"""The POSTs whose id is stored with the turn: a resend is answered from the store, not applied again."""
 
 
 def seconds(value: str) -> int:
@@ -42,16 +45,18 @@ def test_the_proxies_close_an_idle_connection_before_the_workers_do() -> None:
     assert seconds(caddy_idle) < KEEP_ALIVE_SECONDS
 
 
-def test_nginx_sends_a_post_again_only_to_the_platform_webhooks() -> None:
-    """non_idempotent is on the location of Telegram's and Zalo's webhooks and nowhere else."""
+def test_nginx_sends_a_post_again_only_where_it_carries_a_delivery_id() -> None:
+    """non_idempotent is on the location of Telegram's and Zalo's webhooks and the web chat's
+    messages, and nowhere else (not the dashboard's forms, not the web chat's other paths)."""
     locations = nginx_locations()
     retried = [pattern for pattern, block in locations.items() if "non_idempotent" in block]
     assert len(retried) == 1
     (pattern,) = retried
     regex = re.fullmatch(r"~\s+(\S+)", pattern)
     assert regex is not None, f"expected a regex location, got {pattern!r}"
-    for path in PLATFORM_WEBHOOKS | {"/chat/api/message", "/admin/login", "/telegram/webhook/x"}:
-        assert bool(re.search(regex.group(1), path)) == (path in PLATFORM_WEBHOOKS), path
+    others = {"/admin/login", "/telegram/webhook/x", "/chat/api/updates", "/chat/api/message/x", "/x/chat/api/message"}
+    for path in WITH_DELIVERY_IDS | others:
+        assert bool(re.search(regex.group(1), path)) == (path in WITH_DELIVERY_IDS), path
     assert "timeout" not in re.findall(r"proxy_next_upstream\s+([^;]*);", locations[pattern])[0].split()
     assert all("proxy_pass http://trolyso;" in block for block in locations.values())
 

@@ -131,6 +131,29 @@ async def test_stored_replies_are_emptied_after_a_day_and_the_id_kept_two(url: s
         engine.dispose()
 
 
+async def test_an_erasure_takes_the_replies_stored_for_that_person(url: str) -> None:  # noqa: F811
+    """Erasing a web chat conversation empties the replies stored with its messages (named after it),
+    keeps their ids (a late resend is still not applied), and leaves another person's alone."""
+    engine = create_db_engine(url)
+    store = SqlStateStore(engine, TTL)
+    try:
+        for key in ("web:person01", "web:person012"):
+            with delivering(f"{key}:m0000001"):
+                _state, version = await store.load(key)
+                deliveries.keep(REPLIES)
+                await store.save(key, ConversationState(turns=1), version)
+        await store.delete("web:person01")
+        with engine.connect() as connection:
+            rows = dict(connection.execute(sa.select(deliveries_table.c.id, deliveries_table.c.replies)).all())
+        assert rows == {"web:person01:m0000001": None, "web:person012:m0000001": deliveries.encode(REPLIES)}
+        with delivering("web:person01:m0000001"), pytest.raises(DuplicateDelivery) as refused:
+            await store.load("web:person01")
+        assert refused.value.replies == []
+    finally:
+        await store.close()
+        engine.dispose()
+
+
 def test_stored_replies_another_release_cannot_read_are_not_sent() -> None:
     """Replies stored in a shape this code does not know are dropped, never half-sent."""
     assert deliveries.decode(deliveries.encode(REPLIES)) == REPLIES

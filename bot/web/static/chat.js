@@ -15,6 +15,7 @@
   var TIMEOUT = 30000;      // ms; a slow 2G answer still arrives in time
   var POLL = 20000;         // ms between looks for news while a help request is open
   var HOLD = 10;            // s the server may hold a look open until news comes (a long-poll)
+  var AGAIN = [1000, 3000]; // ms before each resend of a message that got no answer (same id)
 
   // English for the page itself; the Vietnamese comes from the HTML (read at start-up).
   var EN = {
@@ -76,8 +77,8 @@
     try { if (store) { store.setItem(KEY + name, value); } } catch (e) { /* full: keep going */ }
   }
 
-  function newId() {
-    var bytes = [], i, id = "w", c = window.crypto || window.msCrypto;
+  function newId(prefix) {
+    var bytes = [], i, id = prefix || "w", c = window.crypto || window.msCrypto;
     if (c && c.getRandomValues) {
       var buf = new Uint8Array(16);
       c.getRandomValues(buf);
@@ -290,6 +291,9 @@
   }
 
   // --- talking to the server ---
+  // Each message carries a random id, and a resend (no answer came: the network dropped, or a
+  // server restarted) carries the same one: the server then answers it without applying it twice.
+  function lost(status) { return status === 0 || status === 502 || status === 503 || status === 504; }
   function send(body, echo, after) {
     if (busy || Date.now() < calmUntil) { return false; }
     busy = true;
@@ -300,7 +304,14 @@
     if (mine) { reveal(mine); }
     body.user = user;
     body.lang = lang;
-    var xhr = new XMLHttpRequest();
+    body.id = newId("m");
+    var tries = 0;
+    function again() {
+      if (tries >= AGAIN.length) { return false; }
+      window.setTimeout(attempt, AGAIN[tries]);
+      tries += 1;
+      return true;
+    }
     function done() {
       busy = false;
       app.className = "app";
@@ -312,34 +323,42 @@
       say(message, true);
       done();
     }
-    xhr.open("POST", api, true);
-    xhr.setRequestHeader("Content-Type", "application/json");
-    xhr.timeout = TIMEOUT;
-    xhr.onload = function () {
-      var data = null, i, first = null, item;
-      try { data = JSON.parse(xhr.responseText); } catch (e) { data = null; }
-      if (xhr.status === 429) {  // too fast: the server says how long to wait; the box keeps the text
-        calmUntil = Date.now() + 1000 * (parseInt(xhr.getResponseHeader("Retry-After"), 10) || 5);
-      }
-      if (xhr.status !== 200 || !data || !(data.messages instanceof Array)) {
-        failed(data && typeof data.error === "string" ? data.error : t("failed"));
-        return;
-      }
-      if (after) { after(); }
-      for (i = 0; i < data.messages.length; i++) {
-        item = show(data.messages[i] || {});
-        first = first || item;
-      }
-      watch(data.messages, false);
-      expect(data.messages);
-      remember(data.messages);
-      say("");
-      done();
-      if (first) { reveal(first); }
-    };
-    xhr.onerror = function () { failed(t("offline")); };
-    xhr.ontimeout = xhr.onerror;
-    xhr.send(JSON.stringify(body));
+    function attempt() {
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", api, true);
+      xhr.setRequestHeader("Content-Type", "application/json");
+      xhr.timeout = TIMEOUT;
+      xhr.onload = function () {
+        var data = null, i, first = null, item;
+        if (lost(xhr.status)) {  // no answer from the assistant (a proxy's 502): the same message again
+          if (!again()) { failed(t("offline")); }
+          return;
+        }
+        try { data = JSON.parse(xhr.responseText); } catch (e) { data = null; }
+        if (xhr.status === 429) {  // too fast: the server says how long to wait; the box keeps the text
+          calmUntil = Date.now() + 1000 * (parseInt(xhr.getResponseHeader("Retry-After"), 10) || 5);
+        }
+        if (xhr.status !== 200 || !data || !(data.messages instanceof Array)) {
+          failed(data && typeof data.error === "string" ? data.error : t("failed"));
+          return;
+        }
+        if (after) { after(); }
+        for (i = 0; i < data.messages.length; i++) {
+          item = show(data.messages[i] || {});
+          first = first || item;
+        }
+        watch(data.messages, false);
+        expect(data.messages);
+        remember(data.messages);
+        say("");
+        done();
+        if (first) { reveal(first); }
+      };
+      xhr.onerror = function () { if (!again()) { failed(t("offline")); } };
+      xhr.ontimeout = xhr.onerror;
+      xhr.send(JSON.stringify(body));
+    }
+    attempt();
     return true;
   }
 
