@@ -24,6 +24,8 @@ class SmallTalk:
                 toks = norm.index_tokens(example)
                 self._exact.setdefault(tuple(toks), intent.id)
                 words.update(toks)
+            for example in intent.whole_only:
+                self._exact.setdefault(tuple(norm.index_tokens(example)), intent.id)
 
     def classify(self, text: str) -> str | None:
         """The chit-chat intent of a message made only of such words, else None."""

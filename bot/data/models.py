@@ -152,6 +152,9 @@ class Intent(Frozen):
     id: str
     examples: tuple[str, ...] = Field(min_length=1)
     exact_only: bool = False  # short chit-chat: only whole-message matches count
+    # Longer chit-chat that counts only word for word: its words ("can", "you", "do") would make the
+    # loose match of exact_only intents take questions for small talk.
+    whole_only: tuple[str, ...] = ()
 
 
 class IntentsFile(Frozen):

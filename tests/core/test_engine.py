@@ -270,6 +270,24 @@ async def test_a_bare_ok_under_a_did_you_mean_is_still_asked_again(engine: Engin
     assert tr("Did you mean one of these?") in text
 
 
+@pytest.mark.parametrize("typed", ["hello can you speak english", "Do you speak English?", "english please"])
+async def test_asking_for_english_is_greeted_in_english(engine: Engine, typed: str) -> None:
+    """Not "I only help with public-service procedures": the greeting, in English."""
+    turn = await say(engine, typed)
+    assert turn.messages[0].text.startswith("Hello!")
+    assert "not_understood" not in kinds(turn)
+
+
+@pytest.mark.parametrize(("typed", "procedure"), [("what do i need", None), ("can you help me with my id card", "identity_card"),
+                                                   ("do you know how to register a birth", "birth_registration")])  # fmt: skip
+async def test_words_of_asking_for_english_do_not_make_questions_small_talk(engine: Engine, typed: str,
+                                                                             procedure: str | None) -> None:  # fmt: skip
+    turn = await say(engine, typed)
+    assert not turn.messages[0].text.startswith("Hello!")
+    if procedure is not None:
+        assert turn.state.procedure == procedure
+
+
 # --- buttons ---------------------------------------------------------------------------------
 
 
