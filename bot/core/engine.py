@@ -180,7 +180,10 @@ class Engine:
     async def _typed(self, text: str, asked: Asked | None, me: Target, turn: Turn) -> None:
         """A typed message: the answer to our open question if it is one, else a request of its own."""
         state = turn.state
-        if state.flow is not None and (nav := nav_intent(text)) is not None:
+        # At an open yes/no question "thôi" is its no, not "leave the guide" (nav_intent reads it so
+        # given the step); a paused guide's question is not open, so there it still leaves.
+        current = self.runner.current(state) if state.flow is not None and not state.flow.paused else None
+        if state.flow is not None and (nav := nav_intent(text, current[1] if current else None)) is not None:
             self.guide.nav(nav, turn)
             return
         if text and set(text) <= set("?¿？ "):

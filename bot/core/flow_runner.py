@@ -43,11 +43,15 @@ RESULT_SECTIONS: tuple[tuple[str, str], ...] = (
 
 def nav_intent(text: str, step: Step | None = None) -> str | None:
     """"back", "restart", "cancel", "idk" or "continue" when the message asks to move in the guide.
-    Given the open ``step``, a yes/no answer to it is an answer first: "thôi" there means no, not
-    cancel."""
-    if step is not None and step.type == "yesno" and parse.parse_yesno(text, f"{step.ask.vi} {step.ask.en}"):
-        return None
+    Given the open ``step``, a yes/no answer to it is an answer first: "thôi" to an offer means no,
+    not cancel."""
     folded = fold(text)
+    if step is not None and step.type == "yesno" and parse.parse_yesno(text, f"{step.ask.vi} {step.ask.en}"):
+        # "Thôi" declines an offer ("Bạn có muốn làm liên thông không?" — "thôi": no thanks); to
+        # a question of fact ("đã đăng ký kết hôn chưa?") it is no answer, it leaves.
+        said = folded.split()
+        if not (said[:1] == ["thoi"] and set(said[1:]) <= _NAV_CLOSE and "muon" not in fold(step.ask.vi)):
+            return None
     for intent, words in NAV_WORDS.items():
         if folded in words:
             return intent

@@ -182,8 +182,13 @@ class Guide:
         if flow is not None and flow.paused and not shown:
             offer = Outbound(_("We were in the middle of a step-by-step guide."),
                              (Button(_("▶ Continue where we were"), "fn:continue"), Button(_("✖ Cancel"), "fn:cancel")))  # fmt: skip
+            current = self.runner.current(turn.state)
+            # A typed "ko" after a side question most likely answers the guide's own yes/no question
+            # ("chủ trọ không dùng VNeID" then "ko"): it must not cancel the guide; it takes the
+            # person back to that question, where it is read as its answer.
+            no = "fn:continue" if current is not None and current[1].type == "yesno" else "fn:cancel"
             if turn.state.asked is None:  # a question the reply itself asked is the one to answer
-                ask(turn, offer, yes="fn:continue", no="fn:cancel", keep=False)
+                ask(turn, offer, yes="fn:continue", no=no, keep=False)
             else:
                 turn.messages.append(offer)
 

@@ -45,3 +45,10 @@ def test_the_section_asked(matcher: Matcher, text: str, aspect: str | None) -> N
 ])  # fmt: skip
 def test_the_app_named_is_the_app_asked_about(matcher: Matcher, text: str, procedure: str) -> None:
     assert matcher.match(text).procedure == procedure
+
+
+@pytest.mark.parametrize("text", ["how long does it take", "how long does it take?", "it takes how long"])
+def test_asking_words_alone_name_no_procedure(matcher: Matcher, text: str) -> None:
+    """With nothing in hand, "how long does it take" is no question about the marital-status
+    paper, whose English common problem happens to share its words."""
+    assert matcher.match(text).procedure is None

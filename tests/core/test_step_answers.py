@@ -164,6 +164,14 @@ def test_at_a_yes_no_step_a_no_is_an_answer_before_a_way_out(flows: FlowSet, typ
     assert nav_intent(typed, step) == expected
 
 
+def test_thoi_declines_an_offer_but_leaves_at_a_question_of_fact(flows: FlowSet) -> None:
+    """"Thôi" is the no of "Người cha có muốn nhận con…?" (an offer), while to "Cha mẹ bé đã đăng ký
+    kết hôn chưa?" it is no answer: the person leaves the guide."""
+    assert nav_intent("thôi", _step(flows, "birth_registration", "father_acknowledged")) is None
+    assert nav_intent("thoi a", _step(flows, "birth_registration", "father_acknowledged")) is None
+    assert nav_intent("thôi", _step(flows, "birth_registration", "parents_married")) == "cancel"
+
+
 def test_without_a_step_thoi_cancels() -> None:
     """With no step given (or another kind), "thôi" keeps its meaning of stopping."""
     assert nav_intent("thôi") == "cancel"
