@@ -52,3 +52,9 @@ def test_asking_words_alone_name_no_procedure(matcher: Matcher, text: str) -> No
     """With nothing in hand, "how long does it take" is no question about the marital-status
     paper, whose English common problem happens to share its words."""
     assert matcher.match(text).procedure is None
+
+
+@pytest.mark.parametrize("text", ["dang ky hien mau", "hiến máu ở đâu", "đăng ký hiến máu tình nguyện"])
+def test_a_real_word_is_not_repaired_into_a_procedure(matcher: Matcher, text: str) -> None:
+    """"hiến máu" (donating blood) was repaired to "biển" and answered as the motorbike's plate."""
+    assert matcher.match(text).procedure is None
