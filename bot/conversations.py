@@ -36,7 +36,7 @@ MAX_ATTEMPTS = 5
 class TurnEngine(Protocol):
     """What :class:`Conversations` needs from :class:`bot.core.engine.Engine` (fakes welcome)."""
 
-    async def handle(self, inbound: Inbound, state: ConversationState | None) -> Turn: ...
+    async def handle(self, inbound: Inbound, state: ConversationState | None, *, owned: bool = False) -> Turn: ...
 
 
 @dataclass
@@ -69,7 +69,7 @@ class Conversations:
             for attempt in range(1, MAX_ATTEMPTS + 1):
                 state, version = await self.store.load(key)
                 try:
-                    turn = await self.engine.handle(inbound, state)
+                    turn = await self.engine.handle(inbound, state, owned=True)  # loaded for this turn alone
                 except ConflictError:  # it ran on a stale cached state, found before it wrote anything
                     log.info("conversation state was stale, retrying channel=%s attempt=%d", inbound.channel, attempt)
                     continue

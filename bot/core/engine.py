@@ -92,11 +92,16 @@ class Engine:
         engine.questions.human = engine._human
         return engine
 
-    async def handle(self, inbound: Inbound, state: ConversationState | None = None) -> Turn:
-        original = state  # not changed: the turn works on a copy
-        # A fresh copy the turn may change (the caller's stays as it was, for a retry): rebuilt
-        # from its dump, as the store does from JSON — a third of model_copy(deep=True)'s cost.
-        state = ConversationState.model_validate(state.model_dump()) if state is not None else ConversationState()
+    async def handle(self, inbound: Inbound, state: ConversationState | None = None, *, owned: bool = False) -> Turn:
+        """One turn. The turn works on a copy of ``state``, which stays as it was — unless
+        ``owned``: the caller hands over a state it just loaded (Conversations does, the store
+        decodes a fresh one each load), and the copy is skipped (~10 µs of a ~100 µs turn)."""
+        # Kept as JSON (the cheapest dump) to restore the conversation if the turn cannot be done.
+        original = state.model_dump_json() if state is not None else None
+        if state is None:
+            state = ConversationState()
+        elif not owned:  # rebuilt from JSON: half of model_validate(model_dump())'s cost, a third of model_copy(deep=True)'s
+            state = ConversationState.model_validate_json(original or "")
         state.turns += 1
         written = language.text_language(inbound.text or "")
         lang = state.lang or language.choose(written, inbound.lang_hint, i18n.LANGUAGES, earlier=state.wrote_in)
@@ -423,8 +428,8 @@ def unavailable_reply(inbound: Inbound) -> Outbound:
     return Outbound(text)
 
 
-def _before(state: ConversationState | None) -> ConversationState:
+def _before(original: str | None) -> ConversationState:
     """The conversation as it was before a turn that could not be done (counted as a turn)."""
-    kept = (state or ConversationState()).model_copy(deep=True)
+    kept = ConversationState.model_validate_json(original) if original is not None else ConversationState()
     kept.turns += 1
     return kept

@@ -14,7 +14,8 @@ from bot.core.state import ConversationState
 class BaseStateStore(abc.ABC):
     """Conversation state by key (``channel:user``), with optimistic versioning.
 
-    ``load`` returns the state and its version (0 for a new or expired conversation). ``save``
+    ``load`` returns the state and its version (0 for a new or expired conversation); the state is
+    a fresh copy, the caller's own to change (the engine changes it in place). ``save``
     writes only if the stored version still equals ``expected_version`` and returns the new one;
     otherwise it raises :class:`bot.errors.ConflictError` and the caller retries the turn.
     """

@@ -77,7 +77,7 @@ class ScriptedEngine:
         self.replies = list(replies)
         self.delay = delay
 
-    async def handle(self, inbound: Inbound, state: ConversationState | None) -> Turn:
+    async def handle(self, inbound: Inbound, state: ConversationState | None, *, owned: bool = False) -> Turn:
         await asyncio.sleep(self.delay)
         replies = [Outbound(r.text.replace("{text}", inbound.text), r.buttons) for r in self.replies]
         return Turn(replies, state or ConversationState())

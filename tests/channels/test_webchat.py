@@ -266,7 +266,7 @@ async def test_only_post_is_accepted(client: httpx.AsyncClient) -> None:
 class BrokenEngine:
     """An engine whose every turn fails the way a bug would."""
 
-    async def handle(self, inbound: Inbound, state: ConversationState | None) -> Turn:
+    async def handle(self, inbound: Inbound, state: ConversationState | None, *, owned: bool = False) -> Turn:
         raise RuntimeError("a bug in the engine")
 
 

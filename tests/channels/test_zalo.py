@@ -226,7 +226,7 @@ class LongAnswers:
     TEXT = "\n\n".join(f"Đoạn {i}: " + "thủ tục hành chính " * 22 for i in range(11))
     BUTTONS = tuple(Button(f"Lựa chọn {i}", f"p:choice_{i}") for i in range(1, 11))
 
-    async def handle(self, inbound: Inbound, state: ConversationState | None) -> Turn:
+    async def handle(self, inbound: Inbound, state: ConversationState | None, *, owned: bool = False) -> Turn:
         return Turn([Outbound(self.TEXT, self.BUTTONS)], state or ConversationState())
 
 

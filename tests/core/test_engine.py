@@ -288,6 +288,19 @@ async def test_words_of_asking_for_english_do_not_make_questions_small_talk(engi
         assert turn.state.procedure == procedure
 
 
+async def test_the_state_handed_in_stays_as_it_was_unless_handed_over(engine: Engine) -> None:
+    """A caller that may retry keeps its state; Conversations hands its freshly loaded one over."""
+    first = await say(engine, "lam giay khai sinh cho con", payload=None)
+    before = first.state.model_dump_json()
+    turn = await engine.handle(Inbound("test", "u1", payload="f:birth_registration"), first.state)
+    assert turn.state is not first.state
+    assert first.state.model_dump_json() == before
+    assert turn.state.flow is not None
+    owned = await engine.handle(Inbound("test", "u1", payload="f:birth_registration"), first.state, owned=True)
+    assert owned.state is first.state  # changed in place: no copy made
+    assert first.state.flow is not None
+
+
 # --- buttons ---------------------------------------------------------------------------------
 
 

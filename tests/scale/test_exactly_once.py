@@ -194,7 +194,7 @@ class CountingEngine(ScriptedEngine):
         super().__init__(*replies)
         self.turns = 0
 
-    async def handle(self, inbound: Inbound, state: ConversationState | None) -> Turn:
+    async def handle(self, inbound: Inbound, state: ConversationState | None, *, owned: bool = False) -> Turn:
         self.turns += 1
         return await super().handle(inbound, state)
 

@@ -42,7 +42,7 @@ class RemindingEngine:
         self.book = book
         self.runs = 0
 
-    async def handle(self, inbound: Inbound, state: ConversationState | None = None) -> Turn:
+    async def handle(self, inbound: Inbound, state: ConversationState | None = None, *, owned: bool = False) -> Turn:
         self.runs += 1
         state = (state or ConversationState()).model_copy(deep=True)
         state.turns += 1

@@ -40,7 +40,7 @@ class EchoEngine:
         self._random = random.Random(seed)
         self._max_pause = max_pause
 
-    async def handle(self, inbound: Inbound, state: ConversationState | None = None) -> Turn:
+    async def handle(self, inbound: Inbound, state: ConversationState | None = None, *, owned: bool = False) -> Turn:
         state = (state or ConversationState()).model_copy(deep=True)
         state.turns += 1
         if state.flow is None:

@@ -103,6 +103,18 @@ class TestStateStoreContract:
         version = await store.save(KEY, sample_state(), 0)
         assert await store.load(KEY) == (sample_state(), version)
 
+    async def test_a_loaded_state_is_the_callers_own(self, store: BaseStateStore) -> None:
+        """The engine changes the state it is handed in place (Conversations hands it over): what
+        load returns must be a fresh copy, and what was saved must not change with the saver's object."""
+        saved = sample_state()
+        version = await store.save(KEY, saved, 0)
+        saved.turns, saved.procedure = 99, "vneid"  # the saver goes on changing its object
+        first, _ = await store.load(KEY)
+        assert first is not None
+        first.turns = 42
+        first.flow.answers["parent"] = "cha"  # type: ignore[union-attr]
+        assert await store.load(KEY) == (sample_state(), version)
+
     async def test_version_increments_on_each_save(self, store: BaseStateStore) -> None:
         """Each save returns the next version, and load reports it."""
         first = await store.save(KEY, ConversationState(turns=1), 0)
