@@ -122,7 +122,7 @@ async def measure(base: str, pid: int, clients: int, seconds: float, run: str, f
 
         async def web(n: int) -> int:
             # A web-chat id is 8-64 letters, digits, _ or -: the run's name has a space.
-            body = {"user": f"bench{run[0]}w{n % 5000:06d}", "text": QUESTIONS[n % len(QUESTIONS)]}
+            body = {"user": f"bench{run[0]}w{n % 5000:06d}", "text": QUESTIONS[n % len(QUESTIONS)], "id": uuid.uuid4().hex}  # as the page sends
             async with session.post(f"{base}/chat/api/message", json=body) as response:
                 await response.read()
                 return response.status

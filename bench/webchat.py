@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -152,7 +153,8 @@ async def main() -> None:
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
 
     async def web(session: aiohttp.ClientSession, n: int, text: str | None = None) -> bool:
-        body = {"user": f"bench{n % PEOPLE:06d}", "text": text or texts[n % len(texts)]}
+        # An id on each message, as the page sends (a resend is then answered once: a delivery row per message).
+        body = {"user": f"bench{n % PEOPLE:06d}", "text": text or texts[n % len(texts)], "id": uuid.uuid4().hex}
         async with session.post(f"{base}/chat/api/message", json=body) as response:
             await response.read()
             return response.status == 200
