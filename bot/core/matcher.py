@@ -467,6 +467,11 @@ class Matcher:
                               for c in match.candidates if c.id != named]  # fmt: skip
                     others.sort(key=lambda c: c.score, reverse=True)
                     return Match(Decision.ANSWER, (Candidate(named, match.score), *others[:2]))
+            runner_up = match.candidates[1] if len(match.candidates) > 1 else None
+            if (said == {match.best.id} and match.decision is Decision.CLARIFY and runner_up is not None
+                    and runner_up.id in self._channel_classes):  # fmt: skip
+                # A tie between the two apps ("log in to vneid"): the one named is asked about.
+                return Match(Decision.ANSWER, match.candidates)
         rest = self._without(toks, self._asking)
         if rest:
             # "làm căn cước cần giấy tờ gì", "làm căn cước bao nhiêu tiền": the words of the asking
