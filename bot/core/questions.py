@@ -35,9 +35,9 @@ _TALK_AS_QUESTION = frozenset({"help", "menu"})
 """Small talk that is a request of its own, even while a question of ours is open."""
 _HOW_FILLER = frozenset({"thu", "tuc", "lam", "dang", "ky", "nop", "xin", "cap"})
 """Words that may stand beside "thế nào" and still ask only how: "thủ tục ntn", "đăng ký thế nào"."""
-_GUIDE_FILLER = _HOW_FILLER | {"di", "lai", "cach", "voi", "giup"}
-"""Words beside a request for guidance that name nothing: "hướng dẫn đi", "chỉ e cách làm lại với"
-asks for the guide of the procedure in hand."""
+_GUIDE_FILLER = _HOW_FILLER | {"di", "lai", "cach", "voi", "giup", "e", "a", "c", "b", "bn", "mk", "mik", "t", "tui"}
+"""Words beside a request for guidance that name nothing: "hướng dẫn đi", "chỉ e cách làm lại với",
+"hướng dẫn e với" (the person, typed short: e, a, c, mk, t) asks for the guide of the procedure in hand."""
 
 
 class Questions:
