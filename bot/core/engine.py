@@ -230,6 +230,8 @@ class Engine:
         if owner is None and offered and wants_guide(text) and self.matcher.names_procedure(text) in (None, offered):
             # "Did you mean: birth registration?" — "step by step": yes, and walk me through it.
             state.procedure, asked = offered, None
+        if owner is None and asked is not None and asked.guesses and self.questions.answers_or_narrows(text):
+            asked = None  # "did you mean…?" guessed; the person asked again in other words: that question
         if owner is None and asked is not None and asked.yes == COMMUNE_ASK and not self.questions.is_new(text, state):
             if self.community.soft_commune(text, turn):  # "Nghi Lộc": the commune asked for
                 return

@@ -26,11 +26,12 @@ _LABEL_MATCH = 88
 """How close typed words must be to a button's label to press it (rapidfuzz, 0–100)."""
 
 
-def ask(turn: Turn, message: Outbound, yes: str | None = None, no: str | None = None, keep: bool = True) -> None:
+def ask(turn: Turn, message: Outbound, yes: str | None = None, no: str | None = None, keep: bool = True,
+        guesses: bool = False) -> None:  # fmt: skip
     """Send ``message`` and remember it as the question the next typed message answers."""
     turn.messages.append(message)
     buttons = [(b.label, b.payload) for b in message.buttons if b.payload]
-    turn.state.asked = Asked(text=message.text, buttons=buttons, yes=yes, no=no, keep=keep)
+    turn.state.asked = Asked(text=message.text, buttons=buttons, yes=yes, no=no, keep=keep, guesses=guesses)
 
 
 def again(asked: Asked, lead: str = "") -> Outbound:

@@ -53,6 +53,10 @@ class Questions:
         self._faq_index: dict[str, tuple[set[str], list[tuple[int, frozenset[str]]]]] = {}
 
     # --- is it a question? --------------------------------------------------------------------
+    def answers_or_narrows(self, text: str) -> bool:
+        """Whether the matcher answers ``text`` or offers its own guesses (not "nothing fits")."""
+        return self.matcher.match(text).decision is not Decision.UNKNOWN
+
     def is_new(self, text: str, state: ConversationState) -> bool:
         """Whether a message typed while a question of ours is open is clearly a request of its
         own: it names a procedure (or one we do not cover), asks about the procedure in hand,
@@ -206,7 +210,7 @@ class Questions:
         buttons = [Button(self.menus.name(c.id), f"p:{c.id}" if c.id != HUMAN_HELP else "h") for c in candidates]
         only = buttons[0].payload if len(buttons) == 1 else None
         ask(turn, Outbound(_("Did you mean one of these?"), (*buttons, Button(_("None of these"), "m:0"))),
-            yes=only, no="m:0", keep=False)  # fmt: skip
+            yes=only, no="m:0", keep=False, guesses=True)  # fmt: skip
         turn.events.append(UsageEvent("did_you_mean", None, match.score,
                                       {"candidates": ",".join(c.id for c in match.candidates)}, text=text))  # fmt: skip
 

@@ -301,6 +301,25 @@ async def test_the_state_handed_in_stays_as_it_was_unless_handed_over(engine: En
     assert first.state.flow is not None
 
 
+async def test_a_new_question_under_a_did_you_mean_is_taken_as_asked(engine: Engine) -> None:
+    """"Did you mean…?" only guessed: a message that picks none of its options but that the
+    matcher can answer or guess at is that new question, never "please press a button"."""
+    first = await say(engine, "ra Vinh làm công nhân, tạm trú mần ở mô")
+    assert first.messages[0].text == tr("Did you mean one of these?")
+    turn = await say(engine, "e chua co vneid", state=first.state)
+    text = "\n".join(m.text for m in turn.messages)
+    assert "Sorry, I didn't catch that." not in text
+    assert tr("Sorry, I didn't catch that. Please press one of the buttons, or type its words.") not in text
+    assert turn.state.procedure == "vneid"
+
+
+async def test_gibberish_under_a_did_you_mean_gets_the_guesses_again(engine: Engine) -> None:
+    first = await say(engine, "ra Vinh làm công nhân, tạm trú mần ở mô")
+    turn = await say(engine, "asdf qwer", state=first.state)
+    assert tr("Sorry, I didn't catch that. Please press one of the buttons, or type its words.") in turn.messages[-1].text
+    assert "p:temporary_residence" in payloads(turn.messages[-1])
+
+
 # --- buttons ---------------------------------------------------------------------------------
 
 
