@@ -188,7 +188,9 @@ class Guide:
             # person back to that question, where it is read as its answer.
             no = "fn:continue" if current is not None and current[1].type == "yesno" else "fn:cancel"
             if turn.state.asked is None:  # a question the reply itself asked is the one to answer
-                ask(turn, offer, yes="fn:continue", no=no, keep=False)
+                # guesses: a question typed here instead of "có"/"không" is answered (or guessed at),
+                # not met with "answer yes or no"; the offer comes back under its answer.
+                ask(turn, offer, yes="fn:continue", no=no, keep=False, guesses=True)
             else:
                 turn.messages.append(offer)
 

@@ -57,8 +57,8 @@ class Asked(BaseModel):
     yes: str | None = None  # the payload a typed "có" presses
     no: str | None = None  # the payload a typed "không" presses
     keep: bool = True  # asked again after a side question; False: a new question ends it
-    # Only guesses ("did you mean…?"): a message that is no answer but a question the matcher can
-    # answer or narrow down is taken as that question, not met with "please press a button".
+    # A message that is no answer but a question the matcher can answer or narrow down is taken as
+    # that question, not met with "please press a button" ("did you mean…?", "continue the guide?").
     guesses: bool = False
 
 

@@ -320,6 +320,23 @@ async def test_gibberish_under_a_did_you_mean_gets_the_guesses_again(engine: Eng
     assert "p:temporary_residence" in payloads(turn.messages[-1])
 
 
+async def test_a_question_at_a_paused_guides_offer_is_answered_not_asked_yes_or_no(engine: Engine) -> None:
+    """"We were in the middle of a guide [Continue] [Cancel]" is a yes/no question, but a question
+    typed there instead is answered or guessed at, and the offer comes back under it."""
+    turn = await say(engine, "huong dan lam khai sinh")
+    turn = await say(engine, "le phi bao nhieu", state=turn.state)  # a side question: the guide pauses
+    assert any(b.payload == "fn:continue" for m in turn.messages for b in m.buttons)
+    turn = await say(engine, "ma chong em o xa", state=turn.state)  # the matcher guesses at it
+    text = "\n".join(m.text for m in turn.messages)
+    assert tr("Sorry, I didn't catch that. Please answer yes or no, or press a button.") not in text
+    assert any(e.kind in ("did_you_mean", "answered") for e in turn.events)
+    assert turn.state.flow is not None
+    assert any(b.payload == "fn:continue" for m in turn.messages for b in m.buttons)  # the way back is shown
+    again = await say(engine, payload="fn:continue", state=turn.state)
+    assert again.state.flow is not None
+    assert not again.state.flow.paused
+
+
 # --- buttons ---------------------------------------------------------------------------------
 
 
