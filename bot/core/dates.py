@@ -88,9 +88,8 @@ _PART_OF_MONTH = re.compile(rf"\b(?:dau|giua|cuoi)\s+(?:thang|thg)\s+(?:(truoc|r
 _YEAR_WORDS = re.compile(r"^\s*,?\s*(?:nam\s+(nay|ngoai|truoc|roi|\d{4})|(\d{4}))\b")
 # "sáng nay", "tối qua", "đêm hôm qua": a time of day names its day.
 _PART_OF_DAY = re.compile(r"\b(?:sang|trua|chieu|toi|dem|khuya)\s+(?:hom\s+)?(nay|qua)\b")
-# "mùng 3 Tết", "mồng 2 tết năm ngoái": a day of the first lunar month, counted from Tết. Days of a
-# lunar month are consecutive, so mùng N of tháng Giêng is exactly Tết + N - 1; other lunar dates
-# ("3 tháng 5 âm lịch") need a calendar and are asked for by the solar one.
+# "mùng 3 Tết", "mồng 2 tết năm ngoái": a day of the first lunar month (tháng Giêng), turned into
+# its solar date like any other lunar date (_LUNAR_DAY below, bot.core.lunar).
 _TET_DAY = re.compile(r"\b(?:mung|mong|ngay)\s+(\d{1,2}|mot|hai|ba|bon|nam|sau|bay|tam|chin|muoi)\s+tet\b"
                       r"(?:\s+(?:nam\s+)?(nay|ngoai|truoc|roi|\d{4})\b)?")
 # A lunar date: "12/3 âm lịch", "ngày 12 tháng 3 âm", "15 tháng 8 âm lịch năm 1960", "rằm tháng 7",
@@ -99,6 +98,8 @@ _TET_DAY = re.compile(r"\b(?:mung|mong|ngay)\s+(\d{1,2}|mot|hai|ba|bon|nam|sau|b
 # (the 15th), "giêng" and "chạp" (the first and last lunar months) and "nhuận" (a leap month) say
 # so by themselves.
 _LUNAR_WORDS = re.compile(r"\b(?:am lich|a\.l|al|lunar(?:\s+calendar)?)\b")
+_LUNAR_BY_ITSELF = re.compile(r"\b(?:tet|ram|gieng|chap|nhuan)\b|(?:thang|/)\s*\w+\s+am\b")
+"""The other words that say "lunar" as _LUNAR_DAY reads them (for says_lunar, on a message it could not read)."""
 _LUNAR_DAY = re.compile(
     r"\b(?:(ram)|(?:(?:ngay|mung|mong)\s+)?(\d{1,2}|(?:(?:hai|ba)\s+)?muoi(?:\s+(?:mot|hai|ba|bon|tu|lam|nam|sau|bay|tam|chin))?"
     r"|mot|hai|ba|bon|nam|sau|bay|tam|chin))\s*(?:thang|thg|th|t|/|-|\.)\s*(\d{1,2}|gieng|chap|muoi hai|muoi|hai|ba|bon|tu|nam|sau|bay|tam|chin)\b"
@@ -302,7 +303,7 @@ def says_lunar(text: str) -> bool:
     """Whether a message speaks of the lunar calendar: where it gives no lunar date there is, the
     caller asks for the solar one."""
     p = plain(text)
-    return bool(_LUNAR_WORDS.search(p) or re.search(r"\b(?:tet|ram|gieng|chap|nhuan)\b|(?:thang|/)\s*\w+\s+am\b", p))
+    return bool(_LUNAR_WORDS.search(p) or _LUNAR_BY_ITSELF.search(p))
 
 
 def typed_an_age(text: str) -> bool:
