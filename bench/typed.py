@@ -1,7 +1,8 @@
 """Held-out messages and conversations typed through the whole engine (not only the matcher).
 
-    python bench/typed.py        # figures of tests/data/heldout_round3*.yaml (docs/matching.md)
-    python bench/typed.py -v     # and every message or turn that went wrong
+    python bench/typed.py             # figures of tests/data/heldout_round3*.yaml (docs/matching.md)
+    python bench/typed.py --round 4   # of tests/data/heldout_round4*.yaml
+    python bench/typed.py -v          # and every message or turn that went wrong
 
 Singles (`heldout_round3.yaml`): each message in a fresh conversation, graded by what the engine
 did: right (the procedure, at the section asked when one is given), wrong section, wrong (another
@@ -26,8 +27,7 @@ from bot.data.knowledge import load_knowledge
 from bot.testing import play_singles, play_talks
 
 ROOT = Path(__file__).resolve().parent.parent
-SINGLES = ROOT / "tests/data/heldout_round3.yaml"
-TALKS = ROOT / "tests/data/heldout_round3_talks.yaml"
+DATA = ROOT / "tests/data"
 TODAY = dt.date(2026, 11, 23)
 
 
@@ -41,9 +41,14 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="list what went wrong")
+    parser.add_argument(
+        "--round", type=int, choices=(3, 4), default=3, help="which held-out round (default 3)"
+    )
     args = parser.parse_args()
     engine = make_engine()
-    items = yaml.safe_load(SINGLES.read_text(encoding="utf-8"))["questions"]
+    singles = DATA / f"heldout_round{args.round}.yaml"
+    talks = DATA / f"heldout_round{args.round}_talks.yaml"
+    items = yaml.safe_load(singles.read_text(encoding="utf-8"))["questions"]
     graded = asyncio.run(play_singles(engine, items))
     answerable = [g for g in graded if g[0]["expect"] is not None]
     counts = Counter(g[1] for g in answerable)
@@ -52,7 +57,7 @@ def main() -> None:
           f"wrong section {counts['wrong_section']}, wrong {counts['wrong']}, did-you-mean {counts['asked']}, "
           f"declined {counts['declined']}; {len(nots)} not to answer: declined "
           f"{sum(g[1] == 'right' for g in nots)}")  # fmt: skip
-    scripts = yaml.safe_load(TALKS.read_text(encoding="utf-8"))["conversations"]
+    scripts = yaml.safe_load(talks.read_text(encoding="utf-8"))["conversations"]
     turns = asyncio.run(play_talks(engine, scripts))
     bad = [t for t in turns if t[3]]
     whole = len(scripts) - len({t[0] for t in bad})
