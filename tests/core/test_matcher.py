@@ -301,6 +301,25 @@ def test_a_life_event_leads_to_its_procedure(matcher: Matcher, text: str, expect
     assert matcher.match(text).procedure == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "lần đầu" is the first time of anything, not the tax registration's own name
+        ("lam cccd lan dau can gi", "identity_card"), ("lam ho chieu lan dau", "passport"),
+        ("dang ky thue lan dau", "personal_tax"),
+        # the card named in English beside who it is for and a verb any paper takes
+        ("my grandma wants to renew her id card", "identity_card"), ("renew id card", "identity_card"),
+        ("how to use the national public service portal", "public_service_portal"),
+        ("notarize a copy of my birth certificate", "certified_copy"),
+        ("how do i register my newborn online", "birth_registration"),
+        ("how do I register my newborn's residence", "permanent_residence"),
+    ],
+)
+def test_words_any_procedure_uses_do_not_name_one(matcher: Matcher, text: str, expected: str) -> None:
+    """"lần đầu", "renew", "use" say what is done, not to which paper; the paper named decides."""
+    assert matcher.match(text).procedure == expected
+
+
 def test_the_asking_words_alone_are_no_evidence(matcher: Matcher) -> None:
     """"xin việc cần giấy gì": only "giấy gì" pointed anywhere (the death registration's texts
     say it); a job application is not ours to answer."""

@@ -117,3 +117,42 @@ async def test_the_honest_answer_speaks_english_to_an_english_question(engine: E
             "I don't guide the procedure \"{name}\" yet, so I would rather not guess. You can look it up on the "
             "National Public Service Portal, or a person from your commune's community digital technology team can help you."
         ).format(name="building permits")
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("lam lai giay ket hon bi mat", "civil_status_extract"),
+        ("mat giay dang ky ket hon roi", "civil_status_extract"),
+        ("giay ket hon bi chay xin cap lai o dau", "civil_status_extract"),
+        ("bang tot nghiep sai ten", "education_records"),
+        ("van bang cap 3 bi rach lam lai dc ko", "education_records"),
+    ],
+)
+def test_a_lost_certificate_or_a_diploma_is_not_the_registration_or_the_exam(
+    matcher: Matcher, question: str, topic: str
+) -> None:
+    """The marriage certificate lost or wanted again is a copy of the extract, not the marriage
+    registration; the diploma itself is the school's, not the exam registration's."""
+    match = matcher.match(question)
+    assert match.decision is Decision.NOT_COVERED, match
+    assert match.not_covered is not None
+    assert match.not_covered.id == topic
+
+
+@pytest.mark.parametrize(
+    ("question", "procedure"),
+    [
+        ("dang ky ket hon mat bao lau", "marriage_registration"),
+        ("dk ket hon mat phi ko", "marriage_registration"),
+        ("dang ky ket hon mat may ngay", "marriage_registration"),
+        ("dk ket hon co can co mat ca 2 nguoi ko", "marriage_registration"),
+        ("dang ky thi tot nghiep thpt o dau", "exam_registration"),
+        ("thi tot nghiep xong bao lau co bang", "exam_registration"),
+    ],
+)
+def test_what_the_registration_costs_or_takes_is_still_the_registration(
+    matcher: Matcher, question: str, procedure: str
+) -> None:
+    """'Mất' is also what something costs or takes, 'mặt' being there: those are not a loss."""
+    assert matcher.match(question).procedure == procedure
