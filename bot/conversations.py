@@ -75,6 +75,7 @@ class Conversations:
                     continue
                 if getattr(turn, "erase", False):
                     await self._erase(key, inbound)
+                    deliveries.mark_saved()
                     return turn.messages
                 warning = secret_warning(inbound.text)  # an OTP, a password or a card: say never to share it
                 replies = [warning, *turn.messages] if warning is not None else list(turn.messages)
@@ -88,6 +89,7 @@ class Conversations:
                         attempt,
                     )
                     continue
+                deliveries.mark_saved()  # Zalo's webhook may answer 200 now: a redelivery is refused as seen
                 await self._record(key, inbound.channel, turn.events)  # stamped with the engine's time
                 notices = getattr(turn, "notices", None)
                 if notices:  # after the save: a notice is never sent for a turn that did not happen

@@ -20,8 +20,11 @@ the record durable:
 It travels in a context variable rather than through :mod:`bot.core`'s store interface, which
 knows nothing of platforms; asyncio copies it into the turn's task.
 
+Zalo, unlike Telegram, never delivers again an event it had a 200 for, so its webhook answers only
+once the turn is saved (:func:`mark_saved`, within a bound: see :mod:`bot.channels.zalo`).
+
 Kept for :data:`KEEP`: Telegram keeps an undelivered update for 24 hours, and Zalo events older than
-``TROLYSO_ZALO_MAX_EVENT_AGE_SECONDS`` (3 h) are refused as replays before they get here; 48 h
+``TROLYSO_ZALO_MAX_EVENT_AGE_SECONDS`` (24 h) are refused as replays before they get here; 48 h
 covers both with a margin. The ``deliveries.purge`` job deletes older ids hourly, and empties the
 stored replies after :data:`KEEP_REPLIES` (24 h): they may hold what the person told us (a name in
 a checklist, a phone number), and no platform redelivers an update older than that (a web chat
@@ -30,6 +33,7 @@ page resends within seconds).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -65,16 +69,18 @@ class Delivery:
     id: str
     recorded: bool = False  # saved with a turn: later loads in the same handling (a language lookup) pass
     replies: str | None = None  # the turn's replies (JSON, :func:`encode`), saved with the id
+    saved: asyncio.Event | None = None  # set once the turn is saved, for a channel that answers only then
 
 
 _CURRENT: ContextVar[Delivery | None] = ContextVar("delivery", default=None)
 
 
 @contextmanager
-def delivering(delivery_id: str) -> Iterator[Delivery]:
+def delivering(delivery_id: str, saved: asyncio.Event | None = None) -> Iterator[Delivery]:
     """Handle one platform delivery: the store records ``delivery_id`` with the turn's state.
-    Tasks created inside the block carry it with them."""
-    delivery = Delivery(delivery_id[:200])
+    Tasks created inside the block carry it with them. ``saved``, if given, is set once the turn's
+    state is saved (:func:`mark_saved`): Zalo's webhook answers its 200 only then."""
+    delivery = Delivery(delivery_id[:200], saved=saved)
     token = _CURRENT.set(delivery)
     try:
         yield delivery
@@ -108,6 +114,14 @@ def keep(replies: Sequence[Outbound]) -> None:
     delivery = _CURRENT.get()
     if delivery is not None:
         delivery.replies = encode(replies)
+
+
+def mark_saved() -> None:
+    """The turn of the delivery being handled is saved, with its id and replies (or the store has
+    taken it to write back after an outage): wake the channel waiting to acknowledge it."""
+    delivery = _CURRENT.get()
+    if delivery is not None and delivery.saved is not None:
+        delivery.saved.set()
 
 
 def encode(replies: Sequence[Outbound]) -> str:

@@ -294,3 +294,90 @@ async def test_a_zalo_event_whose_worker_died_before_sending_gets_its_reply(url:
             assert zalo.sent
             assert any("Công an" in str(call.body) for call in zalo.sent)
             assert stored_turns(url, f"zalo:{USER}") == 1
+
+
+# --- Zalo hears its 200 only once the turn is saved ------------------------------------------------
+def held_saves(running: Any) -> tuple[asyncio.Event, asyncio.Event]:
+    """The store's save waits for the first event to be set; the second says a save is waiting."""
+    store = running.core.conversations.store
+    save = store.save
+    release, saving = asyncio.Event(), asyncio.Event()
+
+    async def held(*args: Any) -> int:
+        saving.set()
+        await release.wait()
+        return int(await save(*args))
+
+    store.save = held
+    return release, saving
+
+
+async def test_zalo_hears_its_200_once_the_turn_is_saved(url: str) -> None:  # noqa: F811
+    """A slow save: the 200 comes after it, so when Zalo has its 200 the turn and its delivery id are
+    in the database (a worker killed from then on is refused the redelivery and sends the stored replies)."""
+    from tests.channels.zalo_harness import USER, fake_zalo
+    from tests.channels.zalo_harness import serving as zalo_serving
+
+    async with fake_zalo() as zalo, zalo_serving(zalo, url, None) as running:
+        release, saving = held_saves(running)
+        post = asyncio.create_task(running.zalo.post(running.zalo.event(USER, "lam cccd o dau")))
+        await saving.wait()
+        await asyncio.sleep(0.3)
+        assert not post.done()
+        release.set()
+        assert (await post).status_code == 200
+        assert stored_turns(url, f"zalo:{USER}") == 1  # saved before Zalo heard "taken"
+        await running.channel.idle()
+        assert any("Công an" in str(call.body) for call in zalo.sent)
+
+
+async def test_a_worker_killed_before_the_save_leaves_the_zalo_event_to_be_delivered_again(
+    url: str,  # noqa: F811
+) -> None:
+    """Zalo never delivers again an event it had a 200 for. A worker killed while saving has not
+    answered, so Zalo delivers the event again; the restarted worker answers it, and the turn counts once."""
+    from tests.channels.zalo_harness import USER, fake_zalo
+    from tests.channels.zalo_harness import serving as zalo_serving
+
+    async with fake_zalo() as zalo:
+        async with zalo_serving(zalo, url, None, zalo_ack_wait_seconds=1.9) as dying:
+            _release, saving = held_saves(dying)
+            event = dying.zalo.event(USER, "lam cccd o dau")
+            post = asyncio.create_task(dying.zalo.post(event))
+            await saving.wait()
+            await asyncio.sleep(0.5)
+            assert not post.done(), "Zalo was told the event was taken before its turn was saved"
+            # The kill: the turn never finishes and Zalo's connection breaks.
+            post.cancel()
+            for task in list(dying.channel._tasks):
+                task.cancel()
+            await asyncio.gather(post, *dying.channel._tasks, return_exceptions=True)
+        assert zalo.sent == []
+        assert stored_turns(url, f"zalo:{USER}") == 0
+        async with zalo_serving(zalo, url, None) as restarted:  # Zalo's retry
+            assert (await restarted.zalo.post(event)).status_code == 200
+            await restarted.channel.idle()
+            assert any("Công an" in str(call.body) for call in zalo.sent)
+            assert stored_turns(url, f"zalo:{USER}") == 1
+
+
+async def test_a_zalo_turn_not_saved_in_time_is_answered_200_and_finished_in_the_background(
+    url: str,  # noqa: F811
+) -> None:
+    """The database is slow: Zalo still has its 200 within the bound (it switches a slow webhook off),
+    the turn finishes after it, and a graceful shutdown waits for it to be saved and answered."""
+    from tests.channels.zalo_harness import USER, fake_zalo
+    from tests.channels.zalo_harness import serving as zalo_serving
+
+    async with fake_zalo() as zalo:
+        async with zalo_serving(zalo, url, None, zalo_ack_wait_seconds=0.3) as running:
+            release, saving = held_saves(running)
+            started = asyncio.get_running_loop().time()
+            response = await running.zalo.post(running.zalo.event(USER, "lam cccd o dau"))
+            assert response.status_code == 200
+            assert asyncio.get_running_loop().time() - started < 1.5
+            assert saving.is_set()
+            assert stored_turns(url, f"zalo:{USER}") == 0
+            asyncio.get_running_loop().call_later(0.3, release.set)  # the database answers during shutdown
+        assert stored_turns(url, f"zalo:{USER}") == 1
+        assert any("Công an" in str(call.body) for call in zalo.sent)
