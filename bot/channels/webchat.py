@@ -11,10 +11,10 @@ every other channel's, so a reload carries on where it was.
     GET  /chat/api/updates       ?user=id[&wait=seconds]  →  {"messages": [...]} waiting in the
                                  outbox; with ``wait`` an empty answer is held until news comes
                                  (from any worker: :mod:`bot.channels.web_updates`)
-    POST /chat/api/message       {"user": id, "text": "..."} or {"user": id, "payload": "..."},
-                                 optional "lang": "vi" | "en" and "id" (the message's own random
-                                 id)  →  {"messages": [...]}; a message may say what it "expects"
-                                 typed ("phone": the page opens the digits)
+    POST /chat/api/message       {"user": id, "id": id, "text": "..."} or {"user": id, "id": id,
+                                 "payload": "..."}, optional "lang": "vi" | "en"; "id" is the
+                                 message's own random id  →  {"messages": [...]}; a message may
+                                 say what it "expects" typed ("phone": the page opens the digits)
 
 Exactly once: the page gives each message a random ``id`` and sends the same one again when it
 retries (no answer came: a flaky network, a worker restarting behind the proxy). The turn is
@@ -23,8 +23,12 @@ conversation state and its replies, so a repeat is not applied again and gets th
 back, word for word. The namespace is the ``user`` id because that is all the server knows of a
 visitor (no cookies, no login): whoever holds a user id *is* that person to the server (they can
 already read its news at /chat/api/updates), so nobody reaches another person's stored answers
-by guessing message ids alone. A message without an id (a page loaded before this) is handled as
-before: a repeat of it is a new message.
+by guessing message ids alone. A message without an id comes from a page loaded before ids
+existed: it is refused (400) with a message asking to reload the page, which the old page shows
+and puts the text back in the box. Handled, it would be applied twice when resent — the proxy in
+front sends a message again to another worker when the first one died holding it (deploy/nginx),
+and an id-less message cannot be told from a new one. The page needs JavaScript (there is no
+form that posts without it), so nothing else sends id-less messages.
 
 Limits (:mod:`bot.ratelimit`): the id is chosen by the browser, so messages are limited per id
 and per client address (``web_rate_per_user``, ``web_rate_per_address``); over either, 429 with
@@ -92,9 +96,9 @@ class BadMessage(ValueError):
         self.lang = lang
 
 
-def read_message(body: bytes) -> tuple[Inbound, str | None]:
-    """The API request ``body`` as an Inbound and the message's id (None from an older page), or
-    :class:`BadMessage` saying what is wrong."""
+def read_message(body: bytes) -> tuple[Inbound, str]:
+    """The API request ``body`` as an Inbound and the message's id, or :class:`BadMessage` saying
+    what is wrong."""
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):
@@ -108,7 +112,9 @@ def read_message(body: bytes) -> tuple[Inbound, str | None]:
     if not isinstance(user, str) or not USER_ID.fullmatch(user):
         raise BadMessage("malformed", "user must be 8-64 characters of A-Z a-z 0-9 _ -", lang)
     message_id = data.get("id")
-    if message_id is not None and (not isinstance(message_id, str) or not MESSAGE_ID.fullmatch(message_id)):
+    if message_id is None:  # a page loaded before messages had ids (see the module's doc)
+        raise BadMessage("outdated", "id is missing: every message needs its random id (reload the page)", lang)
+    if not isinstance(message_id, str) or not MESSAGE_ID.fullmatch(message_id):
         raise BadMessage("malformed", "id must be 8-64 characters of A-Z a-z 0-9 _ -", lang)
     return _inbound(data, user, lang), message_id
 
@@ -144,6 +150,8 @@ def _clean(value: str) -> str:
 def _friendly(kind: str) -> str:
     if kind == "empty":
         return _("Please type a message, or press one of the buttons.")
+    if kind == "outdated":
+        return _("This chat page is out of date. Please reload the page, then send your message again.")
     if kind == "too_long":
         return _("That message is too long: please keep it under {limit} characters.").format(
             limit=i18n.number(MAX_TEXT)
@@ -285,11 +293,9 @@ class WebChat(BaseChannel):
         if wait:
             return self._too_fast(wait, inbound.lang_hint)
         try:
-            if message_id is None:
+            # A resend of this message gets the replies stored with it (see the module's doc).
+            with delivering(f"web:{inbound.user_id}:{message_id}"):
                 replies = await self.ctx.converse(inbound)
-            else:  # a resend of this message gets the replies stored with it (see the module's doc)
-                with delivering(f"web:{inbound.user_id}:{message_id}"):
-                    replies = await self.ctx.converse(inbound)
         except Exception:  # a bug must reach the log, not the citizen
             log.exception("web chat turn failed")
             self.ctx.metrics.webhooks.labels(self.name, "error").inc()

@@ -33,6 +33,7 @@ from bot.testing import Script, load_scripts, run_script
 from bot.web.app import create_app
 from bot.web.channel import ChannelContext
 from bot.web.metrics import Metrics
+from tests.fakes.webchat import message_id
 from tests.live import served
 
 CONTRACT = load_scripts(Path(__file__).parent / "contract") + load_scripts(
@@ -121,7 +122,7 @@ async def test_contract_script_through_the_message_api(
     """Each contract script passes when every turn is a POST to /chat/api/message, presses included."""
 
     async def send(inbound: Inbound) -> Sequence[Outbound]:
-        body: dict[str, str] = {"user": inbound.user_id}
+        body: dict[str, str] = {"user": inbound.user_id, "id": message_id()}
         if inbound.payload is not None:
             body["payload"] = inbound.payload
         else:
@@ -142,7 +143,7 @@ async def test_contract_script_through_the_message_api(
 
 async def test_replies_carry_buttons_with_payloads(client: httpx.AsyncClient) -> None:
     """The greeting comes back as JSON messages whose buttons each carry a label and a payload."""
-    response = await client.post("/chat/api/message", json={"user": new_user(), "text": "/start"})
+    response = await client.post("/chat/api/message", json={"user": new_user(), "id": message_id(), "text": "/start"})
     data = response.json()
     assert set(data) == {"messages"}
     [greeting] = data["messages"]
@@ -154,7 +155,7 @@ async def test_replies_carry_buttons_with_payloads(client: httpx.AsyncClient) ->
 async def test_the_language_hint_answers_a_new_conversation_in_english(client: httpx.AsyncClient) -> None:
     """A "lang": "en" hint makes a fresh conversation greet in English."""
     response = await client.post(
-        "/chat/api/message", json={"user": new_user(), "text": "/start", "lang": "en"}
+        "/chat/api/message", json={"user": new_user(), "id": message_id(), "text": "/start", "lang": "en"}
     )
     assert "Hello" in response.json()["messages"][0]["text"]
 
@@ -170,6 +171,7 @@ def test_render_keeps_link_buttons_as_urls() -> None:
 
 # --- refused requests ----------------------------------------------------------------------------
 GOOD = "test-0123456789abcdef"
+MESSAGE = "m0123456789abcdef"
 BAD_REQUESTS = {
     "not json": b"hello",
     "truncated json": b'{"user": "test-0123456789abcdef", "text": "a',
@@ -181,16 +183,17 @@ BAD_REQUESTS = {
     "a user id with spaces": json.dumps({"user": "test 0123456789", "text": "hello"}).encode(),
     "a user id with a path": json.dumps({"user": "../../etc/passwd", "text": "hello"}).encode(),
     "a numeric user id": json.dumps({"user": 1234567890, "text": "hello"}).encode(),
-    "neither text nor payload": json.dumps({"user": GOOD}).encode(),
-    "blank text": json.dumps({"user": GOOD, "text": "  \n "}).encode(),
-    "text over the limit": json.dumps({"user": GOOD, "text": "a" * (MAX_TEXT + 1)}).encode(),
-    "text as a number": json.dumps({"user": GOOD, "text": 5}).encode(),
-    "text as a list": json.dumps({"user": GOOD, "text": ["hello"]}).encode(),
-    "payload as an object": json.dumps({"user": GOOD, "payload": {"p": "x"}}).encode(),
-    "a payload over 64 bytes": json.dumps({"user": GOOD, "payload": "p:" + "x" * 63}).encode(),
-    "text and payload": json.dumps({"user": GOOD, "text": "hi", "payload": "h"}).encode(),
-    "an unknown language": json.dumps({"user": GOOD, "text": "hi", "lang": "fr"}).encode(),
-    "a language as a number": json.dumps({"user": GOOD, "text": "hi", "lang": 1}).encode(),
+    "no message id (a page loaded before ids)": json.dumps({"user": GOOD, "text": "hello"}).encode(),
+    "neither text nor payload": json.dumps({"user": GOOD, "id": MESSAGE}).encode(),
+    "blank text": json.dumps({"user": GOOD, "id": MESSAGE, "text": "  \n "}).encode(),
+    "text over the limit": json.dumps({"user": GOOD, "id": MESSAGE, "text": "a" * (MAX_TEXT + 1)}).encode(),
+    "text as a number": json.dumps({"user": GOOD, "id": MESSAGE, "text": 5}).encode(),
+    "text as a list": json.dumps({"user": GOOD, "id": MESSAGE, "text": ["hello"]}).encode(),
+    "payload as an object": json.dumps({"user": GOOD, "id": MESSAGE, "payload": {"p": "x"}}).encode(),
+    "a payload over 64 bytes": json.dumps({"user": GOOD, "id": MESSAGE, "payload": "p:" + "x" * 63}).encode(),
+    "text and payload": json.dumps({"user": GOOD, "id": MESSAGE, "text": "hi", "payload": "h"}).encode(),
+    "an unknown language": json.dumps({"user": GOOD, "id": MESSAGE, "text": "hi", "lang": "fr"}).encode(),
+    "a language as a number": json.dumps({"user": GOOD, "id": MESSAGE, "text": "hi", "lang": 1}).encode(),
     "deeply nested json": b"[" * 100_000 + b"]" * 100_000,
 }
 
@@ -216,9 +219,9 @@ async def test_bad_requests_get_400_with_a_friendly_json_error(
 async def test_the_errors_speak_the_requested_language(client: httpx.AsyncClient) -> None:
     """Too long a text is explained with the limit written the way each language writes numbers."""
     text = "a" * (MAX_TEXT + 1)
-    english = await client.post("/chat/api/message", json={"user": GOOD, "text": text, "lang": "en"})
+    english = await client.post("/chat/api/message", json={"user": GOOD, "id": message_id(), "text": text, "lang": "en"})
     assert english.json()["error"] == "That message is too long: please keep it under 4,000 characters."
-    vietnamese = await client.post("/chat/api/message", json={"user": GOOD, "text": text})
+    vietnamese = await client.post("/chat/api/message", json={"user": GOOD, "id": message_id(), "text": text})
     assert "4.000" in vietnamese.json()["error"]
 
 
@@ -227,7 +230,7 @@ async def test_a_message_of_exactly_the_limit_is_answered(
 ) -> None:
     """A text of MAX_TEXT characters is still a message, and its conversation is stored."""
     response = await client.post(
-        "/chat/api/message", json={"user": GOOD, "text": ("căn cước " * MAX_TEXT)[:MAX_TEXT]}
+        "/chat/api/message", json={"user": GOOD, "id": message_id(), "text": ("căn cước " * MAX_TEXT)[:MAX_TEXT]}
     )
     assert response.status_code == 200
     assert live.stored() == 1
@@ -235,7 +238,7 @@ async def test_a_message_of_exactly_the_limit_is_answered(
 
 async def test_control_characters_are_dropped_not_stored(live: LiveServer, client: httpx.AsyncClient) -> None:
     """NUL and other control characters (which PostgreSQL JSON refuses) never reach the engine."""
-    body = json.dumps({"user": GOOD, "text": "lam cccd\x00 o dau\x07 \ud800"}).encode()
+    body = json.dumps({"user": GOOD, "id": MESSAGE, "text": "lam cccd\x00 o dau\x07 \ud800"}).encode()
     response = await client.post("/chat/api/message", content=body)
     assert response.status_code == 200
     assert "Công an xã, phường bất kỳ" in response.text
@@ -243,7 +246,7 @@ async def test_control_characters_are_dropped_not_stored(live: LiveServer, clien
 
 async def test_a_body_over_the_limit_gets_413(live: LiveServer, client: httpx.AsyncClient) -> None:
     """Bodies larger than max_body_bytes are refused by the app's body limit, declared or streamed."""
-    big = json.dumps({"user": GOOD, "text": "a" * live.core.settings.max_body_bytes}).encode()
+    big = json.dumps({"user": GOOD, "id": MESSAGE, "text": "a" * live.core.settings.max_body_bytes}).encode()
     declared = await client.post("/chat/api/message", content=big)
     assert declared.status_code == 413
 
@@ -276,7 +279,7 @@ async def test_a_failing_turn_gets_a_kind_500_never_a_traceback(sqlite_url: str)
         serve(build_core(BrokenEngine(), sqlite_url)) as live,
         httpx.AsyncClient(base_url=live.url) as http,
     ):
-        response = await http.post("/chat/api/message", json={"user": GOOD, "text": "hello", "lang": "en"})
+        response = await http.post("/chat/api/message", json={"user": GOOD, "id": message_id(), "text": "hello", "lang": "en"})
     assert response.status_code == 500
     assert response.json() == {
         "error": "Sorry, something went wrong on my side. Please try again, or ask for a person."

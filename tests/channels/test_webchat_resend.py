@@ -18,6 +18,7 @@ from bot.app import build_app
 from bot.core.messages import Inbound, Outbound
 from bot.settings import Settings
 from tests.channels.test_webchat import LiveServer, new_user, serve
+from tests.fakes.webchat import message_id
 from tests.scale.test_exactly_once import stored_turns
 
 CCCD, PASSPORT = "lam cccd o dau", "lam ho chieu o dau"
@@ -37,10 +38,6 @@ async def post(http: httpx.AsyncClient, user: str, text: str, message_id: Any = 
     if message_id is not None:
         body["id"] = message_id
     return await http.post("/chat/api/message", json=body)
-
-
-def message_id() -> str:
-    return f"m{uuid.uuid4().hex}"
 
 
 async def test_a_resent_message_gets_the_same_answer_and_counts_once(database_url: str, tmp_path: Path) -> None:
@@ -94,7 +91,7 @@ async def test_another_person_reusing_a_message_id_gets_their_own_answer(
     async with worker(database_url, tmp_path) as (_live, http):
         first = await post(http, owner, CCCD, sent)
         theirs = await post(http, other, PASSPORT, sent)
-        expected = await post(http, control, PASSPORT)
+        expected = await post(http, control, PASSPORT, message_id())
         assert [first.status_code, theirs.status_code, expected.status_code] == [200, 200, 200]
         assert theirs.json() == expected.json()
         assert theirs.json() != first.json()
@@ -120,12 +117,28 @@ async def test_a_malformed_message_id_is_refused_kindly(bad: object, sqlite_url:
         assert live.stored() == 0
 
 
-async def test_a_message_without_an_id_is_handled_as_before(database_url: str, tmp_path: Path) -> None:
-    """A page loaded before message ids existed still works: each message, even repeated, is a turn."""
+@pytest.mark.parametrize(
+    ("body", "lang", "error"),
+    [
+        ({"text": CCCD}, None, "Khung chat này đã cũ. Bạn tải lại trang rồi gửi lại tin nhắn nhé."),
+        ({"payload": "m:0"}, None, "Khung chat này đã cũ. Bạn tải lại trang rồi gửi lại tin nhắn nhé."),
+        ({"text": "co"}, "en", "This chat page is out of date. Please reload the page, then send your message again."),
+    ],
+)
+async def test_a_message_without_an_id_asks_to_reload_the_page(
+    body: dict[str, str], lang: str | None, error: str, database_url: str, tmp_path: Path
+) -> None:
+    """A page loaded before messages had ids sends none. nginx sends a message again to another
+    worker when the first died holding it, and an id-less one cannot be told from a new one: it
+    would be applied twice. So it is refused with words the old page shows (it puts the text back
+    in the box), asking to reload; the reloaded page sends ids. Nothing is applied, however often."""
     user = new_user()
     async with worker(database_url, tmp_path) as (_live, http):
-        for _ in range(2):
-            response = await post(http, user, CCCD)
-            assert response.status_code == 200
-            assert "Công an" in response.text
-        assert stored_turns(database_url, f"web:{user}") == 2
+        for _ in range(2):  # the first try and nginx's retry of it
+            response = await http.post("/chat/api/message", json={"user": user, **body, **({"lang": lang} if lang else {})})
+            assert response.status_code == 400
+            assert response.json()["error"] == error
+        assert stored_turns(database_url, f"web:{user}") == 0
+        reloaded = await post(http, user, CCCD, message_id())
+        assert reloaded.status_code == 200
+        assert "Công an" in reloaded.text

@@ -17,6 +17,7 @@ from bot.core.messages import Inbound
 from bot.settings import Settings
 from tests.channels.test_webchat import LiveServer, serve
 from tests.community.conftest import ANH_SON
+from tests.fakes.webchat import message_id
 from tests.live import CHROMIUM_ARGS, require_chromium
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ async def test_the_news_waits_for_the_page_and_is_taken_once(live: LiveServer) -
     async with httpx.AsyncClient(base_url=live.url, timeout=10) as http:
 
         async def say(**body: Any) -> dict[str, Any]:
-            response = await http.post("/chat/api/message", json={"user": WEB_USER, **body})
+            response = await http.post("/chat/api/message", json={"user": WEB_USER, "id": message_id(), **body})
             assert response.status_code == 200, response.text
             return dict(response.json())
 

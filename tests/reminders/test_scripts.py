@@ -26,6 +26,7 @@ from bot.reminders.memory import MemoryReminderBook
 from bot.settings import Settings
 from bot.testing import Script, load_scripts, run_script
 from bot.web.app import create_app
+from tests.fakes.webchat import message_id
 from tests.flows.test_conversation_scripts import EngineChat, check_in_order, terminal_lines
 from tests.live import served
 
@@ -71,7 +72,7 @@ async def test_script_through_the_web_chat(web_app: tuple[httpx.AsyncClient, App
     client, core = web_app
 
     async def send(inbound: Inbound) -> Sequence[Outbound]:
-        body = {"user": inbound.user_id, **({"payload": inbound.payload} if inbound.payload else {"text": inbound.text})}
+        body = {"user": inbound.user_id, "id": message_id(), **({"payload": inbound.payload} if inbound.payload else {"text": inbound.text})}
         response = await client.post("/chat/api/message", json=body)
         assert response.status_code == 200, response.text
         return _outbound(response.json())

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from tests.fakes.webchat import message_id
 from tests.live import free_port
 
 TROLYSO = Path(sys.executable).with_name("trolyso")
@@ -33,7 +34,7 @@ class Worker:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
     async def say(self, http: httpx.AsyncClient, user: str, **body: Any) -> httpx.Response:
-        return await http.post(f"{self.url}/chat/api/message", json={"user": user, **body})
+        return await http.post(f"{self.url}/chat/api/message", json={"user": user, "id": message_id(), **body})
 
     async def telegram(self, http: httpx.AsyncClient, update: dict[str, Any]) -> httpx.Response:
         return await http.post(f"{self.url}/telegram/webhook", json=update,

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from bot.cli import main
+from tests.fakes.webchat import message_id
 from tests.live import free_port
 from tests.scale.cluster import workers_of
 
@@ -68,7 +69,7 @@ def cluster(postgres_database: str, tmp_path: Path) -> Iterator[tuple[subprocess
 
 
 def ask(url: str, user: str, text: str) -> httpx.Response:
-    return httpx.post(f"{url}/chat/api/message", json={"user": user, "text": text}, timeout=10)
+    return httpx.post(f"{url}/chat/api/message", json={"user": user, "id": message_id(), "text": text}, timeout=10)
 
 
 @pytest.mark.postgres

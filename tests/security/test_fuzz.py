@@ -113,7 +113,8 @@ def test_telegram_webhook_never_fails_on_any_body(http: httpx.Client, body: byte
 
 
 WEB_FIELDS = st.fixed_dictionaries({}, optional={
-    "user": st.one_of(st.just("fuzzuser01"), JSON), "text": st.one_of(NASTY_TEXT, JSON),
+    "user": st.one_of(st.just("fuzzuser01"), JSON), "id": st.one_of(st.uuids().map(lambda u: f"m{u.hex}"), JSON),
+    "text": st.one_of(NASTY_TEXT, JSON),
     "payload": st.one_of(st.sampled_from(["m:0", "hd", "x" * 65]), JSON), "lang": st.one_of(st.just("vi"), JSON),
 })  # fmt: skip
 

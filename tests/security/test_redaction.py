@@ -12,6 +12,7 @@ import pytest
 from bot.core.redact import CARD, EMAIL, ID, PHONE, SECRET, contains_secret, redact
 from bot.settings import Settings
 from bot.web.app import create_app
+from tests.fakes.webchat import message_id
 
 SECRETS: list[tuple[str, str, str]] = [
     # (what was typed, what must go, the placeholder it becomes)
@@ -105,8 +106,8 @@ async def test_a_citizen_who_types_a_secret_is_told_kindly_never_to_share_it(tmp
     async with web.router.lifespan_context(web):
         transport = httpx.ASGITransport(app=web)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            told = await client.post("/chat/api/message", json={"user": "secret-tester-1", "text": "ma otp la 482913"})
-            plain = await client.post("/chat/api/message", json={"user": "secret-tester-2", "text": "làm căn cước"})
+            told = await client.post("/chat/api/message", json={"user": "secret-tester-1", "id": message_id(), "text": "ma otp la 482913"})
+            plain = await client.post("/chat/api/message", json={"user": "secret-tester-2", "id": message_id(), "text": "làm căn cước"})
     assert "OTP" in told.json()["messages"][0]["text"]
     assert "đừng bao giờ" in told.json()["messages"][0]["text"]
     assert all("đừng bao giờ" not in m["text"] for m in plain.json()["messages"])

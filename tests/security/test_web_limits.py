@@ -18,6 +18,7 @@ import pytest
 from bot.ratelimit import RateLimiter, Rule, client_address, parse_proxies
 from bot.settings import Settings
 from bot.web.app import create_app
+from tests.fakes.webchat import message_id
 
 REDIS_URL = os.environ.get("TROLYSO_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -47,22 +48,22 @@ async def test_a_flood_from_one_id_gets_429_with_retry_after_and_a_kind_message(
     """Past web_rate_per_user, the API answers 429, Retry-After and a message the page shows."""
     client = await make_client(web_rate_per_user="5/minute")
     user = _user()
-    answers = [await client.post("/chat/api/message", json={"user": user, "text": "xin chào"}) for _ in range(8)]
+    answers = [await client.post("/chat/api/message", json={"user": user, "id": message_id(), "text": "xin chào"}) for _ in range(8)]
     assert [a.status_code for a in answers] == [200] * 5 + [429] * 3
     refused = answers[-1]
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
     assert "chờ" in refused.json()["error"] or "wait" in refused.json()["error"]
-    other = await client.post("/chat/api/message", json={"user": _user(), "text": "xin chào"})
+    other = await client.post("/chat/api/message", json={"user": _user(), "id": message_id(), "text": "xin chào"})
     assert other.status_code == 200, "another person is not held back by one flooding id"
 
 
 async def test_a_flood_of_ids_from_one_address_gets_429(make_client: Any) -> None:
     """Fresh ids for every message do not escape the per-address limit."""
     client = await make_client(web_rate_per_address="6/minute")
-    codes = [(await client.post("/chat/api/message", json={"user": _user(), "text": "hi"})).status_code
+    codes = [(await client.post("/chat/api/message", json={"user": _user(), "id": message_id(), "text": "hi"})).status_code
              for _ in range(9)]  # fmt: skip
     assert codes == [200] * 6 + [429] * 3
-    english = await client.post("/chat/api/message", json={"user": _user(), "text": "hi", "lang": "en"})
+    english = await client.post("/chat/api/message", json={"user": _user(), "id": message_id(), "text": "hi", "lang": "en"})
     assert english.status_code == 429
 
 
@@ -72,14 +73,14 @@ async def test_a_flood_of_malformed_messages_from_one_address_gets_429(make_clie
     client = await make_client(web_rate_per_address="4/minute")
     codes = [(await client.post("/chat/api/message", content=b"{not json")).status_code for _ in range(6)]
     assert codes == [400] * 4 + [429] * 2
-    good = await client.post("/chat/api/message", json={"user": _user(), "text": "xin chào"})
+    good = await client.post("/chat/api/message", json={"user": _user(), "id": message_id(), "text": "xin chào"})
     assert good.status_code == 429
 
 
 async def test_forwarded_for_is_ignored_from_a_client_that_is_not_a_trusted_proxy(make_client: Any) -> None:
     """A client cannot reset its count by inventing X-Forwarded-For addresses."""
     client = await make_client(web_rate_per_address="3/minute", trusted_proxies="10.0.0.1")
-    codes = [(await client.post("/chat/api/message", json={"user": _user(), "text": "hi"},
+    codes = [(await client.post("/chat/api/message", json={"user": _user(), "id": message_id(), "text": "hi"},
                                 headers={"X-Forwarded-For": f"198.51.100.{i}"})).status_code
              for i in range(5)]  # fmt: skip
     assert codes == [200] * 3 + [429] * 2
@@ -90,10 +91,10 @@ async def test_behind_a_trusted_proxy_each_real_client_has_its_own_budget(make_c
     client = await make_client(peer="10.0.0.1", web_rate_per_address="2/minute", trusted_proxies="10.0.0.0/8")
     for last in range(1, 4):
         for _ in range(2):
-            response = await client.post("/chat/api/message", json={"user": _user(), "text": "hi"},
+            response = await client.post("/chat/api/message", json={"user": _user(), "id": message_id(), "text": "hi"},
                                          headers={"X-Forwarded-For": f"6.6.6.6, 198.51.100.{last}"})  # fmt: skip
             assert response.status_code == 200
-    third = await client.post("/chat/api/message", json={"user": _user(), "text": "hi"},
+    third = await client.post("/chat/api/message", json={"user": _user(), "id": message_id(), "text": "hi"},
                               headers={"X-Forwarded-For": "198.51.100.1"})  # fmt: skip
     assert third.status_code == 429
 
@@ -103,7 +104,7 @@ async def test_a_person_typing_and_pressing_buttons_never_meets_the_default_limi
     client = await make_client()
     user = _user()
     for i in range(20):
-        body = {"user": user, "text": f"cccd {i}"} if i % 2 else {"user": user, "payload": "m:0"}
+        body = {"user": user, "id": message_id(), **({"text": f"cccd {i}"} if i % 2 else {"payload": "m:0"})}
         assert (await client.post("/chat/api/message", json=body)).status_code == 200
 
 

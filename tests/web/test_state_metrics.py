@@ -10,6 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.settings import Settings
 from bot.web.app import create_app
+from tests.fakes.webchat import message_id
 from tests.live import served
 
 
@@ -25,7 +26,7 @@ async def test_metrics_count_turns_on_the_cached_state(sqlite_url: str) -> None:
     async with served(web) as url, httpx.AsyncClient(base_url=url) as client:
         before = samples((await client.get("/metrics")).text)
         for text in ("lam cccd o dau", "le phi bao nhieu", "cam on"):
-            response = await client.post("/chat/api/message", json={"user": user, "text": text})
+            response = await client.post("/chat/api/message", json={"user": user, "id": message_id(), "text": text})
             assert response.status_code == 200
         after = samples((await client.get("/metrics")).text)
     assert before == {"trolyso_state_reused_total": 0.0, "trolyso_state_stale_total": 0.0,
