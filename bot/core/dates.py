@@ -278,11 +278,13 @@ def read_date(text: str, today: dt.date, *, past: bool = True) -> DateReading | 
     return None
 
 
-# "1990", "sinh năm 90", "năm 1985", "em sinh năm 2001 ạ", "born in 1990": a year of birth on its
-# own. Two digits need a word before them ("năm 90"): a bare "25" is as likely an age as a year.
+# "1990", "sinh năm 90", "năm 1985", "em sinh năm 2001 ạ", "born in 1990", "sn 1958", "năm sinh 1958":
+# a year of birth on its own. Two digits need a word before them ("năm 90"): a bare "25" is as likely
+# an age as a year.
 _BIRTH_YEAR = re.compile(
-    r"^(?:(?:toi|em|minh|tui|to|anh|chi|con|be|chau|no|me|bo|i|i was|he was|she was)\s+)?"
-    r"(?:(?:(?:sinh|de|born)(?:\s+(?:vao|in))?(?:\s+(?:nam|the year))?|(?:vao\s+)?nam|in)\s+(\d{4}|\d{2})|(\d{4}))"
+    r"^(?:(?:toi|em|minh|tui|to|anh|chi|con|be|chau|no|me|bo|ong|ba|i|i was|he was|she was)\s+)?"
+    r"(?:(?:(?:sinh|de|born)(?:\s+(?:vao|in))?(?:\s+(?:nam|the year))?|nam sinh|(?:vao\s+)?nam|in)\s+(\d{4}|\d{2})"
+    r"|(?:sn|ns)\s*(\d{4}|\d{2})|(\d{4}))"
     r"(?:\s+(?:a|ah|nha|nhe|ak|ạ))?[.!]?$"
 )
 _AGE = re.compile(r"\b(\d{1,3})\s*(?:tuoi|years? old|yo)\b")
@@ -294,7 +296,7 @@ def read_birth(text: str, today: dt.date) -> DateReading | None:
     keeps precision "month". An age ("35 tuổi") is not a year: the caller asks for the year."""
     p = plain(text)
     if m := _BIRTH_YEAR.match(p):
-        year = _year(m[1] or m[2], today)
+        year = _year(m[1] or m[2] or m[3], today)
         return DateReading(dt.date(year, 1, 1), "year") if year is not None and year >= 1 else None
     return read_date(text, today)
 

@@ -27,7 +27,7 @@ from bot.core.choices import is_place, place
 from bot.core.community import COMMUNE_ASK, Community
 from bot.core.desk import BaseHelpDesk, Target
 from bot.core.flow_runner import FlowRunner, nav_intent
-from bot.core.guide import Guide, wants_guide
+from bot.core.guide import RESUME, Guide, means_the_paused, wants_guide
 from bot.core.help_request import HELP_YES
 from bot.core.i18n import _
 from bot.core.matcher import Decision, Matcher
@@ -158,7 +158,7 @@ class Engine:
         asked, state.asked = state.asked, None  # answered once; asking again sets it again
         text = (inbound.text or "")[: MAX_INPUT * 4].strip()
         typed = not inbound.payload and inbound.group is None and not text.startswith("/")
-        if typed and asked is not None and (payload := read_asked(asked, text)) is not None:
+        if typed and asked is not None and (payload := self._read_asked(asked, text)) is not None:
             inbound, typed = replace(inbound, text="", payload=payload), False  # typed "có": that button
         elif typed and asked is not None and asked.yes == HELP_YES and await self.community.help.number_for_offer(
                 text, Target(inbound.channel, inbound.user_id), turn):  # fmt: skip
@@ -240,10 +240,28 @@ class Engine:
             return
         if owner is None and asked is None:
             self.questions.answer(text, turn)
-        elif self.questions.is_new(text, state) and not (owner == "guide" and self.guide.misfits(text, turn)):
+        elif self.questions.is_new(text, state) and not (owner == "guide" and self._an_attempt(text, turn)):
             self._aside(text, owner, asked, turn)
         else:
             self._ask_again(text, owner, asked, turn)
+
+    def _an_attempt(self, text: str, turn: Turn) -> bool:
+        """At a guide's question, a message that also reads as a question is still an attempt at
+        the answer: a year of birth that does not fit, or the person's case told about the guide's
+        own procedure ("thuê trọ đi làm công nhân", naming two of the options): asked again."""
+        if self.guide.misfits(text, turn):
+            return True
+        current = self.runner.current(turn.state)
+        return current is not None and self.questions.tells_its_case(text, current[0].procedure)
+
+    @staticmethod
+    def _read_asked(asked: Asked, text: str) -> str | None:
+        """The button a typed answer to our open question presses; "thủ tục kia thì sao" at the
+        offer to continue a paused guide points back to the guide (it names nothing to search)."""
+        payload = read_asked(asked, text)
+        if payload is None and asked.yes == RESUME and means_the_paused(text):
+            return RESUME
+        return payload
 
     def _picks(self, text: str, turn: Turn) -> bool:
         """Nothing is asked, yet the message picks by place ("2", "cái thứ 2", "cai dau tien") or goes

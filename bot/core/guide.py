@@ -3,6 +3,7 @@ side question and coming back, checklists. The guide itself runs in :mod:`bot.co
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from bot.core.checklist import Checklists
@@ -20,6 +21,25 @@ GUIDE_WORDS = ("huong dan", "tung buoc", "chi toi", "chi minh", "chi em", "chi e
                "bay cho", "bay em", "bay e", "step by step",
                "guide me through", "walk me through", "guide me", "walk me", "help me with", "help me",
                "guide")  # fmt: skip
+
+
+RESUME = "fn:continue"
+"""The payload that takes a paused guide up again where it was left."""
+
+# "thủ tục kia thì sao", "cái lúc nãy", "quay lại cái đang làm", "the other one": at "Continue where
+# we were?" after a side question, the procedure of the paused guide, not a new question.
+_THE_PAUSED = re.compile(
+    r"^(?:(?:con|vay|the|the con|quay lai|tro lai|ve|quay ve|lam tiep|tiep)\s+)*"
+    r"(?:(?:thu tuc|cai|viec|phan|muc|huong dan|chuyen|van de|cau)\s+)?"
+    r"(?:kia|luc nay|ban nay|hoi nay|luc truoc|dang lam|dang do|dang hoi|vua roi|hoi nay|truoc do)"
+    r"(?:\s+(?:thi sao|thi the nao|the nao|thi lam sao|sao|nhi|nhe|nha|a|ah|di|tiep|oi|ntn|thi))*$"
+    r"|^(?:and\s+|what about\s+|back to\s+)*the (?:other|previous|first) (?:one|procedure)\??$"
+)
+
+
+def means_the_paused(text: str) -> bool:
+    """Whether a message typed at the offer to continue a paused guide points back to it."""
+    return _THE_PAUSED.match(fold(text).rstrip("?").strip()) is not None
 
 
 def wants_guide(text: str) -> bool:
@@ -178,19 +198,19 @@ class Guide:
 
     def offer_resume(self, turn: Turn) -> None:
         flow = turn.state.flow
-        shown = any(b.payload == "fn:continue" for m in turn.messages for b in m.buttons)
+        shown = any(b.payload == RESUME for m in turn.messages for b in m.buttons)
         if flow is not None and flow.paused and not shown:
             offer = Outbound(_("We were in the middle of a step-by-step guide."),
-                             (Button(_("▶ Continue where we were"), "fn:continue"), Button(_("✖ Cancel"), "fn:cancel")))  # fmt: skip
+                             (Button(_("▶ Continue where we were"), RESUME), Button(_("✖ Cancel"), "fn:cancel")))  # fmt: skip
             current = self.runner.current(turn.state)
             # A typed "ko" after a side question most likely answers the guide's own yes/no question
             # ("chủ trọ không dùng VNeID" then "ko"): it must not cancel the guide; it takes the
             # person back to that question, where it is read as its answer.
-            no = "fn:continue" if current is not None and current[1].type == "yesno" else "fn:cancel"
+            no = RESUME if current is not None and current[1].type == "yesno" else "fn:cancel"
             if turn.state.asked is None:  # a question the reply itself asked is the one to answer
                 # guesses: a question typed here instead of "có"/"không" is answered (or guessed at),
                 # not met with "answer yes or no"; the offer comes back under its answer.
-                ask(turn, offer, yes="fn:continue", no=no, keep=False, guesses=True)
+                ask(turn, offer, yes=RESUME, no=no, keep=False, guesses=True)
             else:
                 turn.messages.append(offer)
 

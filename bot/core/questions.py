@@ -245,6 +245,14 @@ class Questions:
         named = {p for p in self._named(tokens) if p in self.kb.procedures}
         return aspect if not named - {procedure} else None
 
+    def tells_its_case(self, text: str, procedure: str) -> bool:
+        """A statement about ``procedure`` that asks nothing ("thuê trọ đi làm công nhân" at the
+        tạm trú guide's question): the person telling their case, not a side question."""
+        if "?" in text or wants_guide(text) or self.matcher.match(text).procedure != procedure:
+            return False
+        tokens = self.matcher.norm(text)
+        return detect_aspect(tokens) is None and not set(tokens) & _ASKING_WORDS
+
     def asks_how(self, text: str, procedure: str | None) -> bool:
         """"ntn", "làm thế nào", "how do I do it" after an answer: how to do the procedure in hand."""
         if procedure is None or procedure not in self.kb.procedures:
@@ -379,6 +387,8 @@ def _without_guide_words(text: str) -> str:
 
 _WHAT_ABOUT = re.compile(r"^(?:(?:the|vay|va|con)\s+)*(?:con\s+)?(.+?)\s+thi\s+(?:sao|the nao|nhu the nao|lam sao|ntn)(?:\s+(?:a|ah|nhi|nhe))?$")
 """'(còn) X thì sao': X is what is asked about."""
+_ASKING_WORDS = frozenset({"khong", "chua", "sao", "gi", "nao", "dau", "ha", "nhi", "ai", "may", "bao"})
+"""Words (normalised: "ko", "j", "ntn" fold into these) that can make a message a question."""
 _CASE_UNITS = frozenset({"tuoi", "thang", "ngay", "nam"})
 """Units that make a number the person's own case ("14 tuổi", "3 tháng")."""
 _SHORT = 5

@@ -213,6 +213,13 @@ BIRTHS = [
     ("tôi sinh năm 1990", DateReading(dt.date(1990, 1, 1), "year")),
     ("born in 1990", DateReading(dt.date(1990, 1, 1), "year")),
     ("sinh nam 05", DateReading(dt.date(2005, 1, 1), "year")),
+    # "sn", "ns" and "năm sinh" typed short on a phone, also for someone else ("bà sn 1948")
+    ("sn 1958", DateReading(dt.date(1958, 1, 1), "year")),
+    ("sn1958", DateReading(dt.date(1958, 1, 1), "year")),
+    ("bà sn 1948 ạ", DateReading(dt.date(1948, 1, 1), "year")),
+    ("ns 90", DateReading(dt.date(1990, 1, 1), "year")),
+    ("năm sinh 1958", DateReading(dt.date(1958, 1, 1), "year")),
+    ("ông sinh năm 1950", DateReading(dt.date(1950, 1, 1), "year")),
     ("15/3/1985", DateReading(dt.date(1985, 3, 15))),
     ("ngày 3 tháng 5 năm 1999", DateReading(dt.date(1999, 5, 3))),
     ("5/1990", DateReading(dt.date(1990, 5, 1), "month")),

@@ -86,6 +86,7 @@ def test_the_table_is_large_and_has_negatives() -> None:
 
 BIRTH_MARRIED = "Cha mẹ bé đã đăng ký kết hôn chưa? Are the baby's parents married (registered)?"
 CONSENT = "Bạn có muốn một tình nguyện viên gọi lại cho bạn không?"
+DIVORCED = "Có ai trong hai bạn đã từng kết hôn và ly hôn chưa?"
 COMBINED = "Bạn có muốn làm liên thông một lần: khai sinh + đăng ký thường trú + thẻ BHYT cho bé?"
 
 ECHO: list[tuple[str, str, Reply | None]] = [
@@ -104,6 +105,10 @@ ECHO: list[tuple[str, str, Reply | None]] = [
     (BIRTH_MARRIED, "chua cuoi", NO), (BIRTH_MARRIED, "cưới", None), (BIRTH_MARRIED, "ks roi", None),
     (CONSENT, "dk roi", None),
     (COMBINED, "không làm liên thông", NO), (COMBINED, "liên thông là gì", None),
+    # "Có ai … không?" answered "nobody" ("có ai đâu" says no, too); asking back is no answer
+    (DIVORCED, "ko ai ca", NO), (DIVORCED, "không ai cả ạ", NO), (DIVORCED, "chua ai", NO),
+    (DIVORCED, "có ai đâu", NO), (DIVORCED, "ko co ai", NO), (DIVORCED, "co ai ko", None),
+    (DIVORCED, "có 1 người", None),
 ]  # fmt: skip
 
 
