@@ -107,7 +107,7 @@ class Settings(BaseSettings):
         86400, description="Signed Zalo events older than this are acknowledged but not answered (retries keep their timestamp)", gt=0
     )
     zalo_ack_wait_seconds: float = Field(
-        1.5, description="How long Zalo's webhook waits for the turn to be saved before it answers 200 anyway (Zalo wants it within about 2 s)", ge=0, le=1.9
+        1.5, description="How long Zalo's webhook waits for the turn to be saved and answered before it answers 200 anyway (Zalo wants it within about 2 s)", ge=0, le=1.9
     )
     zalo_oa_id: str | None = Field(None, description="The Official Account's id (its own echoed sends are ignored)")
     zalo_access_token: SecretStr | None = Field(None, description="Initial OA access token")

@@ -3,19 +3,21 @@
     POST /zalo/webhook     Zalo's events (set this URL in the Zalo app's Webhook settings)
 
 Zalo wants a 200 within about 2 seconds, retries slow or failed deliveries for hours and then
-switches the webhook off, and never delivers again an event it got a 200 for. So the webhook
+switches the webhook off, and never delivers again an event it had a 200 for. So the webhook
 checks the event (signature, age, echo, duplicate), runs the turn in a background task that
 :meth:`ZaloChannel.stop` waits for, and answers 200 once the turn's state is saved with the
-event's delivery id (:mod:`bot.storage.deliveries`); the replies are sent after that. A worker
-killed before the save has answered nothing, so Zalo delivers the event again and another worker
-takes it; one killed after it is refused the redelivery as seen and sends the stored replies.
+event's delivery id (:mod:`bot.storage.deliveries`) and its replies have left. A worker killed
+before that has answered nothing, so Zalo delivers the event again: if the turn was not saved,
+another worker takes it; if it was, the redelivery is refused as seen and gets the stored replies
+(processed once, answered at least once, as on Telegram).
 
-The trade-off: the wait is bounded by ``zalo_ack_wait_seconds`` (1.5 s). A turn not saved by then
-(a slow or unreachable database; a person's earlier message still being answered) is answered 200
-anyway and finishes in the background, as every turn did before: a crash in that window loses the
-message, as a late 200 would make Zalo send it again to a worker that may take it twice. During a
-database outage the turn counts as saved once the store holds it in memory to write back
-(:mod:`bot.storage.resilient`). Answers:
+The trade-off: Zalo wants the 200 within about 2 s, so the wait is bounded by
+``zalo_ack_wait_seconds`` (1.5 s). A turn not done by then (a slow database or Zalo API; the
+person's previous message still being answered) is answered 200 anyway and finishes in the
+background, as every turn did before: a worker killed after that loses the replies (saved turn)
+or the message (unsaved: logged as a warning, counted as ``ok_unsaved``). During a database outage
+the turn counts as saved once the store holds it in memory to write back (:mod:`bot.storage.resilient`).
+Answers:
 
 - 403  the signature is missing or wrong, or a signed event names another app. The signature is
        checked on the raw bytes before any JSON parsing, so unsigned junk costs nothing;
@@ -94,8 +96,8 @@ LATER = "zalo-later"
 STOP_WAIT = 20.0
 """Seconds :meth:`ZaloChannel.stop` waits for turns in progress before cancelling them."""
 ACK_WAIT = 1.5
-"""Seconds the webhook waits for the turn to be saved before answering 200 regardless (setting
-``zalo_ack_wait_seconds``): under Zalo's 2 s, with room for the network."""
+"""Seconds the webhook waits for the turn to be saved and answered before it answers 200 regardless
+(setting ``zalo_ack_wait_seconds``): under Zalo's 2 s, with room for the network."""
 
 
 class ZaloChannel(BaseChannel):
@@ -245,17 +247,19 @@ class ZaloChannel(BaseChannel):
             return self._answer("duplicate", 200)
         if self._closing:  # shutting down: let Zalo deliver it again to a worker that stays up
             return self._answer("closing", 503, "shutting down")
-        saved = asyncio.Event()  # set by the conversation layer once the state is saved (or the turn ends)
+        saved, answered = asyncio.Event(), asyncio.Event()  # the state is saved; the replies have left
         with delivering(f"zalo:{self.app_id}:{event.dedupe_key}", saved):  # recorded with the turn's state
-            self._spawn(self._take(event, saved))
-        # Only a saved turn is acknowledged: a crash before the save leaves Zalo to deliver it again.
+            self._spawn(self._take(event, saved, answered))
+        # "Taken" only once it is: a worker killed before this line leaves Zalo to deliver it again.
         try:
             async with asyncio.timeout(self.ack_wait):
-                await saved.wait()
+                await answered.wait()
         except TimeoutError:
-            log.warning("zalo webhook: the turn was not saved within %.1f s; answered 200, it goes on in the "
-                        "background", self.ack_wait)  # fmt: skip
-            return self._answer("ok_unsaved", 200)
+            if not saved.is_set():
+                log.warning("zalo webhook: the turn was not saved within %.1f s; answered 200, it goes on in "
+                            "the background", self.ack_wait)  # fmt: skip
+                return self._answer("ok_unsaved", 200)
+            return self._answer("ok_unsent", 200)  # saved; its replies are still on their way
         return self._answer("ok", 200)
 
     def _answer(self, result: str, status: int, detail: str = "") -> Response:
@@ -274,19 +278,20 @@ class ZaloChannel(BaseChannel):
 
     # --- one turn, in the background ------------------------------------------------------
 
-    async def _take(self, event: ZaloEvent, saved: asyncio.Event) -> None:
+    async def _take(self, event: ZaloEvent, saved: asyncio.Event, answered: asyncio.Event) -> None:
         assert event.user_id is not None
         user = event.user_id
         self._last_heard[user] = time.time()
         try:
             async with self._one_at_a_time(user):  # replies leave in the order messages came
                 messages = await self._replies(event, user)
-                saved.set()  # no turn to save (a redelivery, a "More" page, a storage error): answer now
+                saved.set()  # also when there was no turn to save (a redelivery, a "More" page, an outage)
                 await self._deliver(user, messages, event.msg_id)  # a reply to their message: free
         except Exception:  # a background task has no caller to tell: log it, count it
             saved.set()
             log.exception("zalo: turn failed event=%s", event.name)
             self.ctx.metrics.errors.labels(self.name).inc()
+        answered.set()  # not when cancelled: a worker stopped mid-turn has answered nothing
 
     async def _deliver(self, user: str, messages: list[dict[str, Any]], reply_to: str | None) -> str:
         """Send ``messages`` in order: "sent", "failed" (the rest dropped, logged), or "later" (Zalo's

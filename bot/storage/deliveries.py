@@ -21,7 +21,7 @@ It travels in a context variable rather than through :mod:`bot.core`'s store int
 knows nothing of platforms; asyncio copies it into the turn's task.
 
 Zalo, unlike Telegram, never delivers again an event it had a 200 for, so its webhook answers only
-once the turn is saved (:func:`mark_saved`, within a bound: see :mod:`bot.channels.zalo`).
+once the turn is saved (:func:`mark_saved`) and answered, within a bound (:mod:`bot.channels.zalo`).
 
 Kept for :data:`KEEP`: Telegram keeps an undelivered update for 24 hours, and Zalo events older than
 ``TROLYSO_ZALO_MAX_EVENT_AGE_SECONDS`` (24 h) are refused as replays before they get here; 48 h
