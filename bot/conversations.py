@@ -92,7 +92,10 @@ class Conversations:
                 deliveries.mark_saved()  # Zalo's webhook may answer 200 now: a redelivery is refused as seen
                 await self._record(key, inbound.channel, turn.events)  # stamped with the engine's time
                 notices = getattr(turn, "notices", None)
-                if notices:  # after the save: a notice is never sent for a turn that did not happen
+                # After the save: a notice is never sent for a turn that did not happen. Nor twice: a
+                # redelivery gets the stored replies only (docs/deploy.md, "Guarantees"), so neither
+                # the notices nor the "please call" added when one fails are part of what is stored.
+                if notices:
                     failed = await self.notifier.send_each(notices)
                     replies += [n.undelivered for n in failed if n.undelivered is not None]  # e.g. "please call"
                 return replies

@@ -15,7 +15,8 @@ the record durable:
   save). A worker killed after the save and before its replies left loses nothing: the platform
   delivers the update again, the store refuses it as seen and hands back the stored replies
   (:attr:`DuplicateDelivery.replies`), and the channel sends them. Processing stays exactly once;
-  replies are at least once (two workers racing on one update may both send them).
+  replies are at least once (two workers racing on one update may both send them). Notices to
+  other people are not stored and never sent again with them: at most once (see docs/deploy.md).
 
 It travels in a context variable rather than through :mod:`bot.core`'s store interface, which
 knows nothing of platforms; asyncio copies it into the turn's task.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,6 +33,7 @@ from bot.storage.deliveries import DuplicateDelivery, delivering
 from bot.storage.resilient import ResilientStore
 from bot.storage.sql import SqlStateStore
 from bot.storage.tables import deliveries as deliveries_table
+from bot.storage.tables import help_requests
 from tests.channels.test_telegram import Live, settings_for
 from tests.fakes.telegram_api import FakeTelegram, Updates
 from tests.live import served
@@ -392,3 +394,121 @@ async def test_a_zalo_turn_not_saved_in_time_is_answered_200_and_finished_in_the
             asyncio.get_running_loop().call_later(0.3, release.set)  # the database answers during shutdown
         assert stored_turns(url, f"zalo:{USER}") == 1
         assert any("Công an" in str(call.body) for call in zalo.sent)
+
+
+# --- notices to others are not sent again with a redelivery's stored replies -------------------------
+def dies_after_the_turn(running: Any) -> asyncio.Event:
+    """The worker is killed once the turn is done (saved, notices sent) and before its replies leave;
+    the event says it got there."""
+    ctx = running.channel.ctx
+    converse = ctx.converse
+    done = asyncio.Event()
+
+    async def converse_then_die(inbound: Inbound) -> list[Outbound]:
+        await converse(inbound)
+        done.set()
+        await asyncio.Event().wait()  # killed here
+        raise AssertionError("unreachable")
+
+    ctx.converse = converse_then_die
+    return done
+
+
+def zalo_people() -> tuple[str, str]:
+    """A citizen's and a volunteer's Zalo ids of their own (the session's PostgreSQL keeps other tests' rows)."""
+    return f"61424948{uuid.uuid4().int % 10**11:011d}", f"61424948{uuid.uuid4().int % 10**11:011d}"
+
+
+async def request_ready_to_send(running: Any, citizen: str, volunteer: str) -> dict[str, Any]:
+    """A volunteer of Anh Sơn linked on Zalo, and a citizen's help request typed up to its last
+    step; returns that last step's event, not yet delivered."""
+    from bot.channels.zalo_api import PRESS
+    from tests.community.conftest import ANH_SON
+
+    desk = running.core.desk
+    _volunteer, code = desk.create_volunteer("Hoàng Văn Phúc", "Tổ xóm 2", ANH_SON, "0977000333", created_by="admin")
+    await running.say(f"/lienket {code}", volunteer)
+    for text in ("toi muon gap nguoi that", PRESS + "hd:yes", "0912 345 678", "anh son", PRESS + f"hc:{ANH_SON}",
+                 PRESS + "hn:skip"):  # fmt: skip
+        await running.say(text, citizen)
+    return dict(running.zalo.event(citizen, PRESS + "ht:any"))
+
+
+def texts_to(zalo: Any, user: str, since: int = 0) -> list[str]:
+    from tests.fakes.zalo_api import to_outbound
+
+    return [to_outbound(c.body["message"]).text for c in zalo.sent[since:] if c.user == user]
+
+
+def requests_of(database: str, user: str) -> int:
+    """How many help requests the Zalo ``user`` has made."""
+    engine = create_db_engine(database)
+    try:
+        with engine.connect() as connection:
+            where = (help_requests.c.channel == "zalo") & (help_requests.c.user_id == user)
+            return int(connection.execute(sa.select(sa.func.count()).where(where)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+async def test_a_redelivered_help_request_tells_the_volunteer_once(url: str) -> None:  # noqa: F811
+    """The worker that took the citizen's last step saved the request and told the volunteer, then
+    died before answering the citizen. Zalo delivers the step again: the citizen gets the stored
+    answer (the request's number); the volunteer is not told a second time of the one request.
+    (Told twice, a volunteer would take it for two requests; a notice lost to a worker killed
+    before it left is made up for by the reminder sweep, which finds the request still open.)"""
+    from tests.channels.zalo_harness import fake_zalo
+    from tests.channels.zalo_harness import serving as zalo_serving
+
+    citizen, volunteer = zalo_people()
+    async with fake_zalo() as zalo:
+        async with zalo_serving(zalo, url, None, zalo_ack_wait_seconds=1.9) as dying:
+            last_step = await request_ready_to_send(dying, citizen, volunteer)
+            before = len(zalo.sent)
+            turned = dies_after_the_turn(dying)
+            post = asyncio.create_task(dying.zalo.post(last_step))
+            await turned.wait()
+            await kill(dying, post)
+            told = texts_to(zalo, volunteer, before)
+            assert len(told) == 1
+            assert "#" in told[0]
+            assert texts_to(zalo, citizen, before) == []
+        async with zalo_serving(zalo, url, None) as restarted:
+            assert (await restarted.zalo.post(last_step)).status_code == 200
+            assert "#" in "\n".join(texts_to(zalo, citizen, before))  # the request's number, stored
+            assert texts_to(zalo, volunteer, before) == told  # not told again
+            assert requests_of(url, citizen) == 1
+
+
+async def test_a_redelivered_claim_gives_the_volunteer_the_number_and_tries_no_notice_again(
+    url: str,  # noqa: F811
+) -> None:
+    """A volunteer takes the request of a citizen Zalo no longer lets us message (-230); the worker
+    dies after the turn, before the volunteer's replies left. The redelivery gives the volunteer
+    the stored replies — the citizen's number and 'please call' — and sends no notice again. Nor
+    does it repeat 'I could not message the citizen': that fallback is not stored, since a
+    redelivery cannot know whether the first handling's notice went out, and the stored replies
+    already ask the volunteer to call, with the number."""
+    from bot.channels.zalo_api import PRESS
+    from tests.channels.zalo_harness import fake_zalo
+    from tests.channels.zalo_harness import serving as zalo_serving
+
+    citizen, volunteer = zalo_people()
+    async with fake_zalo() as zalo:
+        async with zalo_serving(zalo, url, None, zalo_ack_wait_seconds=1.9) as dying:
+            assert (await dying.zalo.post(await request_ready_to_send(dying, citizen, volunteer))).status_code == 200
+            ticket = texts_to(zalo, volunteer)[-1].split("#", 1)[1].split()[0].strip(".:,")
+            zalo.inactive = {citizen}
+            claim = dying.zalo.event(volunteer, PRESS + f"hr:claim:{ticket}")
+            before = len(zalo.sent)
+            turned = dies_after_the_turn(dying)
+            post = asyncio.create_task(dying.zalo.post(claim))
+            await turned.wait()
+            await kill(dying, post)
+            assert texts_to(zalo, volunteer, before) == []
+        async with zalo_serving(zalo, url, None) as restarted:
+            assert (await restarted.zalo.post(claim)).status_code == 200
+            told = "\n".join(texts_to(zalo, volunteer, before))
+            assert "0912 345 678" in told  # the citizen's number, to call
+            assert "gọi điện cho họ" not in told
+            assert texts_to(zalo, citizen, before) == []
