@@ -71,7 +71,7 @@ class Questions:
         match = self.matcher.match(text)
         if match.decision is Decision.ANSWER or match.not_covered is not None:
             return True
-        return self.follow_up(text, state.procedure, match) is not None
+        return self.follow_up(text, state.procedure, match) is not None or self.problem_in_hand(text, state.procedure, match) is not None
 
     # --- answering ---------------------------------------------------------------------------
     def answer(self, text: str, turn: Turn) -> None:
@@ -116,6 +116,11 @@ class Questions:
         if follow_up is not None and procedure is not None:
             turn.events.append(UsageEvent("question", procedure, None, {"follow_up": follow_up}, text=text))
             self.show(procedure, follow_up, None, turn, None)
+            return
+        problem = self.problem_in_hand(text, procedure, match)
+        if problem is not None and procedure is not None:
+            turn.events.append(UsageEvent("question", procedure, None, {"follow_up": "faq"}, text=text))
+            self.show(procedure, "overview", problem, turn, None)
             return
         turn.events.append(UsageEvent("question", match.procedure, match.score, text=text))
         if match.not_covered is not None:
@@ -252,6 +257,20 @@ class Questions:
             return False
         tokens = self.matcher.norm(text)
         return detect_aspect(tokens) is None and not set(tokens) & _ASKING_WORDS
+
+    def problem_in_hand(self, text: str, procedure: str | None, match: Match) -> int | None:
+        """A common problem of the procedure just discussed that a short message describes, too
+        briefly for the matcher to place alone: "chủ nhà ko cho" in a temporary-residence guide is
+        its "landlord won't confirm" entry. Only when the matcher answers nothing else and the
+        message names no other procedure."""
+        if procedure is None or procedure not in self.kb.procedures:
+            return None
+        if match.decision is Decision.ANSWER or match.not_covered is not None:
+            return None
+        tokens = list(self.matcher.norm(text))
+        if self._named(tokens) - {procedure}:
+            return None
+        return self._faq_for(procedure, tokens)
 
     def asks_how(self, text: str, procedure: str | None) -> bool:
         """"ntn", "làm thế nào", "how do I do it" after an answer: how to do the procedure in hand."""

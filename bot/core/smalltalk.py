@@ -15,15 +15,18 @@ class SmallTalk:
     def __init__(self, kb: KnowledgeBase, norm: Normalizer) -> None:
         self.norm = norm
         self._exact: dict[tuple[str, ...], str] = {}
-        self._words: dict[str, set[str]] = {}
+        # Each example's content words (politeness and address words left out), per intent.
+        self._parts: dict[str, list[frozenset[str]]] = {}
         for intent in kb.intents.intents:
             if not intent.exact_only:
                 continue
-            words = self._words.setdefault(intent.id, set())
+            parts = self._parts.setdefault(intent.id, [])
             for example in intent.examples:
                 toks = norm.index_tokens(example)
                 self._exact.setdefault(tuple(toks), intent.id)
-                words.update(toks)
+                content = frozenset(toks) - _FILLER
+                if content:
+                    parts.append(content)
             for example in intent.whole_only:
                 self._exact.setdefault(tuple(norm.index_tokens(example)), intent.id)
 
@@ -36,12 +39,14 @@ class SmallTalk:
         exact = self._exact.get(toks)
         if exact:
             return exact
-        # Only politeness and address words may surround chit-chat: "cảm ơn bạn nhé" is thanks,
-        # but "tôi muốn gặp người thật" is not a goodbye, though "gặp" is in "hẹn gặp lại".
-        content = [t for t in toks if t not in _FILLER]
+        # Only politeness and address words may surround chit-chat, and what remains must be made of
+        # whole examples of one intent: "cảm ơn bạn nhé" and "vâng cảm ơn" are thanks, but "tôi
+        # muốn gặp người thật" is not a goodbye though "gặp" is in "hẹn gặp lại", and "chủ nhà ko
+        # cho" is not anger though "cho" is in "óc chó" and "không" in "không hiểu gì cả".
+        content = frozenset(toks) - _FILLER
         if not content or len(toks) > 6:
             return None
-        for intent, words in self._words.items():
-            if all(t in words for t in content):
+        for intent, parts in self._parts.items():
+            if frozenset().union(*(part for part in parts if part <= content)) == content:
                 return intent
         return None

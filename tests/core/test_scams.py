@@ -70,11 +70,23 @@ async def test_the_warning_comes_before_the_answer(engine: Engine) -> None:
 
 
 async def test_a_scam_with_nothing_else_to_answer_gets_only_the_warning(engine: Engine) -> None:
-    """'Pay to speed up my card' is warned, without a 'sorry, I don't know' after it."""
-    turn = await engine.handle(Inbound("test", "u1", "chuyển tiền để làm nhanh căn cước"))
+    """'Someone told me to transfer money to speed up my papers' is warned, without a 'sorry, I
+    don't know' after it."""
+    turn = await engine.handle(Inbound("test", "u1", "có người bảo chuyển tiền để làm nhanh hồ sơ"))
     assert len(turn.messages) == 1
     assert "CẢNH BÁO LỪA ĐẢO" in turn.messages[0].text
     assert [e.kind for e in turn.events] == [SCAM_EVENT]
+
+
+async def test_a_scam_naming_a_procedure_is_never_followed_by_a_sorry(engine: Engine) -> None:
+    """'Pay to speed up my card' sits on the matcher's answer line (0.49-0.50): warned first, then
+    at most the card's own answer (its real fees), never "I don't know" or "did you mean"."""
+    turn = await engine.handle(Inbound("test", "u1", "chuyển tiền để làm nhanh căn cước"))
+    assert "CẢNH BÁO LỪA ĐẢO" in turn.messages[0].text
+    kinds = [e.kind for e in turn.events]
+    assert kinds[0] == SCAM_EVENT
+    assert not {"not_understood", "did_you_mean"} & set(kinds)
+    assert all("Thẻ căn cước" in m.text for m in turn.messages[1:])
 
 
 async def test_the_event_carries_the_commune(engine: Engine) -> None:
