@@ -17,11 +17,11 @@ _ASPECTS: tuple[tuple[str, frozenset[str]], ...] = (
                         "thoi gian", "ngay", "lau"})),
     # Deadlines and penalties have their own section (answers.SECTIONS "rules"); a procedure without
     # them answers from its fees section instead (answers.procedure_answer).
-    ("rules", frozenset({"han", "thoi han", "phat", "tre", "cham", "qua han", "het han"})),
+    ("rules", frozenset({"han", "thoi han", "phat", "tre", "cham", "qua han", "het han", "co sao"})),
     ("papers", frozenset({"giay to", "ho so", "can gi", "can nhung", "chuan bi", "mang gi", "mang theo",
                           "papers", "to khai", "giay gi", "giay nao"})),
     ("online", frozenset({"o dau", "truc tuyen", "noi nao", "cho nao", "dia chi", "nop o", "di dau", "lam dau",
-                          "nop dau", "dau lam", "tai dau", "co quan", "ai cap", "weekend", "may gio", "gio lam",
+                          "nop dau", "dau lam", "tai dau", "co quan", "ai cap", "weekend", "may gio", "gio lam", "nop ho",
                           "den dau", "xa nao", "phuong nao", *ON_VNEID})),
 )  # fmt: skip
 
@@ -52,9 +52,27 @@ def _what_if_not(tokens: Sequence[str]) -> bool:
     return any(tuple(tokens[-len(end) :]) == end for end in _WHAT_IF)
 
 
+_SPANS = frozenset({"ngay", "tuan", "thang", "nam"})
+
+
+def _overdue(tokens: list[str]) -> list[str]:
+    """"Quá 60 ngày", "quá 15 ngày mới khai" read as "quá hạn": past a deadline by so long is how
+    things stand, not a question of how long it takes."""
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        if tokens[i] == "qua" and i + 2 < len(tokens) and tokens[i + 1].isdigit() and tokens[i + 2] in _SPANS:
+            out += ["qua", "han"]
+            i += 3
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
+
+
 def detect_aspect(tokens: Sequence[str]) -> str | None:
     """The section to show first for a question, or None for the overview."""
-    tokens = list(tokens)
+    tokens = _overdue(list(tokens))
     if _what_if_not(tokens):
         return "rules"
     words = set(tokens)

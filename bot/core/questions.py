@@ -111,6 +111,12 @@ class Questions:
                 turn.events.append(UsageEvent("question", procedure, None, {"follow_up": "how"}, text=text))
                 self.show(procedure, "online", None, turn, None)
                 return
+        if procedure in self.kb.procedures and _for_another(self.matcher.norm(text)):
+            # "thế con trai tôi 10t thì sao", "what about my wife": the procedure in hand, for them
+            assert procedure is not None
+            turn.events.append(UsageEvent("question", procedure, None, {"follow_up": "person"}, text=text))
+            self.show(procedure, "overview", None, turn, None)
+            return
         match = self._match(text) if any(c.isalpha() for c in text) else Match(Decision.UNKNOWN, ())
         follow_up = self.follow_up(text, procedure, match)
         if follow_up is not None and procedure is not None:
@@ -156,6 +162,15 @@ class Questions:
                 (Button(_("Step-by-step guide"), f"f:{procedure}"), Button(_("All procedures"), "m:0"),
                  Button(_("Talk to a person"), "h"))))  # fmt: skip
             turn.events.append(UsageEvent("not_understood", procedure, match.score, text=text))
+        elif self._asks_about_the_hand(text, match, procedure):
+            # "có phải thi lại ko" after the driving licence: every word is one any question uses,
+            # so it asks about the procedure in hand; which part of it, we cannot tell.
+            assert procedure is not None
+            proc = self.kb.procedures[procedure]
+            turn.messages.append(Outbound(
+                _("I am not sure what you are asking about {procedure}, and I would rather not guess. Choose what you want to know, or ask a person.").format(procedure=self.menus.name(procedure)),
+                answers.section_buttons(proc, "", self.runner.for_procedure(procedure) is not None)))  # fmt: skip
+            turn.events.append(UsageEvent("not_understood", procedure, match.score, {"reason": "vague"}, text=text))
         else:
             turn.messages.append(Outbound(
                 _("Sorry, I can only help with public-service procedures (ID card, VNeID, residence, birth, marriage, vehicles…), and I don't know the answer to that. Choose a topic, or ask for a person."),
@@ -174,6 +189,14 @@ class Questions:
             return False
         content = [t for t in self.matcher.norm(text) if t not in self.matcher.norm.stopwords]
         return len(content) <= _SHORT
+
+    def _asks_about_the_hand(self, text: str, match: Match, procedure: str | None) -> bool:
+        """A short question right after an answer, made only of words every question uses."""
+        if procedure not in self.kb.procedures or match.candidates or len(text.split()) > 8:
+            return False
+        tokens = self.matcher.norm(text)
+        stop = self.matcher.norm.stopwords
+        return all(t in stop for t in tokens) and ("?" in text or bool(set(tokens) & _ASKING_WORDS))
 
     def _about_the_case(self, match: Match, procedure: str | None, turn: Turn) -> bool:
         """A message not understood, right after an answer about a procedure with a guide, that
@@ -406,6 +429,25 @@ def _without_guide_words(text: str) -> str:
 
 _WHAT_ABOUT = re.compile(r"^(?:(?:the|vay|va|con)\s+)*(?:con\s+)?(.+?)\s+thi\s+(?:sao|the nao|nhu the nao|lam sao|ntn)(?:\s+(?:a|ah|nhi|nhe))?$")
 """'(còn) X thì sao': X is what is asked about."""
+_PEOPLE = frozenset({"con", "chau", "vo", "chong", "bo", "me", "ong", "ba", "em", "anh", "chi", "trai", "gai",
+                     "wife", "husband", "mom", "dad", "mother", "father", "grandma", "grandpa", "grandmother",
+                     "grandfather", "daughter", "kid", "kids", "child", "children", "baby", "parents", "family"})
+"""Who a question may turn to: "con trai tôi", "bà nội em", "my wife" ("son", "bé" fold into "con")."""
+_PERSON_FILLER = frozenset({"the", "vay", "va", "cho", "toi", "minh", "tui", "e", "cua", "nha", "a", "ah", "nhi",
+                            "noi", "ngoai", "ruot", "nho", "lon", "tuoi", "thang", "my", "her", "his", "our", "for",
+                            "and", "what", "about", "how", "thi", "sao", "nhu", "nao", "nguoi"})
+_PERSON_FRAMES = (("thi", "sao"), ("thi", "nhu", "the", "nao"), ("what", "about"), ("how", "about"), ("and", "for"))
+
+
+def _for_another(tokens: tuple[str, ...]) -> bool:
+    """"(Thế) con trai tôi 10t thì sao", "còn bà nội em thì thế nào", "and for my son?": asked
+    again about someone else, naming nothing but who (and how old)."""
+    joined = f" {' '.join(tokens)} "
+    if not any(f" {' '.join(frame)} " in joined for frame in _PERSON_FRAMES):
+        return False
+    return bool(set(tokens) & _PEOPLE) and all(t in _PEOPLE or t in _PERSON_FILLER or t.isdigit() for t in tokens)
+
+
 _ASKING_WORDS = frozenset({"khong", "chua", "sao", "gi", "nao", "dau", "ha", "nhi", "ai", "may", "bao"})
 """Words (normalised: "ko", "j", "ntn" fold into these) that can make a message a question."""
 _CASE_UNITS = frozenset({"tuoi", "thang", "ngay", "nam"})

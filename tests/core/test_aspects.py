@@ -32,6 +32,13 @@ def matcher(engine: object) -> Matcher:
     ("đăng ký ở xã nào", "online"),
     ("đến đâu khai", "online"),
     ("làm trên vneid được không", "online"),
+    # past the deadline by so long is the case, the deadline and penalty what it asks about
+    ("qua 60 ngay roi chua lam giay khai sinh cho be", "rules"),
+    ("quá 15 ngày mới khai tử thì có sao ko", "rules"),
+    ("khai tu tre co sao ko", "rules"),            # "có sao không": what happens then
+    ("làm khai sinh mất 3 ngày ko", "fees"),       # a number of days alone still asks how long
+    ("nop ho so o dau", "online"),                # where to hand the file in, not what is in it
+    ("nộp hồ sơ cần gì", "papers"),
 ])  # fmt: skip
 def test_the_section_asked(matcher: Matcher, text: str, aspect: str | None) -> None:
     assert detect_aspect(list(matcher.norm(text))) == aspect
