@@ -120,11 +120,17 @@ class Live:
 
 @contextlib.asynccontextmanager
 async def serve(settings: Settings, engine: object, fake: FakeTelegram) -> AsyncIterator[Live]:
-    """Run the whole HTTP app with uvicorn on a free loopback port until the block ends."""
+    """Run the whole HTTP app over ``engine`` with uvicorn on a free loopback port until the block ends."""
+    async with serve_core(build_core(settings, engine), fake) as live:
+        yield live
+
+
+@contextlib.asynccontextmanager
+async def serve_core(core: App, fake: FakeTelegram) -> AsyncIterator[Live]:
+    """The same around a core built elsewhere (``build_app``, as `trolyso serve` builds it), closed at the end."""
     from bot.web.app import create_app
 
-    core = build_core(settings, engine)
-    web = create_app(settings, app=core)
+    web = create_app(core.settings, app=core)
     try:
         async with served(web) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
             yield Live(url, web, core, fake, http, Updates())

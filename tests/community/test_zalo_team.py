@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -27,16 +28,22 @@ def sent_to(running: Running, user: str, since: int) -> list[str]:
             if c.user == user]  # fmt: skip
 
 
-async def test_a_zalo_volunteer_is_told_takes_it_and_the_citizen_hears(zalo: Running) -> None:
-    desk = zalo.core.desk
+async def request_up_to_its_last_step(running: Running, citizen: str = CITIZEN, volunteer: str = VOLUNTEER) -> dict[str, Any]:
+    """A volunteer of Anh Sơn linked on Zalo, and a citizen's help request typed up to its last step
+    (when to call); returns that step's event, not yet delivered."""
+    desk = running.core.desk
     assert desk is not None
     _volunteer, code = desk.create_volunteer("Hoàng Văn Phúc", "Tổ xóm 2", ANH_SON, "0977000333", created_by="admin")
-    replies = await zalo.say(f"/lienket {code}", VOLUNTEER)
+    replies = await running.say(f"/lienket {code}", volunteer)
     assert "Hoàng Văn Phúc" in replies[0].text
-
     for text in ("tôi muốn gặp người thật", PRESS + "hd:yes", "0912 345 678", "anh son", PRESS + f"hc:{ANH_SON}",
                  PRESS + "hn:skip"):  # fmt: skip
-        await zalo.say(text, CITIZEN)
+        await running.say(text, citizen)
+    return running.zalo.event(citizen, PRESS + "ht:any")
+
+
+async def test_a_zalo_volunteer_is_told_takes_it_and_the_citizen_hears(zalo: Running) -> None:
+    await request_up_to_its_last_step(zalo)
     before = len(zalo.fake.sent)
     replies = await zalo.say(PRESS + "ht:any", CITIZEN)
     ticket = int(re.search(r"#(\d+)", replies[0].text).group(1))  # type: ignore[union-attr]
@@ -57,13 +64,7 @@ async def test_a_zalo_volunteer_is_told_takes_it_and_the_citizen_hears(zalo: Run
 async def test_a_citizen_zalo_will_not_reach_makes_the_volunteer_call(zalo: Running) -> None:
     """When Zalo refuses the push to the citizen (-230: silent for 7 days), the volunteer who took
     the request is told, in the same chat, to phone them."""
-    desk = zalo.core.desk
-    assert desk is not None
-    _volunteer, code = desk.create_volunteer("Hoàng Văn Phúc", "Tổ xóm 2", ANH_SON, "0977000333", created_by="admin")
-    await zalo.say(f"/lienket {code}", VOLUNTEER)
-    for text in ("tôi muốn gặp người thật", PRESS + "hd:yes", "0912 345 678", "anh son", PRESS + f"hc:{ANH_SON}",
-                 PRESS + "hn:skip"):  # fmt: skip
-        await zalo.say(text, CITIZEN)
+    await request_up_to_its_last_step(zalo)
     replies = await zalo.say(PRESS + "ht:any", CITIZEN)
     ticket = int(re.search(r"#(\d+)", replies[0].text).group(1))  # type: ignore[union-attr]
     zalo.fake.inactive = {CITIZEN}

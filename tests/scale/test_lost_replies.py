@@ -9,14 +9,11 @@ the update again, to a restarted worker over the same database."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sqlite3
-import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -33,10 +30,8 @@ from bot.storage.deliveries import DuplicateDelivery, delivering
 from bot.storage.resilient import ResilientStore
 from bot.storage.sql import SqlStateStore
 from bot.storage.tables import deliveries as deliveries_table
-from bot.storage.tables import help_requests
-from tests.channels.test_telegram import Live, settings_for
-from tests.fakes.telegram_api import FakeTelegram, Updates
-from tests.live import served
+from tests.channels.test_telegram import Live, serve_core, settings_for
+from tests.fakes.telegram_api import FakeTelegram
 from tests.scale.test_exactly_once import fake, stored_turns, url  # noqa: F401  (fixtures)
 from tests.usage.helpers import CollectingSink
 
@@ -206,19 +201,6 @@ async def test_replies_of_a_turn_answered_in_an_outage_are_kept_and_written_back
 
 
 # --- through the Telegram webhook, with the app as `trolyso serve` builds it ----------------------
-@contextlib.asynccontextmanager
-async def serving(settings: Settings, fake: FakeTelegram, usage: CollectingSink) -> AsyncIterator[Live]:  # noqa: F811
-    core = build_app(settings, usage=usage)
-    from bot.web.app import create_app
-
-    web = create_app(settings, app=core)
-    try:
-        async with served(web) as address, httpx.AsyncClient(base_url=address, timeout=30) as http:
-            yield Live(address, web, core, fake, http, Updates())
-    finally:
-        await core.close()
-
-
 def dies_after_saving(server: Live, monkeypatch: pytest.MonkeyPatch) -> None:
     """The worker is killed the moment its turn's state is committed."""
     store = server.core.conversations.store
@@ -254,7 +236,7 @@ async def test_a_worker_killed_between_save_and_send_loses_no_reply(
     settings = settings_for(lib, fake, url, secret_key="k" * 32, usage_spool_path=str(tmp_path / "spool.jsonl"))
     usage = CollectingSink()
     key = conversation_key("telegram", "4242")
-    async with serving(settings, fake, usage) as dying:
+    async with serve_core(build_app(settings, usage=usage), fake) as dying:
         update = dying.updates.text("lam cccd o dau", 4242)
         death(dying, monkeypatch)
         assert await dying.say(update) == []  # nothing left the dying worker
@@ -262,253 +244,10 @@ async def test_a_worker_killed_between_save_and_send_loses_no_reply(
     events = [event.kind for k, _channel, event in usage.recorded if k == key]
     assert bool(events) == (death is dies_before_sending)
     monkeypatch.undo()
-    async with serving(settings, fake, usage) as restarted:
+    async with serve_core(build_app(settings, usage=usage), fake) as restarted:
         replies = await restarted.say(update)
         assert any("Công an" in r.text for r in replies), replies
         assert stored_turns(url, key) == 1
         assert [event.kind for k, _channel, event in usage.recorded if k == key] == events
         fresh = await restarted.say(restarted.updates.text("lam cccd o dau", 5151) | {"update_id": 99_999})
         assert replies == fresh  # the stored reply is the one the turn gave, word for word
-
-
-async def test_a_zalo_event_whose_worker_died_before_sending_gets_its_reply(url: str) -> None:  # noqa: F811
-    """The worker saved the turn and died before its reply left: it had not answered Zalo either
-    (the 200 waits for the reply), so Zalo delivers the event again and the reply goes out."""
-    from tests.channels.zalo_harness import USER, fake_zalo
-    from tests.channels.zalo_harness import serving as zalo_serving
-
-    async with fake_zalo() as zalo:
-        async with zalo_serving(zalo, url, None, zalo_ack_wait_seconds=1.9) as dying:
-            ctx = dying.channel.ctx
-            converse = ctx.converse
-            converted = asyncio.Event()
-
-            async def converse_then_die(inbound: Inbound) -> list[Outbound]:
-                await converse(inbound)
-                converted.set()
-                await asyncio.Event().wait()  # killed here: nothing after this line runs
-                raise AssertionError("unreachable")
-
-            ctx.converse = converse_then_die  # type: ignore[method-assign]
-            event = dying.zalo.event(USER, "lam cccd o dau")
-            post = asyncio.create_task(dying.zalo.post(event))
-            await converted.wait()
-            await asyncio.sleep(0.5)
-            assert not post.done(), "Zalo was told the event was taken before its reply left"
-            await kill(dying, post)
-            assert zalo.sent == []
-            assert stored_turns(url, f"zalo:{USER}") == 1
-        async with zalo_serving(zalo, url, None) as restarted:
-            assert (await restarted.zalo.post(event)).status_code == 200
-            assert any("Công an" in str(call.body) for call in zalo.sent)  # sent before the 200
-            assert stored_turns(url, f"zalo:{USER}") == 1
-
-
-async def kill(running: Any, post: asyncio.Task[Any]) -> None:
-    """What a SIGKILL does to a Zalo worker here: its turns stop where they are, and Zalo's
-    connection breaks without an answer."""
-    post.cancel()
-    tasks = list(running.channel._tasks)
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(post, *tasks, return_exceptions=True)
-
-
-# --- Zalo hears its 200 only once the turn is saved ------------------------------------------------
-def held_saves(running: Any) -> tuple[asyncio.Event, asyncio.Event]:
-    """The store's save waits for the first event to be set; the second says a save is waiting."""
-    store = running.core.conversations.store
-    save = store.save
-    release, saving = asyncio.Event(), asyncio.Event()
-
-    async def held(*args: Any) -> int:
-        saving.set()
-        await release.wait()
-        return int(await save(*args))
-
-    store.save = held
-    return release, saving
-
-
-async def test_zalo_hears_its_200_once_the_turn_is_saved_and_answered(url: str) -> None:  # noqa: F811
-    """A slow save: the 200 comes after it and after the reply, so when Zalo has its 200 the turn
-    and its delivery id are in the database and the citizen has the answer."""
-    from tests.channels.zalo_harness import USER, fake_zalo
-    from tests.channels.zalo_harness import serving as zalo_serving
-
-    async with fake_zalo() as zalo, zalo_serving(zalo, url, None) as running:
-        release, saving = held_saves(running)
-        post = asyncio.create_task(running.zalo.post(running.zalo.event(USER, "lam cccd o dau")))
-        await saving.wait()
-        await asyncio.sleep(0.3)
-        assert not post.done()
-        release.set()
-        assert (await post).status_code == 200
-        assert stored_turns(url, f"zalo:{USER}") == 1  # saved before Zalo heard "taken"
-        assert any("Công an" in str(call.body) for call in zalo.sent)  # and answered
-
-
-async def test_a_worker_killed_before_the_save_leaves_the_zalo_event_to_be_delivered_again(
-    url: str,  # noqa: F811
-) -> None:
-    """Zalo never delivers again an event it had a 200 for. A worker killed while saving has not
-    answered, so Zalo delivers the event again; the restarted worker answers it, and the turn counts once."""
-    from tests.channels.zalo_harness import USER, fake_zalo
-    from tests.channels.zalo_harness import serving as zalo_serving
-
-    async with fake_zalo() as zalo:
-        async with zalo_serving(zalo, url, None, zalo_ack_wait_seconds=1.9) as dying:
-            _release, saving = held_saves(dying)
-            event = dying.zalo.event(USER, "lam cccd o dau")
-            post = asyncio.create_task(dying.zalo.post(event))
-            await saving.wait()
-            await asyncio.sleep(0.5)
-            assert not post.done(), "Zalo was told the event was taken before its turn was saved"
-            await kill(dying, post)
-        assert zalo.sent == []
-        assert stored_turns(url, f"zalo:{USER}") == 0
-        async with zalo_serving(zalo, url, None) as restarted:  # Zalo's retry
-            assert (await restarted.zalo.post(event)).status_code == 200
-            await restarted.channel.idle()
-            assert any("Công an" in str(call.body) for call in zalo.sent)
-            assert stored_turns(url, f"zalo:{USER}") == 1
-
-
-async def test_a_zalo_turn_not_saved_in_time_is_answered_200_and_finished_in_the_background(
-    url: str,  # noqa: F811
-) -> None:
-    """The database is slow: Zalo still has its 200 within the bound (it switches a slow webhook off),
-    the turn finishes after it, and a graceful shutdown waits for it to be saved and answered."""
-    from tests.channels.zalo_harness import USER, fake_zalo
-    from tests.channels.zalo_harness import serving as zalo_serving
-
-    async with fake_zalo() as zalo:
-        async with zalo_serving(zalo, url, None, zalo_ack_wait_seconds=0.3) as running:
-            release, saving = held_saves(running)
-            started = asyncio.get_running_loop().time()
-            response = await running.zalo.post(running.zalo.event(USER, "lam cccd o dau"))
-            assert response.status_code == 200
-            assert asyncio.get_running_loop().time() - started < 1.5
-            assert saving.is_set()
-            assert stored_turns(url, f"zalo:{USER}") == 0
-            asyncio.get_running_loop().call_later(0.3, release.set)  # the database answers during shutdown
-        assert stored_turns(url, f"zalo:{USER}") == 1
-        assert any("Công an" in str(call.body) for call in zalo.sent)
-
-
-# --- notices to others are not sent again with a redelivery's stored replies -------------------------
-def dies_after_the_turn(running: Any) -> asyncio.Event:
-    """The worker is killed once the turn is done (saved, notices sent) and before its replies leave;
-    the event says it got there."""
-    ctx = running.channel.ctx
-    converse = ctx.converse
-    done = asyncio.Event()
-
-    async def converse_then_die(inbound: Inbound) -> list[Outbound]:
-        await converse(inbound)
-        done.set()
-        await asyncio.Event().wait()  # killed here
-        raise AssertionError("unreachable")
-
-    ctx.converse = converse_then_die
-    return done
-
-
-def zalo_people() -> tuple[str, str]:
-    """A citizen's and a volunteer's Zalo ids of their own (the session's PostgreSQL keeps other tests' rows)."""
-    return f"61424948{uuid.uuid4().int % 10**11:011d}", f"61424948{uuid.uuid4().int % 10**11:011d}"
-
-
-async def request_ready_to_send(running: Any, citizen: str, volunteer: str) -> dict[str, Any]:
-    """A volunteer of Anh Sơn linked on Zalo, and a citizen's help request typed up to its last
-    step; returns that last step's event, not yet delivered."""
-    from bot.channels.zalo_api import PRESS
-    from tests.community.conftest import ANH_SON
-
-    desk = running.core.desk
-    _volunteer, code = desk.create_volunteer("Hoàng Văn Phúc", "Tổ xóm 2", ANH_SON, "0977000333", created_by="admin")
-    await running.say(f"/lienket {code}", volunteer)
-    for text in ("toi muon gap nguoi that", PRESS + "hd:yes", "0912 345 678", "anh son", PRESS + f"hc:{ANH_SON}",
-                 PRESS + "hn:skip"):  # fmt: skip
-        await running.say(text, citizen)
-    return dict(running.zalo.event(citizen, PRESS + "ht:any"))
-
-
-def texts_to(zalo: Any, user: str, since: int = 0) -> list[str]:
-    from tests.fakes.zalo_api import to_outbound
-
-    return [to_outbound(c.body["message"]).text for c in zalo.sent[since:] if c.user == user]
-
-
-def requests_of(database: str, user: str) -> int:
-    """How many help requests the Zalo ``user`` has made."""
-    engine = create_db_engine(database)
-    try:
-        with engine.connect() as connection:
-            where = (help_requests.c.channel == "zalo") & (help_requests.c.user_id == user)
-            return int(connection.execute(sa.select(sa.func.count()).where(where)).scalar_one())
-    finally:
-        engine.dispose()
-
-
-async def test_a_redelivered_help_request_tells_the_volunteer_once(url: str) -> None:  # noqa: F811
-    """The worker that took the citizen's last step saved the request and told the volunteer, then
-    died before answering the citizen. Zalo delivers the step again: the citizen gets the stored
-    answer (the request's number); the volunteer is not told a second time of the one request.
-    (Told twice, a volunteer would take it for two requests; a notice lost to a worker killed
-    before it left is made up for by the reminder sweep, which finds the request still open.)"""
-    from tests.channels.zalo_harness import fake_zalo
-    from tests.channels.zalo_harness import serving as zalo_serving
-
-    citizen, volunteer = zalo_people()
-    async with fake_zalo() as zalo:
-        async with zalo_serving(zalo, url, None, zalo_ack_wait_seconds=1.9) as dying:
-            last_step = await request_ready_to_send(dying, citizen, volunteer)
-            before = len(zalo.sent)
-            turned = dies_after_the_turn(dying)
-            post = asyncio.create_task(dying.zalo.post(last_step))
-            await turned.wait()
-            await kill(dying, post)
-            told = texts_to(zalo, volunteer, before)
-            assert len(told) == 1
-            assert "#" in told[0]
-            assert texts_to(zalo, citizen, before) == []
-        async with zalo_serving(zalo, url, None) as restarted:
-            assert (await restarted.zalo.post(last_step)).status_code == 200
-            assert "#" in "\n".join(texts_to(zalo, citizen, before))  # the request's number, stored
-            assert texts_to(zalo, volunteer, before) == told  # not told again
-            assert requests_of(url, citizen) == 1
-
-
-async def test_a_redelivered_claim_gives_the_volunteer_the_number_and_tries_no_notice_again(
-    url: str,  # noqa: F811
-) -> None:
-    """A volunteer takes the request of a citizen Zalo no longer lets us message (-230); the worker
-    dies after the turn, before the volunteer's replies left. The redelivery gives the volunteer
-    the stored replies — the citizen's number and 'please call' — and sends no notice again. Nor
-    does it repeat 'I could not message the citizen': that fallback is not stored, since a
-    redelivery cannot know whether the first handling's notice went out, and the stored replies
-    already ask the volunteer to call, with the number."""
-    from bot.channels.zalo_api import PRESS
-    from tests.channels.zalo_harness import fake_zalo
-    from tests.channels.zalo_harness import serving as zalo_serving
-
-    citizen, volunteer = zalo_people()
-    async with fake_zalo() as zalo:
-        async with zalo_serving(zalo, url, None, zalo_ack_wait_seconds=1.9) as dying:
-            assert (await dying.zalo.post(await request_ready_to_send(dying, citizen, volunteer))).status_code == 200
-            ticket = texts_to(zalo, volunteer)[-1].split("#", 1)[1].split()[0].strip(".:,")
-            zalo.inactive = {citizen}
-            claim = dying.zalo.event(volunteer, PRESS + f"hr:claim:{ticket}")
-            before = len(zalo.sent)
-            turned = dies_after_the_turn(dying)
-            post = asyncio.create_task(dying.zalo.post(claim))
-            await turned.wait()
-            await kill(dying, post)
-            assert texts_to(zalo, volunteer, before) == []
-        async with zalo_serving(zalo, url, None) as restarted:
-            assert (await restarted.zalo.post(claim)).status_code == 200
-            told = "\n".join(texts_to(zalo, volunteer, before))
-            assert "0912 345 678" in told  # the citizen's number, to call
-            assert "gọi điện cho họ" not in told
-            assert texts_to(zalo, citizen, before) == []
