@@ -166,15 +166,32 @@ async def test_the_chat_works_inside_a_portal_iframe(live: LiveServer, phone: Pa
         await playwright_api.expect(chat.locator("#log")).to_contain_text("Công an xã, phường bất kỳ", timeout=WAIT_MS)
 
 
-async def test_a_lost_connection_keeps_the_question_for_a_retry(live: LiveServer, phone: Page) -> None:
-    """When the request fails, the page says so and puts the question back in the box to send again."""
-    page = phone
-    expect = playwright_api.expect
-    await page.goto(f"{live.url}/chat")
-    await expect(page.locator("#log")).to_contain_text("Xin chào", timeout=WAIT_MS)
-    await page.route("**/chat/api/message", lambda route: route.abort())
-    await page.locator("#q").fill("lam cccd o dau")
+@pytest.fixture
+async def greeted(live: LiveServer, phone: Page) -> Page:
+    """The phone on the chat page, once the greeting is shown."""
+    await phone.goto(f"{live.url}/chat")
+    await playwright_api.expect(phone.locator("#log")).to_contain_text("Xin chào", timeout=WAIT_MS)
+    return phone
+
+
+async def send(page: Page, text: str) -> None:
+    """Type ``text`` in the box and press Send, as a person does."""
+    await page.locator("#q").fill(text)
     await page.locator("#send").click()
+
+
+def posted(route: Any) -> dict[str, Any]:
+    """The JSON body of a message the page sent."""
+    body: dict[str, Any] = json.loads(route.request.post_data)
+    return body
+
+
+async def test_a_lost_connection_keeps_the_question_for_a_retry(greeted: Page) -> None:
+    """When the request fails, the page says so and puts the question back in the box to send again."""
+    page = greeted
+    expect = playwright_api.expect
+    await page.route("**/chat/api/message", lambda route: route.abort())
+    await send(page, "lam cccd o dau")
     await expect(page.locator("#status")).to_contain_text("Không kết nối được", timeout=WAIT_MS)
     await expect(page.locator("#q")).to_have_value("lam cccd o dau")
     await expect(page.locator(".msg.me")).to_have_count(0)
@@ -185,17 +202,15 @@ async def test_a_lost_connection_keeps_the_question_for_a_retry(live: LiveServer
     await expect(page.locator(".msg.me")).to_have_count(1)
 
 
-async def test_a_message_that_got_no_answer_is_sent_again_with_the_same_id(live: LiveServer, phone: Page) -> None:
+async def test_a_message_that_got_no_answer_is_sent_again_with_the_same_id(live: LiveServer, greeted: Page) -> None:
     """The worker saved the message and died (nginx answers 502): the page sends it again with the
     same id, shows the answer once, and the conversation moved one turn."""
-    page = phone
+    page = greeted
     expect = playwright_api.expect
-    await page.goto(f"{live.url}/chat")
-    await expect(page.locator("#log")).to_contain_text("Xin chào", timeout=WAIT_MS)
     bodies: list[dict[str, Any]] = []
 
     async def dies_once(route: Any) -> None:
-        bodies.append(json.loads(route.request.post_data))
+        bodies.append(posted(route))
         if len(bodies) == 1:
             await route.fetch()  # the worker handled it...
             await route.fulfill(status=502, body="<html>502 Bad Gateway</html>")  # ...and died before answering
@@ -203,8 +218,7 @@ async def test_a_message_that_got_no_answer_is_sent_again_with_the_same_id(live:
             await route.continue_()
 
     await page.route("**/chat/api/message", dies_once)
-    await page.locator("#q").fill("lam cccd o dau")
-    await page.locator("#send").click()
+    await send(page, "lam cccd o dau")
     await expect(page.locator("#log")).to_contain_text("Công an xã, phường bất kỳ", timeout=WAIT_MS)
     await expect(page.locator("#status")).to_have_text("")
     assert len(bodies) == 2
@@ -215,29 +229,25 @@ async def test_a_message_that_got_no_answer_is_sent_again_with_the_same_id(live:
     user = await page.evaluate("localStorage.getItem('trolyso.chat.user')")
     assert live.turns(f"web:{user}") == 2  # the greeting, then the question once
 
-    await page.locator("#q").fill("lam ho chieu o dau")  # the next message has an id of its own
-    await page.locator("#send").click()
+    await send(page, "lam ho chieu o dau")  # the next message has an id of its own
     await expect(page.locator("#log")).to_contain_text("hộ chiếu", timeout=WAIT_MS)
     assert len(bodies) == 3
     assert bodies[2]["id"] != bodies[0]["id"]
 
 
-async def test_a_message_that_never_gets_through_is_given_back_plainly(live: LiveServer, phone: Page) -> None:
+async def test_a_message_that_never_gets_through_is_given_back_plainly(greeted: Page) -> None:
     """Every try fails (502): after two resends with the same id the page says it could not reach
     the assistant and puts the question back in the box."""
-    page = phone
+    page = greeted
     expect = playwright_api.expect
-    await page.goto(f"{live.url}/chat")
-    await expect(page.locator("#log")).to_contain_text("Xin chào", timeout=WAIT_MS)
     ids: list[str] = []
 
     async def down(route: Any) -> None:
-        ids.append(json.loads(route.request.post_data)["id"])
+        ids.append(posted(route)["id"])
         await route.fulfill(status=502, body="bad gateway")
 
     await page.route("**/chat/api/message", down)
-    await page.locator("#q").fill("lam cccd o dau")
-    await page.locator("#send").click()
+    await send(page, "lam cccd o dau")
     await expect(page.locator("#status")).to_contain_text("Không kết nối được", timeout=WAIT_MS)
     await expect(page.locator("#q")).to_have_value("lam cccd o dau")
     assert len(ids) == 3
