@@ -151,6 +151,7 @@ class Questions:
                 return
             tokens = list(self.matcher.norm(text))
             self.show(best.id, detect_aspect(tokens) or "overview", self._faq_for(best.id, tokens), turn, match.score)
+            self._also(text, best.id, turn)
         elif match.decision is Decision.CLARIFY:
             self._clarify(match, text, turn)
         elif self._about_the_case(match, procedure, turn):
@@ -176,6 +177,27 @@ class Questions:
                 _("Sorry, I can only help with public-service procedures (ID card, VNeID, residence, birth, marriage, vehicles…), and I don't know the answer to that. Choose a topic, or ask for a person."),
                 (Button(_("All procedures"), "m:0"), Button(_("Talk to a person"), "h"))))  # fmt: skip
             turn.events.append(UsageEvent("not_understood", None, match.score, text=text))
+
+    def _also(self, text: str, answered: str, turn: Turn) -> None:
+        """"Thủ tục đăng ký tạm trú và xin giấy xác nhận cư trú": a message joining two procedures
+        is answered for the one it is most about, and the other is not left unsaid: its summary
+        and the button to it follow."""
+        parts = [part for part in _JOINED.split(fold(text)) if part.strip()]
+        if len(parts) < 2:
+            return
+        others = []
+        for part in parts:
+            named = self.matcher.match(part).procedure
+            if named is None:
+                named = next(iter(found), None) if len(found := self.named(part) & set(self.kb.procedures)) == 1 else None
+            if named is not None and named != answered and named in self.kb.procedures and named not in others:
+                others.append(named)
+        for other in others[:1]:
+            proc = self.kb.procedures[other]
+            turn.messages.append(Outbound(
+                _("You also asked about {procedure}:").format(procedure=self.menus.name(other)) + "\n\n" + proc.summary.get(current()),
+                (Button(self.menus.name(other), f"p:{other}"),)))  # fmt: skip
+            turn.events.append(UsageEvent("also_named", other, None, {"with": answered}))
 
     def _guessed_away(self, match: Match, procedure: str | None, text: str) -> bool:
         """A short message right after an answer, naming no procedure, that the matcher still
@@ -427,6 +449,9 @@ def _without_guide_words(text: str) -> str:
     return rest
 
 
+_JOINED = re.compile(r"\s+(?:va|and|voi ca|cung voi|cung nhu|kem theo|plus)\s+|\s*[+&]\s*")
+"""Where a message joins two requests ("tạm trú và CT07"); a comma more often adds the case
+("đang ở trọ ngoài Vinh, quê ở Quỳnh Lưu, cccd hết hạn") than a second request."""
 _WHAT_ABOUT = re.compile(r"^(?:(?:the|vay|va|con)\s+)*(?:con\s+)?(.+?)\s+thi\s+(?:sao|the nao|nhu the nao|lam sao|ntn)(?:\s+(?:a|ah|nhi|nhe))?$")
 """'(còn) X thì sao': X is what is asked about."""
 _PEOPLE = frozenset({"con", "chau", "vo", "chong", "bo", "me", "ong", "ba", "em", "anh", "chi", "trai", "gai",
