@@ -12,12 +12,28 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from itertools import pairwise
+from typing import NamedTuple
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.core.text import KEPT_CHARS, fold, regional_variants, telex_repairs
-from bot.data.models import SynonymsFile
+from bot.data.models import EARLIER_WINDOW, SynonymsFile
+
+
+def folded(words: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(fold(w) for w in words)
+
+
+class _Rule(NamedTuple):
+    """A context rule (bot.data.models.ContextRule), folded."""
+
+    to: tuple[str, ...]
+    next: frozenset[str]
+    previous: frozenset[str]
+    earlier: frozenset[str]
+    unless_next: frozenset[str]
+    at_end: bool
 
 _MAX_PHRASE = 5
 _KEPT = 20_000
@@ -55,18 +71,18 @@ class Normalizer:
                 if key:  # the canonical maps to itself so it is consumed whole, never re-expanded
                     self._phrases.setdefault(key, canonical)
         self._longest = min(_MAX_PHRASE, max((len(k) for k in self._phrases), default=1))
-        self._context: dict[str, list[tuple[tuple[str, ...], frozenset[str], frozenset[str], bool]]] = {}
+        self._context: dict[str, list[_Rule]] = {}
         for rule in synonyms.context:
-            self._context.setdefault(fold(rule.word), []).append((
-                tuple(fold(rule.to).split()), frozenset(fold(w) for w in rule.next),
-                frozenset(fold(w) for w in rule.previous), rule.at_end))  # fmt: skip
+            self._context.setdefault(fold(rule.word), []).append(_Rule(
+                tuple(fold(rule.to).split()), folded(rule.next), folded(rule.previous), folded(rule.earlier),
+                folded(rule.unless_next), rule.at_end))  # fmt: skip
         self.vocab: dict[str, int] = {}
         self.bigrams: set[tuple[str, str]] = set()
         self.phrases: set[tuple[str, str]] = set()  # word pairs of procedure names and aliases
         self._known_raw: frozenset[str] = frozenset(
             {t for k in self._phrases for t in k} | {t for v in self._phrases.values() for t in v}
             | self.stopwords | set(self._context)
-            | {t for rules in self._context.values() for to, *_ in rules for t in to}
+            | {t for rules in self._context.values() for rule in rules for t in rule.to}
         )
         self._vocab_list: list[str] = []
         self._cache: dict[str, tuple[str, ...]] = {}
@@ -95,11 +111,15 @@ class Normalizer:
         fixed: set[int] = set()
         last = len(toks) - 1
         for i, tok in enumerate(toks):
-            for to, nxt, prev, at_end in self._context.get(tok, ()):
-                if ((i < last and toks[i + 1] in nxt) or (i > 0 and toks[i - 1] in prev)
-                        or (at_end and i == last)):  # fmt: skip
-                    fixed.update(range(len(out), len(out) + len(to)))
-                    out.extend(to)
+            for rule in self._context.get(tok, ()):
+                after = toks[i + 1] if i < last else None
+                if after in rule.unless_next:
+                    continue
+                if ((after in rule.next) or (i > 0 and toks[i - 1] in rule.previous)
+                        or not rule.earlier.isdisjoint(toks[max(0, i - EARLIER_WINDOW) : i])
+                        or (rule.at_end and after is None)):  # fmt: skip
+                    fixed.update(range(len(out), len(out) + len(rule.to)))
+                    out.extend(rule.to)
                     break
             else:
                 out.append(tok)

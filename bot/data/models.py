@@ -182,22 +182,30 @@ class SynonymGroup(Frozen):
     note: str | None = None
 
 
+EARLIER_WINDOW = 3
+"""How many words before a context rule's word its ``earlier`` words may stand: "bà nội em mất"."""
+
+
 class ContextRule(Frozen):
     """``word`` is read as ``to`` when its neighbour says so: the word after it is one of ``next``,
-    the word before it one of ``previous``, or (``at_end``) nothing follows it. "bn là ai" is
-    "bạn là ai", "bn tiền" is "bao nhiêu tiền"; a word no rule claims falls to the groups."""
+    the word before it one of ``previous``, one of the few words before it one of ``earlier``
+    (:data:`EARLIER_WINDOW`), or (``at_end``) nothing follows it — and never when the word after
+    it is one of ``unless_next``. "bn là ai" is "bạn là ai", "bn tiền" is "bao nhiêu tiền"; a word
+    no rule claims falls to the groups."""
 
     word: str = Field(min_length=1)
     to: str = Field(min_length=1)
     next: tuple[str, ...] = ()
     previous: tuple[str, ...] = ()
+    earlier: tuple[str, ...] = ()
+    unless_next: tuple[str, ...] = ()
     at_end: bool = False
     note: str | None = None
 
     @model_validator(mode="after")
     def _some_condition(self) -> ContextRule:
-        if not (self.next or self.previous or self.at_end):
-            raise ValueError("a context rule needs next, previous or at_end; else make it a group")
+        if not (self.next or self.previous or self.earlier or self.at_end):
+            raise ValueError("a context rule needs next, previous, earlier or at_end; else make it a group")
         if len(self.word.split()) != 1:
             raise ValueError("word is one word; put phrases in groups")
         return self

@@ -191,3 +191,31 @@ def test_an_age_typed_as_14t_is_an_age(norm: Normalizer) -> None:
 def test_plain_words_for_the_single_status_paper_deadlines_copies_and_combined(norm: Normalizer, typed: str,
                                                                                expected: str) -> None:  # fmt: skip
     assert words(norm, typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        # someone of the family a few words before "mất", nothing lost after it: they died
+        ("ba em mat hom qua", "ba em qua doi hom qua"),
+        ("bà nội em mất tuần trước", "ba noi em qua doi tuan truoc"),
+        ("chong toi mat", "chong toi qua doi"),
+        ("ba em da mat", "ba em da qua doi"),
+        ("ông cụ mất mấy tháng rồi", "nguoi gia qua doi may thang roi"),
+        # a thing after it is lost; "mất bao lâu", "mất phí" ask how long, how much
+        ("ba em mat the cccd", "ba em mat can cuoc"),
+        ("bo em mat het giay to", "bo em mat het giay to"),
+        ("bo em lam cccd mat bao lau", "bo em lam can cuoc mat bao lau"),
+        ("me em mat dien thoai", "me em mat dien thoai"),
+        # the groups still read their phrases: died of an illness; a wallet
+        ("ba em mat vi benh", "ba em qua doi"),
+        ("ba em mat vi roi", "ba em mat wallet roi"),
+        # "còn", "có", "chủ" fold like family words and are not taken for them
+        ("lam cccd co mat phi khong", "lam can cuoc co mat le phi khong"),
+    ],
+)
+def test_mat_after_a_family_member_is_a_death(norm: Normalizer, typed: str, meant: str) -> None:
+    """"Ba em mất hôm qua" — a father (or grandmother) died — was matched as the accommodation
+    notice: "mất" read as lost because only "bố mất", "mất rồi" were known. A family word up to
+    three words before "mất" makes it "qua đời", unless a lost thing or "bao lâu" follows."""
+    assert words(norm, typed) == meant
