@@ -21,7 +21,7 @@ from bot.core.desk import BaseHelpDesk, Target
 from bot.core.messages import Inbound, Outbound, UsageEvent
 from bot.core.ports import BaseStateStore, BaseUsageSink
 from bot.core.state import ConversationState
-from bot.core.trust import secret_warning
+from bot.core.trust import id_number_note, secret_warning
 from bot.core.turn import Turn
 from bot.errors import ConflictError, StorageError
 from bot.notify import Notifier
@@ -77,7 +77,8 @@ class Conversations:
                     await self._erase(key, inbound)
                     deliveries.mark_saved()
                     return turn.messages
-                warning = secret_warning(inbound.text)  # an OTP, a password or a card: say never to share it
+                # An OTP, a password or a card: say never to share it; an ID number: not needed here.
+                warning = secret_warning(inbound.text) or id_number_note(inbound.text)
                 replies = [warning, *turn.messages] if warning is not None else list(turn.messages)
                 deliveries.keep(replies)  # saved with the delivery id: a redelivery after a crash sends them again
                 try:

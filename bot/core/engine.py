@@ -34,6 +34,7 @@ from bot.core.matcher import Decision, Matcher
 from bot.core.menus import Menus
 from bot.core.messages import Button, Inbound, Outbound, UsageEvent, split_text
 from bot.core.pending import again, ask, read_asked
+from bot.core.phone import only_a_phone
 from bot.core.questions import Questions
 from bot.core.reminders import ReminderTalk
 from bot.core.replies import read_reply
@@ -238,6 +239,9 @@ class Engine:
             asked = None  # the soft question never blocks: the message is a question of its own
         if owner is None and asked is None and self._picks(text, turn):
             return
+        if (owner is None and asked is None and state.flow is None and only_a_phone(text)
+                and await self.community.help.number_alone(text, me, turn)):  # fmt: skip
+            return  # a phone number and nothing else: the person wants a call
         if owner is None and asked is None:
             self.questions.answer(text, turn)
         elif self.questions.is_new(text, state) and not (owner == "guide" and self._an_attempt(text, turn)):

@@ -79,6 +79,17 @@ class HelpRequests:
             await self.draft_text(text, me, turn)  # the phone step: taken, or said what is wrong with it
         return True
 
+    async def number_alone(self, text: str, me: Target, turn: Turn) -> bool:
+        """A phone number typed with nothing asked (:func:`bot.core.phone.only_a_phone`): the person
+        wants a call. Said back with who sees the number, then the request goes on as under the
+        offer of a call; its commune question has a Cancel. False (nothing done) without a desk."""
+        if self.ctx.desk is None:
+            return False
+        turn.messages.append(Outbound(_("I understand you would like a volunteer to call you on this number: only your commune's team and the administrators see it, and it is deleted after {days} days. If you did not mean that, press Cancel.").format(days=self.ctx.retention_days)))
+        if await self._consent(me, turn):
+            await self.draft_text(text, me, turn)
+        return True
+
     async def _consent(self, me: Target, turn: Turn) -> bool:
         """Start a request; False (and the open one shown) if this person has one open already."""
         assert self.ctx.desk is not None

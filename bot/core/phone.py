@@ -19,6 +19,7 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
 from bot.core.i18n import _
+from bot.core.text import fold
 
 _CANDIDATE = re.compile(r"(?:\+|00)?\(?\d[\d\s.\-()/]*\d")
 _CALLABLE = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
@@ -98,6 +99,19 @@ def looks_like_phone(text: str) -> bool:
     words, or many digits among a few words ("sđt 0912 345 678")."""
     digits = sum(c.isdigit() for c in text)
     return digits >= 7 or (digits >= 3 and not any(c.isalpha() for c in text))
+
+
+_PHONE_WORDS = frozenset({"sdt", "so", "dt", "dien", "thoai", "cua", "toi", "em", "minh", "day", "la", "phone", "my",
+                          "number", "goi", "lai", "cho", "nhe", "a", "nha", "zalo"})
+
+
+def only_a_phone(text: str) -> bool:
+    """A message that is a callable phone number and at most a few words about it ("0912 345 678",
+    "sdt cua em 0912345678"): nothing else to answer."""
+    if parse_phone(text) is None:
+        return False
+    words = re.sub(r"[\d\s.\-()+/:,]+", " ", fold(text)).split()
+    return all(w in _PHONE_WORDS for w in words)
 
 
 def mask_phone(phone: str) -> str:

@@ -216,6 +216,32 @@ async def test_a_number_typed_at_the_offer_of_a_call_is_yes_and_the_number(perso
     assert any(e.kind == "help_consent" for e in turn.events)
 
 
+@pytest.mark.parametrize("typed", ["0912345678", "0912 345 678", "sdt cua em 0912.345.678", "goi cho toi 0912345678"])
+async def test_a_phone_number_typed_with_nothing_asked_starts_a_call_request(person: Callable[..., Person], typed: str) -> None:
+    """A number and nothing else, first thing: the person wants a call (it got "I only help with
+    procedures"). Said back with who sees the number, then the commune, with a Cancel."""
+    citizen = person("993")
+    turn = await citizen.say(typed)
+    assert citizen.state is not None
+    assert citizen.state.help is not None
+    assert citizen.state.help.phone == "0912345678"
+    assert citizen.state.help.step == "commune"
+    assert "chỉ tổ hỗ trợ của xã bạn và cán bộ quản lý thấy số này" in turn.messages[0].text
+    assert "xã/phường nào" in citizen.text
+    assert "chỉ hỗ trợ các thủ tục" not in citizen.text
+    await citizen.press("hd:stop")
+    assert citizen.state.help is None
+
+
+@pytest.mark.parametrize("typed", ["lam cccd 0912345678", "038095001234", "0912"])
+async def test_a_number_inside_a_question_or_no_phone_is_no_call_request(person: Callable[..., Person], typed: str) -> None:
+    """Only a callable number with a few words about it is taken so; an ID number is not a phone."""
+    citizen = person("994")
+    await citizen.say(typed)
+    assert citizen.state is not None
+    assert citizen.state.help is None
+
+
 async def test_a_wrong_number_typed_at_the_offer_of_a_call_is_asked_again_as_a_number(person: Callable[..., Person]) -> None:
     citizen = person("991")
     await citizen.say("cho toi noi chuyen voi can bo")

@@ -204,7 +204,9 @@ async def test_a_lone_question_mark_shows_the_help(engine: Engine) -> None:
 @pytest.mark.parametrize(
     ("text", "lang"),
     [("tôi muốn gặp người thật", "vi"), ("toi muon gap nguoi that", "vi"), ("cho gap nhan vien", "vi"),
-     ("cho tôi nói chuyện với nhân viên", "vi"), ("talk to a human", "en")],
+     ("cho tôi nói chuyện với nhân viên", "vi"), ("talk to a human", "en"),
+     # someone who cannot read well needs a person to read with them ("chữ" folds like "chú")
+     ("e ko biet chu", "vi"), ("tôi là người dân tộc không biết đọc nhiều", "vi"), ("toi khong biet doc chu", "vi")],
 )  # fmt: skip
 async def test_asking_for_a_person_gets_the_human_help_reply(engine: Engine, text: str, lang: str) -> None:
     """A request for a human gets the volunteer/one-stop-office reply and counts as human help."""

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from bot.core.redact import CARD, EMAIL, ID, PHONE, SECRET, contains_secret, redact
+from bot.core.trust import id_number_note
 from bot.settings import Settings
 from bot.web.app import create_app
 from tests.fakes.webchat import message_id
@@ -111,3 +112,32 @@ async def test_a_citizen_who_types_a_secret_is_told_kindly_never_to_share_it(tmp
     assert "OTP" in told.json()["messages"][0]["text"]
     assert "đừng bao giờ" in told.json()["messages"][0]["text"]
     assert all("đừng bao giờ" not in m["text"] for m in plain.json()["messages"])
+
+
+@pytest.mark.parametrize("text", ["so cccd cua toi 040123456789", "038095001234", "cmnd 186123456",
+                                  "toi ten A, 040 123 456 789, muon lam ho chieu", "hộ chiếu C1234567 hết hạn"])
+def test_an_id_number_gets_a_word_that_it_is_not_needed(text: str) -> None:
+    """A citizen who types their ID card or passport number is told, kindly, that nothing here needs it."""
+    note = id_number_note(text)
+    assert note is not None
+    assert "không cần gửi số căn cước" in note.text
+
+
+@pytest.mark.parametrize("text", ["làm cccd ở đâu", "0912345678", "sdt 0912 345 678", "sinh ngày 3/5/1990",
+                                  "phí 30.000 đồng", "Nghị định 282/2025/NĐ-CP", "tổng đài 1900 0368", None])
+def test_no_id_number_no_word(text: str | None) -> None:
+    assert id_number_note(text) is None
+
+
+async def test_an_id_number_typed_in_the_web_chat_is_answered_with_the_note_first(tmp_path: Path) -> None:
+    """Through the app: the note, then the answer to the question asked with the number."""
+    web = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite3'}", channels="web", admin_dashboard=False))
+    async with web.router.lifespan_context(web):
+        transport = httpx.ASGITransport(app=web)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            told = await client.post("/chat/api/message", json={
+                "user": "id-tester-1", "id": message_id(), "text": "040123456789 lam ho chieu o dau"})
+    messages = told.json()["messages"]
+    assert "không cần gửi số căn cước" in messages[0]["text"]
+    assert "040123456789" not in str(messages)
+    assert any("hộ chiếu" in m["text"] for m in messages[1:])
