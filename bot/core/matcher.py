@@ -181,10 +181,10 @@ class Matcher:
                 self._texts[cls].append((self.norm.index_tokens(text), True))
             for text in topic.examples:
                 self._texts[cls].append((self.norm.index_tokens(text), False))
-            if topic.replaces is not None:
-                marks = frozenset(" ".join(self.norm.index_tokens(w)) for w in topic.replaces.when)
-                unless = frozenset(" ".join(self.norm.index_tokens(w)) for w in topic.replaces.unless)
-                self._replaced[topic.replaces.procedure].append((cls, marks, unless))
+            for replaces in topic.replaces:
+                marks = frozenset(" ".join(self.norm.index_tokens(w)) for w in replaces.when)
+                unless = frozenset(" ".join(self.norm.index_tokens(w)) for w in replaces.unless)
+                self._replaced[replaces.procedure].append((cls, marks, unless))
         # Generic words ("giấy phép", "đăng ký", "thủ tục") never name a procedure: sharing them
         # with "giấy phép lái xe" does not make "giấy phép xây dựng" the driving licence.
         self._generic = frozenset(

@@ -125,10 +125,12 @@ def _not_covered(folder: Path, procedures: dict[str, Procedure], problems: list[
             line = line_of(data, ("topics", i, "id"))
             problems.append(f"{_label(path)}:{line}: topics.{i}.id: {topic.id!r} is a procedure the assistant"
                             " covers; remove the topic")  # fmt: skip
-        if topic.replaces is not None and topic.replaces.procedure not in procedures:
-            line = line_of(data, ("topics", i, "replaces", "procedure"))
-            problems.append(f"{_label(path)}:{line}: topics.{i}.replaces.procedure: no procedure"
-                            f" {topic.replaces.procedure!r}; use a file name of knowledge/")  # fmt: skip
+        listed = isinstance(data["topics"][i].get("replaces"), list)  # one entry or a list of them
+        for j, replaces in enumerate(topic.replaces):
+            if replaces.procedure not in procedures:
+                line = line_of(data, ("topics", i, "replaces", j) if listed else ("topics", i, "replaces"))
+                problems.append(f"{_label(path)}:{line}: topics.{i}.replaces.procedure: no procedure"
+                                f" {replaces.procedure!r}; use a file name of knowledge/")  # fmt: skip
     return parsed.topics
 
 

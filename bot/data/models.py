@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -236,7 +236,12 @@ class NotCoveredTopic(Frozen):
     names: Text
     aliases: tuple[str, ...] = Field(min_length=3)
     examples: tuple[str, ...] = ()
-    replaces: Replaces | None = None
+    replaces: tuple[Replaces, ...] = ()  # one or a list in the file
+
+    @field_validator("replaces", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        return [v] if isinstance(v, dict) else v
 
     @field_validator("id")
     @classmethod

@@ -127,6 +127,10 @@ async def test_the_honest_answer_speaks_english_to_an_english_question(engine: E
         ("giay ket hon bi chay xin cap lai o dau", "civil_status_extract"),
         ("bang tot nghiep sai ten", "education_records"),
         ("van bang cap 3 bi rach lam lai dc ko", "education_records"),
+        # the birth certificate as well (it got the birth registration's "born at home" entry)
+        ("cap lai giay khai sinh bi mat", "civil_status_extract"),
+        ("mat giay khai sinh lam lai o dau", "civil_status_extract"),
+        ("giay khai sinh bi rach", "civil_status_extract"),
     ],
 )
 def test_a_lost_certificate_or_a_diploma_is_not_the_registration_or_the_exam(
@@ -148,6 +152,10 @@ def test_a_lost_certificate_or_a_diploma_is_not_the_registration_or_the_exam(
         ("dang ky ket hon mat may ngay", "marriage_registration"),
         ("dk ket hon co can co mat ca 2 nguoi ko", "marriage_registration"),
         ("dang ky thi tot nghiep thpt o dau", "exam_registration"),
+        # the hospital's birth notice lost before registering is the registration's own case
+        ("mat giay chung sinh thi lam khai sinh the nao", "birth_registration"),
+        ("lam khai sinh mat bao lau", "birth_registration"),
+        ("khai sinh cho con co mat phi ko", "birth_registration"),
         ("thi tot nghiep xong bao lau co bang", "exam_registration"),
     ],
 )

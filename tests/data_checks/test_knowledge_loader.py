@@ -255,6 +255,16 @@ def test_a_replaced_procedure_that_does_not_exist_is_reported(folder: Path) -> N
     assert "replaces.procedure" in problem
 
 
+def test_a_replaced_procedure_in_a_list_that_does_not_exist_is_reported(folder: Path) -> None:
+    """replaces may list several procedures; a typo in any names its own line."""
+    path = folder / "not_covered.yaml"
+    edit(path, lambda s: s.replace("      - {procedure: birth_registration,", "      - {procedure: birth_registraton,", 1))
+    name, line, problem = only_problem(folder)
+    assert name == "not_covered.yaml"
+    assert line == line_no(path, "birth_registraton")
+    assert "replaces.procedure" in problem
+
+
 def test_a_topic_without_aliases_is_a_field_error(folder: Path) -> None:
     """A topic needs at least three aliases; too few is named by field and line."""
     path = folder / "not_covered.yaml"
