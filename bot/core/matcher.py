@@ -496,6 +496,7 @@ class Matcher:
         ranked, feats, named_share = self._features(toks)
         if not ranked:
             return Match(Decision.UNKNOWN, ())
+        topic_led = False
         if ranked[0][0] in self._topics:
             runner_up_cls, runner_up = next(((c, s) for c, s in ranked if c not in self._topics), ("", 0.0))
             # The topic is named in so many words ("thủ tục ly hôn cần gì") and the covered runner-up
@@ -504,6 +505,7 @@ class Matcher:
             if (runner_up >= TOPIC_LEAD * ranked[0][1] and not named_topic) or self._confidence(feats) < ANSWER_AT:
                 # A covered procedure explains the question nearly as well ("kết hôn lần 2 sau ly
                 # hôn"), or the topic is only a guess: decide among the covered procedures.
+                topic_led = runner_up < TOPIC_LEAD * ranked[0][1]
                 ranked, feats, named_share = self._features(toks, topics=False)
                 if not ranked:
                     return Match(Decision.UNKNOWN, ())
@@ -524,7 +526,9 @@ class Matcher:
                          else Decision.UNKNOWN, candidates)  # fmt: skip
         if best in self._topics:  # as sure as an answer (see above)
             return Match(Decision.NOT_COVERED, candidates, self._topics[best], round(confidence, 4))
-        if confidence < ANSWER_AT or self._tied(ranked):
+        if confidence < ANSWER_AT or self._tied(ranked) or topic_led:
+            # A topic we do not cover explained the question clearly better, though not surely
+            # enough to name it ("đổi họ cho con theo bố dượng"): a covered neighbour is only a guess.
             return Match(Decision.CLARIFY, candidates)
         return self._replace(toks, Match(Decision.ANSWER, candidates))
 

@@ -131,6 +131,11 @@ async def test_the_honest_answer_speaks_english_to_an_english_question(engine: E
         ("cap lai giay khai sinh bi mat", "civil_status_extract"),
         ("mat giay khai sinh lam lai o dau", "civil_status_extract"),
         ("giay khai sinh bi rach", "civil_status_extract"),
+        # a copy of the death certificate; taking the driving test, which is not the exchange
+        ("xin giay chung tu ban sao", "civil_status_extract"),
+        ("thi bang lai xe may o dau", "driving_test"),
+        ("hoc bang b2 het bao nhieu", "driving_test"),
+        ("thi bang a1 o dau", "driving_test"),
     ],
 )
 def test_a_lost_certificate_or_a_diploma_is_not_the_registration_or_the_exam(
@@ -157,6 +162,10 @@ def test_a_lost_certificate_or_a_diploma_is_not_the_registration_or_the_exam(
         ("lam khai sinh mat bao lau", "birth_registration"),
         ("khai sinh cho con co mat phi ko", "birth_registration"),
         ("thi tot nghiep xong bao lau co bang", "exam_registration"),
+        ("lam giay chung tu o dau", "death_registration"),
+        ("doi bang lai b2 o dau", "driving_license"),
+        ("mat bang lai co phai thi lai ko", "driving_license"),
+        ("bang lai bi tru het diem phai thi lai ko", "driving_license"),
     ],
 )
 def test_what_the_registration_costs_or_takes_is_still_the_registration(
@@ -164,3 +173,12 @@ def test_what_the_registration_costs_or_takes_is_still_the_registration(
 ) -> None:
     """'Mất' is also what something costs or takes, 'mặt' being there: those are not a loss."""
     assert matcher.match(question).procedure == procedure
+
+
+def test_a_topic_that_clearly_leads_is_never_overruled_by_a_confident_neighbour(matcher: Matcher) -> None:
+    """"đổi họ cho con theo bố dượng" is closest to the civil-status change we do not cover, though
+    not surely enough to name it; "đổi hộ" (the household) in the residence paper's texts must not
+    make that paper the answer: it is at most a guess."""
+    match = matcher.match("doi ho cho con theo bo duong")
+    assert match.procedure is None
+    assert match.decision is not Decision.ANSWER
