@@ -129,6 +129,10 @@ def test_each_procedure_is_answered_for_its_english_name(
         "kể chuyện cười đi",
         "tell me a joke",
         "what's the weather like today",
+        # an office's phone number or hours: we have none we could check ("sđt" was VNeID's own-name phone)
+        "sdt cua cong an xa hung dung",
+        "so dien thoai ubnd xa nghi loc",
+        "cong an xa lam viec gio nao",
     ],
 )
 def test_weather_football_and_jokes_are_declined(matcher: Matcher, question: str) -> None:
