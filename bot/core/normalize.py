@@ -18,7 +18,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.core.text import KEPT_CHARS, fold, regional_variants, telex_repairs
-from bot.data.models import EARLIER_WINDOW, SynonymsFile
+from bot.data.models import EARLIER_WINDOW, MAX_PHRASE_WORDS, SynonymsFile
 
 
 def folded(words: tuple[str, ...]) -> frozenset[str]:
@@ -35,7 +35,7 @@ class _Rule(NamedTuple):
     unless_next: frozenset[str]
     at_end: bool
 
-_MAX_PHRASE = 5
+
 _KEPT = 20_000
 """Messages kept normalised, each at most ``text.KEPT_CHARS`` long (a 4,000-character paste is
 rare, and 20,000 kept ones would weigh 80 MB)."""
@@ -70,7 +70,7 @@ class Normalizer:
                 key = tuple(fold(variant).split())
                 if key:  # the canonical maps to itself so it is consumed whole, never re-expanded
                     self._phrases.setdefault(key, canonical)
-        self._longest = min(_MAX_PHRASE, max((len(k) for k in self._phrases), default=1))
+        self._longest = min(MAX_PHRASE_WORDS, max((len(k) for k in self._phrases), default=1))
         self._context: dict[str, list[_Rule]] = {}
         for rule in synonyms.context:
             self._context.setdefault(fold(rule.word), []).append(_Rule(

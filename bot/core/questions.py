@@ -111,6 +111,15 @@ class Questions:
                 turn.events.append(UsageEvent("question", procedure, None, {"follow_up": "how"}, text=text))
                 self.show(procedure, "online", None, turn, None)
                 return
+            if procedure not in self.kb.procedures and self._names_nothing(_without_guide_words(text)):
+                # "hướng dẫn từng bước" with nothing in hand: which guide, not a search (it found
+                # the portal's "các bước nộp hồ sơ")
+                turn.messages.append(Outbound(
+                    _("Which procedure shall I walk you through, step by step?"),
+                    (*(Button(self.menus.name(f.procedure), f"f:{f.id}") for f in self.runner.flows.flows.values()),
+                     Button(_("All procedures"), "m:0"))))  # fmt: skip
+                turn.events.append(UsageEvent("question", None, None, {"guide": "which"}, text=text))
+                return
         if procedure in self.kb.procedures and _for_another(self.matcher.norm(text)):
             # "thế con trai tôi 10t thì sao", "what about my wife": the procedure in hand, for them
             assert procedure is not None

@@ -174,12 +174,23 @@ class IntentsFile(Frozen):
         return self
 
 
+MAX_PHRASE_WORDS = 10
+"""The longest synonym phrase the normaliser looks for; a longer one would never match."""
+
+
 class SynonymGroup(Frozen):
     """Everything in ``variants`` is rewritten to ``canonical`` before matching."""
 
     canonical: str = Field(min_length=1)
     variants: tuple[str, ...] = Field(min_length=1)
     note: str | None = None
+
+    @model_validator(mode="after")
+    def _short_enough(self) -> SynonymGroup:
+        for phrase in (self.canonical, *self.variants):
+            if len(phrase.split()) > MAX_PHRASE_WORDS:
+                raise ValueError(f"{phrase!r} has more than {MAX_PHRASE_WORDS} words and would never match; shorten it")
+        return self
 
 
 EARLIER_WINDOW = 3

@@ -168,6 +168,18 @@ def test_a_missing_synonyms_file_is_reported(folder: Path) -> None:
     assert problems_of(folder) == ["knowledge/synonyms.yaml: missing; this file is required"]
 
 
+def test_a_synonym_too_long_to_ever_match_is_reported(folder: Path) -> None:
+    """The normaliser looks for phrases of at most MAX_PHRASE_WORDS words: a longer variant would
+    be silently dead (seven were, until 2026-12-03), so it is an error naming the file and line."""
+    path = folder / "synonyms.yaml"
+    edit(path, lambda s: s.replace("    variants: [to cong nghe so cong dong,",
+                                   "    variants: [to cong nghe so cong dong cua xa phuong noi toi dang song,", 1))
+    name, line, problem = only_problem(folder)
+    assert name == "synonyms.yaml"
+    assert line == line_no(path, r"canonical: to cong nghe so$")  # the group holding it
+    assert "would never match" in problem
+
+
 # --- the real knowledge base -----------------------------------------------------------------
 
 
