@@ -12,7 +12,9 @@ from collections.abc import Callable
 from bot.core import answers_parse as parse
 from bot.core.dates import vietnam_today
 from bot.core.i18n import _, current
+from bot.core.choices import is_place
 from bot.core.messages import Button, Outbound, UsageEvent
+from bot.core.replies import read_reply
 from bot.core.state import ConversationState, FlowState
 from bot.core.step_answers import StepReading, read_answer
 from bot.core.text import fold
@@ -180,6 +182,34 @@ class FlowRunner:
             return [Outbound(reading.echo), *done] if reading.echo else done
         state.flow.step = target
         return [self.ask(flow, self._step(flow, target), state, prefix=prefix)]
+
+    def answer_ahead(self, flow: Flow, step: Step, raw: str, state: ConversationState,
+                     events: list[UsageEvent]) -> list[Outbound] | None:  # fmt: skip
+        """A choice answered with the answer to the choice one of its options leads to: "nhà bố mẹ
+        chồng" at "which case?", whose "moving" leads to "whose home?". That option is taken, said
+        back, and the text answers the next question. Only when exactly one option's next step is
+        a choice that takes the text; a bare yes or no, a number or a pick by place never counts
+        (they would fit the next step of several options)."""
+        if step.type != "choice" or state.flow is None or read_reply(raw) is not None or is_place(raw):
+            return None
+        if any(c.isdigit() for c in raw):
+            return None
+        found = []
+        for option in step.options:
+            target = self._next(step, {**state.flow.answers, step.id: option.id})
+            after = flow.step(target) if target != END else None
+            if after is not None and after.type == "choice" and after.id != step.id:
+                value = self.read(after, raw).value
+                if value is not None:
+                    found.append((option, after, value))
+        if len(found) != 1:
+            return None
+        option, after, value = found[0]
+        if self.answer(flow, step, option.id, state, events) is None or state.flow.step != after.id:
+            return None
+        taken = _("All right: {choice}.").format(choice=option.label.get(current()))
+        reply = self.answer(flow, after, value, state, events) or []
+        return [Outbound(taken), *reply]
 
     def read(self, step: Step, raw: str) -> StepReading:
         """The answer ``raw`` gives to ``step``: a value, or the problem with an attempted

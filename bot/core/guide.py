@@ -70,6 +70,8 @@ class Guide:
         if is_the_other(text) and self._the_other(turn):
             return True
         reply = self.runner.answer(flow, step, text, state, turn.events)
+        if reply is None:  # the answer to the next question, given first? ("nhà bố mẹ chồng")
+            reply = self.runner.answer_ahead(flow, step, text, state, turn.events)
         if reply is None:
             return False
         turn.flow_spoke = True
