@@ -10,9 +10,9 @@ import datetime as dt
 from collections.abc import Callable
 
 from bot.core import answers_parse as parse
+from bot.core.choices import is_place
 from bot.core.dates import vietnam_today
 from bot.core.i18n import _, current
-from bot.core.choices import is_place
 from bot.core.messages import Button, Outbound, UsageEvent
 from bot.core.replies import read_reply
 from bot.core.state import ConversationState, FlowState
