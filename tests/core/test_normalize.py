@@ -219,3 +219,11 @@ def test_mat_after_a_family_member_is_a_death(norm: Normalizer, typed: str, mean
     notice: "mất" read as lost because only "bố mất", "mất rồi" were known. A family word up to
     three words before "mất" makes it "qua đời", unless a lost thing or "bao lâu" follows."""
     assert words(norm, typed) == meant
+
+
+@pytest.mark.parametrize("typed", ["ba khong di duoc", "bà cụ ko đi được", "ong noi ko di dc"])
+def test_an_old_relative_who_cannot_go_is_one_who_cannot_travel(norm: Normalizer, typed: str) -> None:
+    """"Bà không đi được" after the card's answer is the home-visit case; "hôm nay không đi được"
+    (not today) stays as typed."""
+    assert words(norm, typed) == "di lai kho khan"
+    assert "kho" not in norm("hom nay khong di duoc")
