@@ -120,6 +120,13 @@ class Questions:
                      Button(_("All procedures"), "m:0"))))  # fmt: skip
                 turn.events.append(UsageEvent("question", None, None, {"guide": "which"}, text=text))
                 return
+        if procedure in self.kb.procedures and turn.state.flow is None and _BRING.match(fold(text)):
+            # "có cần mang cccd ko" after the passport's papers: a paper to bring for the procedure
+            # in hand, though the paper's name is also a procedure of its own.
+            assert procedure is not None
+            turn.events.append(UsageEvent("question", procedure, None, {"follow_up": "papers"}, text=text))
+            self.show(procedure, "papers", None, turn, None)
+            return
         if procedure in self.kb.procedures and _for_another(self.matcher.norm(text)):
             # "thế con trai tôi 10t thì sao", "what about my wife": the procedure in hand, for them
             assert procedure is not None
@@ -458,6 +465,13 @@ def _without_guide_words(text: str) -> str:
     return rest
 
 
+_BRING = re.compile(r"^(?:(?:the|vay|con|co|thi|toi|em|e|minh|co can|can|phai|co phai)\s+)*(?:mang|dem|cam|xuat trinh)"
+                    r"(?:\s+theo)?\s+(?:ca\s+)?(?:cccd|can cuoc|the can cuoc|cmnd|ho chieu|giay khai sinh|so ho khau|anh|hinh|"
+                    r"ban chinh|ban sao|giay to)(?:\s+\w+)?\s+(?:khong|ko|k|hong|hok|chua|a|nua khong|nua ko)\??$"
+                    r"|^(?:do|should)\s+i\s+(?:need\s+to\s+)?bring\s+(?:my\s+|the\s+)?(?:id card|passport|photos?|papers|"
+                    r"birth certificate)\??$")
+"""'Có cần mang cccd ko', 'phải đem hộ chiếu không', 'do I need to bring my ID card': asked right after
+an answer, about a paper to bring for it."""
 _JOINED = re.compile(r"\s+(?:va|and|voi ca|cung voi|cung nhu|kem theo|plus)\s+|\s*[+&]\s*")
 """Where a message joins two requests ("tạm trú và CT07"); a comma more often adds the case
 ("đang ở trọ ngoài Vinh, quê ở Quỳnh Lưu, cccd hết hạn") than a second request."""
@@ -471,6 +485,9 @@ _PERSON_FILLER = frozenset({"the", "vay", "va", "cho", "toi", "minh", "tui", "e"
                             "noi", "ngoai", "ruot", "nho", "lon", "tuoi", "thang", "my", "her", "his", "our", "for",
                             "and", "what", "about", "how", "thi", "sao", "nhu", "nao", "nguoi"})
 _PERSON_FRAMES = (("thi", "sao"), ("thi", "nhu", "the", "nao"), ("what", "about"), ("how", "about"), ("and", "for"))
+_PERSON_PHRASES = ("nguoi gia", "nguoi cao tuoi", "nguoi lon", "tre em", "hoc sinh", "sinh vien", "old people",
+                   "elderly", "the elderly")
+"""Who, said in two or three words: "còn người già thì sao", "học sinh thì sao"."""
 
 
 def _for_another(tokens: tuple[str, ...]) -> bool:
@@ -479,7 +496,10 @@ def _for_another(tokens: tuple[str, ...]) -> bool:
     joined = f" {' '.join(tokens)} "
     if not any(f" {' '.join(frame)} " in joined for frame in _PERSON_FRAMES):
         return False
-    return bool(set(tokens) & _PEOPLE) and all(t in _PEOPLE or t in _PERSON_FILLER or t.isdigit() for t in tokens)
+    for phrase in _PERSON_PHRASES:
+        joined = joined.replace(f" {phrase} ", " con ")
+    words = joined.split()
+    return bool(set(words) & _PEOPLE) and all(t in _PEOPLE or t in _PERSON_FILLER or t.isdigit() for t in words)
 
 
 _ASKING_WORDS = frozenset({"khong", "chua", "sao", "gi", "nao", "dau", "ha", "nhi", "ai", "may", "bao"})
