@@ -181,7 +181,8 @@ VI: dict[str, str] = {
     "Help request cancelled": "Yêu cầu hỗ trợ bị hủy", "Taking a request refused": "Không nhận được yêu cầu",
     "Assisted session started": "Bắt đầu lượt hỗ trợ trực tiếp",
     "Assisted session finished": "Kết thúc lượt hỗ trợ trực tiếp", "Volunteer linked": "Tình nguyện viên đã liên kết",
-    "Linking refused": "Liên kết bị từ chối", "Outside what the assistant covers": "Ngoài phạm vi trợ lý hỗ trợ", "Reminder set": "Đặt lời nhắc hạn", "Reminder cancelled": "Hủy lời nhắc hạn", "Reminder shown": "Hiện lời nhắc hạn", "Came back from a reminder": "Quay lại từ lời nhắc", "Checklist paper ticked": "Đánh dấu giấy tờ đã có/còn thiếu", "Team group linked": "Nhóm của tổ đã liên kết",
+    "Linking refused": "Liên kết bị từ chối", "Outside what the assistant covers": "Ngoài phạm vi trợ lý hỗ trợ",
+    "A second procedure named in the same question": "Thủ tục thứ hai được hỏi trong cùng câu", "Reminder set": "Đặt lời nhắc hạn", "Reminder cancelled": "Hủy lời nhắc hạn", "Reminder shown": "Hiện lời nhắc hạn", "Came back from a reminder": "Quay lại từ lời nhắc", "Checklist paper ticked": "Đánh dấu giấy tờ đã có/còn thiếu", "Team group linked": "Nhóm của tổ đã liên kết",
     "Web chat": "Trò chuyện trên web", "Terminal": "Dòng lệnh", "Vietnamese": "Tiếng Việt",
     "Day": "Ngày", "Procedure id": "Mã thủ tục", "Person (pseudonymous)": "Người dùng (ẩn danh)",
     "Table": "Bảng số liệu", "for administrators": "cho quản trị viên", "for volunteers": "cho tình nguyện viên",
@@ -219,7 +220,7 @@ KINDS: dict[str, str] = {
     "team_group_linked": "Team group linked", "not_covered": "Outside what the assistant covers",
     "reminder_set": "Reminder set", "reminder_cancelled": "Reminder cancelled",
     "reminder_shown": "Reminder shown", "reminder_returned": "Came back from a reminder",
-    "checklist_tick": "Checklist paper ticked",
+    "checklist_tick": "Checklist paper ticked", "also_named": "A second procedure named in the same question",
 }  # fmt: skip
 """Every kind of usage event the assistant logs, as the events page and its exports name it (a test
 finds each ``UsageEvent("…")`` of the package here)."""
