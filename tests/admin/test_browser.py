@@ -49,7 +49,7 @@ playwright_api = pytest.importorskip("playwright.async_api")
 
 ARGS = CHROMIUM_ARGS
 WAIT_MS = 15_000
-UNSURE = "bà nội vừa đi rồi"
+UNSURE = "nhà em có người vừa đi xa mãi mãi"  # "gone far for ever": a did-you-mean
 
 STREAM: tuple[tuple[str, str, tuple[str, ...]], ...] = (  # channel, user, turns ("!" = a button's payload)
     ("web", "u1", ("lam cccd o dau", "!fb:identity_card:up")),

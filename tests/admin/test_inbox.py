@@ -20,7 +20,7 @@ from bot.data.paths import knowledge_dir
 from tests.admin.conftest import FAST_HASHER, csrf_of, login
 from tests.admin.data import D2, insert, row
 
-QUESTION = "cụ nhà em mất hôm qua"
+QUESTION = "ông cụ vừa về trời"  # "passed away", said kindly: not understood until taught
 """Asked twice; the assistant does not understand it (no procedure comes near) until taught."""
 
 

@@ -13,7 +13,7 @@ from bot.core.matcher import Decision
 from tests.admin.conftest import login
 from tests.admin.data import insert, row, seed
 
-UNSURE = "bà nội vừa đi rồi"
+UNSURE = "nhà em có người vừa đi xa mãi mãi"  # "gone far for ever": a did-you-mean
 """A question the matcher only half recognises: it asks back ("did you mean…")."""
 
 

@@ -16,7 +16,7 @@ from bot.core.messages import Inbound
 from tests.admin.conftest import FAST_HASHER
 from tests.admin.data import TODAY, Clock
 
-QUESTION = "cụ nhà em mất hôm qua"
+QUESTION = "ông cụ vừa về trời"  # "passed away", said kindly: not understood until taught
 
 
 async def wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> None:

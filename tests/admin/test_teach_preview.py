@@ -16,10 +16,10 @@ from tests.admin.data import D2, insert, row
 from tests.admin.test_inbox import answer_of
 from tests.admin.test_vietnamese import leaks, visible
 
-NEW = "cụ nhà em mất hôm qua"
-"""Not understood at all today; the death registration once taught."""
-UNSURE = "bà nội vừa đi rồi"
-"""Half recognised: the matcher asks back, its best guess (the accommodation notice) is wrong."""
+NEW = "ông cụ vừa về trời"
+"""Not understood at all today ("passed away", said kindly); the death registration once taught."""
+UNSURE = "nhà em có người vừa đi xa mãi mãi"
+"""Half recognised ("gone far for ever"): the matcher asks back, its best guess (the temporary absence) is wrong."""
 SURE = "ông bà mất cần làm gì"
 """Answered with confidence now (taught elsewhere, or the knowledge base grew since it was asked)."""
 
@@ -60,7 +60,7 @@ async def test_assign_shows_a_preview_and_only_saving_teaches(seeded: AdminSite,
     assert page.status_code == 200
     assert "Kiểm tra trước khi dạy" in page.text
     rows = preview_rows(page.text)
-    assert [q for q, _now, _after in rows] == [NEW, "cu nha em mat hom qua", f"cho em hỏi {NEW} ạ"]
+    assert [q for q, _now, _after in rows] == [NEW, "ong cu vua ve troi", f"cho em hỏi {NEW} ạ"]
     assert all(now == "Chưa hiểu" and after == "Đăng ký khai tử" for _q, now, after in rows), rows
     assert "<strong>Đăng ký khai tử</strong>" in page.text, "a change is marked"
     assert leaks(visible(page.text)) == [], "Vietnamese only"
@@ -77,7 +77,7 @@ async def test_assign_shows_a_preview_and_only_saving_teaches(seeded: AdminSite,
     assert saved.status_code == 303
     assert saved.headers["location"].startswith("/admin/inbox?days=30&taught=")
     assert [(a.procedure, a.text) for a in seeded.aliases.all()] == [("death_registration", NEW)]
-    assert await answer_of(engine, "cu nha em mat hom qua") == "death_registration"
+    assert await answer_of(engine, "ong cu vua ve troi") == "death_registration"
 
 
 async def test_a_phrasing_that_would_break_an_answer_shows_it(seeded: AdminSite, client: httpx.AsyncClient) -> None:

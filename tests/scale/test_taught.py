@@ -22,9 +22,9 @@ from tests.scale.pair import Worker, two_workers
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-QUESTION = "cụ nhà em mất hôm qua"
-"""Not understood until taught (no procedure comes near)."""
-TYPED = "cu nha em mat hom qua"
+QUESTION = "ông cụ vừa về trời"
+"""Not understood until taught ("passed away", said kindly: no procedure comes near)."""
+TYPED = "ong cu vua ve troi"
 """How a citizen types it on worker B: no accents."""
 PASSWORD = "mat-khau-dai-1"
 
