@@ -50,7 +50,7 @@ class Questions:
         self.guide = guide
         self.menus = menus
         self.human = human  # the people side's offer of a person
-        self._faq_index: dict[str, tuple[set[str], list[tuple[int, frozenset[str]]]]] = {}
+        self._faq_index: dict[str, tuple[set[str], list[tuple[int, frozenset[str], frozenset[str]]]]] = {}
 
     # --- is it a question? --------------------------------------------------------------------
     def answers_or_narrows(self, text: str) -> bool:
@@ -428,6 +428,7 @@ class Questions:
         """A common-problem entry the question closely matches, judged on the words that make
         the entry specific (not the procedure's own name, which every entry shares)."""
         named, entries = self._faq_words(proc_id)
+        tokens = _without_costs(tokens)
         words = {t for t in tokens if t not in self.matcher.norm.stopwords} - named
         if not words:
             return None
@@ -435,25 +436,31 @@ class Questions:
         # An age or a length of time is the person's case, not an entry's topic: "con 14 tuổi" is
         # not "trẻ dưới 14 tuổi" (it still counts once two other words of the entry match).
         case = {t for t, unit in pairwise(tokens) if t.isdigit() and unit in _CASE_UNITS}
-        for i, specific in entries:
+        said_here = set(tokens)
+        for i, specific, said in entries:
             shared = words & specific
             if len(shared - case) < min(2, len(specific)):
                 continue
+            if len(specific) <= 2 and not said <= said_here:
+                continue  # a short phrasing is matched whole: "mất ở nhà" is not "bố mất rồi giờ nhà em"
             score = len(shared) / len(specific | words)
             if score >= 0.4 and (best is None or score > best[0]):
                 best = (score, i)
         return best[1] if best else None
 
-    def _faq_words(self, proc_id: str) -> tuple[set[str], list[tuple[int, frozenset[str]]]]:
+    def _faq_words(self, proc_id: str) -> tuple[set[str], list[tuple[int, frozenset[str], frozenset[str]]]]:
         """A procedure's name words, and each common-problem phrasing's specific words (once: the
         knowledge base's words are never repaired, so teaching a phrasing changes none of them)."""
         found = self._faq_index.get(proc_id)
         if found is None:
             proc, stop = self.kb.procedures[proc_id], self.matcher.norm.stopwords
             named = {t for text in (proc.names.vi, proc.names.en) for t in self.matcher.norm(text)}
-            entries = [(i, frozenset(t for t in self.matcher.norm(text) if t not in stop) - named)
-                       for i, item in enumerate(proc.faq) for text in (item.q.vi, *item.match)]  # fmt: skip
-            found = self._faq_index[proc_id] = (named, [(i, words) for i, words in entries if words])
+            said = [(i, _without_costs(list(self.matcher.norm(text))))
+                    for i, item in enumerate(proc.faq) for text in (item.q.vi, *item.match)]  # fmt: skip
+            # Each phrasing's specific words, and all its words but the name and words of asking
+            entries = [(i, frozenset(t for t in toks if t not in stop) - named, frozenset(toks) - named - _FILLER)
+                       for i, toks in said]  # fmt: skip
+            found = self._faq_index[proc_id] = (named, [entry for entry in entries if entry[1]])
         return found
 
 
@@ -504,6 +511,22 @@ def _for_another(tokens: tuple[str, ...]) -> bool:
 
 _ASKING_WORDS = frozenset({"khong", "chua", "sao", "gi", "nao", "dau", "ha", "nhi", "ai", "may", "bao"})
 """Words (normalised: "ko", "j", "ntn" fold into these) that can make a message a question."""
+
+
+def _without_costs(tokens: list[str]) -> list[str]:
+    """"Mất" before how much or how long is what it costs ("mất bao lâu", "có mất tiền không"), a
+    word of its own: "hộ chiếu mất bao lâu thì có" asks about no lost passport."""
+    return [_COSTS if t == "mat" and nxt in _COST_NEXT else t for t, nxt in zip(tokens, [*tokens[1:], ""], strict=True)]
+
+
+_FILLER = frozenset({"co", "can", "thi", "duoc", "nhu", "the", "nao", "sao", "gi", "len"})
+"""Words of asking a short phrasing is matched without: "kết hôn có cần giấy độc thân" is said by
+"xin giấy độc thân để kết hôn", "lên mức 2" by "mức 2 làm ở đâu". "Không" is kept: "không có
+giấy báo tử" is not "giấy báo tử"."""
+_COSTS = "mat~"
+""""Mất" as a cost: a word of its own, never the "mất" of something lost."""
+_COST_NEXT = frozenset({"bao", "phi", "tien", "thoi", "lau", "nhieu"})
+"""Not "mấy": folded it is also "máy", and "mất máy", "mất xe máy" are lost."""
 _CASE_UNITS = frozenset({"tuoi", "thang", "ngay", "nam"})
 """Units that make a number the person's own case ("14 tuổi", "3 tháng")."""
 _SHORT = 5
