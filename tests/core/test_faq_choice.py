@@ -34,6 +34,8 @@ CASES: list[tuple[str, str, str | None, str]] = [
     ("xe bi giu vi ko doi mu bh, nop phat the nao", "traffic_fine", None, "rules"),
     ("mua nha moi o thanh pho muon nhap khau thi lam ntn", "permanent_residence", None, "overview"),
     ("nhờ người nhà xin hộ giấy lý lịch tư pháp được ko", "criminal_record", None, "overview"),
+    # --- "a foreigner" said in English is the foreign element ("người nước ngoài")
+    ("marry a foreigner where to register", "marriage_registration", "Kết hôn với người nước ngoài làm ở đâu, bao lâu?", "online"),
     # --- a better entry than the one a single shared word chose
     ("nhập khẩu về nhà ông bà mần răng", "permanent_residence", "Nhập khẩu vào nhà người khác cần gì?", "overview"),
     ("làm khai sinh cho bé trên mạng cùng lúc với thẻ bảo hiểm được ko", "birth_registration",
