@@ -18,11 +18,11 @@ _ASPECTS: tuple[tuple[str, frozenset[str]], ...] = (
     # Deadlines and penalties have their own section (answers.SECTIONS "rules"); a procedure without
     # them answers from its fees section instead (answers.procedure_answer).
     ("rules", frozenset({"han", "thoi han", "phat", "tre", "cham", "qua han", "het han", "co sao"})),
-    ("papers", frozenset({"giay to", "ho so", "can gi", "can nhung", "chuan bi", "mang gi", "mang theo",
+    ("papers", frozenset({"giay to", "ho so", "can gi", "can nhung", "chuan bi", "mang gi", "mang theo", "can mang",
                           "papers", "to khai", "giay gi", "giay nao"})),
     ("online", frozenset({"o dau", "truc tuyen", "noi nao", "cho nao", "dia chi", "nop o", "di dau", "lam dau",
                           "nop dau", "dau lam", "tai dau", "co quan", "ai cap", "weekend", "may gio", "gio lam", "nop ho",
-                          "den dau", "xa nao", "phuong nao", *ON_VNEID})),
+                          "den dau", "xa nao", "phuong nao", "cho dau", *ON_VNEID})),
 )  # fmt: skip
 
 _AMOUNT = frozenset({"bao nhieu", "tien", "ngay", "bao lau", "lau", "thoi gian"})
@@ -109,7 +109,7 @@ def detect_aspect(tokens: Sequence[str]) -> str | None:
 # name the procedure on its own: "làm căn cước cần giấy tờ gì" is "làm căn cước".
 ASKING_PHRASES: tuple[str, ...] = (
     "can nhung giay to gi", "can nhung giay to nao", "can giay to gi", "can giay to nao", "can giay to",
-    "can nhung gi", "can ho so gi", "can mang theo gi", "can mang gi", "can chuan bi gi", "can chuan bi nhung gi",
+    "can nhung gi", "can mang nhung gi", "mang nhung gi", "can ho so gi", "can mang theo gi", "can mang gi", "can chuan bi gi", "can chuan bi nhung gi",
     "ho so gom nhung gi", "ho so gom", "giay to gi", "giay to nao", "mang theo gi", "chuan bi gi",
     "can nhung giay gi", "can giay gi", "can giay nao", "giay gi", "giay nao",
     "can lam gi", "phai lam gi", "lam gi", "can gi",

@@ -33,6 +33,7 @@ class _Rule(NamedTuple):
     previous: frozenset[str]
     earlier: frozenset[str]
     unless_next: frozenset[str]
+    only_next: frozenset[str]
     at_end: bool
 
 
@@ -75,7 +76,7 @@ class Normalizer:
         for rule in synonyms.context:
             self._context.setdefault(fold(rule.word), []).append(_Rule(
                 tuple(fold(rule.to).split()), folded(rule.next), folded(rule.previous), folded(rule.earlier),
-                folded(rule.unless_next), rule.at_end))  # fmt: skip
+                folded(rule.unless_next), folded(rule.only_next), rule.at_end))  # fmt: skip
         self.vocab: dict[str, int] = {}
         self.bigrams: set[tuple[str, str]] = set()
         self.phrases: set[tuple[str, str]] = set()  # word pairs of procedure names and aliases
@@ -113,7 +114,7 @@ class Normalizer:
         for i, tok in enumerate(toks):
             for rule in self._context.get(tok, ()):
                 after = toks[i + 1] if i < last else None
-                if after in rule.unless_next:
+                if after in rule.unless_next or (rule.only_next and after not in rule.only_next):
                     continue
                 if ((after in rule.next) or (i > 0 and toks[i - 1] in rule.previous)
                         or not rule.earlier.isdisjoint(toks[max(0, i - EARLIER_WINDOW) : i])

@@ -131,7 +131,8 @@ class Questions:
             # "thế con trai tôi 10t thì sao", "what about my wife": the procedure in hand, for them
             assert procedure is not None
             turn.events.append(UsageEvent("question", procedure, None, {"follow_up": "person"}, text=text))
-            self.show(procedure, "overview", None, turn, None)
+            # the procedure's own entry for them when it has one ("người nước ngoài thì sao" after marriage)
+            self.show(procedure, "overview", self._faq_for(procedure, list(self.matcher.norm(text))), turn, None)
             return
         match = self._match(text) if any(c.isalpha() for c in text) else Match(Decision.UNKNOWN, ())
         follow_up = self.follow_up(text, procedure, match)
@@ -492,9 +493,9 @@ _PERSON_FILLER = frozenset({"the", "vay", "va", "cho", "toi", "minh", "tui", "e"
                             "noi", "ngoai", "ruot", "nho", "lon", "tuoi", "thang", "my", "her", "his", "our", "for",
                             "and", "what", "about", "how", "thi", "sao", "nhu", "nao", "nguoi"})
 _PERSON_FRAMES = (("thi", "sao"), ("thi", "nhu", "the", "nao"), ("what", "about"), ("how", "about"), ("and", "for"))
-_PERSON_PHRASES = ("nguoi gia", "nguoi cao tuoi", "nguoi lon", "tre em", "hoc sinh", "sinh vien", "old people",
-                   "elderly", "the elderly")
-"""Who, said in two or three words: "còn người già thì sao", "học sinh thì sao"."""
+_PERSON_PHRASES = ("nguoi nuoc ngoai", "nguoi gia", "nguoi cao tuoi", "nguoi lon", "tre em", "hoc sinh", "sinh vien",
+                   "viet kieu", "old people", "elderly", "the elderly", "foreigners", "foreigner", "a foreigner")
+"""Who, said in two or three words: "còn người già thì sao", "học sinh thì sao", "người nước ngoài thì sao"."""
 
 
 def _for_another(tokens: tuple[str, ...]) -> bool:

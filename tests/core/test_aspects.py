@@ -65,3 +65,12 @@ def test_asking_words_alone_name_no_procedure(matcher: Matcher, text: str) -> No
 def test_a_real_word_is_not_repaired_into_a_procedure(matcher: Matcher, text: str) -> None:
     """"hiến máu" (donating blood) was repaired to "biển" and answered as the motorbike's plate."""
     assert matcher.match(text).procedure is None
+
+
+@pytest.mark.parametrize(("text", "aspect"), [
+    ("the lam o cho mo", "online"), ("nop tien cho mo", "online"), ("can mang nhung gi", "papers"),
+    ("sao y can mang ban goc ko", "papers"),
+])  # fmt: skip
+def test_nghe_an_where_and_what_to_bring(matcher: Matcher, text: str, aspect: str) -> None:
+    """"Chỗ mô" (Nghệ An: where) asks where; "cần mang những gì" asks the papers."""
+    assert detect_aspect(list(matcher.norm(text))) == aspect

@@ -209,3 +209,16 @@ OTHER = [
 def test_the_other_of_two_is_read_as_people_type_it(typed: str, expected: bool) -> None:
     """"Cái kia", "cai con lai", "the other one" ask for the option not taken; questions do not."""
     assert is_the_other(typed) is expected
+
+
+FOREIGN = _step("marriage_registration", "foreign_element")
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("dung roi ca 2 deu o vn", "domestic"), ("cả hai đều là người việt", "domestic"),
+    ("a ay nguoi nuoc ngoai", "foreign"),
+])  # fmt: skip
+def test_both_in_vietnam_typed_in_shorthand(typed: str, expected: str) -> None:
+    """"Đúng rồi cả 2 đều ở vn" at the marriage guide's first question is both Vietnamese in the
+    country; it was asked again."""
+    assert parse_choice(typed, FOREIGN.options) == expected

@@ -227,3 +227,16 @@ def test_an_old_relative_who_cannot_go_is_one_who_cannot_travel(norm: Normalizer
     (not today) stays as typed."""
     assert words(norm, typed) == "di lai kho khan"
     assert "kho" not in norm("hom nay khong di duoc")
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("bà nội đi hôm qua rồi", "ba noi qua doi hom qua roi"),
+    ("ong e vua di tuan truoc", "ong e vua qua doi tuan truoc"),
+    ("me em di cho roi", "me em di cho roi"),
+    ("chong em di hom qua roi", "chong em di hom qua roi"),
+])  # fmt: skip
+def test_an_elder_who_went_yesterday_passed_away(norm: Normalizer, typed: str, meant: str) -> None:
+    """"Bà nội đi hôm qua rồi" (passed away, said kindly) was answered as the accommodation notice:
+    an elder a few words before "đi", with a time or "rồi" right after, is a death; "đi chợ" is
+    going somewhere, and a husband who "đi hôm qua" may have left for work."""
+    assert words(norm, typed) == meant

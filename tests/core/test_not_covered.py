@@ -182,3 +182,29 @@ def test_a_topic_that_clearly_leads_is_never_overruled_by_a_confident_neighbour(
     match = matcher.match("doi ho cho con theo bo duong")
     assert match.procedure is None
     assert match.decision is not Decision.ANSWER
+
+
+@pytest.mark.parametrize(("question", "topic"), [
+    ("xe của bố đã mất thì sao", "inheritance"),
+    ("ma nguoi ban xe cho e mat roi thi sao", "inheritance"),
+    ("đăng ký thường trú cho vợ người nước ngoài", "work_permit"),
+])  # fmt: skip
+def test_a_dead_owner_s_vehicle_and_a_foreigner_s_residence_are_not_covered(
+    matcher: Matcher, question: str, topic: str
+) -> None:
+    """A motorbike whose owner died goes through inheritance, not the death registration; a
+    foreigner's residence is a residence card, not the citizens' permanent residence."""
+    match = matcher.match(question)
+    assert match.not_covered is not None
+    assert match.not_covered.id == topic
+
+
+@pytest.mark.parametrize(("question", "procedure"), [
+    ("bố em mất do tai nạn xe máy, làm giấy tờ gì", "death_registration"),
+    ("viet kieu ve nuoc dang ky thuong tru", "permanent_residence"),
+])  # fmt: skip
+def test_a_death_by_accident_and_an_overseas_vietnamese_stay_covered(
+    matcher: Matcher, question: str, procedure: str
+) -> None:
+    """A road accident is no vehicle left behind; an overseas Vietnamese registers as a citizen."""
+    assert matcher.match(question).procedure == procedure

@@ -204,3 +204,19 @@ def test_an_accept_word_must_also_be_a_yes(tmp_path: Path) -> None:
     with pytest.raises(DataError) as caught:
         load_replies(folder)
     assert any(p.startswith("knowledge/replies.yaml:7: accept: 'hay' is not listed under yes") for p in caught.value.problems)
+
+
+OWNER_AGREES = "Chủ nhà (hoặc chủ hộ) đã đồng ý cho bạn đăng ký thường trú vào đó chưa?"
+LANDLORD_APP = "Chủ nhà (chủ trọ, người thân) có xác nhận cho bạn trên ứng dụng VNeID được không?"
+
+
+@pytest.mark.parametrize(("question", "typed", "expected"), [
+    (OWNER_AGREES, "bo chong dong y roi", Reply.YES), (OWNER_AGREES, "mẹ chồng chưa", Reply.NO),
+    (LANDLORD_APP, "chu tro gia ko dung dt", Reply.NO), (LANDLORD_APP, "bà chủ không có điện thoại thông minh", Reply.NO),
+    (LANDLORD_APP, "chủ nhà dùng app được", Reply.YES),
+    (LANDLORD_APP, "chủ trọ có mất tiền không", None), (OWNER_AGREES, "bố chồng", None),
+])  # fmt: skip
+def test_who_answers_may_be_said_before_the_answer(question: str, typed: str, expected: Reply | None) -> None:
+    """"Bố chồng đồng ý rồi", "chủ trọ già ko dùng đt" answer the question (whom it is about, then
+    yes or no; the phone is the app asked about); the person alone answers nothing."""
+    assert read_reply(typed, question) is expected
