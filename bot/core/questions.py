@@ -222,16 +222,24 @@ class Questions:
         best = match.best
         if match.decision is not Decision.ANSWER or best is None or procedure not in self.kb.procedures:
             return False
-        if best.id in (procedure, HUMAN_HELP) or self.named(text) or _WHAT_ABOUT.match(fold(text)):
-            return False  # "còn thường trú thì sao" names what it turns to
+        if best.id in (procedure, HUMAN_HELP) or self.named(text) & self.kb.procedures.keys() or _WHAT_ABOUT.match(fold(text)):
+            # "còn thường trú thì sao" names what it turns to; a topic we do not cover named by one
+            # word ("học" of driving lessons) is no such turn when the matcher answers a procedure
+            return False
         if self.matcher.names_procedure(text) is not None:
             return False
         content = [t for t in self.matcher.norm(text) if t not in self.matcher.norm.stopwords]
         return len(content) <= _SHORT
 
     def _asks_about_the_hand(self, text: str, match: Match, procedure: str | None) -> bool:
-        """A short question right after an answer, made only of words every question uses."""
-        if procedure not in self.kb.procedures or match.candidates or len(text.split()) > 8:
+        """A short question right after an answer, made only of words every question uses, or
+        one asking "what if" of something the matcher cannot place ("ở xa thì sao"): about the
+        procedure in hand, though we cannot tell which part of it."""
+        if procedure not in self.kb.procedures or len(text.split()) > 8:
+            return False
+        if match.decision is Decision.UNKNOWN and len(text.split()) <= 6 and _WHAT_ABOUT.match(fold(text)):
+            return True
+        if match.candidates:
             return False
         tokens = self.matcher.norm(text)
         stop = self.matcher.norm.stopwords
@@ -295,7 +303,7 @@ class Questions:
         if procedure is None or procedure not in self.kb.procedures:
             return None
         tokens = list(self.matcher.norm(text))
-        aspect = detect_aspect(tokens)
+        aspect = detect_aspect(tokens) or ("online" if _GOING_HOME in pairwise(tokens) else None)
         if aspect is None or _is_date(text):  # "ngày 3 tháng 5" asks nothing
             return None
         rest = [t for t in tokens if t not in self.matcher.norm.stopwords and t not in ASPECT_WORDS]
@@ -530,6 +538,9 @@ _COST_NEXT = frozenset({"bao", "phi", "tien", "thoi", "lau", "nhieu"})
 """Not "mấy": folded it is also "máy", and "mất máy", "mất xe máy" are lost."""
 _CASE_UNITS = frozenset({"tuoi", "thang", "ngay", "nam"})
 """Units that make a number the person's own case ("14 tuổi", "3 tháng")."""
+_GOING_HOME = ("ve", "que")
+"""'(Có) phải về quê (làm) à' right after an answer asks where it is done. In a whole question
+'về quê' is as often where one moves to ('chuyển hộ khẩu về quê'), so only a follow-up reads it so."""
 _SHORT = 5
 """Content words up to which a message right after an answer reads as a follow-up to it."""
 _LONG = 25
