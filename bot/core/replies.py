@@ -117,6 +117,8 @@ def _read(text: str, question: str, lex: Lexicon) -> Reply | None:
         for n in range(min(longest, len(words) - i), 0, -1):
             meaning = lex.phrases.get(tuple(words[i : i + n]))
             if meaning is not None:
+                if words[i : i + n] == ["dau"] and "yes" in found:
+                    meaning = "no"  # "có đâu", "có ly hôn đâu": "đâu" after a yes denies it
                 found.append(meaning)
                 asks = asks or (meaning == "yes" and words[i] not in _OPENERS)
                 i += n

@@ -109,6 +109,11 @@ ECHO: list[tuple[str, str, Reply | None]] = [
     (DIVORCED, "ko ai ca", NO), (DIVORCED, "không ai cả ạ", NO), (DIVORCED, "chua ai", NO),
     (DIVORCED, "có ai đâu", NO), (DIVORCED, "ko co ai", NO), (DIVORCED, "co ai ko", None),
     (DIVORCED, "có 1 người", None),
+    # the question's words with "at all", "ever" ("cả", "lần nào"); "đâu" after a yes denies it
+    (DIVORCED, "chưa ai ly hôn cả", NO), (DIVORCED, "chua ai ly hon ca", NO), (DIVORCED, "chưa kết hôn lần nào", NO),
+    (DIVORCED, "có ly hôn đâu", NO), (DIVORCED, "có đâu ạ", NO), (BIRTH_MARRIED, "có đâu", NO),
+    (BIRTH_MARRIED, "có đăng ký đâu", NO), (DIVORCED, "có ạ", YES), (DIVORCED, "ly hôn rồi", YES),
+    (DIVORCED, "ly hôn ở đâu", None),
 ]  # fmt: skip
 
 
