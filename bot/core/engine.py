@@ -320,6 +320,8 @@ class Engine:
         if talk is not None and read_reply(text) is not None and not _THANKS.search(fold(text)):
             talk = None
         chatted = talk is not None and self.menus.small_talk(talk, turn, waiting=True)
+        if owner == "guide" and not chatted and self.guide.take_ahead(text, turn):
+            return
         if owner == "guide":
             self.guide.reask(text, turn, _("Let's continue where we were.") if chatted else "")
         elif owner == "people":

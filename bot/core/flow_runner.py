@@ -14,7 +14,7 @@ from bot.core.choices import is_place
 from bot.core.dates import vietnam_today
 from bot.core.i18n import _, current
 from bot.core.messages import Button, Outbound, UsageEvent
-from bot.core.replies import read_reply
+from bot.core.replies import Reply, echoed_reply, read_reply
 from bot.core.state import ConversationState, FlowState
 from bot.core.step_answers import StepReading, read_answer
 from bot.core.text import fold
@@ -103,6 +103,11 @@ def _number_cuts(flow: Flow, step_id: str) -> tuple[float, ...]:
     return tuple(sorted(cuts))
 
 
+def _said_back(step: Step, value: str) -> str:
+    """A yes/no question and the answer taken for it, to say back: "Cha mẹ bé đã đăng ký kết hôn chưa? — Có"."""
+    return f"✔ {step.ask.get(current())} — {_('Yes') if value == 'yes' else _('No')}"
+
+
 def _section_title(name: str) -> str:
     return _SECTION_TITLES[name]()
 
@@ -176,12 +181,51 @@ class FlowRunner:
         state.flow.history.append(step.id)
         events.append(UsageEvent("flow_step", flow.procedure, detail={"flow": flow.id, "step": step.id}))
         target = self._next(step, state.flow.answers)
-        prefix = f"{reading.echo}\n\n" if reading.echo else ""
+        said = [reading.echo] if reading.echo else []
+        while target != END and target in state.flow.ahead:
+            # Answered before it was asked ("bố mẹ cưới rồi" at the date of birth): taken now, said back.
+            kept = self._step(flow, target)
+            state.flow.answers[target] = state.flow.ahead.pop(target)
+            state.flow.history.append(target)
+            events.append(UsageEvent("flow_step", flow.procedure, detail={"flow": flow.id, "step": target, "ahead": "1"}))
+            said.append(_said_back(kept, state.flow.answers[target]))
+            target = self._next(kept, state.flow.answers)
+        prefix = "".join(f"{line}\n\n" for line in said)
         if target == END:
             done = self.finish(flow, state, events)
-            return [Outbound(reading.echo), *done] if reading.echo else done
+            return [Outbound(prefix.strip()), *done] if said else done
         state.flow.step = target
         return [self.ask(flow, self._step(flow, target), state, prefix=prefix)]
+
+    def take_ahead(self, flow: Flow, step: Step, raw: str, state: ConversationState) -> list[Outbound] | None:
+        """A later yes/no question answered in its own words before it is asked ("bố mẹ cưới rồi"
+        at the baby's date of birth, "muốn làm liên thông luôn"): kept for when the guide gets
+        there, said back, and the open question asked again. Only when the text is no attempt at
+        the open question and exactly one question ahead takes it; a bare "có" never does."""
+        if state.flow is None or self.read(step, raw).problem is not None:
+            return None
+        found = [(later, reply) for later in self._ahead_of(flow, step)
+                 if later.type == "yesno" and later.id not in state.flow.answers
+                 and (reply := echoed_reply(raw, f"{later.ask.vi} {later.ask.en}")) is not None]  # fmt: skip
+        if len(found) != 1:
+            return None
+        later, reply = found[0]
+        value = "yes" if reply is Reply.YES else "no"
+        state.flow.ahead[later.id] = value
+        noted = _("Noted for later: {answer}").format(answer=_said_back(later, value))
+        return [self.ask(flow, step, state, prefix=f"{noted}\n\n")]
+
+    def _ahead_of(self, flow: Flow, step: Step) -> list[Step]:
+        """The steps the guide may still reach from ``step``, whatever is answered."""
+        seen: list[str] = []
+        todo = [rule.goto for rule in step.next]
+        while todo:
+            target = todo.pop(0)
+            if target == END or target == step.id or target in seen:
+                continue
+            seen.append(target)
+            todo += [rule.goto for rule in self._step(flow, target).next]
+        return [self._step(flow, target) for target in seen]
 
     def answer_ahead(self, flow: Flow, step: Step, raw: str, state: ConversationState,
                      events: list[UsageEvent]) -> list[Outbound] | None:  # fmt: skip

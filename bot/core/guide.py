@@ -78,6 +78,21 @@ class Guide:
         turn.messages.extend(reply)
         return True
 
+    def take_ahead(self, text: str, turn: Turn) -> bool:
+        """A message that is neither the open question's answer nor a question of its own may
+        answer a yes/no question further on, in its words ("bố mẹ cưới rồi" at the date of birth):
+        kept for then, and the open question asked again (FlowRunner.take_ahead). Tried after side
+        questions: "chủ nhà ko cho" is the landlord problem's entry, not a "no" kept for later."""
+        current = self.runner.current(turn.state)
+        if current is None:
+            return False
+        reply = self.runner.take_ahead(*current, text, turn.state)
+        if reply is None:
+            return False
+        turn.flow_spoke = True
+        turn.messages.extend(reply)
+        return True
+
     def _the_other(self, turn: Turn) -> bool:
         """"Cái kia" just after a question of two options was answered: the person meant the
         other one. Go back and take it, saying so; False when the last answer was no such pick."""

@@ -99,12 +99,33 @@ def _with_variants(words: list[str], lex: Lexicon, echo: frozenset[str]) -> list
     return out
 
 
+_COMMON_ECHO = frozenset({"lam", "co", "da", "dang", "duoc", "can", "phai", "muon", "khong", "chua", "ban", "nguoi"})
+"""Question words too common to tell one question from another: echoing only these says nothing of which."""
+
+
+def echoed_reply(text: str, question: str, lexicon: Lexicon | None = None) -> Reply | None:
+    """A yes or no to ``question`` that says so in the question's own words ("bố mẹ cưới rồi" to
+    "Cha mẹ bé đã đăng ký kết hôn chưa?"), or None. A bare "có" or "không" could answer any
+    question, so it never counts; the whole message must be the reply."""
+    if "?" in text or "？" in text or _RAW_QUESTION.search(text):
+        return None
+    reply, echoed = _reading(text, question, lexicon or default_lexicon())
+    if reply not in (Reply.YES, Reply.NO) or not set(echoed) - _COMMON_ECHO:
+        return None
+    return reply
+
+
 def _read(text: str, question: str, lex: Lexicon) -> Reply | None:
+    return _reading(text, question, lex)[0]
+
+
+def _reading(text: str, question: str, lex: Lexicon) -> tuple[Reply | None, list[str]]:
+    """The reply, and the question's words it echoed."""
     words = fold(text).split()
     if not words or len(words) > _MAX_WORDS:
-        return None
+        return None, []
     if any(pair == _WHERE for pair in pairwise(words)):
-        return None  # "ở đâu" folds like "ờ" + the particle "đâu", but asks where
+        return None, []  # "ở đâu" folds like "ờ" + the particle "đâu", but asks where
     echo, predicate = _echo_words(question) if question else (frozenset(), frozenset())
     if echo:
         words = _with_variants(words, lex, echo)
@@ -125,23 +146,23 @@ def _read(text: str, question: str, lex: Lexicon) -> Reply | None:
                 break
         else:
             if words[i] not in echo:
-                return None  # a content word of its own: not an answer
+                return None, []  # a content word of its own: not an answer
             found.append("echo")
             asks = True
             echoed.append(words[i])
             i += 1
     # "có … không", "rồi chưa", "đăng ký chưa": a question word at the end after a yes or an echo.
     if asks and len(found) > 1 and found[-1] == "no" and words[-1] in lex.question_final:
-        return None
+        return None, echoed
     if "dont_know" in found:
-        return Reply.DONT_KNOW
+        return Reply.DONT_KNOW, echoed
     if "no" in found:
-        return Reply.NO
+        return Reply.NO, echoed
     if "yes" in found:
-        return Reply.YES
+        return Reply.YES, echoed
     if echoed and set(echoed) <= predicate:
-        return Reply.YES  # the verb echoed on its own is a yes: "Đã đăng ký chưa?" — "Đăng ký ạ"
-    return None
+        return Reply.YES, echoed  # the verb echoed on its own is a yes: "Đã đăng ký chưa?" — "Đăng ký ạ"
+    return None, echoed
 
 
 def parse_yesno(text: str, question: str = "") -> str | None:

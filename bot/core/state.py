@@ -16,6 +16,7 @@ class FlowState(BaseModel):
     history: list[str] = Field(default_factory=list)  # steps visited, for "back"
     paused: bool = False  # an unrelated question was answered; offer to continue
     suggested: str | None = None  # the step whose safe choice was just offered ("if unsure: No"); "ok" takes it
+    ahead: dict[str, str] = Field(default_factory=dict)  # later steps answered before they were asked
 
 
 class HelpDraft(BaseModel):

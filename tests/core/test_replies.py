@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.replies import Reply, accepts_suggestion, parse_dont_know, parse_yesno, read_reply
+from bot.core.replies import Reply, accepts_suggestion, echoed_reply, parse_dont_know, parse_yesno, read_reply
 from bot.data.paths import knowledge_dir
 from bot.data.replies import load_replies
 from bot.errors import DataError
@@ -121,6 +121,23 @@ ECHO: list[tuple[str, str, Reply | None]] = [
 def test_words_of_the_question_may_be_echoed(question: str, typed: str, expected: Reply | None) -> None:
     """An answer may repeat the question's words; the verb echoed alone ("muốn ạ") is a yes."""
     assert read_reply(typed, question) is expected
+
+
+ECHOED: list[tuple[str, str, Reply | None]] = [
+    (BIRTH_MARRIED, "bố mẹ cưới rồi", YES), (BIRTH_MARRIED, "chưa đăng ký kết hôn", NO), (BIRTH_MARRIED, "chua dk", NO),
+    (COMBINED, "muon lam lien thong luon", YES), (COMBINED, "không làm liên thông", NO),
+    # a bare reply, or one echoing only words any question has, could answer any question
+    (BIRTH_MARRIED, "có", None), (BIRTH_MARRIED, "rồi", None), (COMBINED, "muốn làm", None), (CONSENT, "không muốn", None),
+    # a question, don't-know, or words of its own are no answer
+    (BIRTH_MARRIED, "kết hôn rồi thì sao", None), (BIRTH_MARRIED, "chưa biết đăng ký chưa", None),
+    (COMBINED, "liên thông là gì", None), (BIRTH_MARRIED, "cưới rồi nhưng chưa có giấy", None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("question", "typed", "expected"), ECHOED, ids=[f"{t!r}" for _q, t, _e in ECHOED])
+def test_an_answer_in_the_questions_own_words(question: str, typed: str, expected: Reply | None) -> None:
+    """What may answer a question before it is asked: a yes or no saying which question it answers."""
+    assert echoed_reply(typed, question) is expected
 
 
 def test_parse_yesno_leaves_dont_know_to_its_own_function() -> None:
