@@ -303,7 +303,8 @@ class Questions:
         if procedure is None or procedure not in self.kb.procedures:
             return None
         tokens = list(self.matcher.norm(text))
-        aspect = detect_aspect(tokens) or ("online" if _GOING_HOME in pairwise(tokens) else None)
+        aspect = detect_aspect(tokens) or next(
+            (section for words, section in _FOLLOW_UP_ONLY if _holds(tokens, words)), None)
         if aspect is None or _is_date(text):  # "ngày 3 tháng 5" asks nothing
             return None
         rest = [t for t in tokens if t not in self.matcher.norm.stopwords and t not in ASPECT_WORDS]
@@ -538,9 +539,19 @@ _COST_NEXT = frozenset({"bao", "phi", "tien", "thoi", "lau", "nhieu"})
 """Not "mấy": folded it is also "máy", and "mất máy", "mất xe máy" are lost."""
 _CASE_UNITS = frozenset({"tuoi", "thang", "ngay", "nam"})
 """Units that make a number the person's own case ("14 tuổi", "3 tháng")."""
-_GOING_HOME = ("ve", "que")
-"""'(Có) phải về quê (làm) à' right after an answer asks where it is done. In a whole question
-'về quê' is as often where one moves to ('chuyển hộ khẩu về quê'), so only a follow-up reads it so."""
+_FOLLOW_UP_ONLY: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("ve", "que"), "online"),  # "vậy phải về quê à": where it is done
+    (("ra", "xa"), "online"), (("len", "xa"), "online"),  # "có phải ra xã không": must I go there
+    (("de", "lam", "gi"), "overview"), (("what", "for"), "overview"),  # "giấy đó để làm gì": what it is for
+)
+"""Words that, right after an answer, ask for a part of it. In a whole question they say as often
+something else ("chuyển hộ khẩu về quê" is where one moves to), so only a follow-up reads them so."""
+
+
+def _holds(tokens: list[str], words: tuple[str, ...]) -> bool:
+    n = len(words)
+    return any(tuple(tokens[i : i + n]) == words for i in range(len(tokens) - n + 1))
+
 _SHORT = 5
 """Content words up to which a message right after an answer reads as a follow-up to it."""
 _LONG = 25
