@@ -33,6 +33,11 @@ CODE_RE = re.compile(r"[A-Za-z0-9]{4}-[A-Za-z0-9]{4}")
 """A link code as the dashboard prints it ("7KQ4-M9XP"); sent alone, it is taken as a code."""
 PAYLOADS = frozenset({"hd", "hc", "hn", "ht", "hx", "hr", "av", "ar", "am"})
 _PICKED_BY_PLACE = frozenset({"hc", "hn", "ht"})
+_WHERE_I_LIVE = frozenset({
+    "nha", "em", "e", "toi", "tui", "minh", "o", "tai", "thuoc", "song", "que", "la", "cua", "ben", "dia", "chi",
+    "xa", "phuong", "thi", "tran", "huyen", "tinh", "thanh", "pho", "tp", "nghe", "an", "a", "ah", "nhe", "oi",
+})  # fmt: skip
+"""Words around a place name when someone says where they live ("nhà em ở xã …", "tôi ở phường …")."""
 """Lists of ours a typed place picks from: communes, what is needed, a good time (not a lone Cancel)."""
 COMMUNE_ASK = "hc:ask"  # "choose my commune": also what a typed "có" presses under the soft question
 VOLUNTEER_COMMANDS = frozenset({"hotro", "assist", "ketthuc", "endassist", "lienket", "link", "nhom", "team",
@@ -155,6 +160,22 @@ class Community:
         ask(turn, Outbound(
             _("One more thing, if you like: which commune or ward do you live in? It helps your commune see what people need help with (nothing personal is kept)."),
             (Button(_("Choose my commune"), COMMUNE_ASK),)), yes=COMMUNE_ASK, no="hd:no", keep=False)  # fmt: skip
+
+    def tells_commune(self, text: str, turn: Turn) -> bool:
+        """"Nhà em ở xã Nghi Lộc", unasked: the person says where they live. The communes it names
+        are offered, as under the soft "which commune?" (True); the matcher would read "Nghi
+        Lộc" as "nghỉ lại", a guest's accommodation notice. Only when nothing else is said."""
+        if "?" in text or len(fold(text).split()) > 8:
+            return False
+        hits = self.choice.finder.search(text, limit=1)
+        if not hits:
+            return False
+        hit = hits[0]
+        named = {w for name in (hit.commune.name, hit.via.name if hit.via else "") for w in fold(name).split()}
+        if any(w not in named and w not in _WHERE_I_LIVE for w in fold(text).split()):
+            return False
+        turn.state.awaiting = "commune"  # "1", "cái đầu tiên" then pick from the communes offered
+        return self.choice.text(text, turn)
 
     def soft_commune(self, text: str, turn: Turn) -> bool:
         """A short message under the soft "which commune?" that names communes: the choice of

@@ -242,6 +242,8 @@ class Engine:
         if (owner is None and asked is None and state.flow is None and only_a_phone(text)
                 and await self.community.help.number_alone(text, me, turn)):  # fmt: skip
             return  # a phone number and nothing else: the person wants a call
+        if owner is None and asked is None and state.flow is None and self.community.tells_commune(text, turn):
+            return  # "nhà em ở xã Nghi Lộc": where the person lives, not a question
         if owner is None and asked is None:
             self.questions.answer(text, turn)
         elif self.questions.is_new(text, state) and not (owner == "guide" and self._an_attempt(text, turn)):
@@ -326,6 +328,8 @@ class Engine:
             self.guide.reask(text, turn, _("Let's continue where we were.") if chatted else "")
         elif owner == "people":
             self.community.reask(turn, _("Let's continue where we were.") if chatted else _("Sorry, I didn't catch that."))
+        elif asked is not None and chatted and asked.guesses:
+            return  # thanks or a greeting at "did you mean…?": the guess is dropped, not asked again
         elif asked is not None:
             lead = ""
             if not chatted:

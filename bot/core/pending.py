@@ -49,6 +49,8 @@ def read_asked(asked: Asked, text: str) -> str | None:
         at = place(text, len(asked.buttons))
         return asked.buttons[at][1] if at is not None else None
     verdict = read_reply(text, asked.text)  # the question's own words may be echoed: "vẫn ở đó"
+    if verdict is Reply.YES and asked.guesses and _closing(text):
+        return None  # "được rồi cảm ơn" at "did you mean…?": done, thanks; not "yes, that one"
     if verdict is Reply.YES and asked.yes:
         return asked.yes
     if verdict is Reply.NO and asked.no:
@@ -62,6 +64,17 @@ def read_asked(asked: Asked, text: str) -> str | None:
     if len(scored) > 1 and scored[1][0] >= scored[0][0] - 2:
         return None
     return scored[0][1]
+
+
+_THANKS = frozenset({"cam on", "camon", "thanks", "thank you", "thx", "tks"})
+_SAYS_YES = frozenset({"co", "dung", "phai", "yes", "vang", "da"})
+
+
+def _closing(text: str) -> bool:
+    """Thanks with only an "ok" ("ok cảm ơn", "dc roi cam on"): the person is done. "Có, cảm ơn"
+    or "đúng rồi cảm ơn" still say yes."""
+    folded = f" {fold(text)} "
+    return any(f" {t} " in folded for t in _THANKS) and not set(folded.split()) & _SAYS_YES
 
 
 @cache

@@ -545,6 +545,26 @@ async def test_the_soft_commune_question_never_blocks_a_new_question(person: Cal
     assert "xin lỗi" not in other.text.lower()
 
 
+async def test_a_commune_told_unasked_is_offered_to_choose(person: Callable[..., Person]) -> None:
+    """"Nhà e ở xã Nghi Lộc" after an answer says where the person lives: its commune is offered (it
+    was "did you mean the accommodation notice?", "Nghi" read as "nghỉ"), and chosen it is saved. A
+    message with more in it than a place stays a question."""
+    citizen = person("1035")
+    await citizen.say("làm căn cước cho bà nội 82 tuổi")
+    await citizen.say("nha e o xa Nghi Loc")
+    assert "hc:nghean.xa-nghi-loc" in citizen.payloads, citizen.text
+    assert citizen.state is not None
+    assert citizen.state.asked is None
+    await citizen.say("1")
+    assert citizen.state is not None
+    assert citizen.state.commune == "nghean.xa-nghi-loc"
+    other = person("1036")
+    await other.say("ở xã Nghi Lộc làm căn cước ở đâu")
+    assert other.state is not None
+    assert other.state.procedure == "identity_card"
+    assert not any(p.startswith("hc:") for p in other.payloads)
+
+
 async def test_a_person_whose_commune_is_known_is_not_asked(person: Callable[..., Person]) -> None:
     """Someone who already said their commune (/xa, a help request) is never asked again."""
     citizen = person("1021")

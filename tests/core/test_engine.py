@@ -264,6 +264,22 @@ async def test_thanks_under_a_did_you_mean_is_thanked_not_misunderstood(engine: 
     assert tr("Sorry, I didn't catch that. Please press one of the buttons, or type its words.", lang) not in text
 
 
+@pytest.mark.parametrize(("typed", "answered"), [("dc roi cam on", False), ("ok cảm ơn nhé", False), ("có, cảm ơn", True),
+                                                  ("đúng rồi cảm ơn", True)])  # fmt: skip
+async def test_thanks_under_a_did_you_mean_of_one_is_no_yes(engine: Engine, typed: str, answered: bool) -> None:
+    """"Được rồi cảm ơn" under "did you mean: the accommodation notice?" is the person done, not a
+    yes: nothing is answered and the guess is not asked again. "Có, cảm ơn" still says yes."""
+    first = await say(engine, "nghi loc")  # a commune's name, read as "nghỉ" (staying over)
+    assert first.messages[0].text == tr("Did you mean one of these?")
+    assert first.state.asked is not None
+    assert first.state.asked.yes == "p:accommodation_notice"
+    turn = await say(engine, typed, state=first.state)
+    assert ("answered" in kinds(turn)) is answered, [m.text for m in turn.messages]
+    if not answered:
+        assert tr("Did you mean one of these?") not in "\n".join(m.text for m in turn.messages)
+        assert turn.state.asked is None
+
+
 async def test_a_bare_ok_under_a_did_you_mean_is_still_asked_again(engine: Engine) -> None:
     first = await say(engine, "ra Vinh làm công nhân, tạm trú mần ở mô")
     turn = await say(engine, "ok", state=first.state)
