@@ -12,11 +12,19 @@ another worker takes it; if it was, the redelivery is refused as seen and gets t
 (processed once, answered at least once, as on Telegram).
 
 The trade-off: Zalo wants the 200 within about 2 s, so the wait is bounded by
-``zalo_ack_wait_seconds`` (1.5 s). A turn not done by then (a slow database or Zalo API; the
-person's previous message still being answered) is answered 200 anyway and finishes in the
-background, as every turn did before: a worker killed after that loses the replies (saved turn)
-or the message (unsaved: logged as a warning, counted as ``ok_unsaved``). During a database outage
-the turn counts as saved once the store holds it in memory to write back (:mod:`bot.storage.resilient`).
+``zalo_ack_wait_seconds`` (1.5 s). A turn not done by then (a slow database or Zalo API) is
+answered 200 anyway and finishes in the background, as every turn did before: a worker killed
+after that loses the replies (saved turn: counted as ``ok_unsent``) or the message (unsaved: logged
+as a warning, counted as ``ok_unsaved``). During a database outage the turn counts as saved once
+the store holds it in memory to write back (:mod:`bot.storage.resilient`).
+
+A burst from one person ("cho hỏi", "làm cccd", "ở đâu ạ" within 100 ms): the turns run one at a
+time in the order the messages came, and the replies leave in that order, but a turn waits only
+for the previous turn, not for its replies to reach Zalo (:mod:`bot.channels.lines`). So every
+message of the burst is saved within a moment, and the bound is spent on sends alone: a late 200
+is ``ok_unsent`` (the message is kept; its answer is lost only if the worker dies before the
+backlog of sends is through), never ``ok_unsaved`` because the person's own earlier replies were
+slow to send. What each 200 waits for, and why, is at :meth:`ZaloChannel.webhook`.
 Answers:
 
 - 403  the signature is missing or wrong, or a signed event names another app. The signature is
@@ -41,8 +49,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Coroutine, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Coroutine, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -54,6 +61,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.channels.base import SeenIds
+from bot.channels.lines import PersonLocks, Place, SendLines
 from bot.channels.zalo_api import MorePage, Press, Sent, ZaloApi, ZaloApiError, quota_left, read_query, render
 from bot.channels.zalo_events import (
     SIGNATURE_HEADER,
@@ -137,7 +145,8 @@ class ZaloChannel(BaseChannel):
             seed=Tokens(s.zalo_access_token.get_secret_value(), refresh),
         )  # fmt: skip
         self._tasks: set[asyncio.Task[None]] = set()
-        self._people: dict[str, tuple[asyncio.Lock, int]] = {}
+        self._turns = PersonLocks()  # one turn (load, run, save) at a time per person
+        self._sends = SendLines()  # and their replies leave in that order, without holding up the next turn
         self._closing = False
         self.sent = 0
         self.failed = 0
@@ -251,6 +260,14 @@ class ZaloChannel(BaseChannel):
         with delivering(f"zalo:{self.app_id}:{event.dedupe_key}", saved):  # recorded with the turn's state
             self._spawn(self._take(event, saved, answered))
         # "Taken" only once it is: a worker killed before this line leaves Zalo to deliver it again.
+        # What the 200 waits for: the turn saved with its delivery id and replies, AND those replies
+        # sent. The save alone is not enough: stored replies go out again only on a redelivery, and
+        # after a 200 there is none, so a worker killed between the 200 and the send would leave the
+        # question unanswered. Replies leave in message order, so "sent" also means every earlier
+        # message's replies have gone (or were refused, or wait out the rate limit in the database).
+        # The turn itself does not wait for earlier sends (see _take): within a burst, each message
+        # is saved long before the bound, and a worker killed before its 200 loses nothing — Zalo
+        # delivers it again and the stored replies answer it, in order if Zalo redelivers in order.
         try:
             async with asyncio.timeout(self.ack_wait):
                 await answered.wait()
@@ -279,18 +296,28 @@ class ZaloChannel(BaseChannel):
     # --- one turn, in the background ------------------------------------------------------
 
     async def _take(self, event: ZaloEvent, saved: asyncio.Event, answered: asyncio.Event) -> None:
+        """Run the event's turn after the person's previous one, then send its replies after the
+        previous one's. The turn lock covers the turn only (load, run, save): the next message of a
+        burst is saved while this one's replies are still on their way to Zalo, so its webhook can
+        answer 200 in time with nothing lost (see :meth:`webhook`)."""
         assert event.user_id is not None
         user = event.user_id
         self._last_heard[user] = time.time()
+        place: Place | None = None
         try:
-            async with self._one_at_a_time(user):  # replies leave in the order messages came
+            async with self._turns.one_at_a_time(user):
                 messages = await self._replies(event, user)
                 saved.set()  # also when there was no turn to save (a redelivery, a "More" page, an outage)
-                await self._deliver(user, messages, event.msg_id)  # a reply to their message: free
+                place = self._sends.join(user)  # taken before the next turn runs: replies leave in order
+            await place.reached()
+            await self._deliver(user, messages, event.msg_id)  # a reply to their message: free
         except Exception:  # a background task has no caller to tell: log it, count it
             saved.set()
             log.exception("zalo: turn failed event=%s", event.name)
             self.ctx.metrics.errors.labels(self.name).inc()
+        finally:
+            if place is not None:
+                place.leave()  # the next message's replies may go (once every earlier one's have)
         answered.set()  # not when cancelled: a worker stopped mid-turn has answered nothing
 
     async def _deliver(self, user: str, messages: list[dict[str, Any]], reply_to: str | None) -> str:
@@ -319,7 +346,9 @@ class ZaloChannel(BaseChannel):
         worker draining at the same moment gets none of them)."""
         assert self.later is not None
         await asyncio.sleep(self.minute())
-        async with self._one_at_a_time(user):
+        place = self._sends.join(user)  # after the replies already in line, before those of turns to come
+        try:
+            await place.reached()
             waiting = await self.later.take(user, limit=50)
             for i, item in enumerate(waiting):
                 message, reply_to = item.get("message"), item.get("reply_to")
@@ -330,6 +359,8 @@ class ZaloChannel(BaseChannel):
                     await self.later.put(user, waiting[i:])
                     self._spawn(self._drain(user))
                     return
+        finally:
+            place.leave()
 
     async def _drain_all(self) -> None:
         assert self.later is not None
@@ -432,20 +463,6 @@ class ZaloChannel(BaseChannel):
         else:
             log.error("zalo refused a reply: %s; the rest of this turn is dropped", exc)
         return "failed"
-
-    @asynccontextmanager
-    async def _one_at_a_time(self, user: str) -> AsyncIterator[None]:
-        lock, users = self._people.get(user) or (asyncio.Lock(), 0)
-        self._people[user] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._people[user]
-            if users == 1:
-                del self._people[user]
-            else:
-                self._people[user] = (lock, users - 1)
 
 
 def _to_next_minute() -> float:
