@@ -124,3 +124,21 @@ ASPECT_KEYS = frozenset(key for _name, keys in _ASPECTS for key in keys)
 ASPECT_WORDS = frozenset(w for _name, keys in _ASPECTS for key in keys for w in key.split()) - {"vneid"}
 """Every word of the aspect phrases: a message made only of these (and filler) is a follow-up.
 VNeID is left out: it also names the account, which a follow-up may switch to."""
+
+
+_PLAIN_ASKING = ("papers", "online")
+"""Aspects asked in words that also name things ("giấy tờ", "hồ sơ", "trực tuyến"): shared with a
+common problem's phrasing they say nothing about it. Fees and deadlines words ("phạt", "quá hạn",
+"miễn phí") often are the problem itself."""
+
+
+def asking_words(tokens: Sequence[str]) -> frozenset[str]:
+    """The words of the papers or where/online phrases a question asks with ("giấy tờ", "ở đâu",
+    "trực tuyến"), when that is the part it asks."""
+    aspect = detect_aspect(tokens)
+    if aspect not in _PLAIN_ASKING:
+        return frozenset()
+    # "nộp hồ sơ" is handing the file in, often the very problem asked about ("các bước nộp hồ sơ")
+    keys = next(keys for name, keys in _ASPECTS if name == aspect) - {"ho so"}
+    pairs = {(a, b) for a, b in pairwise(tokens) if f"{a} {b}" in keys}
+    return frozenset({w for pair in pairs for w in pair} | {t for t in tokens if t in keys})

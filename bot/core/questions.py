@@ -12,7 +12,7 @@ from collections.abc import Callable
 from itertools import pairwise
 
 from bot.core import answers
-from bot.core.aspects import ASPECT_KEYS, ASPECT_WORDS, HOW, ON_VNEID, detect_aspect
+from bot.core.aspects import ASPECT_KEYS, ASPECT_WORDS, HOW, ON_VNEID, asking_words, detect_aspect
 from bot.core.dates import read_date, vietnam_today
 from bot.core.flow_runner import FlowRunner
 from bot.core.guide import GUIDE_WORDS, Guide, wants_guide
@@ -442,6 +442,9 @@ class Questions:
         words = {t for t in tokens if t not in self.matcher.norm.stopwords} - named
         if not words:
             return None
+        # The papers or the place asked ("cần giấy tờ gì", "online được không") are that section's,
+        # unless the question shares other words with an entry: words of asking alone match none.
+        asked = asking_words(tokens)
         best: tuple[float, int] | None = None
         # An age or a length of time is the person's case, not an entry's topic: "con 14 tuổi" is
         # not "trẻ dưới 14 tuổi" (it still counts once two other words of the entry match).
@@ -451,6 +454,8 @@ class Questions:
             shared = words & specific
             if len(shared - case) < min(2, len(specific)):
                 continue
+            if asked and len(shared - case - asked) < min(2, len(specific - asked)):
+                continue  # only the words of asking shared: "giấy tờ" is not "giấy tờ cũ", "online" not the scam
             if len(specific) <= 2 and not said <= said_here:
                 continue  # a short phrasing is matched whole: "mất ở nhà" is not "bố mất rồi giờ nhà em"
             score = len(shared) / len(specific | words)
@@ -527,6 +532,12 @@ def _without_costs(tokens: list[str]) -> list[str]:
     """"Mất" before how much or how long is what it costs ("mất bao lâu", "có mất tiền không"), a
     word of its own: "hộ chiếu mất bao lâu thì có" asks about no lost passport."""
     return [_COSTS if t == "mat" and nxt in _COST_NEXT else t for t, nxt in zip(tokens, [*tokens[1:], ""], strict=True)]
+
+
+def _asked_words(tokens: list[str]) -> frozenset[str]:
+    """The words of the aspect phrases a question holds ("giấy tờ", "bao lâu", "trực tuyến")."""
+    pairs = {(a, b) for a, b in pairwise(tokens) if f"{a} {b}" in ASPECT_KEYS}
+    return frozenset({w for pair in pairs for w in pair} | {t for t in tokens if t in ASPECT_KEYS})
 
 
 _FILLER = frozenset({"co", "can", "thi", "duoc", "nhu", "the", "nao", "sao", "gi", "len"})

@@ -34,6 +34,14 @@ CASES: list[tuple[str, str, str | None, str]] = [
     ("xe bi giu vi ko doi mu bh, nop phat the nao", "traffic_fine", None, "rules"),
     ("mua nha moi o thanh pho muon nhap khau thi lam ntn", "permanent_residence", None, "overview"),
     ("nhờ người nhà xin hộ giấy lý lịch tư pháp được ko", "criminal_record", None, "overview"),
+    # --- words of asking the papers or the place ("giấy tờ", "online") shared with an entry say nothing about it
+    ("sang tên xe máy cũ cần giấy tờ gì", "vehicle_registration", None, "papers"),  # not "giấy tờ cũ"
+    ("đổi bằng lái xe online được không", "driving_license", None, "online"),  # not the scam
+    ("bố mất rồi giờ nhà e phải làm giấy gì", "death_registration", None, "papers"),  # not "died at home"
+    ("sao y giấy tờ ở mô", "certified_copy", None, "papers"),  # not foreign papers
+    ("nop ho so that nghiep o dau", "unemployment_benefit", None, "online"),  # not "after 3 months"
+    ("đổi cmnd sang thẻ căn cước cần giấy tờ gì", "identity_card", "Tôi vẫn còn chứng minh nhân dân (CMND) cũ thì sao?",
+     "papers"),  # not the identity certificate ("giấy chứng nhận")
     # --- "a foreigner" said in English is the foreign element ("người nước ngoài")
     ("marry a foreigner where to register", "marriage_registration", "Kết hôn với người nước ngoài làm ở đâu, bao lâu?", "online"),
     # a greeting and "here" say nothing, so they no longer dilute the foreign element of a long message
