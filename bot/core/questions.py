@@ -17,7 +17,7 @@ from bot.core.dates import read_date, vietnam_today
 from bot.core.flow_runner import FlowRunner
 from bot.core.guide import GUIDE_WORDS, Guide, wants_guide
 from bot.core.i18n import _, current
-from bot.core.matcher import Candidate, Decision, Match, Matcher
+from bot.core.matcher import UNSURE_AT, Candidate, Decision, Match, Matcher
 from bot.core.menus import Menus
 from bot.core.messages import Button, Outbound, UsageEvent
 from bot.core.pending import ask
@@ -189,6 +189,14 @@ class Questions:
                 _("I am not sure what you are asking about {procedure}, and I would rather not guess. Choose what you want to know, or ask a person.").format(procedure=self.menus.name(procedure)),
                 answers.section_buttons(proc, "", self.runner.for_procedure(procedure) is not None)))  # fmt: skip
             turn.events.append(UsageEvent("not_understood", procedure, match.score, {"reason": "vague"}, text=text))
+        elif self._near_the_hand(match, procedure, turn):
+            # "e đi xuất khẩu lao động nhật bản 3 năm" after tạm vắng: nothing answered, yet near a
+            # procedure (the passport): which one, the procedure in hand first, rather than "I only
+            # help with public-service procedures" to someone talking about one.
+            assert procedure is not None
+            assert match.best is not None
+            others = tuple(c for c in match.candidates if c.id != procedure and c.score >= UNSURE_AT)
+            self._clarify(Match(Decision.CLARIFY, (Candidate(procedure, match.best.score), *others)), text, turn)
         else:
             turn.messages.append(Outbound(
                 _("Sorry, I can only help with public-service procedures (ID card, VNeID, residence, birth, marriage, vehicles…), and I don't know the answer to that. Choose a topic, or ask for a person."),
@@ -244,6 +252,12 @@ class Questions:
         tokens = self.matcher.norm(text)
         stop = self.matcher.norm.stopwords
         return all(t in stop for t in tokens) and ("?" in text or bool(set(tokens) & _ASKING_WORDS))
+
+    def _near_the_hand(self, match: Match, procedure: str | None, turn: Turn) -> bool:
+        """Not understood right after an answer, though a procedure is near enough to ask about."""
+        if procedure not in self.kb.procedures or (turn.state.flow is not None and not turn.state.flow.paused):
+            return False
+        return match.decision is Decision.UNKNOWN and match.best is not None and match.best.score >= UNSURE_AT
 
     def _about_the_case(self, match: Match, procedure: str | None, turn: Turn) -> bool:
         """A message not understood, right after an answer about a procedure with a guide, that
