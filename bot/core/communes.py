@@ -169,6 +169,13 @@ class CommuneFinder:
             self._find_unmarked_district(query)
         return query
 
+    def names_only(self, text: str, others: frozenset[str]) -> bool:
+        """Whether every word of ``text`` is a word of some commune's or district's name (as typed,
+        or with Telex keys left in) or one of ``others``: a set lookup per word, so a caller can
+        rule out most messages before the costly :meth:`search`."""
+        words = fold(text).split()
+        return bool(words) and all(w in others or self._repair(w) in self._vocab for w in words)
+
     def _repair(self, word: str) -> str:
         """A word typed with Telex/VNI keys left in ("nghix", "locj") read as the name word it spells."""
         if word in self._vocab:
