@@ -21,14 +21,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
-import subprocess
 import sys
-import tempfile
 from datetime import timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from callgrind import instructions  # noqa: E402
 
 
 async def _play(kind: str, people: int, postgres: str) -> None:
@@ -61,17 +61,7 @@ async def _play(kind: str, people: int, postgres: str) -> None:
 
 
 def _count(kind: str, people: int, postgres: str) -> int:
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "callgrind.out"
-        done = subprocess.run(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, __file__,
-             "--play", kind, "--people", str(people), "--postgres", postgres],
-            capture_output=True, text=True, check=True,
-        )  # fmt: skip
-    found = re.search(r"Collected : (\d+)", done.stderr)
-    if found is None:
-        raise SystemExit(f"callgrind printed no total:\n{done.stderr[-2000:]}")
-    return int(found[1])
+    return instructions([__file__, "--play", kind, "--people", str(people), "--postgres", postgres])
 
 
 def main() -> None:

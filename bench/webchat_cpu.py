@@ -22,13 +22,15 @@ import argparse
 import asyncio
 import json
 import os
-import re
-import subprocess
 import sys
 import tempfile
 import uuid
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from callgrind import instructions
 
 WARM_UP = 300
 PEOPLE = 500
@@ -90,16 +92,7 @@ def _count(checkout: Path, messages: int) -> int:
                "TROLYSO_USAGE_SPOOL_PATH": f"{tmp}/spool.jsonl", "TROLYSO_SECRET_KEY": "b" * 32,
                "TROLYSO_CHANNELS": "web", "TROLYSO_ADMIN_BOOTSTRAP": "false",
                "TROLYSO_WEB_RATE_PER_USER": "1000000/minute", "TROLYSO_WEB_RATE_PER_ADDRESS": "1000000/minute"}  # fmt: skip
-        out = Path(tmp) / "callgrind.out"
-        done = subprocess.run(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, str(Path(__file__).resolve()),
-             "--play", str(messages)],
-            capture_output=True, text=True, cwd=checkout, env=env, check=True,
-        )  # fmt: skip
-    found = re.search(r"Collected : (\d+)", done.stderr)
-    if found is None:
-        raise SystemExit(f"callgrind printed no total:\n{done.stderr[-2000:]}")
-    return int(found[1])
+        return instructions([str(Path(__file__).resolve()), "--play", str(messages)], cwd=checkout, env=env)
 
 
 def main() -> None:
