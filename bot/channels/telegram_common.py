@@ -15,7 +15,8 @@ Telegram can observe lives here, once, so the two libraries cannot drift apart:
 * ``Outbound`` → messages within 4096 UTF-16 units, inline keyboards with 1-64 byte
   ``callback_data`` (a longer payload is dropped and logged, so the message still goes out);
 * "typing…" after a second, 429s waited out, every press answered so the spinner stops, one
-  chat's replies in order, and no exception ever reaching the library.
+  chat's turns and replies in order (a turn waits for the one before, not for its sends:
+  :mod:`bot.channels.lines`), and no exception ever reaching the library.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ import hmac
 import json
 import logging
 import re
-import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from functools import partial
 from typing import Any, ClassVar, Generic, TypeVar
@@ -37,6 +37,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.channels.base import SeenIds
+from bot.channels.lines import PersonLocks, Place, SendLines
 from bot.channels.telegram_render import (
     CHANNEL,
     MAX_CALLBACK_BYTES,
@@ -175,7 +176,8 @@ class TelegramChannel(BaseChannel, Generic[U]):
         self.webhook_url: str | None = None
         self.error: str | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self._chats: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._turns = PersonLocks()  # one turn (load, run, save) at a time per chat
+        self._sends = SendLines()  # and their replies leave in that order, without holding up the next turn
         ctx.conversations.notifier.register(self.name, self.push)
 
     # --- what each library provides -------------------------------------------------------------
@@ -280,7 +282,17 @@ class TelegramChannel(BaseChannel, Generic[U]):
         """Telegram's POST. The update is processed before we answer (so replies go out in order and
         a crash makes Telegram redeliver), unless it takes over ANSWER_WITHIN: then we answer and
         the turn finishes in a tracked task, so a long flood wait never holds Telegram's connection
-        until it gives up and redelivers (SeenIds would catch that, but the queue behind would stall)."""
+        until it gives up and redelivers (SeenIds would catch that, but the queue behind would stall).
+
+        What the 200 waits for: the turn saved with its update id and replies, AND those replies
+        sent. Telegram never delivers an update again once it had a 200, so a 200 after the save
+        alone would lose the answer to a worker killed before sending it. Telegram sends a chat's
+        next message only after that 200 (its Bot API server keeps one update of a chat's queue in
+        flight), so a burst reaches us one message at a time; but after a 200 at the bound it sends
+        the next at once, and a button press (a queue of its own) may come while the chat's replies
+        are still being sent. Such a turn waits for the previous turn only, not for its sends
+        (:mod:`bot.channels.lines`): it is saved at once, and a worker killed after its own 200 at
+        the bound loses its replies, never the message."""
         if not self.authorised(request.headers.get(SECRET_HEADER)):
             return self._refuse(401, "unauthorized", "wrong or missing secret token")
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -382,28 +394,44 @@ class TelegramChannel(BaseChannel, Generic[U]):
             if polite is not None:
                 await self.deliver(chat_id, [Outbound(polite)], _SLOT.get())
             return
-        # One chat's turns run one after another, sends included: Telegram may deliver two updates
-        # of a chat at once, and the replies must not interleave. The lock goes when unused.
-        lock = self._chats.get(chat_id)
-        if lock is None:
-            lock = self._chats[chat_id] = asyncio.Lock()
-        async with lock:
-            await self.deliver(chat_id, await self.converse(chat_id, inbound), _SLOT.get())
+        # One chat's turns run one after another and their replies leave in that order, but a turn
+        # does not wait for the one before's replies to be sent (why: webhook's docstring).
+        key = str(chat_id)
+        place: Place | None = None
+        try:
+            async with self._turns.one_at_a_time(key):
+                replies = await self.converse(chat_id, inbound)
+                place = self._sends.join(key)  # taken before the next turn runs: replies leave in order
+            await place.reached()
+            await self.deliver(chat_id, replies, _SLOT.get())
+        finally:
+            if place is not None:
+                place.leave()
 
     async def serve_team(self, incoming: Incoming, inbound: Inbound) -> None:
         """A volunteer acting in a team group: the group hears only what the engine sends it as a
         notice ("taken by …"); the volunteer's own reply (the phone number!) goes to their private
         chat, and a press gets its outcome as a pop-up too, in case they never opened one."""
         assert incoming.user_id is not None
-        replies = await self.ctx.converse(inbound)
-        if incoming.callback_id is not None:
-            toast = replies[0].text[:TOAST_LIMIT] if replies else None
-            await self.attempt("answerCallbackQuery", partial(self.answer_callback, incoming.callback_id, toast))
-        await self.deliver(incoming.user_id, replies)
+        key = str(incoming.user_id)  # their private chat's id: in line with its replies
+        place: Place | None = None
+        try:
+            async with self._turns.one_at_a_time(key):
+                replies = await self.ctx.converse(inbound)
+                place = self._sends.join(key)
+            if incoming.callback_id is not None:  # the pop-up need not wait for earlier sends
+                toast = replies[0].text[:TOAST_LIMIT] if replies else None
+                await self.attempt("answerCallbackQuery", partial(self.answer_callback, incoming.callback_id, toast))
+            await place.reached()
+            await self.deliver(incoming.user_id, replies)
+        finally:
+            if place is not None:
+                place.leave()
 
     async def push(self, chat_id: str, messages: Sequence[Outbound]) -> bool:
         """Send to a chat that did not just write to us (a team group, a citizen told who will call).
-        No chat lock: the turn that made the notice may hold the lock of this very chat."""
+        No chat lock and no place in the chat's line: the turn that made the notice may hold the
+        lock of this very chat, and it would wait for that chat's earlier sends (as on Zalo)."""
         try:
             target = int(chat_id)
         except ValueError:

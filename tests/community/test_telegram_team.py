@@ -5,6 +5,7 @@ is refused; the citizen is told who will call; the volunteer closes it."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -114,3 +115,53 @@ async def test_a_stranger_cannot_make_a_group_a_team_group(bot: Any) -> None:
     calls = await send(updates.text("/nhom", 800_099, chat=GROUP))
     assert "/lienket" in texts(calls, GROUP["id"])
     assert (await app.desk.routes(ANH_SON)).targets == ()
+
+
+async def open_request(app: App, updates: Updates, send: Any) -> int:
+    """Bình is a volunteer of the team whose group is GROUP; a citizen has asked for a person: the
+    ticket's number."""
+    assert app.desk is not None
+    _v, code = app.desk.create_volunteer("Trần Thị Bình", "Tổ CNSCĐ Anh Sơn", ANH_SON, "0988000222", created_by="admin")
+    await send(updates.text(f"/lienket {code}", BINH))
+    await send(updates.text("/nhom", BINH, chat=GROUP))
+    for step in ("tôi muốn gặp người thật", "hd:yes", "0912 345 678", "anh son", f"hc:{ANH_SON}", "cần kích hoạt VNeID"):
+        await send(updates.press(step, CITIZEN) if ":" in step else updates.text(step, CITIZEN))
+    calls = await send(updates.press("ht:afternoon", CITIZEN))
+    return int(re.search(r"#(\d+)", texts(calls, CITIZEN)).group(1))  # type: ignore[union-attr]
+
+
+
+@pytest.mark.parametrize("lib", ["aiogram", "ptb"])
+async def test_a_claim_in_the_group_waits_for_the_volunteers_private_answer_being_sent(lib: str, sqlite_url: str) -> None:
+    """Bình takes a request in the group while the answer to what she just asked the bot privately
+    waits out a flood wait: the claim's reply, with the citizen's number, reaches her private chat
+    after that answer (a warning about the ID number she typed, then the answer), not before it."""
+    from tests.channels.test_telegram import serve_core
+
+    fake = FakeTelegram()
+    await fake.start()
+    settings = Settings(database_url=sqlite_url, channels="telegram", telegram_library=lib,  # type: ignore[arg-type]
+                        telegram_token="123456:TEST", telegram_webhook_secret="s3cret", telegram_api_base=fake.url,
+                        admin_bootstrap=False, telegram_webhook_reply=False)  # fmt: skip
+    try:
+        async with serve_core(build_app(settings), fake) as live:
+
+            async def send(update: dict[str, Any]) -> list[Call]:
+                before = len(fake.calls)
+                assert (await live.post(update)).status_code == 200
+                return fake.calls[before:]
+
+            ticket = await open_request(live.core, live.updates, send)
+            fake.flood_once("sendMessage", retry_after=2)
+            before = len(fake.calls)
+            asked = asyncio.create_task(send(live.updates.text("so cccd cua toi la 001203004567 lam ho chieu o dau", BINH)))
+            await fake.wait_for(lambda: any(c.status == 429 for c in fake.named("sendMessage")))
+            await send(live.updates.press(f"hr:claim:{ticket}", BINH, chat=GROUP))
+            await asked
+    finally:
+        await fake.close()
+    private = [c.params["text"] for c in fake.calls[before:]
+               if c.method == "sendMessage" and c.status == 200 and c.params["chat_id"] == BINH]  # fmt: skip
+    assert len(private) == 3, private
+    claimed = [n for n, text in enumerate(private) if "0912 345 678" in text]
+    assert claimed == [len(private) - 1], private

@@ -9,6 +9,8 @@ Requests come as form fields (both libraries) or JSON (our polling loop); non-st
 form are JSON strings, so ``reply_markup`` and friends are decoded back into objects.
 
 ``Updates`` builds the update bodies a real Telegram would send: text, presses, media, edits.
+``WebhookQueues`` delivers them to a webhook the way Telegram's Bot API server does (one update of a
+chat at a time), and ``delay`` makes the API slow to accept the messages the bot sends.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import contextlib
 import itertools
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +61,7 @@ class FakeTelegram:
         self.queue: list[dict[str, Any]] = []  # updates waiting for getUpdates
         self.webhook: dict[str, Any] = {}
         self.url = ""
+        self.delay = 0.0  # seconds the API takes to accept each message the bot sends
         self._message_ids = itertools.count(1)
         self._changed = asyncio.Event()
         self._queued = asyncio.Event()
@@ -127,6 +130,8 @@ class FakeTelegram:
         method = request.match_info["method"]
         call = Call(method, await _params(request), request.match_info["token"], time.monotonic())
         self.calls.append(call)
+        if self.delay and method.lower() == "sendmessage":
+            await asyncio.sleep(self.delay)
         try:
             status, body = await self._answer(method.lower(), call.params)
         finally:
@@ -210,6 +215,63 @@ def as_outbound(call: Call) -> Outbound:
     rows = (call.params.get("reply_markup") or {}).get("inline_keyboard", [])
     buttons = tuple(Button(b["text"], b.get("callback_data"), b.get("url")) for row in rows for b in row)
     return Outbound(call.params["text"], buttons)
+
+
+def queue_of(update: dict[str, Any]) -> int:
+    """The queue Telegram's Bot API server files ``update`` in (telegram-bot-api, Client.cpp): a
+    chat's messages and their edits share the chat's id; a person's button presses have a queue of
+    their own (their user id shifted by ``3 << 33``); anything else here, one per update."""
+    for field in ("message", "edited_message"):
+        if field in update:
+            return int(update[field]["chat"]["id"])
+    if "callback_query" in update:
+        return int(update["callback_query"]["from"]["id"]) + (3 << 33)
+    return -int(update["update_id"])
+
+
+@dataclass
+class Delivered:
+    """One webhook request Telegram made: which update, when (loop time) and what came back."""
+
+    update_id: int
+    posted: float
+    answered: float
+    status: int  # 0: no answer (the connection failed)
+
+
+class WebhookQueues:
+    """Telegram's side of a webhook, as its Bot API server behaves (telegram-bot-api,
+    WebhookActor.cpp): the updates of one queue (:func:`queue_of`) are sent one at a time, the next
+    only once the webhook answered 2xx for the one before; other queues go in parallel. An update
+    answered otherwise is sent again and holds its queue up. One whose request was cut off (the
+    worker killed: :meth:`run` cancelled) stays first in its queue, for the next :meth:`run`."""
+
+    def __init__(self, retry_in: float = 0.1) -> None:
+        self.pending: dict[int, list[dict[str, Any]]] = {}
+        self.delivered: list[Delivered] = []
+        self.retry_in = retry_in
+
+    def add(self, *updates: dict[str, Any]) -> None:
+        for update in updates:
+            self.pending.setdefault(queue_of(update), []).append(update)
+
+    async def run(self, post: Callable[[dict[str, Any]], Awaitable[int]]) -> None:
+        """Deliver every pending update through ``post`` (which answers the webhook's status)."""
+        await asyncio.gather(*(self._deliver(queue, post) for queue in list(self.pending.values())))
+
+    async def _deliver(self, queue: list[dict[str, Any]], post: Callable[[dict[str, Any]], Awaitable[int]]) -> None:
+        loop = asyncio.get_running_loop()
+        while queue:
+            posted = loop.time()
+            try:
+                status = await post(queue[0])
+            except Exception:  # the connection failed: no answer
+                status = 0
+            self.delivered.append(Delivered(queue[0]["update_id"], posted, loop.time(), status))
+            if 200 <= status < 300:
+                queue.pop(0)
+            else:
+                await asyncio.sleep(self.retry_in)
 
 
 class Updates:

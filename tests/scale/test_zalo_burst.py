@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from bot.app import App
 from bot.channels.zalo import ACK_WAIT
 from bot.storage import deliveries
 from tests.channels.zalo_harness import APP_ID, USER, Running, fake_zalo, serving
@@ -28,9 +29,9 @@ SLOW_SEND = 0.4
 2 s to send, past the webhook's 1.5 s bound."""
 
 
-def saves_seen(running: Running) -> dict[str, float]:
+def saves_seen(core: App) -> dict[str, float]:
     """When each delivery's turn was saved (delivery id -> loop time), as the store's save returns."""
-    store = running.core.conversations.store
+    store = core.conversations.store
     save = store.save
     seen: dict[str, float] = {}
 
@@ -83,7 +84,7 @@ async def test_a_burst_is_saved_before_each_200_and_answered_in_order(url: str) 
     async with fake_zalo() as zalo:
         async with serving(zalo, url, None) as running:
             zalo.delay = SLOW_SEND
-            saved_at = saves_seen(running)
+            saved_at = saves_seen(running.core)
             events = [running.zalo.event(USER, text) for text in BURST]
             answers = await burst(running, events)
             assert [response.status_code for response, _at in answers] == [200] * len(BURST)
@@ -136,7 +137,7 @@ async def test_a_worker_killed_before_answering_a_burst_answers_each_redelivery_
     async with fake_zalo() as zalo:
         async with serving(zalo, url, None, zalo_ack_wait_seconds=1.9) as dying:
             zalo.delay = 3.0
-            saved_at = saves_seen(dying)
+            saved_at = saves_seen(dying.core)
             events = [dying.zalo.event(USER, text) for text in BURST]
             posts = []
             for event in events:
