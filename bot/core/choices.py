@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from rapidfuzz import fuzz
 
-from bot.core.replies import bare_reply
+from bot.core.replies import bare_reply, read_reply
 from bot.core.text import fold
 from bot.data.flow_models import Option
 
@@ -174,6 +174,12 @@ def parse_choice(text: str, options: Sequence[Option]) -> str | None:
             covered == widest[0] for covered, _oid in whole) == 1:  # fmt: skip
             return widest[1]
         return None
+    if reply is None and (lead := read_reply(text)) is not None:
+        # "k phải, ny e người úc" to "Both Vietnamese, living here, right?": the no said first
+        # picks the option declared to mean no, when no option's own words are typed.
+        meant = [o.id for o in options if o.means is not None and o.means == lead.value]
+        if len(meant) == 1:
+            return meant[0]
     scored = sorted(((_fuzzy(folded, o, negated), o.id) for (_c, negated), o in read), reverse=True)
     top, runner_up = scored[0][0], scored[1][0] if len(scored) > 1 else 0.0
     if top < _FUZZY_MIN or runner_up >= top - 3:

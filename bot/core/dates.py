@@ -256,11 +256,13 @@ def read_date(text: str, today: dt.date, *, past: bool = True) -> DateReading | 
         count = _number(m[1])
         return _shift(today, count, m[2]) if count is not None else None
     relative = _relative(p, today)
-    if relative is not None:
+    if relative is not None and relative.precision != "year":
         return relative
-    if m := _VI_MY.search(p):
+    if m := _VI_MY.search(p):  # before a bare "năm ngoái": "tháng 10 năm ngoái" is October of last year
         month = _number(m[1])
         return _month_only(month, _year(m[2] or m[3], today), today, past) if month else None
+    if relative is not None:
+        return relative
     for m in _EN_DMY.finditer(p):
         if m[2] in _MONTHS_EN:
             return _make(int(m[1]), _MONTHS_EN[m[2]], int(m[3]) if m[3] else None, today, past)

@@ -27,7 +27,7 @@ from bot.core.choices import is_place, place
 from bot.core.community import COMMUNE_ASK, Community
 from bot.core.desk import BaseHelpDesk, Target
 from bot.core.flow_runner import FlowRunner, nav_intent
-from bot.core.guide import RESUME, Guide, means_the_paused, wants_guide
+from bot.core.guide import RESUME, Guide, corrects_itself, means_the_paused, wants_guide
 from bot.core.help_request import HELP_YES
 from bot.core.i18n import _
 from bot.core.matcher import Decision, Matcher
@@ -56,6 +56,10 @@ _THANKS = re.compile(r"\b(?:cam on|cam ong|camon|thanks?|thank you|tks|thx|ty)\b
 """Words of thanks, which make "ok cảm ơn" small talk even where a yes or a choice is asked."""
 _HELPED = frozenset({"feedback_helpful", "flow_completed"})
 """Moments when something has just helped: the natural time to ask, once, for the commune."""
+
+
+_GO_ON = re.compile(r" (?:tiep tuc|lam tiep|quay lai|tro lai|quay ve|tiep|continue|go on|back to) ")
+"""Words of going on with something left off: with the paused guide's procedure named, they resume it."""
 
 
 class Engine:
@@ -159,7 +163,7 @@ class Engine:
         asked, state.asked = state.asked, None  # answered once; asking again sets it again
         text = (inbound.text or "")[: MAX_INPUT * 4].strip()
         typed = not inbound.payload and inbound.group is None and not text.startswith("/")
-        if typed and asked is not None and (payload := self._read_asked(asked, text)) is not None:
+        if typed and asked is not None and (payload := self._read_asked(asked, text, state)) is not None:
             inbound, typed = replace(inbound, text="", payload=payload), False  # typed "có": that button
         elif typed and asked is not None and asked.yes == HELP_YES and await self.community.help.number_for_offer(
                 text, Target(inbound.channel, inbound.user_id), turn):  # fmt: skip
@@ -219,6 +223,8 @@ class Engine:
                 return
         elif state.flow is not None and not state.flow.paused:
             owner = "guide"
+            if self._corrects_the_guide(text, turn):
+                return
             if self.guide.take_answer(text, turn):
                 return
             if state.flow is None:  # the guide vanished in a deploy: the message is a question
@@ -251,6 +257,24 @@ class Engine:
         else:
             self._ask_again(text, owner, asked, turn)
 
+    def _corrects_the_guide(self, text: str, turn: Turn) -> bool:
+        """"À không, ý tôi là khai tạm vắng" at a guide's question: the person meant another
+        procedure. Its guide starts (or, without one, the message is answered as a question); the
+        words were read as an answer to the open question before ("đi làm" picked a reason)."""
+        current = self.runner.current(turn.state)
+        if current is None or not corrects_itself(text):
+            return False
+        named = self.matcher.names_procedure(text)
+        if named is None or named == current[0].procedure or named not in self.kb.procedures:
+            return False
+        flow = self.runner.for_procedure(named)
+        if flow is None:
+            turn.state.flow = None
+            self.questions.answer(text, turn)
+        else:
+            self.guide.switch(flow.id, text, turn)
+        return True
+
     def _an_attempt(self, text: str, turn: Turn) -> bool:
         """At a guide's question, a message that also reads as a question is still an attempt at
         the answer: a year of birth that does not fit, or the person's case told about the guide's
@@ -260,14 +284,21 @@ class Engine:
         current = self.runner.current(turn.state)
         return current is not None and self.questions.tells_its_case(text, current[0].procedure)
 
-    @staticmethod
-    def _read_asked(asked: Asked, text: str) -> str | None:
+    def _read_asked(self, asked: Asked, text: str, state: ConversationState) -> str | None:
         """The button a typed answer to our open question presses; "thủ tục kia thì sao" at the
-        offer to continue a paused guide points back to the guide (it names nothing to search)."""
+        offer to continue a paused guide points back to the guide (it names nothing to search), and
+        so does "tiếp tục khai sinh đi", "quay lại làm tiếp khai sinh": going on, naming its procedure."""
         payload = read_asked(asked, text)
-        if payload is None and asked.yes == RESUME and means_the_paused(text):
+        going_on = means_the_paused(text) or self._goes_on_with_paused(text, state)
+        if payload is None and asked.yes == RESUME and going_on:
             return RESUME
         return payload
+
+    def _goes_on_with_paused(self, text: str, state: ConversationState) -> bool:
+        if state.flow is None or not _GO_ON.search(f" {fold(text)} "):
+            return False
+        flow = self.runner.flows.flows.get(state.flow.flow)
+        return flow is not None and self.matcher.names_procedure(text) == flow.procedure
 
     def _picks(self, text: str, turn: Turn) -> bool:
         """Nothing is asked, yet the message picks by place ("2", "cái thứ 2", "cai dau tien") or goes

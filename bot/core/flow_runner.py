@@ -197,6 +197,26 @@ class FlowRunner:
         state.flow.step = target
         return [self.ask(flow, self._step(flow, target), state, prefix=prefix)]
 
+    def answer_typed(self, flow: Flow, step: Step, raw: str, state: ConversationState,
+                     events: list[UsageEvent]) -> list[Outbound] | None:  # fmt: skip
+        """A typed answer (``answer``); when it picked an option whose next question is a choice
+        the same words also answer ("đánh rơi mất rồi" at "which case?" is the lost-or-damaged
+        case, then "lost"), that question is answered too, said back, instead of asked."""
+        reply = self.answer(flow, step, raw, state, events)
+        if reply is None or step.type != "choice" or state.flow is None or state.flow.step == step.id:
+            return reply
+        after = flow.step(state.flow.step)
+        if after is None or after.type != "choice" or parse.bare_reply(raw) is not None or is_place(raw):
+            return reply
+        value = self.read(after, raw).value
+        if value is None:
+            return reply
+        more = self.answer(flow, after, value, state, events)
+        if more is None:
+            return reply
+        label = next(o.label.get(current()) for o in after.options if o.id == value)
+        return [Outbound(_("All right: {choice}.").format(choice=label)), *more]
+
     def take_ahead(self, flow: Flow, step: Step, raw: str, state: ConversationState) -> list[Outbound] | None:
         """A later yes/no question answered in its own words before it is asked ("bố mẹ cưới rồi"
         at the baby's date of birth, "muốn làm liên thông luôn"): kept for when the guide gets

@@ -37,6 +37,15 @@ _THE_PAUSED = re.compile(
 )
 
 
+# "à không, ý tôi là…", "nhầm, ý e là…", "sorry, I meant…": the person corrects what they asked for.
+_CORRECTS = re.compile(r"^(?:\S+\s+){0,3}?(?:y\s+(?:toi|em|e|minh|tui|to|con|chau|anh|chi|ban)\s+la|nham|i meant?)\b")
+
+
+def corrects_itself(text: str) -> bool:
+    """Whether a message opens by correcting what was asked ("à không, ý tôi là…", "nhầm…")."""
+    return _CORRECTS.match(fold(text)) is not None
+
+
 def means_the_paused(text: str) -> bool:
     """Whether a message typed at the offer to continue a paused guide points back to it."""
     return _THE_PAUSED.match(fold(text).rstrip("?").strip()) is not None
@@ -69,13 +78,33 @@ class Guide:
             return True
         if is_the_other(text) and self._the_other(turn):
             return True
-        reply = self.runner.answer(flow, step, text, state, turn.events)
+        reply = self.runner.answer_typed(flow, step, text, state, turn.events)
         if reply is None:  # the answer to the next question, given first? ("nhà bố mẹ chồng")
             reply = self.runner.answer_ahead(flow, step, text, state, turn.events)
+        if reply is None and self._said_again(text, turn):
+            return True
         if reply is None:
             return False
         turn.flow_spoke = True
         turn.messages.extend(reply)
+        return True
+
+    def _said_again(self, text: str, turn: Turn) -> bool:
+        """The choice just taken, said once more ("mất" after "mất thẻ" already told the lost card
+        and the guide moved on): noted, and the open question asked again, not a new question."""
+        state = turn.state
+        current = self.runner.current(state)
+        if current is None or state.flow is None or not state.flow.history:
+            return False
+        flow, asked_now = current
+        previous = flow.step(state.flow.history[-1])
+        if previous is None or previous.type != "choice" or previous.id == asked_now.id:
+            return False
+        if len(fold(text).split()) > 3 or self.runner.read(asked_now, text).problem is not None:
+            return False  # "mất thẻ làm lại hết bao nhiêu" is a question, whatever it repeats
+        if self.runner.read(previous, text).value != state.flow.answers.get(previous.id):
+            return False
+        self.reask(text, turn, _("Let's continue where we were."))
         return True
 
     def take_ahead(self, text: str, turn: Turn) -> bool:
@@ -202,6 +231,39 @@ class Guide:
         turn.messages.append(Outbound(_("This guide has been updated since we last talked, so let's start it again from the beginning.")))  # fmt: skip
         turn.messages.extend(self.runner.start(flow, state, turn.events))
         return True
+
+    def switch(self, flow_id: str, text: str, turn: Turn) -> None:
+        """A correction at a guide's question names another procedure's guide ("à không, ý tôi là
+        khai tạm vắng, con tôi đi làm xa" in the tạm trú guide): that guide instead, its first
+        question answered by the same words when they name one of its options whole."""
+        left = turn.state.flow
+        if left is not None:
+            turn.events.append(UsageEvent("flow_abandoned", turn.state.procedure, detail={"flow": left.flow, "step": left.step}))
+        turn.state.flow = None
+        flow = self.runner.flows.flows[flow_id]
+        turn.flow_spoke = True
+        opening = self.runner.start(flow, turn.state, turn.events)
+        told = self.case_told(text, turn)
+        turn.messages.extend(opening[:1] + told if told else opening)
+
+    def case_told(self, text: str, turn: Turn) -> list[Outbound] | None:
+        """The message that opened a guide already answers its first choice: taken and said back,
+        and the next question asked. Only an option's own words typed whole count; a bare yes or
+        no, a number, or words of two options leave the question open."""
+        at = self.runner.current(turn.state)
+        if at is None or at[1].type != "choice" or any(c.isdigit() for c in text):
+            return None
+        flow, step = at
+        if self.runner.read(step, text).value is None:
+            return None
+        before = len(turn.events)
+        reply = self.runner.answer_typed(flow, step, text, turn.state, turn.events)
+        if reply is None or turn.state.flow is None:
+            del turn.events[before:]
+            return None
+        taken = turn.state.flow.answers.get(step.id)
+        label = next((o.label.get(current_language()) for o in step.options if o.id == taken), "")
+        return [Outbound(_("All right: {choice}.").format(choice=label)), *reply]
 
     def cancel(self, turn: Turn) -> None:
         flow = turn.state.flow

@@ -222,3 +222,14 @@ def test_both_in_vietnam_typed_in_shorthand(typed: str, expected: str) -> None:
     """"Đúng rồi cả 2 đều ở vn" at the marriage guide's first question is both Vietnamese in the
     country; it was asked again."""
     assert parse_choice(typed, FOREIGN.options) == expected
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("k phai, ny e nguoi uc", "foreign"), ("không, chồng sắp cưới ở mỹ", "foreign"),
+    ("dung vay, 2 dua o ha tinh", "domestic"), ("ko, a ay o vn, nguoi viet", "domestic"),
+])  # fmt: skip
+def test_a_yes_or_no_said_first_picks_the_option_meaning_it(typed: str, expected: str) -> None:
+    """"K phải, ny e người úc" to "Both Vietnamese, living here, right?" is the foreign case: the no
+    said first picks the option declared `means: no` when no option's own words are typed (they
+    still win: "ko, a ay o vn, nguoi viet" names the domestic one). It was asked again."""
+    assert parse_choice(typed, FOREIGN.options) == expected

@@ -132,6 +132,8 @@ PRECISION: list[tuple[str, DateReading]] = [
     ("thang 5 nam 2025", DateReading(D(2025, 5, 1), "month")),
     ("5/2025", DateReading(D(2025, 5, 1), "month")), ("05/2025", DateReading(D(2025, 5, 1), "month")),
     ("May 2025", DateReading(D(2025, 5, 1), "month")),
+    ("tháng 10 năm ngoái", DateReading(D(2025, 10, 1), "month")),
+    ("hoi thang 10 nam ngoai", DateReading(D(2025, 10, 1), "month")),
     ("tháng 5", DateReading(D(2026, 5, 1), "month", year_guessed=True)),
     ("tháng 12", DateReading(D(2025, 12, 1), "month", year_guessed=True)),
     ("năm ngoái", DateReading(D(2025, 1, 1), "year")), ("last year", DateReading(D(2025, 1, 1), "year")),
