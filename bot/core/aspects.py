@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from itertools import pairwise
 
@@ -72,7 +73,14 @@ def _overdue(tokens: list[str]) -> list[str]:
 
 def detect_aspect(tokens: Sequence[str]) -> str | None:
     """The section to show first for a question, or None for the overview."""
-    tokens = _overdue(list(tokens))
+    return _detect_aspect(tuple(tokens))
+
+
+@functools.lru_cache(maxsize=4096)
+def _detect_aspect(given: tuple[str, ...]) -> str | None:
+    # Kept per token tuple: one turn asks it of the same message two or three times, and common
+    # questions repeat (a pure function of the words and the tables above).
+    tokens = _overdue(list(given))
     if _what_if_not(tokens):
         return "rules"
     words = set(tokens)

@@ -15,10 +15,11 @@ from __future__ import annotations
 import functools
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import islice, pairwise
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -26,6 +27,8 @@ from bot.core.aspects import ASKING_PHRASES
 from bot.core.normalize import Normalizer
 from bot.data.knowledge import HUMAN_HELP, KnowledgeBase
 from bot.data.models import NotCoveredTopic
+
+T = TypeVar("T")
 
 OUT_OF_SCOPE = "_out_of_scope"
 NOT_COVERED = "~"
@@ -201,6 +204,7 @@ class Matcher:
             (toks for texts in self._texts.values() for toks, _ in texts),
             (toks for cls, texts in self._texts.items() if cls != OUT_OF_SCOPE for toks, named in texts if named),
         )
+        self._kept: list[functools._lru_cache_wrapper[Any]] = []
         self._rebuild()
 
     def add_alias(self, target: str, text: str) -> None:
@@ -239,6 +243,8 @@ class Matcher:
                     owners[key].add(cls)
         self._exact = {key: next(iter(c)) for key, c in owners.items() if len(c) == 1}
         self._decided = functools.lru_cache(maxsize=DECIDED)(self._decide_once)
+        for kept in self._kept:
+            kept.cache_clear()
         self._memo: dict[tuple[tuple[str, ...], bool], tuple[list[tuple[str, float]], list[float], dict[str, float]]] | None = None
         freq: dict[str, dict[str, float]] = defaultdict(dict)  # term -> class -> strength
         self._named: dict[str, frozenset[str]] = {}
@@ -320,6 +326,15 @@ class Matcher:
             for t in doc_terms:
                 postings[t].append(i)
         self._doc_postings = {t: np.array(ids, dtype=np.intp) for t, ids in postings.items()}
+
+    def per_index(self, work: Callable[..., T]) -> Callable[..., T]:
+        """``work`` with its results kept per (hashable) arguments until the index changes: a
+        taught phrasing rebuilds it and repairs words differently, and every such cache starts
+        again. For the readings of a message a turn makes several times (which procedures it
+        names, which common problem it describes), like ``match``'s own decisions."""
+        kept = functools.lru_cache(maxsize=DECIDED)(work)
+        self._kept.append(kept)
+        return kept
 
     def named_terms(self) -> dict[str, frozenset[str]]:
         """Per procedure, the terms (words and word pairs) that name it: its own, not shared."""

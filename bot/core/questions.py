@@ -7,8 +7,10 @@ question that names another procedure switches to it.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import date
 from itertools import pairwise
 
 from bot.core import answers
@@ -51,6 +53,9 @@ class Questions:
         self.menus = menus
         self.human = human  # the people side's offer of a person
         self._faq_index: dict[str, tuple[set[str], list[tuple[int, frozenset[str], frozenset[str]]]]] = {}
+        # A turn reads the same message's words several times; common questions repeat.
+        self._named_kept = matcher.per_index(self._names_in)
+        self._faq_kept = matcher.per_index(self._faq_entry)
 
     # --- is it a question? --------------------------------------------------------------------
     def answers_or_narrows(self, text: str) -> bool:
@@ -371,14 +376,17 @@ class Questions:
         or "đăng ký" name none."""
         return self._named(list(self.matcher.norm(text)))
 
-    def _named(self, toks: list[str]) -> set[str]:
+    def _named(self, toks: Sequence[str]) -> set[str]:
+        return set(self._named_kept(tuple(toks)))
+
+    def _names_in(self, toks: tuple[str, ...]) -> frozenset[str]:
         plain = ASPECT_WORDS | self.matcher.norm.stopwords  # "lệ phí", "phạt" ask, they do not name
         stop = self.matcher.norm.stopwords
         # A pair of asking words that is no asking phrase may still name: "nộp phạt" is the fine.
         terms = {t for t in toks if t not in plain} | {
             f"{a} {b}" for a, b in pairwise(toks)
             if not {a, b} <= plain or (not {a, b} & stop and f"{a} {b}" not in ASPECT_KEYS)}  # fmt: skip
-        return {proc for proc, words in self.matcher.named_terms().items() if terms & words}
+        return frozenset(proc for proc, words in self.matcher.named_terms().items() if terms & words)
 
     def show(self, proc_id: str, section: str, faq: int | None, turn: Turn, score: float | None) -> None:
         """A procedure's answer, opened at ``section``."""
@@ -448,11 +456,14 @@ class Questions:
         turn.messages.extend(self.runner.start(flow, turn.state, turn.events))
         return True
 
-    def _faq_for(self, proc_id: str, tokens: list[str]) -> int | None:
+    def _faq_for(self, proc_id: str, tokens: Sequence[str]) -> int | None:
         """A common-problem entry the question closely matches, judged on the words that make
         the entry specific (not the procedure's own name, which every entry shares)."""
+        return self._faq_kept(proc_id, tuple(tokens))
+
+    def _faq_entry(self, proc_id: str, given: tuple[str, ...]) -> int | None:
         named, entries = self._faq_words(proc_id)
-        tokens = _without_costs(tokens)
+        tokens = _without_costs(list(given))
         words = {t for t in tokens if t not in self.matcher.norm.stopwords} - named
         if not words:
             return None
@@ -589,4 +600,10 @@ PORTAL_SEARCH = "https://dichvucong.gov.vn"
 
 def _is_date(text: str) -> bool:
     """Whether a message is a date ("3/5", "hôm qua", "ngày 3 tháng 5"): an answer, not a question."""
-    return read_date(text, vietnam_today()) is not None
+    return _is_date_on(text, vietnam_today())
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_date_on(text: str, today: date) -> bool:
+    # Asked of most messages, some twice a turn; the answer depends on the day ("hôm qua").
+    return read_date(text, today) is not None

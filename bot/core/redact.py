@@ -144,6 +144,8 @@ def contains_secret(text: str) -> bool:
     type to anyone, the assistant included."""
     if _MAYBE_SECRET.search(text) and _SECRETS.search(text):
         return True
+    if not _ANY_DIGIT_OR_AT.search(text):  # most messages have no digit, so no card number
+        return False
     return any(13 <= len(d) <= 19 and _luhn(d) for d in (re.sub(r"[ .\-]", "", m.group()) for m in _CARD_RUN.finditer(text)))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -20,6 +20,25 @@ from bot.core.messages import UsageEvent
 from bot.core.ports import BaseUsageSink
 from bot.version import trolyso_version
 
+M = TypeVar("M", Counter, Histogram)
+
+
+def _kept_children(metric: M) -> M:
+    """``metric`` whose ``labels(...)`` children are kept in a dict. prometheus_client checks the
+    values and takes a lock on every call (2 µs), four or five times a message; a child, once
+    made, is the same object for those values for the life of the process (nothing here removes one)."""
+    children: dict[tuple[str, ...], Any] = {}
+    make = metric.labels
+
+    def labels(*values: str) -> Any:
+        child = children.get(values)
+        if child is None:
+            child = children[values] = make(*values)
+        return child
+
+    setattr(metric, "labels", labels)  # noqa: B010 - an instance attribute in front of the method
+    return metric
+
 
 class Metrics:
     """A registry per app (not the global one), so tests and several apps never collide."""
@@ -30,18 +49,18 @@ class Metrics:
         self.registry = CollectorRegistry()
         # trolyso_build_info{version="0.1.0"} 1: which release a scraped process runs.
         Info("trolyso_build", "The running release", registry=self.registry).info({"version": trolyso_version()})
-        self.turns = Counter("trolyso_turns", "Messages handled", ["channel"], registry=self.registry)
-        self.latency = Histogram(
+        self.turns = _kept_children(Counter("trolyso_turns", "Messages handled", ["channel"], registry=self.registry))
+        self.latency = _kept_children(Histogram(
             "trolyso_turn_seconds", "Time to answer one message", ["channel"], registry=self.registry,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
-        )  # fmt: skip
-        self.outcomes = Counter("trolyso_questions", "Questions by outcome (answered, did_you_mean, not_understood)",
-                                ["channel", "outcome"], registry=self.registry)  # fmt: skip
-        self.errors = Counter("trolyso_errors", "Turns that failed", ["channel"], registry=self.registry)
+        ))  # fmt: skip
+        self.outcomes = _kept_children(Counter("trolyso_questions", "Questions by outcome (answered, did_you_mean, "
+                                               "not_understood)", ["channel", "outcome"], registry=self.registry))  # fmt: skip
+        self.errors = _kept_children(Counter("trolyso_errors", "Turns that failed", ["channel"], registry=self.registry))
         self.reminders = Counter("trolyso_reminders", "Deadline reminder sends by outcome (sent, retry, dropped, waiting)",
                                  ["channel", "outcome"], registry=self.registry)  # fmt: skip
-        self.webhooks = Counter("trolyso_webhook_requests", "Webhook requests by result",
-                                ["channel", "result"], registry=self.registry)  # fmt: skip
+        self.webhooks = _kept_children(Counter("trolyso_webhook_requests", "Webhook requests by result",
+                                               ["channel", "result"], registry=self.registry))  # fmt: skip
 
     def watch_store(self, store: Any) -> None:
         """Expose the state store's own counters (bot.storage.resilient), read at each scrape."""

@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.core.engine import Engine
 from bot.core.matcher import OUT_OF_SCOPE, Decision, Matcher
+from bot.data.flows import FlowSet
 from bot.data.knowledge import CATALOG_IDS, KnowledgeBase
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -230,6 +232,28 @@ def test_a_kept_decision_is_forgotten_when_a_phrasing_is_taught(kb: KnowledgeBas
     fresh.add_aliases([("temporary_residence", phrase)])
     assert fresh.match(phrase).procedure == "temporary_residence"
     assert fresh.names_procedure("giay xanh la ma") == "temporary_residence"
+
+
+def test_readings_kept_per_index_are_forgotten_when_a_phrasing_is_taught(kb: KnowledgeBase) -> None:
+    """``per_index`` keeps a reading of a message until the index changes: which procedures a
+    message names (asked several times a turn) must follow a phrasing taught a moment ago."""
+    fresh = Matcher(kb)
+    calls: list[tuple[str, ...]] = []
+    kept = fresh.per_index(lambda toks: calls.append(toks) or len(calls))
+    assert kept(("a",)) == kept(("a",)) == 1  # the second from what was kept
+    fresh.add_alias("vneid", "bùa hộ mệnh số")
+    assert kept(("a",)) == 2
+
+
+def test_the_procedures_a_message_names_follow_a_taught_phrasing(kb: KnowledgeBase, flows: FlowSet) -> None:
+    """The engine asks which procedures a message names several times a turn, from a cache;
+    teaching a phrasing must not leave the old answer behind."""
+    engine = Engine(kb, flows)
+    phrase = "giấy xanh lá mạ"
+    assert engine.questions.named(phrase) == set()
+    engine.matcher.add_aliases([("temporary_residence", phrase)])
+    assert engine.questions.named(phrase) == {"temporary_residence"}
+    assert engine.questions.named("giay xanh la ma") == {"temporary_residence"}
 
 
 def test_asking_again_gives_the_decision_a_fresh_matcher_gives(kb: KnowledgeBase) -> None:
