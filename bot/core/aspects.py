@@ -23,7 +23,7 @@ _ASPECTS: tuple[tuple[str, frozenset[str]], ...] = (
                           "papers", "to khai", "giay gi", "giay nao"})),
     ("online", frozenset({"o dau", "truc tuyen", "noi nao", "cho nao", "dia chi", "nop o", "di dau", "lam dau",
                           "nop dau", "dau lam", "tai dau", "co quan", "ai cap", "weekend", "may gio", "gio lam", "nop ho",
-                          "den dau", "xa nao", "phuong nao", "cho dau", *ON_VNEID})),
+                          "den dau", "xa nao", "phuong nao", "cho dau", "ra dau", *ON_VNEID})),
 )  # fmt: skip
 
 _AMOUNT = frozenset({"bao nhieu", "tien", "ngay", "bao lau", "lau", "thoi gian"})

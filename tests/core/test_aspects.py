@@ -74,3 +74,13 @@ def test_a_real_word_is_not_repaired_into_a_procedure(matcher: Matcher, text: st
 def test_nghe_an_where_and_what_to_bring(matcher: Matcher, text: str, aspect: str) -> None:
     """"Chỗ mô" (Nghệ An: where) asks where; "cần mang những gì" asks the papers."""
     assert detect_aspect(list(matcher.norm(text))) == aspect
+
+
+@pytest.mark.parametrize(("text", "aspect"), [
+    ("gio ra dau khai tu", "online"), ("lam tren dt dc ko", "online"), ("bao qua app nao", "online"),
+    ("how many days to get it", "fees"), ("single status paper, how many days", "fees"),
+])  # fmt: skip
+def test_where_on_a_phone_and_how_many_days_as_typed(matcher: Matcher, text: str, aspect: str) -> None:
+    """"Ra đâu" (go where), "trên đt", "qua app" ask where and whether online; "how many days" asks
+    how long it takes (the fees and time section). Each opened at the overview."""
+    assert detect_aspect(list(matcher.norm(text))) == aspect

@@ -211,3 +211,15 @@ def test_a_death_by_accident_and_an_overseas_vietnamese_stay_covered(
 ) -> None:
     """A road accident is no vehicle left behind; an overseas Vietnamese registers as a citizen."""
     assert matcher.match(question).procedure == procedure
+
+
+@pytest.mark.parametrize(("question", "topic"), [
+    ("dang ky bien so o to moi mua", "car_registration"),
+    ("lam bang lai xe may lan dau thi hoc o dau", "driving_test"),
+])  # fmt: skip
+def test_a_car_spelt_apart_and_a_first_licence_are_not_covered(matcher: Matcher, question: str, topic: str) -> None:
+    """"Ô tô" typed as two words is a car (was the motorbike's registration); a licence "lần đầu"
+    is the driving test (was the licence exchange, answered where to apply)."""
+    match = matcher.match(question)
+    assert match.not_covered is not None
+    assert match.not_covered.id == topic

@@ -34,7 +34,7 @@ def matcher(engine: Engine) -> Matcher:
         ("tạm biệt nhé", "goodbye"), ("bye bn", "goodbye"),
         ("bn ơi", "greeting"), ("chào bn", "greeting"),
         # two examples of one intent side by side
-        ("vâng cảm ơn", "thanks"), ("ok roi cam on nhe", "thanks"), ("dạ vâng cảm ơn ad", "thanks"), ("ok rồi", "thanks"),
+        ("vâng cảm ơn", "thanks"), ("ok c.on ad", "thanks"), ("c.ơn nhiều", "thanks"), ("ok roi cam on nhe", "thanks"), ("dạ vâng cảm ơn ad", "thanks"), ("ok rồi", "thanks"),
     ],
 )  # fmt: skip
 def test_small_talk_is_recognised_however_it_is_typed(talk: SmallTalk, text: str, kind: str) -> None:
