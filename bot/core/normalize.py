@@ -35,6 +35,7 @@ class _Rule(NamedTuple):
     unless_next: frozenset[str]
     only_next: frozenset[str]
     at_end: bool
+    only_then: frozenset[str]
 
 
 _KEPT = 20_000
@@ -76,7 +77,7 @@ class Normalizer:
         for rule in synonyms.context:
             self._context.setdefault(fold(rule.word), []).append(_Rule(
                 tuple(fold(rule.to).split()), folded(rule.next), folded(rule.previous), folded(rule.earlier),
-                folded(rule.unless_next), folded(rule.only_next), rule.at_end))  # fmt: skip
+                folded(rule.unless_next), folded(rule.only_next), rule.at_end, folded(rule.only_then)))  # fmt: skip
         self.vocab: dict[str, int] = {}
         self.bigrams: set[tuple[str, str]] = set()
         self.phrases: set[tuple[str, str]] = set()  # word pairs of procedure names and aliases
@@ -115,6 +116,8 @@ class Normalizer:
             for rule in self._context.get(tok, ()):
                 after = toks[i + 1] if i < last else None
                 if after in rule.unless_next or (rule.only_next and after not in rule.only_next):
+                    continue
+                if rule.only_then and (i + 2 > last or toks[i + 2] not in rule.only_then):
                     continue
                 if ((after in rule.next) or (i > 0 and toks[i - 1] in rule.previous)
                         or not rule.earlier.isdisjoint(toks[max(0, i - EARLIER_WINDOW) : i])

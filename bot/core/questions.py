@@ -169,6 +169,12 @@ class Questions:
             return
         if match.decision is Decision.ANSWER and best is not None:
             if best.id == HUMAN_HELP:
+                entry = self._entry_in_hand(match, procedure, text)
+                if entry is not None and procedure is not None:
+                    # "công an có đến tận nhà không" after the ID card: its home-visit entry, though
+                    # someone coming to the house also reads as asking for a person
+                    self.show(procedure, "overview", entry, turn, match.score)
+                    return
                 self.human(turn)
                 return
             tokens = list(self.matcher.norm(text))
@@ -243,6 +249,15 @@ class Questions:
             return False
         content = [t for t in self.matcher.norm(text) if t not in self.matcher.norm.stopwords]
         return len(content) <= _SHORT
+
+    def _entry_in_hand(self, match: Match, procedure: str | None, text: str) -> int | None:
+        """A common problem of the procedure in hand the message matches, when that procedure is a
+        close runner-up (at least 80 %) of a reading as a request for a person."""
+        if procedure is None or procedure not in self.kb.procedures or match.best is None:
+            return None
+        if not any(c.id == procedure and c.score >= 0.8 * match.best.score for c in match.candidates):
+            return None
+        return self._faq_for(procedure, list(self.matcher.norm(text)))
 
     def _asks_about_the_hand(self, text: str, match: Match, procedure: str | None) -> bool:
         """A short question right after an answer, made only of words every question uses, or

@@ -201,7 +201,7 @@ class ContextRule(Frozen):
     """``word`` is read as ``to`` when its neighbour says so: the word after it is one of ``next``,
     the word before it one of ``previous``, one of the few words before it one of ``earlier``
     (:data:`EARLIER_WINDOW`), or (``at_end``) nothing follows it — and never when the word after
-    it is one of ``unless_next``, nor, when ``only_next`` is given, when it is not one of those. "bn là ai" is "bạn là ai", "bn tiền" is "bao nhiêu tiền"; a word
+    it is one of ``unless_next``, nor, when ``only_next`` (``only_then``: the word two after) is given, when it is not one of those. "bn là ai" is "bạn là ai", "bn tiền" is "bao nhiêu tiền"; a word
     no rule claims falls to the groups."""
 
     word: str = Field(min_length=1)
@@ -211,6 +211,7 @@ class ContextRule(Frozen):
     earlier: tuple[str, ...] = ()
     unless_next: tuple[str, ...] = ()
     only_next: tuple[str, ...] = ()
+    only_then: tuple[str, ...] = ()  # the word two after must be one of these ("mất tại nhà", not "mất tài khoản")
     at_end: bool = False
     note: str | None = None
 
