@@ -92,6 +92,9 @@ CASES: list[tuple[str, str, str | None, str]] = [
      "Mất thẻ hoặc thẻ bị hỏng thì làm lại thế nào?", "fees"),
     ("danh mat the can cuoc thi lam lai o dau", "identity_card",
      "Mất thẻ hoặc thẻ bị hỏng thì làm lại thế nào?", "online"),
+    # the hotline asked by number ("số bao nhiêu") was asked "did you mean a person or the portal?"
+    ("tong dai ho tro vneid so bao nhieu", "vneid", "Tổng đài hỗ trợ VNeID là số nào?", "fees"),
+    ("so dien thoai tong dai vneid", "vneid", "Tổng đài hỗ trợ VNeID là số nào?", "overview"),
 ]
 
 
