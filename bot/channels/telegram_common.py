@@ -62,7 +62,7 @@ from bot.channels.telegram_render import (
 from bot.core import i18n
 from bot.core.messages import Inbound, Outbound
 from bot.errors import ConfigError
-from bot.storage.deliveries import delivering
+from bot.storage.deliveries import delivering, mark_saved
 from bot.web.channel import BaseChannel, ChannelContext
 
 __all__ = [
@@ -310,13 +310,19 @@ class TelegramChannel(BaseChannel, Generic[U]):
             self.ctx.metrics.webhooks.labels(self.name, "duplicate").inc()
             return Response(status_code=200)
         slot = _ReplySlot() if self.webhook_reply else None
+        saved = asyncio.Event()
         token = _SLOT.set(slot)
         try:
-            task = self._spawn(self.process(update))  # the task runs with the slot in its context
+            task = self._spawn(self.process(update, saved))  # the task runs with the slot in its context
         finally:
             _SLOT.reset(token)
-        await asyncio.wait({task}, timeout=ANSWER_WITHIN)
-        self.ctx.metrics.webhooks.labels(self.name, "ok").inc()
+        done, _late = await asyncio.wait({task}, timeout=ANSWER_WITHIN)
+        # A 200 before the turn is through: Telegram never sends this update again, so a worker
+        # killed now loses its replies (saved: ok_unsent) or the message itself (ok_unsaved).
+        result = "ok" if done else "ok_unsent" if saved.is_set() else "ok_unsaved"
+        if result == "ok_unsaved":
+            log.warning("telegram update answered at the bound before its turn was saved")
+        self.ctx.metrics.webhooks.labels(self.name, result).inc()
         if slot is not None:
             slot.open = False  # a turn still running sends its last message itself
             if slot.body is not None:
@@ -365,10 +371,11 @@ class TelegramChannel(BaseChannel, Generic[U]):
         task.add_done_callback(self._tasks.discard)
         return task
 
-    async def process(self, update: U) -> None:
+    async def process(self, update: U, saved: asyncio.Event | None = None) -> None:
+        """Handle one update; ``saved`` is set once its turn is saved (or refused as handled before)."""
         # The update id goes into the database with the turn's state: once across restarts and workers.
         try:
-            with delivering(f"telegram:{self.token.partition(':')[0]}:{getattr(update, 'update_id', '')}"):
+            with delivering(f"telegram:{self.token.partition(':')[0]}:{getattr(update, 'update_id', '')}", saved):
                 await self.dispatch(update)
         except Exception:
             log.exception("telegram update failed library=%s", self.library)
@@ -391,6 +398,7 @@ class TelegramChannel(BaseChannel, Generic[U]):
         if inbound is None:
             with i18n.use(i18n.pick_language(incoming.language_code)):
                 polite = polite_reply(incoming.kind)
+            mark_saved()  # no turn to save
             if polite is not None:
                 await self.deliver(chat_id, [Outbound(polite)], _SLOT.get())
             return

@@ -21,6 +21,7 @@ from bot.coord.notices import Notices
 from bot.core.messages import Inbound, Outbound
 from bot.errors import StorageError
 from bot.ratelimit import RateLimiter
+from bot.storage import deliveries
 from bot.storage.deliveries import DuplicateDelivery
 from bot.web.metrics import Metrics
 
@@ -50,6 +51,7 @@ class ChannelContext:
             log.info("delivery handled already, its replies sent again channel=%s replies=%d",
                      inbound.channel, len(exc.replies))  # fmt: skip
             self.metrics.webhooks.labels(inbound.channel, "duplicate").inc()
+            deliveries.mark_saved()  # saved by the first handling: a channel waiting for that may answer
             replies = exc.replies
         except StorageError:
             log.exception("turn not saved channel=%s", inbound.channel)

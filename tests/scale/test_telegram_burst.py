@@ -70,6 +70,13 @@ def delivery_id(update: dict[str, Any]) -> str:
     return f"telegram:123456:{update['update_id']}"
 
 
+def acks(live: Live, result: str) -> float:
+    """How many webhook requests were answered with ``result`` (/metrics)."""
+    registry = live.web.state.channels[0].ctx.metrics.registry
+    labels = {"channel": "telegram", "result": result}
+    return registry.get_sample_value("trolyso_webhook_requests_total", labels) or 0.0
+
+
 def poster(live: Live) -> Any:
     async def post(update: dict[str, Any]) -> int:
         return (await live.post(update)).status_code
@@ -94,6 +101,7 @@ async def test_a_burst_reaches_the_bot_one_message_at_a_time_each_saved_on_arriv
         updates = [live.updates.text(text, USER) for text in BURST]
         telegram.add(*updates)
         await telegram.run(poster(live))
+        assert acks(live, "ok") == len(BURST)  # each answered once its replies left
     by_id = {d.update_id: d for d in telegram.delivered}
     assert [d.status for d in telegram.delivered] == [200] * len(BURST)
     for update in updates:
@@ -136,6 +144,7 @@ async def test_a_burst_behind_a_long_flood_wait_is_saved_before_each_200(
             assert delivered.status == 200
             saved = saved_at.get(delivery_id(update), delivered.answered)
             assert saved < delivered.answered, f"{update['message']['text']!r} was answered 200 unsaved"
+        assert (acks(live, "ok_unsaved"), acks(live, "ok_unsent")) == (0, len(BURST))
         channel = live.web.state.channels[0]
         await asyncio.wait(set(channel._tasks), timeout=30)
         assert (len(channel._turns), len(channel._sends)) == (0, 0)
