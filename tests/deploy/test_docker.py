@@ -1,7 +1,7 @@
 """The Docker recipe (deploy/Dockerfile, compose.yaml, Caddyfile, env.example) agrees with the code.
 
-No Docker here, so each file is read as Docker would read it and every name in it is checked
-against what it names: the files the image copies build the wheel, its command and compose's are
+test_docker_stack.py builds and runs it where Docker is; here each file is read as Docker would
+read it and every name in it is checked against what it names (in seconds, Docker or not): the files the image copies build the wheel, its command and compose's are
 `trolyso` commands, its health check passes against the real app, every variable is a setting the
 app reads (or one compose or Caddy uses), and the settings they make together start a server."""
 
@@ -36,6 +36,8 @@ CADDYFILE = (DEPLOY / "Caddyfile").read_text(encoding="utf-8")
 SETTINGS = {f"TROLYSO_{name.upper()}" for name in Settings.model_fields}
 SECRETS_TO_FILL = {"POSTGRES_PASSWORD", "TROLYSO_SECRET_KEY"}
 """Left blank in env.example on purpose: PostgreSQL's image and the app refuse to start without them."""
+COMPOSE_OWN = {"COMPOSE_PROJECT_NAME"}
+"""Read by Docker Compose itself from deploy/.env."""
 VARIABLE = re.compile(r"\$\{(\w+)(?::?-([^}]*))?\}")
 
 
@@ -206,7 +208,7 @@ def test_every_variable_compose_and_env_example_name_is_used() -> None:
     values, commented = env_example()
     interpolated = {m[1] for m in VARIABLE.finditer(COMPOSE_TEXT)}
     for name in values.keys() | commented:
-        assert name in SETTINGS or name in interpolated, f"deploy/env.example: {name} is read by nothing"
+        assert name in SETTINGS | interpolated | COMPOSE_OWN, f"deploy/env.example: {name} is read by nothing"
     for name, service in app_services().items():
         unknown = {k for k in service.get("environment") or {} if k not in SETTINGS}
         assert not unknown, f"compose.yaml: {name} sets {sorted(unknown)}, which are no settings"
@@ -247,25 +249,31 @@ def test_the_usage_spool_is_on_a_volume() -> None:
     for keyword, rest in INSTRUCTIONS:
         if keyword == "WORKDIR":
             workdir = workdir / rest
+    volumes: dict[str, str] = {}
     for name, service in app_services().items():
         if service.get("command"):
             continue  # a one-shot command writes no events
         spool = workdir / spool_path(settings_from(app_environment(service))).as_posix()
-        mounts = [PurePosixPath(v.split(":")[1]) for v in service.get("volumes") or []]
-        assert any(spool.is_relative_to(m) for m in mounts), (
-            f"compose.yaml: {name}'s spool {spool} is on no volume"
-        )
+        mounts = {PurePosixPath(v.split(":")[1]): v.split(":")[0] for v in service.get("volumes") or []}
+        (volume,) = [v for m, v in mounts.items() if spool.is_relative_to(m)] or [None]
+        assert volume, f"compose.yaml: {name}'s spool {spool} is on no volume"
+        # Each container's processes name their spools by pid; two containers' pids overlap.
+        assert volume not in volumes, f"compose.yaml: {name} shares its spool volume with {volumes[volume]}"
+        volumes[volume] = name
 
 
 def test_caddy_proxies_to_the_app_and_checks_a_real_path() -> None:
-    """Caddy's upstream is the app service on TROLYSO_PORT; its health_uri is the app's /healthz."""
-    (upstream,) = re.findall(r"reverse_proxy\s+(\S+)", CADDYFILE)
-    host, _, port = upstream.partition(":")
-    assert host in app_services(), f"Caddyfile: {host} is no service built from deploy/Dockerfile"
-    assert not app_services()[host].get("command"), (
-        f"Caddyfile: {host} runs a one-shot command, not the server"
-    )
-    assert port == app_environment(app_services()[host]).get("TROLYSO_PORT", "8080")
+    """Caddy's upstreams are the app services on TROLYSO_PORT, every one of them; its health_uri is
+    the app's /healthz."""
+    (upstreams,) = re.findall(r"reverse_proxy\s+([^{\n]+?)\s*\{", CADDYFILE)
+    servers = {name for name, s in app_services().items() if not s.get("command")}
+    hosts = set()
+    for upstream in upstreams.split():
+        host, _, port = upstream.partition(":")
+        assert host in servers, f"Caddyfile: {host} is no service running deploy/Dockerfile's server"
+        assert port == app_environment(app_services()[host]).get("TROLYSO_PORT", "8080")
+        hosts.add(host)
+    assert hosts == servers, f"Caddyfile: {sorted(servers - hosts)} get no requests"
     assert re.findall(r"health_uri\s+(\S+)", CADDYFILE) == ["/healthz"]
     caddy = next(s for s in compose()["services"].values() if "Caddyfile" in str(s.get("volumes")))
     for name in re.findall(r"\{\$(\w+)\}", CADDYFILE):
