@@ -12,6 +12,7 @@ import subprocess
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 from tests.deploy.recipe import DEPLOY, ROOT
 
@@ -148,9 +149,13 @@ class Stack:
             raise StackError(f"no container for {service}")
         return cid
 
+    def inspect(self, service: str, field: str) -> Any:
+        """A field of `docker inspect` for the service's container, e.g. ``.State``."""
+        return json.loads(run(["docker", "inspect", "-f", f"{{{{json {field}}}}}", self.container(service)]))
+
     def state(self, service: str) -> dict[str, object]:
         """`docker inspect`'s State of the service's container (Status, ExitCode, Health…)."""
-        state = json.loads(run(["docker", "inspect", "-f", "{{json .State}}", self.container(service)]))
+        state = self.inspect(service, ".State")
         assert isinstance(state, dict)
         return state
 
