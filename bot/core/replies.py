@@ -9,6 +9,7 @@ statement of its own ("có mất tiền không"), and the caller should treat it
 from __future__ import annotations
 
 import re
+import unicodedata
 from enum import StrEnum
 from functools import lru_cache
 from itertools import pairwise
@@ -115,13 +116,17 @@ def echoed_reply(text: str, question: str, lexicon: Lexicon | None = None) -> Re
     return reply
 
 
+# "nó" (he, she, it) folds to the English "no"; typed with its accent it is who answers, a particle.
+_NO_PRONOUN = re.compile(r"(?<!\w)[nN][óÓ](?!\w)")
+
+
 def _read(text: str, question: str, lex: Lexicon) -> Reply | None:
     return _reading(text, question, lex)[0]
 
 
 def _reading(text: str, question: str, lex: Lexicon) -> tuple[Reply | None, list[str]]:
     """The reply, and the question's words it echoed."""
-    words = fold(text).split()
+    words = fold(_NO_PRONOUN.sub("họ", unicodedata.normalize("NFC", text))).split()
     if not words or len(words) > _MAX_WORDS:
         return None, []
     if any(pair == _WHERE for pair in pairwise(words)):

@@ -114,6 +114,9 @@ ECHO: list[tuple[str, str, Reply | None]] = [
     (DIVORCED, "có ly hôn đâu", NO), (DIVORCED, "có đâu ạ", NO), (BIRTH_MARRIED, "có đâu", NO),
     (BIRTH_MARRIED, "có đăng ký đâu", NO), (DIVORCED, "có ạ", YES), (DIVORCED, "ly hôn rồi", YES),
     (DIVORCED, "ly hôn ở đâu", None),
+    # "nó" (he, she, it) typed with its accent is who answers, not the English "no": "nó đăng ký rồi" is yes
+    (BIRTH_MARRIED, "nó đăng ký rồi", YES), (BIRTH_MARRIED, "nó cưới rồi", YES), (BIRTH_MARRIED, "Nó chưa", NO),
+    (DIVORCED, "no", NO),
 ]  # fmt: skip
 
 
