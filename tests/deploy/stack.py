@@ -191,6 +191,20 @@ class Stack:
             raise StackError(f"pg_dump exited {done.returncode}: {done.stderr.decode(errors='replace')}")
         return done.stdout
 
+    def restore(self, dump: bytes) -> None:
+        """docs/deploy.md's restore, with the app containers stopped: `exec -T db pg_restore --clean`."""
+        run([*self.compose, "stop", "app", "app2"], cwd=self.where, timeout=120)
+        done = subprocess.run([*self.compose, "exec", "-T", "db", "pg_restore", "-U", "trolyso", "--clean", "-d", "trolyso"],
+                              input=dump, cwd=self.where, capture_output=True, timeout=120, check=False)  # fmt: skip
+        if done.returncode != 0:
+            raise StackError(f"pg_restore exited {done.returncode}: {done.stderr.decode(errors='replace')}")
+        self.up()
+
+    def sql(self, query: str) -> str:
+        """One query's result in the stack's database, through psql in the db container."""
+        return run([*self.compose, "exec", "-T", "db", "psql", "-U", "trolyso", "-d", "trolyso", "-tAc", query],
+                   cwd=self.where).strip()  # fmt: skip
+
     def restore_list(self, dump: bytes) -> str:
         """What `pg_restore --list` reads in ``dump`` (in the db container, whose pg_restore matches)."""
         done = subprocess.run([*self.compose, "exec", "-T", "db", "pg_restore", "--list"], input=dump,
