@@ -109,6 +109,9 @@ class Settings(BaseSettings):
     zalo_ack_wait_seconds: float = Field(
         1.5, description="How long Zalo's webhook waits for the turn to be saved and answered before it answers 200 anyway (Zalo wants it within about 2 s)", ge=0, le=1.9
     )
+    unsent_resend_after_seconds: float = Field(
+        60.0, description="Replies acknowledged to Zalo or Telegram before they were sent are kept in the database; another worker sends them once they are this old and the worker that kept them no longer renews them (it died)", gt=0
+    )
     zalo_oa_id: str | None = Field(None, description="The Official Account's id (its own echoed sends are ignored)")
     zalo_access_token: SecretStr | None = Field(None, description="Initial OA access token")
     zalo_refresh_token: SecretStr | None = Field(None, description="Initial one-time refresh token")

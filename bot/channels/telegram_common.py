@@ -62,7 +62,7 @@ from bot.channels.telegram_render import (
 from bot.core import i18n
 from bot.core.messages import Inbound, Outbound
 from bot.errors import ConfigError
-from bot.storage.deliveries import delivering, mark_saved
+from bot.storage.deliveries import Outgoing, delivering, handling, mark_saved, sending_to
 from bot.web.channel import BaseChannel, ChannelContext
 
 __all__ = [
@@ -229,6 +229,8 @@ class TelegramChannel(BaseChannel, Generic[U]):
             raise ConfigError("TROLYSO_PUBLIC_URL is set, so Telegram would call our webhook: set "
                               "TROLYSO_TELEGRAM_WEBHOOK_SECRET too, or anyone could post fake updates")  # fmt: skip
         await self.open_safely()
+        if self.error is None and self.ctx.late is not None:  # replies a stopped worker kept: ours to send
+            self.ctx.late.register(self.name, self.resend)
         if public_url and self._secret is not None:
             url = public_url.rstrip("/") + WEBHOOK_PATH
             try:
@@ -291,8 +293,8 @@ class TelegramChannel(BaseChannel, Generic[U]):
         flight), so a burst reaches us one message at a time; but after a 200 at the bound it sends
         the next at once, and a button press (a queue of its own) may come while the chat's replies
         are still being sent. Such a turn waits for the previous turn only, not for its sends
-        (:mod:`bot.channels.lines`): it is saved at once, and a worker killed after its own 200 at
-        the bound loses its replies, never the message."""
+        (:mod:`bot.channels.lines`): it is saved at once, and the replies still to go at its 200 are
+        kept in the database until sent, so a worker killed then loses neither (:mod:`bot.web.late`)."""
         if not self.authorised(request.headers.get(SECRET_HEADER)):
             return self._refuse(401, "unauthorized", "wrong or missing secret token")
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -313,20 +315,24 @@ class TelegramChannel(BaseChannel, Generic[U]):
         saved = asyncio.Event()
         token = _SLOT.set(slot)
         try:
-            task = self._spawn(self.process(update, saved))  # the task runs with the slot in its context
+            with delivering(self.delivery_id(update), saved) as delivery:  # the task runs with the slot and this
+                task = self._spawn(self._handle(update))
         finally:
             _SLOT.reset(token)
         done, _late = await asyncio.wait({task}, timeout=ANSWER_WITHIN)
         # A 200 before the turn is through: Telegram never sends this update again, so a worker
-        # killed now loses its replies (saved: ok_unsent) or the message itself (ok_unsaved).
+        # killed now would lose its replies (saved: ok_unsent; they are kept in the database until
+        # sent, bot.web.late) or the message itself (ok_unsaved).
         result = "ok" if done else "ok_unsent" if saved.is_set() else "ok_unsaved"
         if result == "ok_unsaved":
             log.warning("telegram update answered at the bound before its turn was saved")
-        self.ctx.metrics.webhooks.labels(self.name, result).inc()
         if slot is not None:
             slot.open = False  # a turn still running sends its last message itself
-            if slot.body is not None:
-                return Response(json.dumps(slot.body, ensure_ascii=False), media_type="application/json")
+        if result == "ok_unsent" and self.ctx.late is not None:
+            await self.ctx.late.keep(self.name, delivery)
+        self.ctx.metrics.webhooks.labels(self.name, result).inc()
+        if slot is not None and slot.body is not None:
+            return Response(json.dumps(slot.body, ensure_ascii=False), media_type="application/json")
         return Response(status_code=200)
 
     def authorised(self, given: str | None) -> bool:
@@ -371,15 +377,24 @@ class TelegramChannel(BaseChannel, Generic[U]):
         task.add_done_callback(self._tasks.discard)
         return task
 
+    def delivery_id(self, update: U) -> str:
+        return f"telegram:{self.token.partition(':')[0]}:{getattr(update, 'update_id', '')}"
+
     async def process(self, update: U, saved: asyncio.Event | None = None) -> None:
         """Handle one update; ``saved`` is set once its turn is saved (or refused as handled before)."""
         # The update id goes into the database with the turn's state: once across restarts and workers.
+        with delivering(self.delivery_id(update), saved):
+            await self._handle(update)
+
+    async def _handle(self, update: U) -> None:
         try:
-            with delivering(f"telegram:{self.token.partition(':')[0]}:{getattr(update, 'update_id', '')}", saved):
-                await self.dispatch(update)
+            await self.dispatch(update)
         except Exception:
             log.exception("telegram update failed library=%s", self.library)
             self.ctx.metrics.errors.labels(self.name).inc()
+        delivery = handling()
+        if self.ctx.late is not None and delivery is not None:
+            await self.ctx.late.finished(delivery.outgoing)  # not when cancelled: a killed worker keeps its rows
 
     # --- answering ---------------------------------------------------------------------------------
     async def serve(self, incoming: Incoming) -> None:
@@ -400,18 +415,21 @@ class TelegramChannel(BaseChannel, Generic[U]):
                 polite = polite_reply(incoming.kind)
             mark_saved()  # no turn to save
             if polite is not None:
-                await self.deliver(chat_id, [Outbound(polite)], _SLOT.get())
+                out = sending_to(str(chat_id))
+                out.replies = [Outbound(polite)]
+                await self.deliver(chat_id, out.replies, _SLOT.get(), out)
             return
         # One chat's turns run one after another and their replies leave in that order, but a turn
         # does not wait for the one before's replies to be sent (why: webhook's docstring).
         key = str(chat_id)
+        out = sending_to(key)  # what the webhook keeps if it answers before these replies left
         place: Place | None = None
         try:
             async with self._turns.one_at_a_time(key):
-                replies = await self.converse(chat_id, inbound)
+                out.replies = replies = await self.converse(chat_id, inbound)
                 place = self._sends.join(key)  # taken before the next turn runs: replies leave in order
             await place.reached()
-            await self.deliver(chat_id, replies, _SLOT.get())
+            await self.deliver(chat_id, replies, _SLOT.get(), out)
         finally:
             if place is not None:
                 place.leave()
@@ -422,16 +440,17 @@ class TelegramChannel(BaseChannel, Generic[U]):
         chat, and a press gets its outcome as a pop-up too, in case they never opened one."""
         assert incoming.user_id is not None
         key = str(incoming.user_id)  # their private chat's id: in line with its replies
+        out = sending_to(key)
         place: Place | None = None
         try:
             async with self._turns.one_at_a_time(key):
-                replies = await self.ctx.converse(inbound)
+                out.replies = replies = await self.ctx.converse(inbound)
                 place = self._sends.join(key)
             if incoming.callback_id is not None:  # the pop-up need not wait for earlier sends
                 toast = replies[0].text[:TOAST_LIMIT] if replies else None
                 await self.attempt("answerCallbackQuery", partial(self.answer_callback, incoming.callback_id, toast))
             await place.reached()
-            await self.deliver(incoming.user_id, replies)
+            await self.deliver(incoming.user_id, replies, None, out)
         finally:
             if place is not None:
                 place.leave()
@@ -446,6 +465,16 @@ class TelegramChannel(BaseChannel, Generic[U]):
             log.warning("telegram push to a chat id that is not a number")
             return False
         return await self.deliver(target, messages)
+
+    async def resend(self, chat_id: str, replies: Sequence[Outbound], _delivery_id: str) -> None:
+        """Replies kept by a worker that stopped before sending them (:mod:`bot.web.late`): in the
+        chat's line, after the replies already waiting there."""
+        place = self._sends.join(chat_id)
+        try:
+            await place.reached()
+            await self.deliver(int(chat_id), replies)
+        finally:
+            place.leave()
 
     async def converse(self, chat_id: int, inbound: Inbound) -> list[Outbound]:
         typing = asyncio.create_task(self._typing(chat_id))
@@ -465,21 +494,30 @@ class TelegramChannel(BaseChannel, Generic[U]):
                 return
             await asyncio.sleep(TYPING_EVERY)
 
-    async def deliver(self, chat_id: int, replies: Sequence[Outbound], slot: _ReplySlot | None = None) -> bool:
+    async def deliver(self, chat_id: int, replies: Sequence[Outbound], slot: _ReplySlot | None = None,
+                      out: Outgoing | None = None) -> bool:  # fmt: skip
         """Send the replies in order; stop at the first that cannot be sent, so none arrives out of
         turn. With an open webhook ``slot``, the last message rides in the webhook's response:
-        Telegram runs it after the ones sent before, so the order holds."""
-        chunks = [chunk for outbound in replies for chunk in render(outbound)]
+        Telegram runs it after the ones sent before, so the order holds. ``out`` counts the replies
+        wholly sent (a long one goes in several messages)."""
+        chunks = _numbered(replies)
         last = chunks.pop() if slot is not None and chunks else None
-        for chunk in chunks:
+        for done, chunk in chunks:
             if not await self.attempt("sendMessage", partial(self.send_message, chat_id, chunk)):
                 return False
+            if out is not None:
+                out.sent = done
         if last is None:
             return True
         if slot is not None and slot.open and slot.body is None:
-            slot.body = method_json(chat_id, last)
+            slot.body = method_json(chat_id, last[1])
+            if out is not None:
+                out.sent = last[0]
             return True
-        return await self.attempt("sendMessage", partial(self.send_message, chat_id, last))
+        ok = await self.attempt("sendMessage", partial(self.send_message, chat_id, last[1]))
+        if ok and out is not None:
+            out.sent = last[0]
+        return ok
 
     async def attempt(self, what: str, call: Callable[[], Awaitable[None]]) -> bool:
         """Run one Bot API call, waiting out 429s; failures are logged, never raised."""
@@ -500,3 +538,13 @@ class TelegramChannel(BaseChannel, Generic[U]):
                 log.info("telegram %s flood control, retrying in %.1f s", what, wait)
                 await asyncio.sleep(wait)
         return False
+
+
+def _numbered(replies: Sequence[Outbound]) -> list[tuple[int, Chunk]]:
+    """Each message to send, with how many replies are wholly sent once it is (a long reply is
+    split into several messages)."""
+    numbered: list[tuple[int, Chunk]] = []
+    for n, outbound in enumerate(replies):
+        parts = render(outbound)
+        numbered.extend((n + 1 if i == len(parts) - 1 else n, part) for i, part in enumerate(parts))
+    return numbered

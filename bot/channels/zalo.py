@@ -13,18 +13,19 @@ another worker takes it; if it was, the redelivery is refused as seen and gets t
 
 The trade-off: Zalo wants the 200 within about 2 s, so the wait is bounded by
 ``zalo_ack_wait_seconds`` (1.5 s). A turn not done by then (a slow database or Zalo API) is
-answered 200 anyway and finishes in the background, as every turn did before: a worker killed
-after that loses the replies (saved turn: counted as ``ok_unsent``) or the message (unsaved: logged
-as a warning, counted as ``ok_unsaved``). During a database outage the turn counts as saved once
-the store holds it in memory to write back (:mod:`bot.storage.resilient`).
+answered 200 anyway and finishes in the background, as every turn did before. A saved turn's
+replies still to go are then kept in the database until sent (counted as ``ok_unsent``), so a
+worker killed after that 200 loses none: another sends them (:mod:`bot.web.late`). An unsaved
+turn (logged as a warning, counted as ``ok_unsaved``) is lost with a worker killed then. During a
+database outage the turn counts as saved once the store holds it in memory to write back
+(:mod:`bot.storage.resilient`).
 
 A burst from one person ("cho hỏi", "làm cccd", "ở đâu ạ" within 100 ms): the turns run one at a
 time in the order the messages came, and the replies leave in that order, but a turn waits only
 for the previous turn, not for its replies to reach Zalo (:mod:`bot.channels.lines`). So every
 message of the burst is saved within a moment, and the bound is spent on sends alone: a late 200
-is ``ok_unsent`` (the message is kept; its answer is lost only if the worker dies before the
-backlog of sends is through), never ``ok_unsaved`` because the person's own earlier replies were
-slow to send. What each 200 waits for, and why, is at :meth:`ZaloChannel.webhook`.
+is ``ok_unsent`` (the message is kept, and its replies are kept until sent), never ``ok_unsaved``
+because the person's own earlier replies were slow to send. What each 200 waits for, and why, is at :meth:`ZaloChannel.webhook`.
 Answers:
 
 - 403  the signature is missing or wrong, or a signed event names another app. The signature is
@@ -47,9 +48,11 @@ so conversations start in the default language (Vietnamese).
 from __future__ import annotations
 
 import asyncio
+import bisect
+import itertools
 import logging
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -78,7 +81,7 @@ from bot.core import i18n
 from bot.core.i18n import _
 from bot.core.messages import Inbound, Outbound
 from bot.errors import ConfigError, StorageError
-from bot.storage.deliveries import aside, delivering
+from bot.storage.deliveries import Outgoing, aside, delivering, sending_to
 from bot.storage.outbox import Outbox
 from bot.storage.tables import outbox
 from bot.web.channel import BaseChannel, ChannelContext
@@ -195,6 +198,8 @@ class ZaloChannel(BaseChannel):
             log.warning("zalo: checking webhook signatures with the app secret; Zalo signs with the OA "
                         "secret key (Webhook settings of the Zalo app) - set TROLYSO_ZALO_OA_SECRET_KEY")  # fmt: skip
         await self.tokens.open()
+        if self.ctx.late is not None:  # replies a stopped worker kept: this one may send them now
+            self.ctx.late.register(self.name, self.resend)
         if self.later is not None:  # messages a stopped worker left waiting for Zalo's rate limit
             self._spawn(self._drain_all())
 
@@ -257,7 +262,7 @@ class ZaloChannel(BaseChannel):
         if self._closing:  # shutting down: let Zalo deliver it again to a worker that stays up
             return self._answer("closing", 503, "shutting down")
         saved, answered = asyncio.Event(), asyncio.Event()  # the state is saved; the replies have left
-        with delivering(f"zalo:{self.app_id}:{event.dedupe_key}", saved):  # recorded with the turn's state
+        with delivering(f"zalo:{self.app_id}:{event.dedupe_key}", saved) as delivery:  # recorded with the state
             self._spawn(self._take(event, saved, answered))
         # "Taken" only once it is: a worker killed before this line leaves Zalo to deliver it again.
         # What the 200 waits for: the turn saved with its delivery id and replies, AND those replies
@@ -276,7 +281,11 @@ class ZaloChannel(BaseChannel):
                 log.warning("zalo webhook: the turn was not saved within %.1f s; answered 200, it goes on in "
                             "the background", self.ack_wait)  # fmt: skip
                 return self._answer("ok_unsaved", 200)
-            return self._answer("ok_unsent", 200)  # saved; its replies are still on their way
+            # Saved, its replies still on their way: kept in the database until they are sent, so
+            # a worker killed after this 200 still answers (another sends them: bot.web.late).
+            if self.ctx.late is not None:
+                await self.ctx.late.keep(self.name, delivery)
+            return self._answer("ok_unsent", 200)
         return self._answer("ok", 200)
 
     def _answer(self, result: str, status: int, detail: str = "") -> Response:
@@ -303,14 +312,16 @@ class ZaloChannel(BaseChannel):
         assert event.user_id is not None
         user = event.user_id
         self._last_heard[user] = time.time()
+        out = sending_to(user)  # what the webhook keeps if it answers before these replies left
         place: Place | None = None
         try:
             async with self._turns.one_at_a_time(user):
-                messages = await self._replies(event, user)
+                replies, groups = await self._replies(event, user)
+                out.replies = replies
                 saved.set()  # also when there was no turn to save (a redelivery, a "More" page, an outage)
                 place = self._sends.join(user)  # taken before the next turn runs: replies leave in order
             await place.reached()
-            await self._deliver(user, messages, event.msg_id)  # a reply to their message: free
+            await self._deliver(user, [m for group in groups for m in group], event.msg_id, _progress(out, groups))
         except Exception:  # a background task has no caller to tell: log it, count it
             saved.set()
             log.exception("zalo: turn failed event=%s", event.name)
@@ -318,18 +329,42 @@ class ZaloChannel(BaseChannel):
         finally:
             if place is not None:
                 place.leave()  # the next message's replies may go (once every earlier one's have)
+        if self.ctx.late is not None:
+            await self.ctx.late.finished(out)  # not when cancelled: a killed worker leaves its kept replies
         answered.set()  # not when cancelled: a worker stopped mid-turn has answered nothing
 
-    async def _deliver(self, user: str, messages: list[dict[str, Any]], reply_to: str | None) -> str:
+    async def resend(self, user: str, replies: Sequence[Outbound], delivery_id: str) -> None:
+        """Replies kept by a worker that stopped before sending them (:mod:`bot.web.late`): sent as
+        the answer to the person's message, in their line after the replies already waiting."""
+        lang = await self._language(user)
+        with i18n.use(lang):
+            more_text, more_label = _("More choices:"), _("More ▶")
+        messages = [m for reply in replies for m in render(reply, lang, more_label, more_text)]
+        prefix = f"zalo:{self.app_id}:m:"
+        reply_to = delivery_id[len(prefix):] if delivery_id.startswith(prefix) else None
+        place = self._sends.join(user)
+        try:
+            await place.reached()
+            await self._deliver(user, messages, reply_to)
+        finally:
+            place.leave()
+
+    async def _deliver(self, user: str, messages: list[dict[str, Any]], reply_to: str | None,
+                       progress: Callable[[int], None] | None = None) -> str:  # fmt: skip
         """Send ``messages`` in order: "sent", "failed" (the rest dropped, logged), or "later" (Zalo's
-        rate limit: the rest waits in the database for the next minute)."""
+        rate limit: the rest waits in the database for the next minute). ``progress`` hears how
+        many have left (or wait in the database) after each."""
         for i, message in enumerate(messages):
             outcome = await self._send(user, message, reply_to)
             if outcome == "later":
                 await self._wait_for_the_minute(user, messages[i:], reply_to)
+                if progress is not None:
+                    progress(len(messages))
                 return "later"
             if outcome == "failed":
                 return "failed"
+            if progress is not None:
+                progress(i + 1)
         return "sent"
 
     async def _wait_for_the_minute(self, user: str, rest: list[dict[str, Any]], reply_to: str | None) -> None:
@@ -372,12 +407,13 @@ class ZaloChannel(BaseChannel):
             return list(connection.execute(sa.select(outbox.c.chat_id).where(outbox.c.channel == LATER)
                                            .distinct()).scalars())  # fmt: skip
 
-    async def _replies(self, event: ZaloEvent, user: str) -> list[dict[str, Any]]:
+    async def _replies(self, event: ZaloEvent, user: str) -> tuple[list[Outbound] | None, list[list[dict[str, Any]]]]:
+        """The turn's replies (None for a "More" page, which is no turn) and, for each, its messages."""
         query = read_query(event.text) if event.name == "user_send_text" else None
         if isinstance(query, MorePage):
             with i18n.use(query.lang):
                 more_text, more_label = _("More choices:"), _("More ▶")
-            return render(Outbound(more_text, query.buttons), query.lang, more_label, more_text)
+            return None, [render(Outbound(more_text, query.buttons), query.lang, more_label, more_text)]
         if isinstance(query, Press):
             inbound = Inbound(self.name, user, payload=query.payload)
         elif event.name == "follow":  # a new follower gets the greeting, as /start does elsewhere
@@ -390,7 +426,7 @@ class ZaloChannel(BaseChannel):
         )
         with i18n.use(lang):
             more_text, more_label = _("More choices:"), _("More ▶")
-        return [message for reply in replies for message in render(reply, lang, more_label, more_text)]
+        return replies, [render(reply, lang, more_label, more_text) for reply in replies]
 
     async def _language(self, user: str) -> str:
         """The conversation's language, for the words this adapter adds ("More ▶")."""
@@ -463,6 +499,16 @@ class ZaloChannel(BaseChannel):
         else:
             log.error("zalo refused a reply: %s; the rest of this turn is dropped", exc)
         return "failed"
+
+
+def _progress(out: Outgoing, groups: list[list[dict[str, Any]]]) -> Callable[[int], None]:
+    """Count the replies wholly sent, from the messages sent (a reply may take several)."""
+    ends = list(itertools.accumulate(len(group) for group in groups))
+
+    def sent(messages: int) -> None:
+        out.sent = bisect.bisect_right(ends, messages)
+
+    return sent
 
 
 def _to_next_minute() -> float:

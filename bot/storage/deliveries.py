@@ -65,12 +65,27 @@ class DuplicateDelivery(Exception):
         self.replies = list(replies)
 
 
+@dataclass(eq=False)
+class Outgoing:
+    """A turn's replies on their way, as the channel sends them: where to, what (``None`` until the
+    turn is through; then the stored replies stand for them), how many have left, and whether the
+    channel is done with them. The webhook reads it when it answers 200 before they all left
+    (:mod:`bot.web.late`); plain attributes, so the turns that never get there pay nothing."""
+
+    chat_id: str
+    replies: Sequence[Outbound] | None = None
+    sent: int = 0  # replies wholly sent (or handed to a durable queue), from the first
+    finished: bool = False  # the channel sent them, or gave up on them (a refusal, a failure)
+    kept: asyncio.Task[int | None] | None = None  # the write of what was still to go, when there was one
+
+
 @dataclass
 class Delivery:
     id: str
     recorded: bool = False  # saved with a turn: later loads in the same handling (a language lookup) pass
     replies: str | None = None  # the turn's replies (JSON, :func:`encode`), saved with the id
     saved: asyncio.Event | None = None  # set once the turn is saved, for a channel that answers only then
+    outgoing: Outgoing | None = None  # set by the channel once it knows where the replies go
 
 
 _CURRENT: ContextVar[Delivery | None] = ContextVar("delivery", default=None)
@@ -115,6 +130,15 @@ def keep(replies: Sequence[Outbound]) -> None:
     delivery = _CURRENT.get()
     if delivery is not None:
         delivery.replies = encode(replies)
+
+
+def sending_to(chat_id: str) -> Outgoing:
+    """The replies of the delivery being handled go to ``chat_id``: their progress, to fill in."""
+    outgoing = Outgoing(chat_id)
+    delivery = _CURRENT.get()
+    if delivery is not None:
+        delivery.outgoing = outgoing
+    return outgoing
 
 
 def mark_saved() -> None:

@@ -336,6 +336,22 @@ deliveries = Table(
     Column("replies", Text, nullable=True),
 )
 
+# Replies a webhook acknowledged before they left (migration 0015, bot.web.late): written only when
+# a 200 goes out at the bound with replies still to send, deleted once they are sent. ``due_at``
+# is when another worker may send them: pushed forward while the worker that wrote the row is
+# alive and still sending, and while a recovery run sends them (its lease).
+unsent_replies = Table(
+    "unsent_replies",
+    metadata,
+    Column("id", EventId, primary_key=True, autoincrement=True),  # the order they are sent again in
+    Column("channel", String(16), nullable=False),
+    Column("chat_id", String(128), nullable=False),
+    Column("delivery_id", String(200), nullable=False),
+    Column("replies", Text, nullable=False),  # JSON, as bot.storage.deliveries encodes them
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("due_at", UtcDateTime, nullable=False, index=True),
+)
+
 # Opt-in deadline reminders (migration 0010, bot.reminders): who, which guide, when — never the
 # answers. ``stage`` counts the notices already sent (a few days before, then on the day);
 # ``claimed_until`` is a worker's lease on a row while it sends, so two workers never both send.

@@ -74,6 +74,10 @@ def create_app(settings: Settings | None = None, app: App | None = None) -> Star
     if core.reminder_sender is not None:  # failed and dropped reminder sends show on /metrics
         core.reminder_sender.count = lambda channel, outcome: metrics.reminders.labels(channel, outcome).inc()
     channels = [_channel_class(name, settings)(ctx) for name in settings.enabled_channels()]
+    if ctx.late is not None and "unsent.resend" not in core.scheduler.jobs:
+        # Kept replies of a worker that died: at start-up (once channels registered), then often.
+        every = min(30.0, max(1.0, ctx.late.after / 4))
+        core.scheduler.add("unsent.resend", every, ctx.late.resend_due, first=1.0)
     admin = None
     if settings.admin_dashboard:
         from bot.admin.site import AdminSite
@@ -119,6 +123,8 @@ def create_app(settings: Settings | None = None, app: App | None = None) -> Star
                 await admin.stop()
             for channel in reversed(channels):
                 await channel.stop()
+            if ctx.late is not None:
+                await ctx.late.close()
             await limiter.close()
             if app is None:
                 await core.close()
@@ -141,6 +147,7 @@ def create_app(settings: Settings | None = None, app: App | None = None) -> Star
     web.state.channels = channels
     web.state.admin = admin
     web.state.limiter = limiter
+    web.state.late = ctx.late
     web.add_middleware(SecurityHeaders, production=settings.production)  # outermost: every answer
     return web
 

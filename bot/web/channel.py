@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+import sqlalchemy as sa
 from starlette.routing import BaseRoute
 
 from bot.conversations import Conversations
@@ -23,6 +24,7 @@ from bot.errors import StorageError
 from bot.ratelimit import RateLimiter
 from bot.storage import deliveries
 from bot.storage.deliveries import DuplicateDelivery
+from bot.web.late import LateReplies
 from bot.web.metrics import Metrics
 
 log = logging.getLogger("bot.channel")
@@ -39,6 +41,9 @@ class ChannelContext:
         self.db = db  # the SQLAlchemy engine, for channel state such as tokens
         self.limiter = limiter or RateLimiter.from_settings(settings)  # one per app: see bot.ratelimit
         self.notices = notices or Notices()  # between workers through Redis when configured
+        # Replies acknowledged before they left, kept until sent (bot.web.late): with a database only.
+        after = getattr(settings, "unsent_resend_after_seconds", None)
+        self.late = LateReplies(db, float(after or 60.0)) if isinstance(db, sa.Engine) else None
 
     async def converse(self, inbound: Inbound) -> list[Outbound]:
         """One turn, timed and counted; storage trouble becomes a kind reply, never a crash."""

@@ -19,7 +19,7 @@ from bot.storage import deliveries
 from bot.storage.db import create_db_engine
 from bot.storage.deliveries import DuplicateDelivery, delivering
 from bot.storage.sql import SqlStateStore
-from bot.storage.tables import channel_tokens
+from bot.storage.tables import channel_tokens, unsent_replies
 from bot.storage.tables import deliveries as deliveries_table
 from tests.channels.test_telegram import ScriptedEngine, serve, settings_for
 from tests.fakes.telegram_api import FakeTelegram
@@ -30,12 +30,13 @@ KINDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 @pytest.fixture(params=KINDS)
 def url(request: pytest.FixtureRequest, fresh_database: Callable[[str], str]) -> str:
-    """A migrated database with no conversations, deliveries or stored channel tokens."""
+    """A migrated database with no conversations, deliveries, stored channel tokens or kept replies."""
     found = fresh_database(request.param)
     engine = create_db_engine(found)
     with engine.begin() as connection:  # the session's PostgreSQL database keeps other tests' rows
         connection.execute(sa.delete(deliveries_table))
         connection.execute(sa.delete(channel_tokens))
+        connection.execute(sa.delete(unsent_replies))
     engine.dispose()
     return found
 

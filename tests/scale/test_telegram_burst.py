@@ -158,7 +158,8 @@ async def test_a_worker_killed_after_a_flood_waited_burst_was_acknowledged_keeps
 ) -> None:
     """As above, and the worker is killed once Telegram had its five 200s (a deploy during the
     flood wait): Telegram will not deliver any of them again, so each must already be saved. The
-    replies not yet sent are what is lost, as for any turn answered at the bound."""
+    replies not yet sent are kept until sent, as for any turn answered at the bound
+    (tests/scale/test_late_replies.py sends them after a restart)."""
     monkeypatch.setattr(telegram_common, "ANSWER_WITHIN", BOUND)
     telegram = WebhookQueues()
     async with serve(settings_for(lib, fake, url), EchoEngine(), fake) as dying:

@@ -115,8 +115,8 @@ async def test_a_burst_is_saved_before_each_200_and_answered_in_order(url: str) 
 async def test_a_worker_killed_after_a_slow_burst_was_acknowledged_keeps_every_message(url: str) -> None:  # noqa: F811
     """Zalo's API holds the first reply of a burst for 3 s: every message still has its 200 within
     the bound, each saved before it, so a worker killed right after loses none of what the person
-    said (Zalo will not deliver any of them again). The replies not yet sent are what is at risk,
-    as for any turn acknowledged unsent."""
+    said (Zalo will not deliver any of them again). The replies not yet sent are kept until sent,
+    as for any turn acknowledged unsent (tests/scale/test_late_replies.py sends them after a restart)."""
     async with fake_zalo() as zalo, serving(zalo, url, None) as dying:
         zalo.delay = 3.0
         events = [dying.zalo.event(USER, text) for text in BURST]
