@@ -253,3 +253,24 @@ def test_kept_rows_are_claimed_once_and_purged_after_a_day(url: str) -> None:  #
         assert rows.count() == 2
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("lib", ["aiogram", "ptb"])
+async def test_only_the_telegram_replies_still_to_go_are_kept(
+    lib: str, fake: FakeTelegram, url: str, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    """The turn's first reply reached the chat before the 200 at the bound; the second waits out a
+    flood wait. Only the second is kept, so a crash would not send the first twice."""
+    monkeypatch.setattr(telegram_common, "ANSWER_WITHIN", BOUND)
+    settings = settings_for(lib, fake, url, unsent_resend_after_seconds=AFTER, telegram_webhook_reply=False)
+    async with serve(settings, EchoEngine(), fake) as live:
+        fake.delay = 0.3
+        posting = asyncio.create_task(live.post(live.updates.text("lam cccd", TG_USER)))
+        await fake.wait_for(lambda: sent_texts(fake) == ["lam cccd: 1/2"])
+        fake.flood_once("sendMessage", retry_after=2)  # the second is on its way, not yet answered
+        assert (await posting).status_code == 200
+        assert tg_acks(live, "ok_unsent") == 1
+        assert [texts for _c, _chat, texts in kept(url)] == [["lam cccd: 2/2"]]
+        await asyncio.wait(set(live.web.state.channels[0]._tasks), timeout=10)
+    assert sent_texts(fake) == expected(("lam cccd",))
+    assert kept(url) == []
