@@ -217,7 +217,7 @@ def _db(args: argparse.Namespace, stdout: TextIO) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import logging
+    import logging.config
     import os
 
     import uvicorn
@@ -230,7 +230,7 @@ def _serve(args: argparse.Namespace) -> int:
     overrides = {name: value for name in ("host", "port", "workers") if (value := getattr(args, name, None))}
     settings = settings.model_copy(update=overrides)
     check_workers(settings)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.config.dictConfig(logs := log_config())  # this process; uvicorn applies it in each worker
     print(f"Trợ lý số serving on http://{settings.host}:{settings.port}/ — channels: {settings.channels}"
           + (f" — {settings.workers} workers" if settings.workers > 1 else ""), file=sys.stderr)  # fmt: skip
     # On SIGTERM uvicorn stops accepting, lets requests in flight finish (up to the timeout), then
@@ -238,7 +238,7 @@ def _serve(args: argparse.Namespace) -> int:
     # OneWriteHTTP: a worker that dies mid-answer sends nothing rather than half; idle connections
     # outlive the proxy's, which closes them first (bot/web/wire.py).
     graceful = 20
-    wire: dict[str, Any] = {"http": OneWriteHTTP, "timeout_keep_alive": KEEP_ALIVE_SECONDS}
+    wire: dict[str, Any] = {"http": OneWriteHTTP, "timeout_keep_alive": KEEP_ALIVE_SECONDS, "log_config": logs}
     if settings.workers == 1:
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning",
                     timeout_graceful_shutdown=graceful, **wire)  # fmt: skip
@@ -250,6 +250,22 @@ def _serve(args: argparse.Namespace) -> int:
     uvicorn.run("bot.web.app:create_app", factory=True, host=settings.host, port=settings.port,
                 workers=settings.workers, log_level="warning", timeout_graceful_shutdown=graceful, **wire)  # fmt: skip
     return 0
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging with our own lines (INFO, one format) on stderr. uvicorn applies it in every
+    worker it spawns; a `logging.basicConfig` here reached the supervisor only, so with several
+    workers their lines (the leader lock, jobs, channel warnings) were dropped or lost their names."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["trolyso"] = {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+    config["handlers"]["trolyso"] = {"class": "logging.StreamHandler", "formatter": "trolyso", "stream": "ext://sys.stderr"}
+    config["root"] = {"handlers": ["trolyso"], "level": "INFO"}
+    config["loggers"]["alembic"] = {"level": "WARNING"}  # each worker's schema check: 7 lines of plugins
+    return config
 
 
 def check_workers(settings: Any) -> None:

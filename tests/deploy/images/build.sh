@@ -3,8 +3,10 @@
 # caddy:2), from Debian's packages alone: CI here reaches the package registries but not Docker
 # Hub, as an office without internet reaches only its Debian mirror. A Debian bookworm root made
 # by debootstrap is imported as trolyso-test/bookworm, then each stand-in is built on it as
-# trolyso-test/<name>. What exists is reused, so a rerun takes seconds.
+# trolyso-test/<name>. What exists is reused, so a rerun takes seconds. Names given build those only
+# (systemd: a plain server booting systemd, for tests/deploy/test_systemd_server.py).
 #   tests/deploy/images/build.sh          (root: debootstrap and docker)
+#   tests/deploy/images/build.sh systemd
 #   DEBIAN_MIRROR=http://mirror.local/debian tests/deploy/images/build.sh
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -34,7 +36,9 @@ fi
 context="$(mktemp -d)"
 cp "$here"/*.Dockerfile "$here"/*.sh "$context"/
 cp /etc/ssl/certs/ca-certificates.crt "$context/host-ca-certificates.crt"
-for name in python postgres redis caddy; do
+names=("$@")
+[ ${#names[@]} -gt 0 ] || names=(python postgres redis caddy)
+for name in "${names[@]}"; do
   # Docker's classic builder (what Debian's docker.io has): its deprecation notice is noise here.
   out="$(docker build --force-rm --build-arg "BASE=$base" -t "trolyso-test/$name" -f "$context/$name.Dockerfile" "$context" 2>&1)" \
     || { printf '%s\n' "$out" | tail -n 30 >&2; exit 1; }
