@@ -108,6 +108,7 @@ def test_the_service_runs_under_systemd_restarts_after_a_kill_and_stops_cleanly(
 
 def test_the_backup_unit_writes_a_dump_pg_restore_reads(server: Server) -> None:
     """trolyso-backup.service run once: /var/backups/trolyso/trolyso-DATE.dump, postgres's alone."""
+    wait_answering(server)  # each test runs alone too (-k)
     assert answered(ask(server, QUESTION))
     server.exec(["systemctl", "start", "trolyso-backup.service"], timeout=120)
     assert server.show("trolyso-backup.service", "Result", "ExecMainStatus") == {"Result": "success", "ExecMainStatus": "0"}
@@ -125,6 +126,7 @@ def test_the_backup_unit_writes_a_dump_pg_restore_reads(server: Server) -> None:
 def test_the_journal_keeps_every_workers_log_lines_without_personal_data(server: Server) -> None:
     """journalctl -u trolyso has the workers' own lines (the leader lock) in a persistent journal
     that journald rotates, and never the ID number or phone a citizen typed."""
+    wait_answering(server)  # each test runs alone too (-k)
     user = f"sd{uuid.uuid4().hex[:12]}"
     assert ask(server, f"so dien thoai toi la {PHONE}, cccd {ID_NUMBER}", user)["status"] == 200
     deadline = time.monotonic() + 30
@@ -137,6 +139,29 @@ def test_the_journal_keeps_every_workers_log_lines_without_personal_data(server:
     said = server.exec(["journalctl", "-u", "systemd-journald", "--no-pager", "-o", "cat"]).stdout
     assert "System Journal (/var/log/journal/" in said, said
     assert ", max " in said, said
+
+
+def test_a_database_outage_spools_usage_where_the_unit_may_write(server: Server) -> None:
+    """PostgreSQL stopped: the citizen is still answered and the usage log waits in
+    /var/lib/trolyso/var (the one writable path under ProtectSystem=strict); back, it is written."""
+    wait_answering(server)  # each test runs alone too (-k)
+    count = "sudo -u postgres psql -tAc 'SELECT count(*) FROM usage_events' trolyso"
+    before = int(server.sh(count))
+    spool = "cat /var/lib/trolyso/var/usage-spool*.jsonl 2>/dev/null | wc -l"
+    server.exec(["systemctl", "stop", "postgresql"], timeout=120)
+    try:
+        assert answered(ask(server, TYPED))
+        deadline = time.monotonic() + 30
+        while int(server.sh(spool)) == 0:
+            assert time.monotonic() < deadline, server.journal("trolyso")[-3000:]
+            time.sleep(0.5)
+    finally:
+        server.exec(["systemctl", "start", "postgresql"], timeout=120)
+    deadline = time.monotonic() + 60
+    while int(server.sh(spool)) or int(server.sh(count)) <= before:
+        assert time.monotonic() < deadline, server.journal("trolyso")[-3000:]
+        time.sleep(0.5)
+    assert "usage log: database unavailable" in server.journal("trolyso")
 
 
 def test_the_service_comes_back_after_a_reboot(server: Server) -> None:
