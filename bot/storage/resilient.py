@@ -19,6 +19,12 @@ The same cache saves a round trip on every turn while the database is up: a pers
 runs on the state this worker saved for them last, without reading the row again
 (:mod:`bot.storage.speculative`: the save's version check catches a state another worker moved
 on, and the turn runs again on the current row; a write outside the state first confirms it).
+That bet pays only where a person's messages keep reaching the same worker (one worker, or a
+sticky proxy). Behind a shared socket or a round-robin proxy, half of a person's messages reach
+the other worker, and each stale copy costs the whole turn twice. So each worker keeps, per
+channel, the share of its copies that proved current — from the bets' outcomes and, while it does
+not bet, from comparing each row it reads with the copy it held — and bets only while that share
+is high (:data:`CURRENT_AT_LEAST`).
 """
 
 from __future__ import annotations
@@ -48,6 +54,15 @@ log = logging.getLogger("bot.storage")
 READ_BACK_SECONDS = 1.0
 """A row a failed save (or a check) just read back serves the retried turn as a load would; later,
 as any cached copy (confirmed before writes elsewhere)."""
+
+CURRENT_AT_LEAST = 0.9
+"""Run a turn on a cached copy only while at least this share of copies proved current. The
+break-even: a stale copy costs a failed save, a read and the turn again (~1 ms of CPU for a web chat
+message, docs/benchmarks.md), a current one saves a read (~0.1 ms): 1 − 0.1/1.1 ≈ 0.9."""
+
+CURRENT_WEIGHT = 1 / 32
+"""How much each outcome moves that share (an exponentially weighted mean): four stale copies in
+a row stop the bets; after ~70 rows read unchanged, betting starts again."""
 
 
 @dataclass
@@ -84,6 +99,7 @@ class ResilientStore(BaseStateStore):
         self.dropped = 0  # unsaved states given up: the database had moved on, or the cache overflowed
         self.reused = 0  # turns run on the cached state with the database up (one round trip saved)
         self.stale = 0  # turns run again: their state was stale (the save's version check, or before a write elsewhere)
+        self._current: dict[str, float] = {}  # per channel: the share of cached copies that proved current
 
     @property
     def engine(self) -> Any:
@@ -109,12 +125,13 @@ class ResilientStore(BaseStateStore):
                 speculative.clear()  # read by the save (or check) that just failed: as good as a load
                 self._entries.move_to_end(key)
                 return decode(entry.state, entry.version)
-            if self._reusable(entry):
+            if self._reusable(key, entry):
                 self.reused += 1
                 speculative.begin(partial(self._confirm, key, entry.version))
                 self._entries.move_to_end(key)
                 return decode(entry.state, entry.version)
         speculative.clear()
+        held = entry.version if entry is not None and entry.state is not None and entry.updated is not None else None
         if self._available():
             try:
                 data, version, updated = await self.inner.fetch(key)
@@ -125,6 +142,8 @@ class ResilientStore(BaseStateStore):
                 raise
             else:
                 self._ok(wrote=False)
+                if held is not None and self._down_since is None:
+                    self._observe(key, current=version == held)  # the copy this worker held: would it have done?
                 self._remember(key, _Entry(data, version, updated=updated))
                 return decode(data, version)
         return self._cached(key, entry)
@@ -141,8 +160,10 @@ class ResilientStore(BaseStateStore):
             except ConflictError as exc:
                 self._ok()
                 self.stale += 1
-                if speculative.running() and entry is not None:
-                    entry.elsewhere = True
+                if speculative.running():
+                    self._observe(key, current=False)
+                    if entry is not None:
+                        entry.elsewhere = True
                 current = exc.current if isinstance(exc, Conflict) else None
                 if current is not None and current[0] is not None:  # the retried turn runs on it
                     self._read_back(key, current)
@@ -156,6 +177,8 @@ class ResilientStore(BaseStateStore):
                 raise
             else:
                 self._ok()
+                if speculative.running():
+                    self._observe(key, current=True)
                 speculative.settle()
                 self._remember(key, _Entry(data, version, updated=now))
                 return version
@@ -176,10 +199,22 @@ class ResilientStore(BaseStateStore):
         self._entries.pop(key, None)
         speculative.settle()  # the rest of an erasure (usage, help requests) goes ahead on any state
 
-    def _reusable(self, entry: _Entry) -> bool:
-        """A clean state this worker read or saved, not expired since: the turn may run on it."""
+    def _reusable(self, key: str, entry: _Entry) -> bool:
+        """A clean state this worker read or saved, not expired since, where copies tend to be
+        current: the turn may run on it."""
         return (self.reuse and not entry.elsewhere and entry.state is not None and entry.updated is not None
+                and self._current.get(_channel(key), 1.0) >= CURRENT_AT_LEAST
                 and entry.updated >= self.inner.now() - self.inner.ttl)  # fmt: skip
+
+    def _observe(self, key: str, *, current: bool) -> None:
+        """One cached copy proved current (or stale): the channel's share moves towards it."""
+        channel = _channel(key)
+        share = self._current.get(channel, 1.0)
+        self._current[channel] = share + CURRENT_WEIGHT * (current - share)
+
+    def current_share(self) -> dict[str, float]:
+        """Per channel, the share of this worker's cached copies that proved current (for /metrics)."""
+        return dict(self._current)
 
     async def _confirm(self, key: str, version: int) -> bool:
         """Before a write outside the state: whether the cached ``version`` is still the row's."""
@@ -195,6 +230,7 @@ class ResilientStore(BaseStateStore):
         if found == version:
             return True
         self.stale += 1
+        self._observe(key, current=False)
         if key in self._entries:
             self._entries[key].elsewhere = True
         if data is None:
@@ -378,3 +414,9 @@ class ResilientStore(BaseStateStore):
             log.warning("state store answering again after %.1f s; %d states to write back",
                         self._clock() - self._down_since, self.unsaved)  # fmt: skip
             self._down_since = None
+
+
+def _channel(key: str) -> str:
+    """The channel of a store key (bot.conversations.conversation_key): copies are bet on per channel,
+    since a proxy may route one channel's people to one worker and not another's."""
+    return key.partition(":")[0]

@@ -73,7 +73,8 @@ class Metrics:
 
 class _StoreCollector(Collector):
     """How turns met the state store. A high ``stale`` share of ``reused`` means people's messages
-    reach several workers (a proxy that is not sticky): each worker then reads their row every turn."""
+    reach several workers (a proxy that is not sticky): ``cached_current`` then falls below 0.9 and
+    the worker reads every row again (bot.storage.resilient)."""
 
     def __init__(self, store: Any) -> None:
         self.store = store
@@ -88,6 +89,11 @@ class _StoreCollector(Collector):
                                   "database was unavailable", value=store.served_from_cache)  # fmt: skip
         yield GaugeMetricFamily("trolyso_state_unsaved", "Conversation states waiting to be written back",
                                 value=store.unsaved)  # fmt: skip
+        current = GaugeMetricFamily("trolyso_state_cached_current", "Share of this worker's cached states that "
+                                    "proved current, per channel; below 0.9 every turn reads its row", labels=["channel"])  # fmt: skip
+        for channel, share in sorted(store.current_share().items()):
+            current.add_metric([channel], share)
+        yield current
 
 
 class MetricsSink(BaseUsageSink):

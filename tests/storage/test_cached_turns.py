@@ -289,3 +289,75 @@ async def test_another_workers_newer_turn_still_wins_a_write_back(sqlite_url: st
         await store.close()
         await other.close()
         engine.dispose()
+
+
+async def tell(worker: Worker, user: str, text: str, channel: str = "telegram") -> list[Outbound]:
+    return await worker.conversations.handle(Inbound(channel, user, text))
+
+
+async def history(engine: sa.Engine, channel: str, user: str) -> list[str]:
+    database = SqlStateStore(engine, TTL)
+    try:
+        state, _version = await database.load(conversation_key(channel, user))
+    finally:
+        await database.close()
+    assert state is not None
+    assert state.flow is not None
+    return state.flow.history
+
+
+async def spread(workers: list[Worker], people: list[str], rounds: range, *, sticky: bool,
+                 channel: str = "telegram") -> None:  # fmt: skip
+    """Each person says one message a round, to a worker chosen as a proxy would: always the same
+    one (sticky), or the other one each time (a shared socket or round robin, at its worst)."""
+    for turn in rounds:
+        for n, person in enumerate(people):
+            worker = workers[n % 2 if sticky else (n + turn) % 2]
+            assert await tell(worker, person, f"m{turn}", channel) == [Outbound(f"#{turn + 1} m{turn}")]
+
+
+async def test_behind_a_proxy_that_is_not_sticky_a_worker_stops_betting_on_its_copies(
+    workers: list[Worker], engines: list[sa.Engine]
+) -> None:
+    """Forty people whose messages alternate between two workers: a worker that finds its copies
+    stale a few times reads every person's row from then on, instead of running one turn twice per
+    person (80 reruns here without it). Every message is answered once, in order."""
+    a, b = workers
+    people = [f"p{n}" for n in range(40)]
+    await spread(workers, people, range(4), sticky=False)
+    assert a.store.stale + b.store.stale <= 10, (a.store.stale, b.store.stale)
+    assert a.engine.runs + b.engine.runs == 4 * len(people) + a.store.stale + b.store.stale
+    for person in people[:3]:
+        assert await history(engines[0], "telegram", person) == ["m0", "m1", "m2", "m3"]
+
+
+async def test_behind_a_sticky_proxy_every_later_turn_runs_on_the_cached_copy(workers: list[Worker]) -> None:
+    a, b = workers
+    people = [f"p{n}" for n in range(40)]
+    await spread(workers, people, range(4), sticky=True)
+    assert (a.store.stale, b.store.stale) == (0, 0)
+    assert a.store.reused + b.store.reused == 3 * len(people)
+
+
+async def test_a_worker_bets_again_once_the_proxy_is_made_sticky(workers: list[Worker]) -> None:
+    """The loads it makes meanwhile show whether its copies would have been current: once they
+    are (the proxy routes each person to one worker now), the turns run on the copies again."""
+    a, _b = workers
+    people = [f"p{n}" for n in range(40)]
+    await spread(workers, people, range(4), sticky=False)
+    reruns, reused = a.store.stale, a.store.reused
+    await spread(workers, people, range(4, 12), sticky=True)
+    assert a.store.stale == reruns  # the first sticky turns read the row: no rerun on the way back
+    await spread(workers, people, range(12, 14), sticky=True)
+    assert a.store.reused - reused >= 20  # the last round: every one of its 20 people on the copy
+    assert a.store.stale == reruns
+
+
+async def test_one_channel_spread_over_workers_leaves_another_channels_bets_alone(workers: list[Worker]) -> None:
+    """Telegram's updates reach any worker; a web chat behind a sticky proxy still saves its reads."""
+    a, _b = workers
+    await spread(workers, [f"p{n}" for n in range(40)], range(4), sticky=False)
+    reused = a.store.reused
+    for n in range(5):
+        await tell(a, "visitor", f"m{n}", channel="web")
+    assert a.store.reused - reused == 4

@@ -1,5 +1,6 @@
 """/metrics tells an operator how turns met the state store: run on the cached state, run again
-because it was stale, answered from memory during an outage, waiting to be written back."""
+because it was stale, answered from memory during an outage, waiting to be written back, and the
+share of cached states that proved current."""
 
 from __future__ import annotations
 
@@ -34,3 +35,4 @@ async def test_metrics_count_turns_on_the_cached_state(sqlite_url: str) -> None:
     assert after["trolyso_state_reused_total"] == 2.0
     assert after["trolyso_state_stale_total"] == 0.0
     assert after["trolyso_state_unsaved"] == 0.0
+    assert after["trolyso_state_cached_current"] == 1.0  # the web chat's copies all proved current: it goes on betting
