@@ -111,13 +111,13 @@ LEFT JOIN conversations AS c ON u.version IS NULL AND c.key = $1
 _LIBPQ_ONLY = ("connect_timeout",)
 
 
-def conninfo(engine: sa.Engine) -> str:
+def conninfo(engine: sa.Engine, name: str = "trolyso-state") -> str:
     """The DSN for the engine's URL (``postgresql+psycopg://…`` → ``postgresql://…``).
 
-    Unless the URL names one, the connections are called ``trolyso-state`` in ``pg_stat_activity``."""
+    Unless the URL names one, the connections are called ``name`` in ``pg_stat_activity``."""
     url = engine.url.set(drivername="postgresql").difference_update_query(_LIBPQ_ONLY)
     if "application_name" not in url.query:
-        url = url.update_query_dict({"application_name": "trolyso-state"})
+        url = url.update_query_dict({"application_name": name})
     return url.render_as_string(hide_password=False)
 
 

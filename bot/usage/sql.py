@@ -3,6 +3,15 @@
 Each write is one transaction: ``INSERT … ON CONFLICT (event_key) DO NOTHING RETURNING`` tells
 which rows were really new, and only those are added to the daily counts. A batch replayed after
 a timeout (when the first attempt may have committed after all) therefore changes nothing twice.
+
+On PostgreSQL the batched writer's writes (:meth:`SqlUsageStore.awrite`) are one statement on a
+kept asyncpg connection in the event loop: the batch goes as 13 arrays ``unnest``-ed into rows,
+and the daily counts are added by the same statement. psycopg in a worker thread spent a sixth of
+a loaded worker's CPU converting each row's 13 parameters in Python, competing with the turns for
+the interpreter lock (docs/benchmarks.md); asyncpg encodes the arrays in compiled code, and the
+statement text no longer depends on the batch's size, so it is prepared once. The connection keeps
+PostgreSQL's full durability (unlike the state store's, bot.storage.pg). Erasures and purges stay
+on SQLAlchemy, in a thread: they are rare.
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.errors import ConfigError
+from bot.storage import pg
 from bot.storage.tables import usage_daily, usage_events
 from bot.usage.rows import DailyKey, Row
 
@@ -28,6 +38,27 @@ _COLUMNS = ("event_key", "ts", "day", "channel", "person", "locale", "commune", 
             "score", "latency_ms", "text", "assisted_by")  # fmt: skip
 _CHUNK = 500  # rows per statement: 6,500 parameters, far below SQLite's 32,766 and PostgreSQL's 65,535
 _INSERT_TAIL = " ON CONFLICT (event_key) DO NOTHING RETURNING day, channel, commune, kind, procedure"
+
+# The whole write on PostgreSQL, in one statement (so in one transaction): the new rows, then
+# their daily counts, grouped (one row per key: ON CONFLICT may touch a row once per statement)
+# and ordered (two writers take the daily rows' locks in one order). A data-modifying WITH runs
+# to completion whether or not the final SELECT reads it.
+_WRITE_PG = """
+WITH new AS (
+    INSERT INTO usage_events (event_key, ts, day, channel, person, locale, commune, kind, procedure,
+                              score, latency_ms, text, assisted_by)
+    SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::date[], $4::text[], $5::text[], $6::text[],
+                         $7::text[], $8::text[], $9::text[], $10::float8[], $11::float8[], $12::text[], $13::text[])
+    ON CONFLICT (event_key) DO NOTHING
+    RETURNING day, channel, commune, kind, procedure
+), added AS (
+    INSERT INTO usage_daily (day, channel, commune, kind, procedure, count)
+    SELECT day, channel, coalesce(commune, ''), kind, coalesce(procedure, ''), count(*) FROM new
+    GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (day, channel, commune, kind, procedure) DO UPDATE SET count = usage_daily.count + excluded.count
+)
+SELECT count(*) FROM new
+"""
 
 
 @lru_cache(maxsize=128)
@@ -74,6 +105,7 @@ class SqlUsageStore:
                               "check TROLYSO_DATABASE_URL")  # fmt: skip
         self.engine = engine
         self._kept: sa.Connection | None = None
+        self._pg: Any = None  # the asyncpg connection of awrite, opened on first use in the event loop
         dialect = engine.dialect
         self._write_ts: Callable[[Any], Any] = (
             usage_events.c.ts.type.dialect_impl(dialect).bind_processor(dialect) or _same
@@ -99,6 +131,30 @@ class SqlUsageStore:
                 return self._store(cursor, rows, "%s")
             finally:
                 cursor.close()
+
+    async def awrite(self, rows: Sequence[Row]) -> int:
+        """:meth:`write` from the event loop: inline on SQLite; on PostgreSQL one statement on the
+        kept asyncpg connection. Cancelled (the writer's time limit) or failed, the connection is
+        dropped: whether that statement committed is unknown, and a replay under the same event
+        keys changes nothing twice."""
+        if self.inline or not rows:
+            return self.write(rows)
+        columns = [[row[name] for row in rows] for name in _COLUMNS]  # type: ignore[literal-required]
+        columns[9] = [None if score is None else float(score) for score in columns[9]]
+        columns[10] = [None if latency is None else float(latency) for latency in columns[10]]
+        connection = self._pg
+        if connection is None or connection.is_closed():
+            import asyncpg  # type: ignore[import-untyped]  # no type information shipped; used through Any
+
+            connection = self._pg = await asyncpg.connect(
+                pg.conninfo(self.engine, "trolyso-usage"), timeout=pg.connect_timeout(self.engine)
+            )
+        try:
+            return int(await connection.fetchval(_WRITE_PG, *columns))
+        except BaseException:
+            self._pg = None
+            connection.terminate()
+            raise
 
     def erase(self, person: str) -> int:
         delete = usage_events.delete().where(usage_events.c.person == person).returning(*_COUNTED)
@@ -160,6 +216,19 @@ class SqlUsageStore:
         if self._kept is not None:
             kept, self._kept = self._kept, None
             kept.close()
+        if self._pg is not None:  # between statements: nothing of ours is lost by closing it at once
+            connection, self._pg = self._pg, None
+            connection.terminate()
+
+    async def aclose(self) -> None:
+        """:meth:`close` from the event loop: awrite's connection says goodbye to the server."""
+        if self._pg is not None:
+            connection, self._pg = self._pg, None
+            try:
+                await connection.close(timeout=2.0)
+            except Exception:  # the server may be gone already
+                connection.terminate()
+        self.close()
 
     def _subtract(self, connection: sa.Connection, counts: Counter[DailyKey]) -> None:
         c = usage_daily.c

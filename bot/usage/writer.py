@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from bot.core.messages import UsageEvent
 from bot.core.ports import BaseUsageSink
@@ -30,7 +30,6 @@ from bot.usage.store import UsageStore
 
 log = logging.getLogger("bot.usage")
 
-T = TypeVar("T")
 
 PURGE_CHUNK = 5000
 """Events deleted per transaction when purging, so a big first purge never holds the database long."""
@@ -161,7 +160,7 @@ class BatchedUsageSink(BaseUsageSink):
             self._task = None
         async with self._lock:
             if not self._queue and self._spool is None:
-                self.store.close()
+                await self._close_store()
                 return  # never used: no spool file to create just to close it
             await self._prepare()
             self._retry_at = 0.0  # one last try, whatever the back-off says
@@ -174,6 +173,13 @@ class BatchedUsageSink(BaseUsageSink):
                 self._spool.close()
                 self._spool = None
         if self._inflight is None or self._inflight.done():
+            await self._close_store()
+
+    async def _close_store(self) -> None:
+        aclose = getattr(self.store, "aclose", None)
+        if aclose is not None:
+            await aclose()
+        else:
             self.store.close()
 
     async def flush(self) -> None:
@@ -236,7 +242,7 @@ class BatchedUsageSink(BaseUsageSink):
             batch = self._queue[: self.batch_size]
             del self._queue[: self.batch_size]
             try:
-                await self._call(partial(self.store.write, batch))
+                await self._write(batch)
             except _Unavailable:
                 self._queue[:0] = batch
                 await self._to_spool()
@@ -260,7 +266,7 @@ class BatchedUsageSink(BaseUsageSink):
                         if isinstance(following, Erasure):
                             break
                         batch.append(following)
-                    await self._call(partial(self.store.write, batch))
+                    await self._write(batch)
                     done += len(batch)
                 await asyncio.sleep(0)
         except _Unavailable:
@@ -288,11 +294,21 @@ class BatchedUsageSink(BaseUsageSink):
             if len(self._queue) > self.max_queue:
                 self._drop_oldest()
 
-    async def _call(self, work: Callable[[], T]) -> T:
-        """Run one store call: in the loop for an inline store, else in a thread with a time limit.
+    async def _write(self, batch: list[Row]) -> int:
+        """Write one batch: from the event loop where the store can (``awrite``), else as a call."""
+        awrite = getattr(self.store, "awrite", None)
+        if awrite is None or self.store.inline:
+            return int(await self._call(partial(self.store.write, batch)))
+        return int(await self._call(partial(awrite, batch), awaited=True))
+
+    async def _call(self, work: Callable[[], Any], *, awaited: bool = False) -> Any:
+        """Run one store call: in the loop for an inline store, else in a thread with a time limit
+        (``awaited``: ``work`` is a coroutine function, awaited in the loop with that limit).
 
         A call that times out keeps running in its thread and may still commit; no other call
-        starts until it ends, and its batch is spooled, to be replayed under the same keys."""
+        starts until it ends, and its batch is spooled, to be replayed under the same keys. An
+        awaited call is cancelled at the limit; its store drops the connection, and its batch is
+        replayed the same way."""
         if self._inflight is not None:
             if not self._inflight.done():
                 raise _Unavailable("the database has not finished the previous call")
@@ -302,6 +318,9 @@ class BatchedUsageSink(BaseUsageSink):
         try:
             if self.store.inline:
                 result = work()
+            elif awaited:
+                async with asyncio.timeout(self.write_timeout):
+                    result = await work()
             else:
                 task = asyncio.ensure_future(asyncio.to_thread(work))
                 done, _pending = await asyncio.wait({task}, timeout=self.write_timeout)

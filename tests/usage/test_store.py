@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -37,13 +38,39 @@ class Backend:
         return stored_daily(self.engine)
 
 
-@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+class AwaitedWrites:
+    """A SqlUsageStore whose writes go the batched writer's way: ``awrite`` in an event loop
+    (asyncpg on PostgreSQL), so the contract below holds for that path too."""
+
+    def __init__(self, store: SqlUsageStore) -> None:
+        self.inner = store
+        self.loop = asyncio.new_event_loop()
+        self.inline = store.inline
+
+    def write(self, rows: Sequence[Row]) -> int:
+        return self.loop.run_until_complete(self.inner.awrite(rows))
+
+    def erase(self, person: str) -> int:
+        return self.inner.erase(person)
+
+    def purge(self, before: date, limit: int) -> int:
+        return self.inner.purge(before, limit)
+
+    def close(self) -> None:
+        self.loop.run_until_complete(self.inner.aclose())
+        self.loop.close()
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres),
+                        pytest.param("postgres-awrite", marks=pytest.mark.postgres)])  # fmt: skip
 def backend(request: pytest.FixtureRequest, usage_database: Callable[[str], sa.Engine]) -> Iterator[Backend]:
     if request.param == "memory":
         yield Backend(MemoryUsageStore())
         return
-    engine = usage_database(request.param)
-    store = SqlUsageStore(engine)
+    engine = usage_database(request.param.removesuffix("-awrite"))
+    store: SqlUsageStore | AwaitedWrites = SqlUsageStore(engine)
+    if request.param.endswith("-awrite"):
+        store = AwaitedWrites(store)
     yield Backend(store, engine)
     store.close()
 
