@@ -218,3 +218,24 @@ async def test_with_redis_one_hit_against_two_budgets_is_one_step(redis_url: str
         assert await limiter.hit_all(((address, ("10.0.0.1",)), (person, ("p4",)))) >= 1, "the address is spent"
     finally:
         await limiter.close()
+
+
+async def test_with_redis_messages_at_once_go_together_and_count_as_if_alone(redis_url: str) -> None:
+    """60 messages at once in one worker, each against its address and its person, as the web chat
+    asks: a few script calls carry them all, and the counting is exactly that of one call each, in
+    the order they came — a person's second message refused and not counted, the address's 20
+    spent by the first 20 people."""
+    limiter = RateLimiter.for_tests(redis_url)
+    assert limiter._shared is not None
+    address, person = Rule.parse("address", "20/minute"), Rule.parse("person", "1/minute")
+    people = [f"p{n // 2}" for n in range(60)]  # each person twice in a row
+    try:
+        hits = [limiter.hit_all(((address, ("10.0.0.9",)), (person, (who,)))) for who in people]
+        waits = await asyncio.gather(*hits)
+        calls = limiter._shared.round_trips
+        assert await limiter.hit_all(((address, ("10.0.0.9",)), (person, ("p-late",)))) >= 1
+    finally:
+        await limiter.close()
+    assert [w == 0.0 for w in waits] == [n % 2 == 0 and n < 40 for n in range(60)]
+    assert all(w >= 1 for w in waits[1::2])
+    assert calls <= 3, calls  # not 60
