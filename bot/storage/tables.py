@@ -71,7 +71,8 @@ conversations = Table(
     Column("key", String(200), primary_key=True),  # channel:user_id
     Column("state", Text, nullable=False),  # ConversationState as JSON
     Column("version", Integer, nullable=False),  # optimistic lock: +1 on every save
-    Column("updated_at", UtcDateTime, nullable=False, index=True),  # last save, for expiry
+    # Last save, for expiry. Not indexed: every save changes it, only the daily purge reads it (0016).
+    Column("updated_at", UtcDateTime, nullable=False),
 )
 
 

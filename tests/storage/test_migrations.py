@@ -113,3 +113,13 @@ def _row(key: str, state: str = "{}", version: int = 1) -> sa.Insert:
     return conversations.insert().values(
         key=key, state=state, version=version, updated_at=datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
     )
+
+
+def test_conversations_keep_no_index_on_their_save_time(database_url: str) -> None:
+    """Every turn's save changes updated_at; an index on it cost each save a second B-tree write
+    (0016). Only the daily purge reads it (its tests: tests/storage/test_state_store.py)."""
+    engine = create_db_engine(database_url)
+    try:
+        assert "ix_conversations_updated_at" not in {i["name"] for i in sa.inspect(engine).get_indexes("conversations")}
+    finally:
+        engine.dispose()
