@@ -13,9 +13,14 @@ def banner(lang: str | None) -> str:
     """The short help shown before the greeting, in the chat's language (Vietnamese by default)."""
     if lang == "en":
         return ("Trợ lý số — type your question and press Enter; type a button's number to press it; "
-                "/help lists the commands; Ctrl-D leaves.")  # fmt: skip
+                "/help lists the commands; /quit or Ctrl-D leaves.")  # fmt: skip
     return ("Trợ lý số — gõ câu hỏi rồi nhấn Enter; gõ số của nút để chọn nút đó; "
-            "/help xem các lệnh; Ctrl-D để thoát.")  # fmt: skip
+            "/help xem các lệnh; /thoat hoặc Ctrl-D để thoát.")  # fmt: skip
+
+
+LEAVE = frozenset({"/quit", "/exit", "/q", "/thoat", "/thoát"})
+"""What a person types to leave the terminal chat (Ctrl-D too): only in the terminal, where the
+chat is a program that ends; elsewhere a conversation has no end to reach."""
 
 
 def render(msg: Outbound) -> str:
@@ -78,6 +83,8 @@ async def _loop(send: Callable[[Inbound], Awaitable[None]], lang: str | None, us
             break
         text = line.rstrip("\n")
         choice = text.strip()
+        if choice.lower() in LEAVE:
+            break
         buttons = last_buttons()
         # A number presses a button, unless the last reply asks for a typed answer (a guide's
         # date or number question: only navigation buttons, no answer buttons).

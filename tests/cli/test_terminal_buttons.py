@@ -95,3 +95,17 @@ async def test_one_at_the_birth_date_presses_today(engine: Engine) -> None:
     assert person.state.flow is not None
     assert person.state.flow.answers.get("birth_date") == "2026-11-23"
     assert person.state.flow.step == "parents_married"
+
+
+@pytest.mark.parametrize("leave", ["/quit", "/exit", "/thoat", "/THOÁT"])
+async def test_typing_quit_leaves_the_terminal_chat(leave: str) -> None:
+    """Typed at the prompt, /quit (or /exit, /thoat) ends the chat as Ctrl-D does: nothing after it is sent."""
+    sent: list[Inbound] = []
+
+    async def send(inbound: Inbound) -> None:
+        sent.append(inbound)
+
+    stdin = io.StringIO(f"lam cccd o dau\n{leave}\nmore\n")
+    code = await _loop(send, None, "me", stdin, io.StringIO(), interactive=False, last_buttons=lambda: (), greet=False)
+    assert code == 0
+    assert [inbound.text for inbound in sent] == ["lam cccd o dau"]
