@@ -19,8 +19,9 @@ psycopg_pool ~0.05 ms of CPU under load; asyncpg's pool resets each connection w
 - These connections run with ``synchronous_commit = off``: the commit returns before the WAL
   reaches the disk. A crash of the *database server* can lose the last ~0.6 s (3 × wal_writer_delay)
   of conversation state — the citizen is asked their last answer again — but never corrupts it,
-  and nothing else uses these connections: help requests, usage events, accounts and erasures go
-  through the SQLAlchemy engine with full durability.
+  and nothing else uses these connections: help requests, accounts and erasures go through the
+  SQLAlchemy engine, usage events through their own asyncpg connection (bot.usage.sql), with full
+  durability.
 
 The connections belong to the event loop that opened them: :meth:`PgStates.close` (called by
 ``SqlStateStore.close``, which the application calls on shutdown) closes them.
