@@ -6,6 +6,8 @@ The thresholds are what the engine reached after each round's fixes, not targets
 
 from __future__ import annotations
 
+import logging
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +17,8 @@ import pytest
 import yaml
 
 from bot.core.engine import Engine
+from bot.core.messages import Inbound
+from bot.core.redact import redact
 from bot.testing import play_singles, play_talks
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -66,6 +70,18 @@ ROUNDS = [
           missed_talks=frozenset({"the vehicle guide for a used bike, a date of last year, then how long",
                                   "a newborn's household registration guide, typed",
                                   "the residence guide corrected to a son's absence abroad"}), missed_turns=7),
+    # Round 7: the figures before its fixes (docs/matching.md), kept while the fixes go in.
+    Round(7, singles=140, near=13, declined=23, talks=21, right=102 / 118, wrong=2, answered=1,
+          missed_talks=frozenset({"the marriage guide in Nghệ An words",
+                                  "a son working in Korea at the absence guide",
+                                  "a mother's VNeID that fails, the passcode, then a real person",
+                                  "a used bike guide, a month without its day",
+                                  "a correction from the temporary residence to the permanent one for a wife",
+                                  "a cousin staying two weeks, forgot to report, how",
+                                  "a volunteer for a bedridden old man's card, a phone number typed",
+                                  "the newborn's household registration guide, answers typed",
+                                  "a declined divorce, then the single status paper, then a person"}),
+          missed_turns=20),
 ]  # fmt: skip
 pytestmark = pytest.mark.parametrize("round_", ROUNDS, ids=[f"round{r.number}" for r in ROUNDS])
 
@@ -102,3 +118,20 @@ async def test_conversations(engine: Engine, round_: Round) -> None:
     bad = [t for t in turns if t[3]]
     assert {name for name, *_rest in bad} <= round_.missed_talks, bad
     assert len(bad) <= round_.missed_turns, bad
+
+
+async def test_typed_numbers_are_never_echoed(engine: Engine, round_: Round, caplog: pytest.LogCaptureFixture) -> None:
+    """A phone or ID number typed in a held-out conversation appears in no reply, no log record, no
+    usage event's detail and no redacted usage text."""
+    numbers = {n for s in round_.talks_data() for t in s["turns"] for n in re.findall(r"\d{9,}", t["user"])}
+    caplog.set_level(logging.DEBUG)
+    seen: list[str] = []
+    for script in round_.talks_data():
+        state = None
+        for step in script["turns"]:
+            turn = await engine.handle(Inbound("test", "held-out", step["user"]), state)
+            state = turn.state
+            seen += [m.text for m in turn.messages]
+            seen += [f"{e.detail} {redact(e.text or '')}" for e in turn.events]
+    seen += [r.getMessage() for r in caplog.records]
+    assert not [n for n in numbers if any(n in text for text in seen)]
