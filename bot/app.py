@@ -31,6 +31,7 @@ from bot.storage import deliveries
 from bot.storage.db import create_db_engine, upgrade
 from bot.storage.resilient import ResilientStore
 from bot.storage.sql import SqlStateStore
+from bot.storage.unsent import UnsentReplies
 from bot.usage import BatchedUsageSink, FanOutSink, build_usage_sink
 
 if TYPE_CHECKING:
@@ -119,6 +120,9 @@ def build_app(settings: Settings | None = None, usage: BaseUsageSink | None = No
         usage_log.schedule(scheduler)
     scheduler.add("conversations.purge", 3600.0, sql_store.purge_expired, first=60.0)
     scheduler.add("deliveries.purge", 3600.0, partial(asyncio.to_thread, deliveries.purge, db), first=60.0)
+    # Also in the web app's unsent.resend job; here too for a process that runs no such job (long
+    # polling, or a server whose webhook channels were switched off): a kept row never outlives 24 h.
+    scheduler.add("unsent.purge", 3600.0, partial(asyncio.to_thread, UnsentReplies(db).purge), first=60.0)
     reminders = SqlReminderBook(db)
     engine.reminders = ReminderTalk(reminders, engine.runner)
     sender = ReminderSender(reminders, notifier, engine.runner.flows)

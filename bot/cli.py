@@ -206,6 +206,10 @@ def _db(args: argparse.Namespace, stdout: TextIO) -> int:
             blanked = SqlHelpDesk(engine).purge(timedelta(days=days))
             stdout.write(f"blanked the phone numbers and words of {blanked} help requests older than {days} days\n")
             Outbox(engine, "").purge()
+            from bot.storage.unsent import UnsentReplies
+
+            unsent = UnsentReplies(engine).purge()
+            stdout.write(f"deleted {unsent} replies kept unsent for over a day\n")
     except sa.exc.SQLAlchemyError as exc:
         reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]
         print(f"error: the database refused ({reason}); check TROLYSO_DATABASE_URL and run `trolyso db upgrade`",

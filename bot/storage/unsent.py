@@ -4,7 +4,8 @@ Zalo and Telegram never deliver an update again once it had a 200, and the webho
 at a bound even when the turn's replies are still on their way (``ok_unsent`` on /metrics). At
 that moment only, the replies still to go are written here (:meth:`UnsentReplies.keep`), and the
 row is deleted once they are sent (:meth:`UnsentReplies.drop`). A worker killed in between leaves
-the row behind, and a recovery run (:mod:`bot.web.late`) sends it once it is due.
+the row behind, and a recovery run (:mod:`bot.web.late`) sends it once it is due. An erasure
+deletes the person's rows (:func:`forget`, in the erasure's transaction).
 
 ``due_at`` decides who may send a row: the worker that wrote it keeps pushing it forward while it
 is alive and still sending (:meth:`UnsentReplies.renew`), and a recovery run claims a due row by
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
@@ -79,11 +80,21 @@ class UnsentReplies:
                 claimed.append(Unsent(row.id, row.channel, row.chat_id, row.delivery_id, row.replies))
         return claimed
 
-    def purge(self, now: datetime) -> int:
+    def purge(self, now: datetime | None = None) -> int:
         """Delete rows older than KEEP_REPLIES, unsent: what they said is no longer an answer."""
+        now = now or datetime.now(UTC)
         with self.db.begin() as connection:
             return int(connection.execute(table.delete().where(table.c.created_at < now - KEEP_REPLIES)).rowcount)
 
     def count(self) -> int:
         with self.db.connect() as connection:
             return int(connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+
+def forget(connection: sa.Connection, key: str) -> None:
+    """Delete the replies kept for the conversation ``key`` (``<channel>:<user id>``), in the caller's
+    transaction: an erasure takes them too. Telegram and Zalo answer a person only in their own
+    chat, so the row's chat id is the person's id. A worker still sending them goes on (its delete
+    then finds nothing); those of a worker that died are never sent."""
+    channel, _, chat_id = key.partition(":")
+    connection.execute(table.delete().where(table.c.channel == channel, table.c.chat_id == chat_id))

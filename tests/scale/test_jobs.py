@@ -286,6 +286,7 @@ async def test_the_app_schedules_its_upkeep_on_one_scheduler(tmp_path: object) -
             "usage.purge",
             "conversations.purge",
             "deliveries.purge",
+            "unsent.purge",
             "reminders",
         }
     finally:

@@ -13,15 +13,22 @@ turns stop where they are). The safe age (``unsent_resend_after_seconds``, 60 s)
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from bot.app import build_app
 from bot.channels import telegram_common
+from bot.core.messages import Inbound
+from bot.settings import Settings
 from bot.storage.db import create_db_engine
 from bot.storage.deliveries import decode
 from bot.storage.tables import unsent_replies
@@ -274,3 +281,45 @@ async def test_only_the_telegram_replies_still_to_go_are_kept(
         await asyncio.wait(set(live.web.state.channels[0]._tasks), timeout=10)
     assert sent_texts(fake) == expected(("lam cccd",))
     assert kept(url) == []
+
+
+async def test_an_erasure_deletes_the_replies_kept_for_that_person(url: str, tmp_path: Path) -> None:  # noqa: F811
+    """"Delete my data" confirmed on Telegram deletes the replies kept unsent for that person's chat
+    (a dead worker's would otherwise be sent, or kept a day); another person's rows, and the same
+    id's on Zalo, stay."""
+    app = build_app(Settings(database_url=url, channels="web", secret_key="k" * 32,  # type: ignore[arg-type]
+                             usage_spool_path=str(tmp_path / "spool")))  # fmt: skip
+    try:
+        asked = await app.conversations.handle(Inbound("telegram", "1001", "/xoadulieu"))
+        assert [b.payload for b in asked[-1].buttons] == ["erase:yes", "erase:no"]
+        rows, now = UnsentReplies(app.db), datetime.now(UTC)
+        for channel, chat in (("telegram", "1001"), ("telegram", "10012"), ("zalo", "1001"), ("telegram", "1001")):
+            rows.keep(channel, chat, f"{channel}:1:{chat}", '[{"t":"a","b":[],"e":null}]', now, now)
+        await app.conversations.handle(Inbound("telegram", "1001", payload="erase:yes"))
+        assert stored_turns(url, "telegram:1001") == 0
+        assert [(channel, chat) for channel, chat, _texts in kept(url)] == [("telegram", "10012"), ("zalo", "1001")]
+    finally:
+        await app.close()
+
+
+async def test_rows_a_day_old_are_purged_by_a_process_that_sends_none(url: str, tmp_path: Path) -> None:  # noqa: F811
+    """Without the web app's unsent.resend job (long polling, webhooks switched off) the hourly
+    unsent.purge job and `trolyso db purge` still delete a row kept over a day, and keep a newer one."""
+    app = build_app(Settings(database_url=url, channels="web", secret_key="k" * 32,  # type: ignore[arg-type]
+                             usage_spool_path=str(tmp_path / "spool")))  # fmt: skip
+    try:
+        rows, now = UnsentReplies(app.db), datetime.now(UTC)
+        for age in (timedelta(hours=25), timedelta(hours=26), timedelta(hours=1)):
+            rows.keep("zalo", USER, "zalo:1:m:a", '[{"t":"a","b":[],"e":null}]', now - age, now - age)
+        assert "unsent.resend" not in app.scheduler.jobs
+        await app.scheduler.jobs["unsent.purge"].run()
+        assert rows.count() == 1
+        rows.keep("zalo", USER, "zalo:1:m:b", '[{"t":"b","b":[],"e":null}]', now - timedelta(days=2), now)
+        env = {**os.environ, "TROLYSO_DATABASE_URL": url, "TROLYSO_USAGE_SPOOL_PATH": str(tmp_path / "spool")}
+        done = subprocess.run([sys.executable, "-m", "bot", "db", "purge"], env=env, cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert "deleted 1 replies kept unsent for over a day" in done.stdout
+        assert rows.count() == 1
+    finally:
+        await app.close()
