@@ -1,5 +1,5 @@
 """Conversations without the index on ``updated_at``: every turn's save changes ``updated_at``, so
-the index cost every save a second B-tree write (on SQLite ~30 µs of CPU, a quarter of the save;
+the index cost every save a second B-tree write (on SQLite 10–20 µs of CPU, a tenth of the save;
 on PostgreSQL it also ruled out HOT updates), while only the daily purge of expired conversations
 reads it — a scan of the table once a day (docs/benchmarks.md).
 
