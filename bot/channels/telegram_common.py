@@ -32,6 +32,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from functools import partial
 from typing import Any, ClassVar, Generic, TypeVar
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -332,7 +333,7 @@ class TelegramChannel(BaseChannel, Generic[U]):
             await self.ctx.late.keep(self.name, delivery)
         self.ctx.metrics.webhooks.labels(self.name, result).inc()
         if slot is not None and slot.body is not None:
-            return Response(json.dumps(slot.body, ensure_ascii=False), media_type="application/json")
+            return Response(orjson.dumps(slot.body), media_type="application/json")
         return Response(status_code=200)
 
     def authorised(self, given: str | None) -> bool:

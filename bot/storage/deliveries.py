@@ -35,13 +35,13 @@ page resends within seconds).
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import orjson
 import sqlalchemy as sa
 
 from bot.core.messages import Button, Outbound
@@ -151,10 +151,9 @@ def mark_saved() -> None:
 
 def encode(replies: Sequence[Outbound]) -> str:
     """Replies as stored: a JSON list (short keys; a button keeps only what it has)."""
-    return json.dumps(
-        [{"t": r.text, "b": [[b.label, b.payload, b.url] for b in r.buttons], "e": r.expects} for r in replies],
-        ensure_ascii=False, separators=(",", ":"),
-    )  # fmt: skip
+    return orjson.dumps(
+        [{"t": r.text, "b": [[b.label, b.payload, b.url] for b in r.buttons], "e": r.expects} for r in replies]
+    ).decode()
 
 
 def decode(data: str | None) -> list[Outbound]:
@@ -162,7 +161,7 @@ def decode(data: str | None) -> list[Outbound]:
     if not data:
         return []
     try:
-        return [Outbound(r["t"], tuple(Button(*b) for b in r["b"]), r["e"]) for r in json.loads(data)]
+        return [Outbound(r["t"], tuple(Button(*b) for b in r["b"]), r["e"]) for r in orjson.loads(data)]
     except (ValueError, TypeError, KeyError):  # written by another release: better silent than wrong
         return []
 
