@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from rapidfuzz import fuzz
 
-from bot.core.replies import bare_reply, read_reply
+from bot.core.replies import bare_reply, read_reply, without_no_pronoun
 from bot.core.text import fold
 from bot.data.flow_models import Option
 
@@ -110,6 +110,18 @@ def _hits(words: list[str], phrase: tuple[str, ...]) -> tuple[frozenset[int], bo
     return frozenset(covered), negated
 
 
+def says_any(text: str, phrases: Sequence[str]) -> bool:
+    """Whether ``text`` holds one of ``phrases`` whole, with no negation in the two words before it
+    ("hàn quốc" in "nó sang hàn quốc làm", not in "không sang hàn quốc")."""
+    words = fold(without_no_pronoun(text)).split()
+    for phrase in phrases:
+        wanted = tuple(fold(phrase).split())
+        for i in range(len(words) - len(wanted) + 1):
+            if tuple(words[i : i + len(wanted)]) == wanted and not _NEGATORS & set(words[max(0, i - 2) : i]):
+                return True
+    return False
+
+
 def _covered(words: list[str], option: Option) -> tuple[frozenset[int], frozenset[tuple[str, ...]]]:
     """The words of the answer this option's phrases cover whole, and its phrases typed only
     after a negation (which count neither whole nor as a near miss)."""
@@ -147,7 +159,7 @@ def _fuzzy(folded: str, option: Option, skip: frozenset[tuple[str, ...]]) -> flo
 
 def parse_choice(text: str, options: Sequence[Option]) -> str | None:
     """The id of the one option a typed answer names, or None (ask again, listing the options)."""
-    folded = fold(text)
+    folded = fold(without_no_pronoun(text))  # "nó đi làm" names "đi làm", not after a "no"
     if not folded or not options:
         return None
     if _ORDINAL.match(folded) or _PLACE.match(folded):

@@ -103,6 +103,15 @@ def _number_cuts(flow: Flow, step_id: str) -> tuple[float, ...]:
     return tuple(sorted(cuts))
 
 
+def _date_cuts(flow: Flow, step_id: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The day counts the guide compares the date of ``step_id`` with (days before today), and
+    the deadlines counted from it (days after it)."""
+    conditions = [rule.when for step in flow.steps for rule in step.next] + [block.when for block in flow.result]
+    cuts = {cut for when in conditions if isinstance(test := when.get(step_id), Test)
+            for cut in (test.days_ago_over, test.days_ago_at_most) if cut is not None}  # fmt: skip
+    return tuple(sorted(cuts)), tuple(sorted(d.days for d in flow.deadlines if d.after == step_id))
+
+
 def _said_back(step: Step, value: str) -> str:
     """A yes/no question and the answer taken for it, to say back: "Cha mẹ bé đã đăng ký kết hôn chưa? — Có"."""
     return f"✔ {step.ask.get(current())} — {_('Yes') if value == 'yes' else _('No')}"
@@ -119,6 +128,8 @@ class FlowRunner:
         # Each number step's limits, as its guide compares the answer anywhere (rules, checklist, deadlines).
         self._cuts = {id(step): _number_cuts(flow, step.id) for flow in flows.flows.values()
                       for step in flow.steps if step.type == "number"}  # fmt: skip
+        self._date_cuts = {id(step): _date_cuts(flow, step.id) for flow in flows.flows.values()
+                           for step in flow.steps if step.type == "date"}  # fmt: skip
 
     def for_procedure(self, procedure: str) -> Flow | None:
         return self.flows.for_procedure(procedure)
@@ -278,6 +289,8 @@ class FlowRunner:
     def read(self, step: Step, raw: str) -> StepReading:
         """The answer ``raw`` gives to ``step``: a value, or the problem with an attempted
         answer, or neither when it is not an answer at all (see bot.core.step_answers)."""
+        if step.type == "date":
+            return read_answer(step, raw, self.today(), *self._date_cuts.get(id(step), ((), ())))
         return read_answer(step, raw, self.today(), self._cuts.get(id(step)))
 
     def interpret(self, step: Step, raw: str) -> str | None:

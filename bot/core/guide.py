@@ -17,8 +17,11 @@ from bot.core.replies import accepts_suggestion
 from bot.core.text import fold
 from bot.core.turn import Turn
 
-GUIDE_WORDS = ("huong dan", "tung buoc", "chi toi", "chi minh", "chi em", "chi e", "chi tui", "chi giup", "chi cach",
-               "bay cho", "bay em", "bay e", "step by step",
+# "chỉ cấy thủ tục…" (Nghệ An "cấy" is "cái"), "chỉ cái cách…", "các bước làm khai tử": show me how. "Chỉ
+# cái" alone stays out: "chỉ cái thẻ cũ thôi" is "only the old card".
+GUIDE_WORDS = ("huong dan", "tung buoc", "cac buoc", "chi toi", "chi minh", "chi em", "chi e", "chi tui", "chi giup",
+               "chi cach", "chi cay", "chi cai cach", "chi cai thu tuc", "chi dum", "bay cho", "bay em", "bay e",
+               "step by step",
                "guide me through", "walk me through", "guide me", "walk me", "help me with", "help me",
                "guide")  # fmt: skip
 

@@ -120,13 +120,19 @@ def echoed_reply(text: str, question: str, lexicon: Lexicon | None = None) -> Re
 _NO_PRONOUN = re.compile(r"(?<!\w)[nN][óÓ](?!\w)")
 
 
+def without_no_pronoun(text: str) -> str:
+    """``text`` with an accented "nó" (who answers) made the particle "họ", so that folding cannot
+    turn it into the English "no" ("nó đi làm" is not a negated "đi làm")."""
+    return _NO_PRONOUN.sub("họ", unicodedata.normalize("NFC", text))
+
+
 def _read(text: str, question: str, lex: Lexicon) -> Reply | None:
     return _reading(text, question, lex)[0]
 
 
 def _reading(text: str, question: str, lex: Lexicon) -> tuple[Reply | None, list[str]]:
     """The reply, and the question's words it echoed."""
-    words = fold(_NO_PRONOUN.sub("họ", unicodedata.normalize("NFC", text))).split()
+    words = fold(without_no_pronoun(text)).split()
     if not words or len(words) > _MAX_WORDS:
         return None, []
     if any(pair == _WHERE for pair in pairwise(words)):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from bot.core.age_deadline import on_birthday
 from bot.core.answers_parse import parse_choice, parse_number, parse_yesno
+from bot.core.choices import says_any
 from bot.core.dates import (
     OLD_YEARS,
     DateReading,
@@ -48,24 +49,31 @@ def question_words(step: Step) -> str:
     return f"{step.ask.vi} {step.ask.en}"
 
 
-def read_answer(step: Step, raw: str, today: dt.date, cuts: tuple[float, ...] | None = None) -> StepReading:
+def read_answer(step: Step, raw: str, today: dt.date, cuts: tuple[float, ...] | None = None,
+                deadlines: tuple[int, ...] = ()) -> StepReading:  # fmt: skip
     """Read ``raw`` as an answer to ``step`` (see the module docstring for the three outcomes).
-    ``cuts``: for a number step, every number its guide compares the answer with (None: unknown)."""
+    ``cuts``: for a number step, every number its guide compares the answer with (None: unknown);
+    for a date step, every count of days before today, with ``deadlines``, the days it allows."""
     if step.optional and fold(raw) in SKIP_WORDS:
         return StepReading(SKIP, echo=_("Skipped."))
     if step.type == "choice":
         return StepReading(parse_choice(raw, step.options))
     if step.type == "yesno":
-        return StepReading(parse_yesno(raw, question_words(step)))
+        value = parse_yesno(raw, question_words(step))
+        if value is None and (step.yes_words or step.no_words):
+            yes, no = says_any(raw, step.yes_words), says_any(raw, step.no_words)
+            value = "yes" if yes and not no else "no" if no and not yes else None
+        return StepReading(value)
     if step.type == "date":
-        return _date(step, raw, today)
+        return _date(step, raw, today, cuts, deadlines)
     if step.type == "number":
         return _number(step, raw, today, cuts)
     text = raw.strip()
     return StepReading(text[:200] if text else None)
 
 
-def _date(step: Step, raw: str, today: dt.date) -> StepReading:
+def _date(step: Step, raw: str, today: dt.date, cuts: tuple[float, ...] | None = None,
+          deadlines: tuple[int, ...] = ()) -> StepReading:  # fmt: skip
     if step.year_ok:
         return _birth(raw, today, step.under_age)
     reading = read_date(raw, today, past=step.not_future)
@@ -78,6 +86,10 @@ def _date(step: Step, raw: str, today: dt.date) -> StepReading:
     said = describe_date(reading, today)
     if reading.precision == "month":
         d = reading.date
+        if cuts is not None and _whole_month_alike(reading, today, cuts, deadlines, step.not_future):
+            # "tháng 9" where the guide only asks whether 30 days have passed, and every day of
+            # September says the same (and any reminder's day is gone): the day changes nothing.
+            return StepReading(d.isoformat(), echo=f"📅 {said}")
         return StepReading(problem=_("Which day of {month}? Please type the whole date, like 15/{m}/{y}.").format(
             month=said, m=d.month, y=d.year))  # fmt: skip
     if reading.precision == "year":
@@ -109,6 +121,19 @@ def _birth(raw: str, today: dt.date, under_age: int | None = None) -> StepReadin
             age=under_age, year=today.year - under_age))  # fmt: skip
     value = {"day": reading.date.isoformat(), "month": reading.date.isoformat()[:7], "year": str(reading.date.year)}
     return StepReading(value[reading.precision], echo=f"📅 {said}")
+
+
+def _whole_month_alike(reading: DateReading, today: dt.date, cuts: tuple[float, ...],
+                       deadlines: tuple[int, ...], not_future: bool) -> bool:  # fmt: skip
+    """Whether every day of a month typed without its day leads the guide the same way: each count
+    of days it compares falls on the same side for the first and the last day (today, if the month
+    is this one), and every deadline counted from it is already past even from the last day."""
+    first = reading.date
+    last = min(_last_day(reading), today) if not_future else _last_day(reading)
+    if first > today and not_future:
+        return False
+    early, late = (today - first).days, (today - last).days
+    return all((early > cut) == (late > cut) for cut in cuts) and all(late > days for days in deadlines)
 
 
 def _last_day(reading: DateReading) -> dt.date:

@@ -67,6 +67,10 @@ class Step(Frozen):
     # them certainly this old is refused — it is most often a parent's own year
     under_age: int | None = Field(default=None, ge=1, le=120)
     optional: bool = False  # a "Skip" button; typed "bỏ qua" skips; the answer is stored as "skip"
+    # yes/no steps: words that say the yes or the no without a yes/no word ("nó sang hàn quốc làm"
+    # to "going abroad?"); matched whole, not after a negation, and only when one side is said
+    yes_words: tuple[str, ...] = ()
+    no_words: tuple[str, ...] = ()
     next: tuple[Rule, ...] = Field(min_length=1)
 
     @field_validator("id")
@@ -84,6 +88,8 @@ class Step(Frozen):
             raise ValueError(f"only choice steps have options (this one is {self.type})")
         if self.year_ok and self.type != "date":
             raise ValueError(f"`year_ok` is for date steps (this one is {self.type})")
+        if (self.yes_words or self.no_words) and self.type != "yesno":
+            raise ValueError(f"`yes_words` and `no_words` are for yes/no steps (this one is {self.type})")
         if self.under_age is not None and not self.year_ok:
             raise ValueError("`under_age` goes only with `year_ok: true` (a year of birth)")
         for meaning in ("yes", "no"):

@@ -90,6 +90,7 @@ CARD = _step("identity_card", "lost_or_damaged")
 CASE = _step("identity_card", "card_case")
 FOREIGN = _step("marriage_registration", "foreign_element")
 HOME = _step("permanent_residence", "home_type")
+WHO = _step("temporary_absence", "who")
 
 TYPED: list[tuple[Step, str, str | None]] = [
     (BORN, "bệnh viện", "facility"), (BORN, "benh vien", "facility"), (BORN, "bv huyện", "facility"),
@@ -129,6 +130,9 @@ TYPED: list[tuple[Step, str, str | None]] = [
     (CASE, "bi mat roi", "lost"), (CASE, "mất ví rồi", "lost"), (CASE, "bị trộm mất ví", "lost"),
     (CASE, "bị móc túi", "lost"), (CASE, "the bi gay", "lost"), (CASE, "het han roi", "milestone"),
     (CASE, "lam cho con", "child"), (CASE, "sai ten", "change"), (CASE, "mat khau", None), (CASE, "ko", None), (CASE, "mất rồi", "lost"),
+    # --- "nó" (he, she) typed with its accent is who, not a "no" before the option's words
+    (WHO, "nó đi làm thôi", "ordinary"), (WHO, "nó đi học", "ordinary"), (WHO, "no di lam", None),
+    (WHO, "không đi làm", None),
 ]  # fmt: skip
 
 

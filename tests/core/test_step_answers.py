@@ -296,3 +296,39 @@ def test_a_number_out_of_range_that_is_no_year_says_the_range(flows: FlowSet) ->
     reading = read_answer(_step(flows, "marriage_registration", "man_age"), "500", TODAY)
     assert reading.problem is not None
     assert "120" in reading.problem
+
+
+@pytest.mark.parametrize(("flow", "step", "typed", "stored"), [
+    ("vehicle_registration", "transfer_date", "tháng 9 năm nay", "2026-09-01"),  # over 30 days whatever the day
+    ("vehicle_registration", "transfer_date", "thang 10", None),     # 1/10 is over 30 days, 31/10 is not
+    ("death_registration", "death_date", "tháng 8", "2026-08-01"),   # over 15 days whatever the day
+    ("birth_registration", "birth_date", "tháng 11", None),          # within 60 days, but the reminder needs the day
+    ("birth_registration", "birth_date", "tháng 5 năm 2025", "2025-05-01"),
+    ("vehicle_registration", "transfer_date", "tháng 12", "2025-12-01"),  # this year's is ahead: last year's
+])  # fmt: skip
+def test_a_month_without_its_day_is_taken_when_every_day_of_it_leads_alike(
+    flows: FlowSet, flow: str, step: str, typed: str, stored: str | None
+) -> None:
+    """A month typed without its day is an answer when the guide's day counts fall on the same side
+    for all its days and any deadline counted from it has passed; otherwise the day is asked."""
+    runner = FlowRunner(flows, lambda: TODAY)
+    with i18n.use("vi"):
+        reading = runner.read(_step(flows, flow, step), typed)
+    assert reading.value == stored, reading
+    if stored is None:
+        assert reading.problem is not None
+        assert "Ngày nào" in reading.problem
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("nó sang hàn quốc làm", "yes"),
+    ("nó đi sang úc", "yes"),
+    ("đi xklđ bên nhật", "yes"),
+    ("ko, vào sài gòn thôi", "no"),
+    ("vô nam làm thuê", "no"),
+    ("không sang hàn quốc", None),  # a negated country says neither
+    ("quá hạn rồi", None),          # "hạn" is no "Hàn"
+])  # fmt: skip
+def test_a_yes_no_step_reads_its_own_words_for_yes_and_no(flows: FlowSet, typed: str, expected: str | None) -> None:
+    """At "going abroad?", a country or a place at home typed without a yes or no answers it."""
+    assert read_answer(_step(flows, "temporary_absence", "abroad"), typed, TODAY).value == expected
