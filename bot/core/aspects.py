@@ -19,11 +19,12 @@ _ASPECTS: tuple[tuple[str, frozenset[str]], ...] = (
     # Deadlines and penalties have their own section (answers.SECTIONS "rules"); a procedure without
     # them answers from its fees section instead (answers.procedure_answer).
     ("rules", frozenset({"han", "thoi han", "phat", "tre", "cham", "qua han", "het han", "co sao"})),
+    # "có cần giấy khám sức khỏe không", "cần hợp đồng thuê nhà không": whether a paper is needed
     ("papers", frozenset({"giay to", "ho so", "can gi", "can nhung", "chuan bi", "mang gi", "mang theo", "can mang",
-                          "papers", "to khai", "giay gi", "giay nao"})),
+                          "papers", "to khai", "giay gi", "giay nao", "can giay", "can hop"})),
     ("online", frozenset({"o dau", "truc tuyen", "noi nao", "cho nao", "dia chi", "nop o", "di dau", "lam dau",
                           "nop dau", "dau lam", "tai dau", "co quan", "ai cap", "weekend", "may gio", "gio lam", "nop ho",
-                          "den dau", "xa nao", "phuong nao", "cho dau", "ra dau", *ON_VNEID})),
+                          "den dau", "xa nao", "phuong nao", "cho dau", "ra dau", "qua dien", *ON_VNEID})),
 )  # fmt: skip
 
 _AMOUNT = frozenset({"bao nhieu", "tien", "ngay", "bao lau", "lau", "thoi gian"})

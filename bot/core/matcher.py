@@ -452,6 +452,29 @@ class Matcher:
 
     def _decide(self, toks: tuple[str, ...]) -> Match:
         match = self._match(toks)
+        # A topic we do not cover keeps its decision: a covered paper named beside it is no subject.
+        owners = self._subject(toks) if match.decision is not Decision.NOT_COVERED else frozenset()
+        asked = [c for c in match.candidates if c.id in owners]
+        subject = asked[0].id if asked else None
+        if (subject is not None and match.best is not None and match.best.id == subject
+                and match.decision is not Decision.ANSWER and match.best.score >= UNSURE_AT):  # fmt: skip
+            return Match(Decision.ANSWER, match.candidates)  # "…, tạm trú có bắt buộc không": it is asked
+        if subject is not None and match.best is not None and match.best.id not in owners:
+            # "chuyển hộ khẩu sang xã khác, căn cước có phải đổi không", "lấy vợ, muốn tách hộ": the
+            # paper right before "có phải / có cần", or wanted, is what is asked; the rest tells the case.
+            chosen = next((c for c in match.candidates if c.id == subject), None)
+            if chosen is not None and chosen.score >= UNSURE_AT:
+                others = [c for c in match.candidates if c.id != subject]
+                return Match(Decision.ANSWER, (Candidate(subject, match.score), *others[:2]))
+        done = toks.index("xong") if "xong" in toks[1:-1] else 0
+        if done and match.best is not None and match.decision is not Decision.NOT_COVERED:
+            # "lấy vợ xong… đăng ký thường trú cho vợ", "khai sinh xong thì làm thẻ BHYT": what is
+            # done is the background; what comes after it, when it names a procedure, is asked.
+            later = toks[done + 1 :]
+            after = self._match(later)
+            if (after.decision is Decision.ANSWER and after.best is not None and after.best.id != match.best.id
+                    and self._features(later)[2].get(after.best.id, 0.0) > 0.0):  # fmt: skip
+                return after
         bare = self._without(toks, self._channel_words)  # the question without where it is done
         if bare is not None and match.decision is not Decision.NOT_COVERED:
             # "khai sinh trên cổng dịch vụ công": without the app or portal, does the question
@@ -462,9 +485,9 @@ class Matcher:
                 return other
         if (match.decision in (Decision.CLARIFY, Decision.UNKNOWN) and match.best
                 and match.best.id in self._channel_classes and bare is not None
-                and not self._match(bare).candidates):  # fmt: skip
-            # "còn VNeID thì sao": the channel words decide when nothing else is named, and here
-            # nothing else is: the question is about VNeID (or the portal) itself.
+                and self._names_nothing(bare)):  # fmt: skip
+            # "còn VNeID thì sao", "app vneid của mẹ bị lỗi": the channel words decide when nothing
+            # else is named, and here nothing else is: the question is about VNeID (or the portal).
             return Match(Decision.ANSWER, match.candidates)
         if match.best and match.best.id in self._channel_classes:
             # "vneid đăng nhập không được": the app named by its own name is what is asked about,
@@ -546,6 +569,29 @@ class Matcher:
             # enough to name it ("đổi họ cho con theo bố dượng"): a covered neighbour is only a guess.
             return Match(Decision.CLARIFY, candidates)
         return self._replace(toks, Match(Decision.ANSWER, candidates))
+
+    def _subject(self, toks: tuple[str, ...]) -> frozenset[str]:
+        """The procedures named by the two words right before "có phải", "có cần", "có bắt
+        (buộc)" or right after "muốn" (the thing the question asks about or wants)."""
+        for i in range(len(toks) - 1):
+            if toks[i] == "co" and toks[i + 1] in ("phai", "can", "bat") and i >= 2:
+                pair = f"{toks[i - 2]} {toks[i - 1]}"
+            elif toks[i] == "muon" and i + 2 < len(toks):
+                pair = f"{toks[i + 1]} {toks[i + 2]}"
+            else:
+                continue
+            owners = frozenset(cls for cls, named in self._named.items()
+                               if cls not in self._topics and cls != OUT_OF_SCOPE and pair in named)  # fmt: skip
+            if owners:
+                return owners
+        return frozenset()
+
+    def _names_nothing(self, toks: tuple[str, ...]) -> bool:
+        """Whether ``toks`` neither decide for a class nor hold a word naming one ("của mẹ bị lỗi":
+        "lỗi" leans to the traffic fine's texts, but names nothing)."""
+        if self._match(toks).decision in (Decision.ANSWER, Decision.NOT_COVERED):
+            return False
+        return not any(share > 0.0 for share in self._features(toks)[2].values())
 
     def _tied(self, ranked: list[tuple[str, float]]) -> bool:
         """Two covered procedures explain the question almost equally ("mua lại xe cũ": "lại xe"

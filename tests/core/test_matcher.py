@@ -369,9 +369,56 @@ def test_a_near_tie_between_two_procedures_is_asked(matcher: Matcher) -> None:
         ("con dich vu cong thi sao", "public_service_portal"),
         ("làm khai sinh trên vneid", "birth_registration"),
         ("dang ky tam tru tren dich vu cong", "temporary_residence"),
+        ("ứng dụng vneid của bố bị lỗi", "vneid"),  # "lỗi" leans to the traffic fine but names nothing
+        ("vneid bi loi ko mo dc", "vneid"),
+        ("nop phat tren vneid", "traffic_fine"),
     ],
 )
 def test_where_it_is_done_decides_only_when_nothing_else_is_named(matcher: Matcher, text: str, expected: str) -> None:
     """VNeID and the portal are channels for other procedures and procedures of their own: named
     alone ("còn VNeID thì sao") they are the subject; beside another procedure, that one is."""
+    assert matcher.match(text).procedure == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("cưới vợ xong, đăng ký thường trú cho vợ về ở nhà mình ntn", "permanent_residence"),
+        ("sinh con xong thì làm thẻ bhyt cho bé ở đâu", "health_insurance"),
+        ("khai tu xong co phai cat khau ko", "death_registration"),  # the same procedure's next step
+        ("lam xong can cuoc bao lau thi co", "identity_card"),  # nothing named after "xong"
+    ],
+)
+def test_what_comes_after_a_thing_done_is_asked(matcher: Matcher, text: str, expected: str) -> None:
+    """"X xong, Y…": when the words after "xong" name a procedure, that one is asked about."""
+    assert matcher.match(text).procedure == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("dk thuong tru cho me", "permanent_residence"),  # "dk" is "đăng ký", not dropped
+        ("đk tạm trú cho em gái", "temporary_residence"),
+        ("chị họ ở nhờ nhà 1 tuần có phải báo công an ko", "accommodation_notice"),  # a short stay: a guest
+        ("bé sinh 2 tuần trước làm khai sinh ở đâu", "birth_registration"),  # when it happened, no stay
+        ("ba me ve o han voi con, nhap vao ho the nao", "permanent_residence"),  # "ở hẳn", not "hạn"
+        ("đăng ký tạm trú cần hợp đồng thuê trọ ko", "temporary_residence"),  # "hợp đồng" is no payment
+    ],
+)
+def test_everyday_words_of_residence_are_read(matcher: Matcher, text: str, expected: str) -> None:
+    """Residence asked in everyday words: "dk", a stay of days, "ở hẳn", a rental contract."""
+    assert matcher.match(text).procedure == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mới chuyển khẩu về tỉnh khác, thẻ căn cước có phải làm lại không", "identity_card"),
+        ("đăng ký kết hôn có cần giấy độc thân ko", "marriage_registration"),
+        ("chuyển khẩu về nhà vợ có cần giấy gì ko", "permanent_residence"),
+    ],
+)
+def test_the_paper_before_co_phai_is_what_is_asked(matcher: Matcher, text: str, expected: str) -> None:
+    """"…, căn cước có phải làm lại không": the procedure named right before "có phải / có cần"
+    is asked about; the words before it tell the case."""
     assert matcher.match(text).procedure == expected
