@@ -14,8 +14,10 @@ from bot.core.i18n import current as current_language
 from bot.core.messages import Button, Outbound, UsageEvent
 from bot.core.pending import ask
 from bot.core.replies import accepts_suggestion
+from bot.core.state import ConversationState
 from bot.core.text import fold
 from bot.core.turn import Turn
+from bot.data.flow_models import Flow, Step
 
 # "chỉ cấy thủ tục…" (Nghệ An "cấy" is "cái"), "chỉ cái cách…", "các bước làm khai tử": show me how. "Chỉ
 # cái" alone stays out: "chỉ cái thẻ cũ thôi" is "only the old card".
@@ -96,13 +98,13 @@ class Guide:
         """The choice just taken, said once more ("mất" after "mất thẻ" already told the lost card
         and the guide moved on): noted, and the open question asked again, not a new question."""
         state = turn.state
-        current = self.runner.current(state)
-        if current is None or state.flow is None or not state.flow.history:
+        found = self._previous_choice(state)
+        if found is None:
             return False
-        flow, asked_now = current
-        previous = flow.step(state.flow.history[-1])
-        if previous is None or previous.type != "choice" or previous.id == asked_now.id:
+        _flow, asked_now, previous = found
+        if previous.id == asked_now.id:
             return False
+        assert state.flow is not None
         if len(fold(text).split()) > 3 or self.runner.read(asked_now, text).problem is not None:
             return False  # "mất thẻ làm lại hết bao nhiêu" is a question, whatever it repeats
         if self.runner.read(previous, text).value != state.flow.answers.get(previous.id):
@@ -129,13 +131,13 @@ class Guide:
         """"Cái kia" just after a question of two options was answered: the person meant the
         other one. Go back and take it, saying so; False when the last answer was no such pick."""
         state = turn.state
-        current = self.runner.current(state)
-        if current is None or state.flow is None or not state.flow.history:
+        found = self._previous_choice(state)
+        if found is None:
             return False
-        flow, _open = current
-        previous = flow.step(state.flow.history[-1])
-        taken = state.flow.answers.get(previous.id) if previous is not None else None
-        if previous is None or previous.type != "choice" or len(previous.options) != 2 or taken is None:
+        flow, _open, previous = found
+        assert state.flow is not None
+        taken = state.flow.answers.get(previous.id)
+        if len(previous.options) != 2 or taken is None:
             return False
         other = next(o for o in previous.options if o.id != taken)
         self.runner.back(flow, state)
@@ -147,6 +149,18 @@ class Guide:
         turn.messages.append(Outbound(_("All right, I changed that answer to: {choice}.").format(choice=label)))
         turn.messages.extend(reply)
         return True
+
+    def _previous_choice(self, state: ConversationState) -> tuple[Flow, Step, Step] | None:
+        """The guide's open step and the choice answered just before it (the last step in the
+        history); None when no guide is open or the last answer was to no choice."""
+        current = self.runner.current(state)
+        if current is None or state.flow is None or not state.flow.history:
+            return None
+        flow, open_step = current
+        previous = flow.step(state.flow.history[-1])
+        if previous is None or previous.type != "choice":
+            return None
+        return flow, open_step, previous
 
     def misfits(self, text: str, turn: Turn) -> bool:
         """``text`` is an attempted year of birth that does not fit (a year too early for a child,

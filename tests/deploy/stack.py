@@ -11,8 +11,11 @@ import socket
 import subprocess
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
+
+import pytest
 
 from tests.deploy.recipe import DEPLOY, ROOT
 
@@ -28,6 +31,35 @@ APP_CACHE = "trolyso-test/app"
 
 class StackError(RuntimeError):
     """A step of the recipe failed; the message has the command's output."""
+
+
+class Runs(Protocol):
+    """What a fixture starts and stops: a :class:`Stack`, or tests.deploy.server's Server."""
+
+    timings: dict[str, float]
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+R = TypeVar("R", bound=Runs)
+
+
+def kept_running(thing: R, name: str) -> Iterator[R]:
+    """A module fixture's body: ``thing`` started (a failed step fails the test with its output),
+    yielded, then stopped, and the time each step took printed as ``<name> timings (s): …``."""
+    try:
+        try:
+            thing.start()
+        except StackError as exc:
+            pytest.fail(str(exc))
+        yield thing
+    finally:
+        try:
+            thing.stop()
+        finally:
+            print(f"{name} timings (s): {thing.timings}")
 
 
 def docker_problem() -> str | None:

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from tests.deploy.recipe import required
-from tests.deploy.stack import WEBHOOK_SECRET, Stack, StackError, docker_problem
+from tests.deploy.stack import WEBHOOK_SECRET, Stack, docker_problem, kept_running
 from tests.fakes.telegram_api import Updates
 
 pytestmark = pytest.mark.slow
@@ -47,17 +47,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         # Caddy gives every request its own address (the test's): the per-address limit would count them all.
         "TROLYSO_WEB_RATE_PER_ADDRESS": "100000/minute",
     })  # fmt: skip
-    try:
-        try:
-            running.start()
-        except StackError as exc:
-            pytest.fail(str(exc))
-        yield running
-    finally:
-        try:
-            running.stop()
-        finally:
-            print(f"docker stack timings (s): {running.timings}")
+    yield from kept_running(running, "docker stack")
 
 
 async def ask(client: httpx.AsyncClient, text: str = QUESTION, message_id: str | None = None) -> httpx.Response:

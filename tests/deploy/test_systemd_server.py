@@ -17,7 +17,7 @@ import pytest
 
 from tests.deploy.recipe import required
 from tests.deploy.server import Server
-from tests.deploy.stack import StackError, docker_problem
+from tests.deploy.stack import docker_problem, kept_running
 
 pytestmark = pytest.mark.slow
 QUESTION = "làm cccd cần giấy tờ gì"
@@ -31,17 +31,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     if (problem := docker_problem()) is not None:
         required(problem)
     running = Server(tmp_path_factory.mktemp("server"))
-    try:
-        try:
-            running.start()
-        except StackError as exc:
-            pytest.fail(str(exc))
-        yield running
-    finally:
-        try:
-            running.stop()
-        finally:
-            print(f"systemd server timings (s): {running.timings}")
+    yield from kept_running(running, "systemd server")
 
 
 def ask(server: Server, text: str, user: str | None = None) -> dict[str, object]:
