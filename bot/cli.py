@@ -225,8 +225,10 @@ def _serve(args: argparse.Namespace) -> int:
     import os
 
     import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
 
     from bot.settings import Settings
+    from bot.web import systemd
     from bot.web.app import create_app
     from bot.web.wire import KEEP_ALIVE_SECONDS, OneWriteHTTP
 
@@ -241,18 +243,17 @@ def _serve(args: argparse.Namespace) -> int:
     # runs the app's shutdown: turns under way end and the usage log writes or spools its queue.
     # OneWriteHTTP: a worker that dies mid-answer sends nothing rather than half; idle connections
     # outlive the proxy's, which closes them first (bot/web/wire.py).
-    graceful = 20
-    wire: dict[str, Any] = {"http": OneWriteHTTP, "timeout_keep_alive": KEEP_ALIVE_SECONDS, "log_config": logs}
+    # systemd.run: uvicorn.run's two ways, telling systemd (Type=notify) when the server serves.
+    options: dict[str, Any] = {"http": OneWriteHTTP, "timeout_keep_alive": KEEP_ALIVE_SECONDS, "log_config": logs,
+                               "host": settings.host, "port": settings.port, "log_level": "warning",
+                               "timeout_graceful_shutdown": 20}  # fmt: skip
     if settings.workers == 1:
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning",
-                    timeout_graceful_shutdown=graceful, **wire)  # fmt: skip
-        return 0
+        return 0 if systemd.run(uvicorn.Config(create_app(settings), **options)) else STARTUP_FAILURE
     # Several workers: uvicorn's own supervisor binds the port once, starts N processes that each
     # build the app from the settings (the factory), and replaces a worker that dies. No second
     # process manager to install; the workers share nothing but the database and Redis.
     os.environ["TROLYSO_WORKERS"] = str(settings.workers)
-    uvicorn.run("bot.web.app:create_app", factory=True, host=settings.host, port=settings.port,
-                workers=settings.workers, log_level="warning", timeout_graceful_shutdown=graceful, **wire)  # fmt: skip
+    systemd.run(uvicorn.Config("bot.web.app:create_app", factory=True, workers=settings.workers, **options))
     return 0
 
 

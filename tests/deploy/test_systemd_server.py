@@ -1,14 +1,15 @@
 """The systemd recipe, run under systemd: a Debian 12 container booting /sbin/init, set up by
 docs/deploy.md's plain-server steps (tests/deploy/server.py), then `systemctl enable --now trolyso
 trolyso-backup.timer`. The service upgrades the database and answers on loopback in production
-mode, systemd restarts it after a SIGKILL, `systemctl stop` ends it cleanly, the backup unit writes
-a dump pg_restore reads, and the journal keeps every worker's log lines without the ID numbers and
-phones citizens typed. Skips without Docker, except in CI (TROLYSO_REQUIRE_SERVICES=1)."""
+mode, `systemctl start` returns once it answers (Type=notify), systemd restarts it after a
+SIGKILL, `systemctl stop` ends it cleanly, the backup unit writes a dump pg_restore reads, and the
+journal keeps every worker's log lines without the ID numbers and phones citizens typed. Skips without Docker, except in CI (TROLYSO_REQUIRE_SERVICES=1)."""
 
 from __future__ import annotations
 
 import json
 import re
+import shlex
 import time
 import uuid
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.deploy.recipe import required
-from tests.deploy.server import Server
+from tests.deploy.server import ASK, Server
 from tests.deploy.stack import docker_problem, kept_running
 
 pytestmark = pytest.mark.slow
@@ -46,8 +47,8 @@ def answered(reply: dict[str, object]) -> bool:
 
 
 def wait_answering(server: Server, timeout: float = 60) -> float:
-    """Seconds until /healthz is ok: systemd calls the service started once it runs (Type=simple),
-    a moment before it listens."""
+    """Seconds until /healthz is ok (0 once the service is active: it says READY=1 when it listens;
+    after a kill or a reboot the test may look before systemd has restarted it)."""
     began = time.monotonic()
     while server.http("/healthz")["status"] != 200:
         assert time.monotonic() - began < timeout, server.journal("trolyso")[-3000:]
@@ -94,6 +95,23 @@ def test_the_service_runs_under_systemd_restarts_after_a_kill_and_stops_cleanly(
     assert "Deactivated successfully" in server.journal("trolyso")
     server.exec(["systemctl", "start", "trolyso"])
     wait_answering(server)
+
+
+def test_systemctl_start_returns_once_the_server_answers(server: Server) -> None:
+    """Type=notify: `systemctl start` comes back when the server said READY=1, after its startup
+    and once it listens, so /healthz answers the moment it returns. (With Type=simple it returned
+    as soon as the process was forked, seconds before: this test fails with it.)"""
+    wait_answering(server)  # each test runs alone too (-k)
+    assert server.show("trolyso", "Type", "NotifyAccess") == {"Type": "notify", "NotifyAccess": "all"}
+    server.exec(["systemctl", "stop", "trolyso"], timeout=120)
+    began = time.monotonic()
+    # One shell in the container: nothing between start returning and the request but a fork.
+    said = server.sh(f"systemctl start trolyso && python3 -c {shlex.quote(ASK)} /healthz ''", timeout=150)
+    server.timings["systemctl start"] = round(time.monotonic() - began, 1)
+    health = json.loads(said)
+    assert health["status"] == 200, (health, server.journal("trolyso")[-3000:])
+    assert json.loads(str(health["text"])) == {"ok": True}
+    assert answered(ask(server, QUESTION))
 
 
 def test_the_backup_unit_writes_a_dump_pg_restore_reads(server: Server) -> None:
