@@ -19,6 +19,16 @@ MAX_AGE = timedelta(days=7)
 """A message left this long is stale (the request it spoke of has moved on): purge it."""
 
 
+def forget(connection: sa.Connection, key: str) -> None:
+    """Delete the messages waiting for the conversation ``key`` (``<channel>:<user id>``), in the
+    caller's transaction: an erasure takes them too — the web chat's (channel ``web``) and those a
+    channel holds back under its own name (``zalo-later``: Zalo's rate limit)."""
+    channel, _, chat_id = key.partition(":")
+    connection.execute(outbox.delete().where(
+        outbox.c.chat_id == chat_id, sa.or_(outbox.c.channel == channel, outbox.c.channel.like(f"{channel}-%"))
+    ))  # fmt: skip
+
+
 class Outbox:
     def __init__(self, db: sa.Engine, channel: str) -> None:
         self.db = db

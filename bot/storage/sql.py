@@ -27,7 +27,7 @@ from bot.core.messages import Outbound
 from bot.core.ports import BaseStateStore
 from bot.core.state import ConversationState
 from bot.errors import ConflictError, StorageError
-from bot.storage import deliveries, pg, unsent
+from bot.storage import deliveries, outbox, pg, unsent
 from bot.storage.db import SQLITE_BUSY_MS
 from bot.storage.deliveries import DuplicateDelivery
 from bot.storage.tables import conversations as table
@@ -272,6 +272,7 @@ class SqlStateStore(BaseStateStore):
             connection.execute(table.delete().where(table.c.key == key))
             deliveries.forget(connection, key)
             unsent.forget(connection, key)
+            outbox.forget(connection, key)
             delivery = deliveries.current()
             if delivery is not None:  # a repeated "erase my data" is harmless, but count it seen
                 deliveries.record(connection, delivery.id, self._clock())
