@@ -14,7 +14,8 @@ every other channel's, so a reload carries on where it was.
     POST /chat/api/message       {"user": id, "id": id, "text": "..."} or {"user": id, "id": id,
                                  "payload": "..."}, optional "lang": "vi" | "en"; "id" is the
                                  message's own random id  →  {"messages": [...]}; a message may
-                                 say what it "expects" typed ("phone": the page opens the digits)
+                                 say what it "expects" typed ("phone": the page opens the digits);
+                                 sent as application/json, anything else is 415
 
 Exactly once: the page gives each message a random ``id`` and sends the same one again when it
 retries (no answer came: a flaky network, a worker restarting behind the proxy). The turn is
@@ -278,9 +279,15 @@ class WebChat(BaseChannel):
 
     async def _message(self, request: Request) -> Response:
         address = request_address(request, self.proxies)
-        body = await request.body()  # over the app's max_body_size, Starlette answers 413 first
         try:
-            inbound, message_id = read_message(body)
+            # The page always declares JSON. Another site's page can post text/plain or a form
+            # without a CORS preflight, making its visitors' browsers send messages here; JSON
+            # cross-site needs a preflight, which this API never grants.
+            media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if media_type != "application/json":
+                raise BadMessage("media", "send the message as application/json")
+            # over the app's max_body_size, Starlette answers 413 first
+            inbound, message_id = read_message(await request.body())
         except BadMessage as exc:
             # Refused messages count against the address too: a flood of garbage is a flood.
             wait = await self.limiter.hit(self.per_address, address)
@@ -288,7 +295,7 @@ class WebChat(BaseChannel):
                 return self._too_fast(wait, exc.lang)
             self.ctx.metrics.webhooks.labels(self.name, "bad_request").inc()
             with i18n.use(i18n.pick_language(exc.lang)):
-                return _json({"error": _friendly(exc.kind), "detail": exc.detail}, 400)
+                return _json({"error": _friendly(exc.kind), "detail": exc.detail}, 415 if exc.kind == "media" else 400)
         # The address's budget and the person's in one step (with Redis, one round trip).
         wait = await self.limiter.hit_all(((self.per_address, (address,)), (self.per_user, (inbound.user_id,))))
         if wait:

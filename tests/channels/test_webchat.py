@@ -216,6 +216,33 @@ async def test_bad_requests_get_400_with_a_friendly_json_error(
     assert live.web_turns() == 0
 
 
+NOT_JSON_TYPES = {
+    "text/plain (a cross-site form or fetch needs no preflight)": "text/plain",
+    "a form": "application/x-www-form-urlencoded",
+    "multipart": "multipart/form-data; boundary=x",
+    "no content type": None,
+}
+
+
+@pytest.mark.parametrize("media_type", NOT_JSON_TYPES.values(), ids=NOT_JSON_TYPES.keys())
+async def test_a_message_not_sent_as_json_gets_415_and_is_not_run(
+    live: LiveServer, client: httpx.AsyncClient, media_type: str | None
+) -> None:
+    """A well-formed message declared as anything but application/json is refused with a friendly
+    415 and never run: another site's page could otherwise make its visitors' browsers post it."""
+    body = json.dumps({"user": GOOD, "id": message_id(), "text": "làm căn cước ở đâu"}).encode()
+    headers = {"content-type": media_type} if media_type else {}
+    response = await client.post("/chat/api/message", content=body, headers=headers)
+    assert response.status_code == 415
+    assert response.headers["content-type"] == "application/json"
+    assert "tải lại trang" in response.json()["error"]
+    assert live.stored() == 0
+    assert live.web_turns() == 0
+    declared = await client.post("/chat/api/message", content=body,
+                                 headers={"content-type": "application/json; charset=utf-8"})  # fmt: skip
+    assert declared.status_code == 200
+
+
 async def test_the_errors_speak_the_requested_language(client: httpx.AsyncClient) -> None:
     """Too long a text is explained with the limit written the way each language writes numbers."""
     text = "a" * (MAX_TEXT + 1)
@@ -239,7 +266,7 @@ async def test_a_message_of_exactly_the_limit_is_answered(
 async def test_control_characters_are_dropped_not_stored(live: LiveServer, client: httpx.AsyncClient) -> None:
     """NUL and other control characters (which PostgreSQL JSON refuses) never reach the engine."""
     body = json.dumps({"user": GOOD, "id": MESSAGE, "text": "lam cccd\x00 o dau\x07 \ud800"}).encode()
-    response = await client.post("/chat/api/message", content=body)
+    response = await client.post("/chat/api/message", content=body, headers={"content-type": "application/json"})
     assert response.status_code == 200
     assert "Công an xã, phường bất kỳ" in response.text
 
@@ -247,14 +274,15 @@ async def test_control_characters_are_dropped_not_stored(live: LiveServer, clien
 async def test_a_body_over_the_limit_gets_413(live: LiveServer, client: httpx.AsyncClient) -> None:
     """Bodies larger than max_body_bytes are refused by the app's body limit, declared or streamed."""
     big = json.dumps({"user": GOOD, "id": MESSAGE, "text": "a" * live.core.settings.max_body_bytes}).encode()
-    declared = await client.post("/chat/api/message", content=big)
+    json_type = {"content-type": "application/json"}
+    declared = await client.post("/chat/api/message", content=big, headers=json_type)
     assert declared.status_code == 413
 
     async def chunks() -> AsyncIterator[bytes]:
         for start in range(0, len(big), 16384):
             yield big[start : start + 16384]
 
-    streamed = await client.post("/chat/api/message", content=chunks())
+    streamed = await client.post("/chat/api/message", content=chunks(), headers=json_type)
     assert streamed.status_code == 413
     assert live.stored() == 0
     assert live.web_turns() == 0

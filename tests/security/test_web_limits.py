@@ -20,6 +20,7 @@ from bot.settings import Settings
 from bot.web.app import create_app
 from tests.fakes.webchat import message_id
 
+JSON = {"content-type": "application/json"}
 REDIS_URL = os.environ.get("TROLYSO_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
@@ -71,7 +72,7 @@ async def test_a_flood_of_malformed_messages_from_one_address_gets_429(make_clie
     """Refused messages count against the address: garbage is no way around the limit, and a
     good message after it waits as well."""
     client = await make_client(web_rate_per_address="4/minute")
-    codes = [(await client.post("/chat/api/message", content=b"{not json")).status_code for _ in range(6)]
+    codes = [(await client.post("/chat/api/message", content=b"{not json", headers=JSON)).status_code for _ in range(6)]
     assert codes == [400] * 4 + [429] * 2
     good = await client.post("/chat/api/message", json={"user": _user(), "id": message_id(), "text": "xin chào"})
     assert good.status_code == 429
