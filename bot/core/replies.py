@@ -60,16 +60,32 @@ def read_reply(text: str, question: str = "", lexicon: Lexicon | None = None, *,
     if "?" in text or "？" in text or _RAW_QUESTION.search(text):
         return None
     lex = lexicon or default_lexicon()
+    head, sep, tail = _split_lead(text)
+    if lead and sep and (guess := _guess(tail, question, lex)) is not None and _read(head, question, lex) is Reply.DONT_KNOW:
+        return guess  # "k biết, chắc chưa": not sure, but a guess is given; the guide goes on with it
     whole = _read(text, question, lex)
     if whole is not None or not lead:
         return whole
-    head, sep, tail = _split_lead(text)
     if not sep or not fold(tail):
         return None
     tail_words = fold(tail).split()
     if len(tail_words) > 1 and tail_words[-1] in lex.question_final:
         return None  # "có, mà có mất tiền không"
     return _read(head, question, lex)
+
+
+_HEDGES = (("chac", "la"), ("chac",), ("hinh", "nhu"), ("co", "le"), ("probably",), ("maybe",))
+"""How a guess opens ("chắc là có", "hình như chưa", "probably not")."""
+
+
+def _guess(text: str, question: str, lex: Lexicon) -> Reply | None:
+    """The yes or no a hedged guess gives ("chắc chưa", "hình như có rồi"), or None."""
+    words = fold(text).split()
+    hedge = next((h for h in _HEDGES if tuple(words[: len(h)]) == h), None)
+    if hedge is None or len(words) == len(hedge):
+        return None
+    reply = _read(" ".join(words[len(hedge) :]), question, lex)
+    return reply if reply in (Reply.YES, Reply.NO) else None
 
 
 def _split_lead(text: str) -> tuple[str, str, str]:

@@ -38,6 +38,9 @@ def matcher(engine: object) -> Matcher:
     ("khai tu tre co sao ko", "rules"),            # "có sao không": what happens then
     ("làm khai sinh mất 3 ngày ko", "fees"),       # a number of days alone still asks how long
     ("nop ho so o dau", "online"),                # where to hand the file in, not what is in it
+    ("có cần giấy khám sức khỏe ko", "papers"),    # whether a paper is needed
+    ("đăng ký tạm trú có cần hợp đồng thuê không", "papers"),
+    ("báo lưu trú qua điện thoại được không", "online"),
     ("nộp hồ sơ cần gì", "papers"),
 ])  # fmt: skip
 def test_the_section_asked(matcher: Matcher, text: str, aspect: str | None) -> None:

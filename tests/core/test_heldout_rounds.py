@@ -68,10 +68,8 @@ ROUNDS = [
           missed_talks=frozenset({"a newborn's household registration guide, typed"}), missed_turns=3),
     # Round 7: the figures reached after its fixes (docs/matching.md). Wrong: 'tích hợp bằng lái vào vneid rồi
     # có cần mang bằng giấy nữa ko' (VNeID's integrated papers; the labelled set puts 'tich hop bang lai xe vao
-    # vneid' there too). Conversations: 'k biet, chac chua' (a guess after "don't know") gets the help and
-    # the suggested answer, one turn more than the guess meant.
-    Round(7, singles=140, near=13, declined=23, talks=21, right=113 / 118, wrong=1, answered=0,
-          missed_talks=frozenset({"a used bike guide, a month without its day"}), missed_turns=1),
+    # vneid' there too). Every conversation passes.
+    Round(7, singles=140, near=13, declined=23, talks=21, right=113 / 118, wrong=1, answered=0),
 ]  # fmt: skip
 pytestmark = pytest.mark.parametrize("round_", ROUNDS, ids=[f"round{r.number}" for r in ROUNDS])
 

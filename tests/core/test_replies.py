@@ -245,3 +245,14 @@ def test_who_answers_may_be_said_before_the_answer(question: str, typed: str, ex
     """"Bố chồng đồng ý rồi", "chủ trọ già ko dùng đt" answer the question (whom it is about, then
     yes or no; the phone is the app asked about); the person alone answers nothing."""
     assert read_reply(typed, question) is expected
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("k biet, chac chua", Reply.NO), ("ko rõ, chắc là có", Reply.YES), ("không nhớ, hình như có rồi", Reply.YES),
+    ("không biết, probably not", Reply.NO), ("k biet, chac vay", Reply.DONT_KNOW), ("ko biết", Reply.DONT_KNOW),
+    ("không biết, chắc có mất tiền không", None),
+])  # fmt: skip
+def test_a_guess_after_dont_know_answers(typed: str, expected: Reply | None) -> None:
+    """"K biết, chắc chưa": unsure, but the guess given is the answer; a hedge with no yes or no
+    stays a don't-know, and a question after it is none."""
+    assert read_reply(typed, "Người bán đã làm thủ tục thu hồi giấy đăng ký, biển số chưa?") is expected
