@@ -210,6 +210,9 @@ class Engine:
             turn.events.append(UsageEvent("empty"))
             return
         text = text[:MAX_INPUT]
+        if self.smalltalk.classify(text) == "erase":  # "xóa dữ liệu của tôi" is /xoadulieu, wherever we are
+            self._command("/xoadulieu", turn)
+            return
         if self._scam_first(text, turn):
             return
         owner: str | None = None

@@ -36,6 +36,16 @@ class SmallTalk:
         toks = self.norm(stripped)
         if not toks:
             return "help" if stripped and set(stripped) <= set("?!. ") else None
+        # The words as repaired, then as typed: the repairs know only the procedures' words, so a
+        # chit-chat word outside them is "repaired" away ("dữ liệu" became "đủ điều").
+        typed = tuple(self.norm.index_tokens(stripped))
+        for words in (toks, typed) if typed != toks else (toks,):
+            intent = self._classify(words)
+            if intent is not None:
+                return intent
+        return None
+
+    def _classify(self, toks: tuple[str, ...]) -> str | None:
         exact = self._exact.get(toks)
         if exact:
             return exact

@@ -181,3 +181,31 @@ async def test_a_pick_past_the_buttons_shown_says_so_instead_of_searching(engine
     past = await say(engine, answer.state, "cai thu 15")
     assert "chưa rõ bạn chọn mục nào" in past.messages[0].text
     assert past.state.procedure == "birth_registration"
+
+
+@pytest.mark.parametrize("typed", ["xóa dữ liệu", "xoa du lieu cua toi", "Xóa hết dữ liệu của tôi đi", "xóa thông tin của tôi",
+                                   "xóa dữ liệu cá nhân của mình", "delete my data", "erase my data please"])
+async def test_asking_in_words_to_delete_my_data_asks_as_the_command_does(engine: Engine, typed: str) -> None:
+    """"xóa dữ liệu của tôi" typed is /xoadulieu: the same question before anything is deleted
+    (probed: it was answered as the food safety certificate we do not cover)."""
+    asked = await say(engine, None, typed)
+    assert not asked.erase
+    assert [b.payload for b in asked.messages[-1].buttons] == ["erase:yes", "erase:no"]
+    erased = await say(engine, asked.state, "có")
+    assert erased.erase
+
+
+async def test_asking_to_delete_my_data_in_the_middle_of_a_guide_asks_too(engine: Engine) -> None:
+    """A guide under way does not swallow the request as an answer to its step."""
+    state = (await say(engine, None, "huong dan dang ky khai sinh")).state
+    assert state.flow is not None
+    asked = await say(engine, state, "xóa dữ liệu của tôi")
+    assert [b.payload for b in asked.messages[0].buttons] == ["erase:yes", "erase:no"]
+    assert (await say(engine, asked.state, "có")).erase
+
+
+@pytest.mark.parametrize("typed", ["xóa đăng ký thường trú", "xóa dữ liệu trên vneid thế nào", "xóa tài khoản vneid"])
+async def test_deleting_something_else_is_not_taken_for_erasing_my_data(engine: Engine, typed: str) -> None:
+    """Questions about deleting a record elsewhere are questions, not a request to erase ours."""
+    turn = await say(engine, None, typed)
+    assert all(b.payload != "erase:yes" for m in turn.messages for b in m.buttons)
