@@ -32,7 +32,7 @@ from bot.ratelimit import LinkBudget, RateLimiter
 from bot.settings import Settings
 from bot.web.channel import BaseChannel, ChannelContext
 from bot.web.metrics import Metrics, MetricsSink
-from bot.web.security import SecurityHeaders
+from bot.web.security import SecuredStarlette
 
 log = logging.getLogger("bot.web")
 
@@ -141,14 +141,15 @@ def create_app(settings: Settings | None = None, app: App | None = None) -> Star
         routes.append(Route("/admin/healthz", admin.guard(health_detail)))
         routes.extend(admin.routes())
     # Starlette's own limit: 413 before a body over the limit is read (declared or streamed).
-    web = Starlette(routes=routes, lifespan=lifespan, max_body_size=settings.max_body_bytes)
+    # Every answer, the 413 and the last-resort 500 included, carries the security headers.
+    web = SecuredStarlette(routes=routes, lifespan=lifespan, max_body_size=settings.max_body_bytes,
+                           production=settings.production)  # fmt: skip
     web.state.core = core
     web.state.metrics = metrics
     web.state.channels = channels
     web.state.admin = admin
     web.state.limiter = limiter
     web.state.late = ctx.late
-    web.add_middleware(SecurityHeaders, production=settings.production)  # outermost: every answer
     return web
 
 

@@ -15,6 +15,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from starlette.applications import Starlette
+from starlette.types import ASGIApp
+
 HSTS = "max-age=31536000; includeSubDomains"
 EMBEDDABLE = ("/chat",)
 """Paths a portal may frame (the web chat page sends its own frame-ancestors)."""
@@ -61,6 +64,19 @@ class SecurityHeaders:
             headers = [(n, _secure_cookie(v) if n.lower() == b"set-cookie" else v) for n, v in headers]
         headers.extend((name, value) for name, value in wanted if name not in have)
         return headers
+
+
+class SecuredStarlette(Starlette):
+    """Starlette with :class:`SecurityHeaders` around its whole stack. ``add_middleware`` would put
+    it inside Starlette's own outer layers, whose answers then went without the headers: the body
+    limit's 413 and the last-resort 500."""
+
+    def __init__(self, *args: Any, production: bool = False, **kwargs: Any) -> None:
+        self.production = production
+        super().__init__(*args, **kwargs)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack(), production=self.production)
 
 
 def _secure_cookie(value: bytes) -> bytes:

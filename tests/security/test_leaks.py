@@ -26,12 +26,16 @@ PAGES = [("GET", "/"), ("GET", "/chat"), ("GET", "/chat/static/chat.js"), ("GET"
          ("POST", "/zalo/webhook"), ("POST", "/telegram/webhook")]  # fmt: skip
 
 
+_SETTINGS: dict[str, Any] = {
+    "channels": "web,zalo,telegram", "zalo_app_id": "1", "zalo_app_secret": "s", "zalo_access_token": "t",
+    "telegram_token": "123456:TEST", "telegram_webhook_secret": "abc", "telegram_api_base": "http://127.0.0.1:9",
+    "zalo_api_base": "http://127.0.0.1:9", "zalo_oauth_base": "http://127.0.0.1:9", "admin_bootstrap": False,
+}  # fmt: skip
+
+
 @contextlib.asynccontextmanager
 async def running(folder: Path, **settings: Any) -> AsyncIterator[httpx.AsyncClient]:
-    values = {"database_url": f"sqlite:///{folder / 'var' / 'db.sqlite3'}", "channels": "web,zalo,telegram",
-              "zalo_app_id": "1", "zalo_app_secret": "s", "zalo_access_token": "t", "telegram_token": "123456:TEST",
-              "telegram_webhook_secret": "abc", "telegram_api_base": "http://127.0.0.1:9", "zalo_api_base": "http://127.0.0.1:9", "zalo_oauth_base": "http://127.0.0.1:9",
-              "admin_bootstrap": False} | settings  # fmt: skip
+    values = _SETTINGS | {"database_url": f"sqlite:///{folder / 'var' / 'db.sqlite3'}"} | settings
     web = create_app(Settings(**values))
     async with web.router.lifespan_context(web):
         transport = httpx.ASGITransport(app=web, client=("203.0.113.1", 5000))
@@ -83,6 +87,34 @@ async def test_every_page_carries_the_security_headers(tmp_path: Path, productio
                 assert "httponly" in flags, (path, cookie)
                 assert "samesite=lax" in flags, (path, cookie)
                 assert ("secure" in flags) is production, (path, cookie)
+
+
+async def test_answers_made_outside_the_routes_carry_the_security_headers(tmp_path: Path) -> None:
+    """The body limit's 413 and the last-resort 500 come from Starlette's outer layers, and still
+    carry the headers (probed: a 413 had none, so neither nosniff nor the framing refusal)."""
+    extra = {"production": True, "secret_key": "k" * 40, "max_body_bytes": 1024}
+    web = create_app(Settings(**(_SETTINGS | {"database_url": f"sqlite:///{tmp_path / 'var' / 'db.sqlite3'}"} | extra)))
+
+    def broken() -> bytes:
+        raise RuntimeError("a bug")
+
+    web.state.metrics.render = broken
+    async with web.router.lifespan_context(web):
+        transport = httpx.ASGITransport(app=web, client=("203.0.113.1", 5000), raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            big = b"{" + b" " * 4096 + b"}"
+            answers = [await client.post("/chat/api/message", content=big, headers={"content-type": "application/json"}),
+                       await client.post("/telegram/webhook", content=big, headers={"content-type": "application/json",
+                                                                                   "X-Telegram-Bot-Api-Secret-Token": "abc"}),
+                       await client.get("/metrics")]  # fmt: skip
+    assert [a.status_code for a in answers] == [413, 413, 500]
+    for answer in answers:
+        assert answer.headers.get("x-content-type-options") == "nosniff", answer.status_code
+        assert answer.headers.get("referrer-policy"), answer.status_code
+        assert answer.headers.get("strict-transport-security"), answer.status_code
+        assert "Traceback" not in answer.text
+    assert answers[1].headers.get("x-frame-options") == "DENY"
+    assert answers[2].headers.get("x-frame-options") == "DENY"
 
 
 def test_private_files_are_0600_in_a_0700_folder_whatever_the_umask(tmp_path: Path) -> None:
