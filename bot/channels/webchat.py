@@ -63,6 +63,7 @@ from bot.channels.web_updates import Doorbell, parse_wait
 from bot.core import i18n
 from bot.core.i18n import _
 from bot.core.messages import Inbound, Outbound
+from bot.core.text import storable
 from bot.errors import ConfigError
 from bot.ratelimit import Rule, parse_proxies, request_address, retry_after
 from bot.storage.deliveries import delivering
@@ -84,7 +85,6 @@ DEFAULT_FRAME_ANCESTORS = "*"
 """Who may embed the page. A deployment may narrow it with a ``web_frame_ancestors`` setting
 (e.g. ``'self' https://dichvucong.tinh.gov.vn``); until that setting exists, any portal may."""
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ASSETS = {"chat.css": "text/css; charset=utf-8", "chat.js": "text/javascript; charset=utf-8"}
 
 
@@ -146,7 +146,7 @@ def _inbound(data: dict[str, Any], user: str, lang: str | None) -> Inbound:
 
 def _clean(value: str) -> str:
     """Drop control characters and lone surrogates, which no database or page should store."""
-    return _CONTROL.sub("", value).encode("utf-8", "replace").decode("utf-8")
+    return storable(value)
 
 
 def _friendly(kind: str) -> str:

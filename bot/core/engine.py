@@ -41,7 +41,7 @@ from bot.core.replies import read_reply
 from bot.core.scams import ScamAlerts
 from bot.core.smalltalk import SmallTalk
 from bot.core.state import Asked, ConversationState
-from bot.core.text import fold
+from bot.core.text import fold, storable
 from bot.core.turn import Turn
 from bot.data.communes import CommuneBook
 from bot.data.flows import FlowSet
@@ -101,6 +101,10 @@ class Engine:
         """One turn. The turn works on a copy of ``state``, which stays as it was — unless
         ``owned``: the caller hands over a state it just loaded (Conversations does, the store
         decodes a fresh one each load), and the copy is skipped (~10 µs of a ~100 µs turn)."""
+        if inbound.text and storable(inbound.text) != inbound.text:
+            # Telegram and Zalo pass text as sent: a NUL or a lone surrogate kept in a help request
+            # draft made the state unsavable, and the turn failed with no answer.
+            inbound = replace(inbound, text=storable(inbound.text))
         # Kept as JSON (the cheapest dump) to restore the conversation if the turn cannot be done.
         original = state.model_dump_json() if state is not None else None
         if state is None:

@@ -23,6 +23,20 @@ _COMBINING = dict.fromkeys(cp for first, last in ((0x0300, 0x036F), (0x1AB0, 0x1
                            for cp in range(first, last + 1))  # fmt: skip
 
 
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def storable(text: str) -> str:
+    """``text`` without control characters (tab and line breaks kept) and with lone surrogates
+    replaced: no database, JSON encoder or page takes them, and a person never means them."""
+    text = _UNSTORABLE.sub("", text)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
 def fold(text: str) -> str:
     """Lower-case, accent-free, punctuation-free text with single spaces.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 import sqlalchemy as sa
 
 from bot.core.redact import ID
@@ -32,3 +33,27 @@ async def test_a_help_request_stores_what_is_needed_redacted(person: Callable[..
     assert "038123456789" not in stored
     assert "123456" not in stored
     assert ID in stored
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgres"], indirect=True)
+@pytest.mark.parametrize("need", ["cấp lại \ud800 căn cước", "cấp lại\x00 căn cước\x07"])
+async def test_a_need_with_a_lone_surrogate_or_a_nul_is_stored_and_answered(
+    person: Callable[..., Person], desk: SqlHelpDesk, need: str
+) -> None:
+    """A need with a lone surrogate or control characters (the web chat drops them; Telegram and
+    Zalo pass text as sent) is kept without them and the request goes through (probed: the turn
+    failed on saving the state, and the Telegram citizen got no answer at all)."""
+    citizen = person("1302")
+    await citizen.say("tôi muốn gặp người thật")
+    await citizen.press("hd:yes")
+    await citizen.say("0912.345.678")
+    await citizen.say("anh son")
+    await citizen.press_labelled("Anh Sơn")
+    await citizen.say(need)
+    await citizen.press("ht:morning")
+    with desk.db.connect() as conn:
+        stored = conn.execute(sa.select(help_requests.c.need)).scalar_one()
+    assert "căn cước" in stored
+    assert "\x00" not in stored
+    assert "\x07" not in stored
+    stored.encode("utf-8")
