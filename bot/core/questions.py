@@ -35,6 +35,11 @@ CHECKLIST_WORDS = frozenset({"danh sach cua toi", "checklist", "my checklist", "
                              "danh sach viec can lam", "ket qua cua toi", "xem checklist"})  # fmt: skip
 _TALK_AS_QUESTION = frozenset({"help", "menu"})
 """Small talk that is a request of its own, even while a question of ours is open."""
+_KIN = frozenset({"noi", "ngoai", "trai", "gai", "ut", "ca", "lon", "nho", "nam", "nay"})
+"""Words that may come with an age typed as a person's case ("cháu nội 15 tuổi", "con trai út năm nay 10 tuổi").
+Not "thì sao": "thế con trai tôi 10t thì sao" asks the same procedure for someone else, and is answered."""
+_ASKS = frozenset({"sao", "nao", "khong", "ko", "k", "kh", "chua", "gi", "j", "duoc", "dc", "can", "phai", "ntn", "bn"})
+"""Words that make a message with an age in it a question rather than the case told."""
 _HOW_FILLER = frozenset({"thu", "tuc", "lam", "dang", "ky", "nop", "xin", "cap"})
 """Words that may stand beside "thế nào" and still ask only how: "thủ tục ntn", "đăng ký thế nào"."""
 _GUIDE_FILLER = _HOW_FILLER | {"di", "lai", "cach", "voi", "giup", "e", "a", "c", "b", "bn", "mk", "mik", "t", "tui"}
@@ -90,7 +95,8 @@ class Questions:
             turn.messages.append(Outbound(_("All right. What else would you like to know?"), self.menus.start_buttons()))
             return
         procedure = turn.state.procedure
-        if talk in (None, "help") and turn.state.flow is None and self.asks_how(text, procedure):
+        if talk in (None, "help") and turn.state.flow is None and (self.asks_how(text, procedure)
+                                                                    or self.tells_an_age(text, procedure)):
             assert procedure is not None
             turn.events.append(UsageEvent("question", procedure, None, {"follow_up": "how"}, text=text))
             guide = self.runner.for_procedure(procedure)
@@ -385,6 +391,18 @@ class Questions:
         if not any(toks[i : i + 3] == HOW for i in range(len(toks) - 2)):
             return False
         return not {t for t in toks if t not in self.matcher.norm.stopwords} - {*HOW, *_HOW_FILLER}
+
+    def tells_an_age(self, text: str, procedure: str | None) -> bool:
+        """"Cháu 15 tuổi rồi", "bà 70t" after an answer: whose case it is, and how old, for the
+        procedure in hand; its guide asks what else matters (the overview again would say nothing new)."""
+        if procedure is None or self.runner.for_procedure(procedure) is None or "?" in text:
+            return False
+        if set(fold(text).split()) & _ASKS:
+            return False  # "thế con trai tôi 10t thì sao": asks the procedure for him, answered as such
+        toks = self.matcher.norm(text)
+        aged = any(a.isdigit() and b == "tuoi" for a, b in pairwise(toks))
+        rest = {t for t in toks if t not in self.matcher.norm.stopwords and not t.isdigit()} - {"tuoi", *_KIN}
+        return aged and not rest
 
     def named(self, text: str) -> set[str]:
         """The procedures a message names by their own words ("căn cước", "khai sinh"); "giấy tờ"
