@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 import uvicorn
 
 import bot.web.app
+import bot.web.systemd
 from bot.channels.telegram_common import WEBHOOK_PATH
 from bot.cli import main
 from bot.web.wire import KEEP_ALIVE_SECONDS, OneWriteHTTP
@@ -64,11 +64,17 @@ def test_nginx_sends_a_post_again_only_where_it_carries_a_delivery_id() -> None:
 def test_trolyso_serve_gives_uvicorn_the_one_write_protocol_and_the_keep_alive(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """What `trolyso serve` asks of uvicorn (bot/web/wire.py) — a wiring check, no server runs."""
-    calls: list[dict[str, Any]] = []
+    """What `trolyso serve` asks of uvicorn (bot/web/wire.py) — a wiring check, no server runs: the
+    server is started by bot.web.systemd.run (uvicorn.run's two ways, telling systemd when it serves)."""
+    calls: list[uvicorn.Config] = []
+
+    def run(config: uvicorn.Config) -> bool:
+        calls.append(config)
+        return True
+
     monkeypatch.setattr(bot.web.app, "create_app", lambda settings: object())
-    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append(options))
+    monkeypatch.setattr(bot.web.systemd, "run", run)
     assert main(["serve", "--workers", "1"]) == 0
-    (options,) = calls
-    assert options["http"] is OneWriteHTTP
-    assert options["timeout_keep_alive"] == KEEP_ALIVE_SECONDS
+    (config,) = calls
+    assert config.http is OneWriteHTTP
+    assert config.timeout_keep_alive == KEEP_ALIVE_SECONDS
