@@ -125,13 +125,7 @@ async def shared_limiter_cost(url: str, messages: int = 2000) -> None:
     # script call is out together in the next one; before 2026-12-04 each went in a call of its own.
     class OneCallEach(RedisWindows):
         async def _run(self, budgets: Any, cost: int) -> float:
-            keys: list[str] = []
-            args: list[Any] = [0, cost, f"{self._me}:{next(self._calls)}"]
-            for rule, key in budgets:
-                keys += self._keys(rule, key)
-                for item in rule.items:
-                    args += (item.amount, item.get_expiry())
-            args[0] = len(keys)
+            keys, args = self._call(budgets, cost)
             return float((await self._script(keys=keys, args=[1, *args]))[0])
 
     assert ours._client is not None

@@ -214,7 +214,9 @@ class RedisWindows:
     def _keys(self, rule: Rule, key: tuple[str, ...]) -> list[str]:
         return [":".join((self.prefix, rule.name, str(item), *key)) for item in rule.items]
 
-    async def _run(self, budgets: Sequence[tuple[Rule, tuple[str, ...]]], cost: int) -> float:
+    def _call(self, budgets: Sequence[tuple[Rule, tuple[str, ...]]], cost: int) -> tuple[list[str], list[Any]]:
+        """One call's keys and its arguments as the script reads them: key count, cost, unique id,
+        then limit and seconds per key."""
         keys: list[str] = []
         args: list[Any] = [0, cost, f"{self._me}:{next(self._calls)}"]
         for rule, key in budgets:
@@ -222,6 +224,10 @@ class RedisWindows:
             for item in rule.items:
                 args += (item.amount, item.get_expiry())
         args[0] = len(keys)
+        return keys, args
+
+    async def _run(self, budgets: Sequence[tuple[Rule, tuple[str, ...]]], cost: int) -> float:
+        keys, args = self._call(budgets, cost)
         loop = asyncio.get_running_loop()
         if self._sender is not None:  # a call is out: wait for the next one, with the others
             answer: asyncio.Future[float] = loop.create_future()
