@@ -5,6 +5,7 @@
     python bench/typed.py --round 5   # of tests/data/heldout_round5*.yaml
     python bench/typed.py --round 6   # of tests/data/heldout_round6*.yaml
     python bench/typed.py --round 7   # of tests/data/heldout_round7*.yaml
+    python bench/typed.py --round 8   # of tests/data/heldout_round8*.yaml
     python bench/typed.py -v          # and every message or turn that went wrong
 
 Singles (`heldout_round3.yaml`): each message in a fresh conversation, graded by what the engine
@@ -45,7 +46,7 @@ def main() -> None:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="list what went wrong")
     parser.add_argument(
-        "--round", type=int, choices=(3, 4, 5, 6, 7), default=3, help="which held-out round (default 3)"
+        "--round", type=int, choices=(3, 4, 5, 6, 7, 8), default=3, help="which held-out round (default 3)"
     )
     args = parser.parse_args()
     engine = make_engine()
