@@ -49,7 +49,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -65,10 +65,11 @@ from bot.core.i18n import _
 from bot.core.messages import Inbound, Outbound
 from bot.core.text import storable
 from bot.errors import ConfigError
-from bot.ratelimit import Rule, parse_proxies, request_address, retry_after
+from bot.ratelimit import Rule, client_address, parse_proxies, request_address, retry_after
 from bot.storage.deliveries import delivering
 from bot.storage.outbox import Outbox
 from bot.web.channel import BaseChannel, ChannelContext
+from bot.web.direct import Handler, Headers, Scope, header
 
 log = logging.getLogger("bot.channel.web")
 
@@ -248,18 +249,18 @@ class WebChat(BaseChannel):
         """Messages that arrived for this person while the page was open or away."""
         user = request.query_params.get("user", "")
         if not USER_ID.fullmatch(user):
-            return _json({"error": "user must be 8-64 characters of A-Z a-z 0-9 _ -"}, 400)
+            return _json(400, {"error": "user must be 8-64 characters of A-Z a-z 0-9 _ -"})
         # The page asks every few seconds; a flood of asks is limited like messages, separately.
         wait = await self.limiter.hit(self.polls, request_address(request, self.proxies))
         if wait:
-            return self._too_fast(wait, None)
+            return _json(*self._too_fast(wait, None))
         try:
             hold = parse_wait(request.query_params.get("wait"))
             messages = await self.doorbell.take(user, hold, self.outbox.take) if self.outbox is not None else []
         except Exception:  # the database is down: the page simply asks again later
             log.exception("web chat updates failed")
-            return _json({"error": "try again later"}, 503)
-        return _json({"messages": messages}, 200)
+            return _json(503, {"error": "try again later"})
+        return _json(200, {"messages": messages})
 
     def status(self) -> dict[str, Any]:
         return {"ok": True, "page": "/chat"}
@@ -277,17 +278,34 @@ class WebChat(BaseChannel):
         cache = "public, max-age=31536000, immutable" if current else "public, max-age=300"
         return _send(request, asset, {"Cache-Control": cache})
 
+    def direct(self) -> Mapping[tuple[str, str], Handler]:
+        return {("POST", "/chat/api/message"): self._message_direct}
+
+    async def _message_direct(self, scope: Scope, body: bytes) -> tuple[int, bytes, Headers]:
+        """A message, as the app answers it: before Starlette's layers (bot.web.direct)."""
+        peer = scope.get("client")
+        address = client_address(peer[0] if peer else None, header(scope, b"x-forwarded-for"), self.proxies)
+        status, data, retry = await self.answer(header(scope, b"content-type") or "", address, body)
+        headers = [*_JSON_HEADERS, *([(b"retry-after", retry.encode())] if retry else [])]
+        return status, orjson.dumps(data), headers
+
     async def _message(self, request: Request) -> Response:
+        """The same through Starlette's router: what an app without the direct route serves."""
         address = request_address(request, self.proxies)
+        status, data, retry = await self.answer(request.headers.get("content-type", ""), address, await request.body())
+        return _json(status, data, retry)
+
+    async def answer(self, content_type: str, address: str, body: bytes) -> tuple[int, dict[str, Any], str | None]:
+        """A message's status, JSON answer and Retry-After (when too fast); the request's
+        ``content_type`` header, the client's ``address`` and the ``body`` are all it needs."""
         try:
             # The page always declares JSON. Another site's page can post text/plain or a form
             # without a CORS preflight, making its visitors' browsers send messages here; JSON
             # cross-site needs a preflight, which this API never grants.
-            media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            if media_type != "application/json":
+            if content_type.split(";")[0].strip().lower() != "application/json":
                 raise BadMessage("media", "send the message as application/json")
-            # over the app's max_body_size, Starlette answers 413 first
-            inbound, message_id = read_message(await request.body())
+            # over the app's max_body_size, the app answers 413 first
+            inbound, message_id = read_message(body)
         except BadMessage as exc:
             # Refused messages count against the address too: a flood of garbage is a flood.
             wait = await self.limiter.hit(self.per_address, address)
@@ -295,7 +313,8 @@ class WebChat(BaseChannel):
                 return self._too_fast(wait, exc.lang)
             self.ctx.metrics.webhooks.labels(self.name, "bad_request").inc()
             with i18n.use(i18n.pick_language(exc.lang)):
-                return _json({"error": _friendly(exc.kind), "detail": exc.detail}, 415 if exc.kind == "media" else 400)
+                refusal = {"error": _friendly(exc.kind), "detail": exc.detail}
+            return (415 if exc.kind == "media" else 400), refusal, None
         # The address's budget and the person's in one step (with Redis, one round trip).
         wait = await self.limiter.hit_all(((self.per_address, (address,)), (self.per_user, (inbound.user_id,))))
         if wait:
@@ -309,22 +328,21 @@ class WebChat(BaseChannel):
             self.ctx.metrics.webhooks.labels(self.name, "error").inc()
             with i18n.use(i18n.pick_language(inbound.lang_hint)):
                 sorry = _("Sorry, something went wrong on my side. Please try again, or ask for a person.")
-            return _json({"error": sorry}, 500)
+            return 500, {"error": sorry}, None
         self.ctx.metrics.webhooks.labels(self.name, "ok").inc()
-        return _json(render(replies), 200)
+        return 200, render(replies), None
 
-
-    def _too_fast(self, wait: float, lang: str | None) -> Response:
+    def _too_fast(self, wait: float, lang: str | None) -> tuple[int, dict[str, Any], str]:
         self.ctx.metrics.webhooks.labels(self.name, "rate_limited").inc()
         seconds = retry_after(wait)
         with i18n.use(i18n.pick_language(lang)):
             message = _("You are sending messages very quickly. Please wait {seconds} seconds, then try again.")
-        response = _json({"error": message.format(seconds=seconds), "retry_after": int(seconds)}, 429)
-        response.headers["Retry-After"] = seconds
-        return response
+        return 429, {"error": message.format(seconds=seconds), "retry_after": int(seconds)}, seconds
 
 
 _NO_SNIFF = {"X-Content-Type-Options": "nosniff"}
+_JSON_HEADERS = [(b"content-type", b"application/json"), (b"cache-control", b"no-store")]
+"""The direct route's own headers; nosniff and the rest come with every answer (bot.web.security)."""
 
 
 class _Json(JSONResponse):
@@ -334,8 +352,9 @@ class _Json(JSONResponse):
         return orjson.dumps(content)
 
 
-def _json(data: dict[str, Any], status: int) -> Response:
-    return _Json(data, status_code=status, headers={"Cache-Control": "no-store", **_NO_SNIFF})
+def _json(status: int, data: dict[str, Any], retry: str | None = None) -> Response:
+    headers = {"Cache-Control": "no-store", **_NO_SNIFF, **({"Retry-After": retry} if retry else {})}
+    return _Json(data, status_code=status, headers=headers)
 
 
 def _send(request: Request, asset: _Asset, headers: dict[str, str]) -> Response:

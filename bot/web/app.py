@@ -142,8 +142,10 @@ def create_app(settings: Settings | None = None, app: App | None = None) -> Star
         routes.extend(admin.routes())
     # Starlette's own limit: 413 before a body over the limit is read (declared or streamed).
     # Every answer, the 413 and the last-resort 500 included, carries the security headers.
+    # The busiest routes skip Starlette's layers, with the same limit, headers and 500 (bot.web.direct).
+    direct = {route: handler for channel in channels for route, handler in channel.direct().items()}
     web = SecuredStarlette(routes=routes, lifespan=lifespan, max_body_size=settings.max_body_bytes,
-                           production=settings.production)  # fmt: skip
+                           production=settings.production, direct=direct)  # fmt: skip
     web.state.core = core
     web.state.metrics = metrics
     web.state.channels = channels

@@ -11,7 +11,7 @@ from __future__ import annotations
 import abc
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,6 +24,7 @@ from bot.errors import StorageError
 from bot.ratelimit import RateLimiter
 from bot.storage import deliveries
 from bot.storage.deliveries import DuplicateDelivery
+from bot.web.direct import Handler
 from bot.web.late import LateReplies
 from bot.web.metrics import Metrics
 
@@ -84,6 +85,11 @@ class BaseChannel(abc.ABC):
 
     def routes(self) -> Sequence[BaseRoute]:
         return ()
+
+    def direct(self) -> Mapping[tuple[str, str], Handler]:
+        """Busy routes the app answers before Starlette's layers (:mod:`bot.web.direct`), keyed
+        by method and path; each also in :meth:`routes`, for its other methods."""
+        return {}
 
     async def start(self) -> None:  # noqa: B027 - optional hook
         """Open sessions, register webhooks, start background work."""

@@ -12,11 +12,14 @@ Handlers that set their own value of one of these keep it: this only fills what 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
+import sys
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
+
+from bot.web.direct import Direct, Handler
 
 HSTS = "max-age=31536000; includeSubDomains"
 EMBEDDABLE = ("/chat",)
@@ -46,8 +49,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path = str(scope.get("path", ""))
-        framable = any(path == p or path.startswith(p + "/") for p in EMBEDDABLE)
+        framable = embeddable(str(scope.get("path", "")))
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -66,17 +68,30 @@ class SecurityHeaders:
         return headers
 
 
+def embeddable(path: str) -> bool:
+    return any(path == p or path.startswith(p + "/") for p in EMBEDDABLE)
+
+
 class SecuredStarlette(Starlette):
     """Starlette with :class:`SecurityHeaders` around its whole stack. ``add_middleware`` would put
     it inside Starlette's own outer layers, whose answers then went without the headers: the body
-    limit's 413 and the last-resort 500."""
+    limit's 413 and the last-resort 500.
 
-    def __init__(self, *args: Any, production: bool = False, **kwargs: Any) -> None:
+    ``direct`` routes are answered before all of it by :class:`bot.web.direct.Direct`, with the
+    same headers, body limit and last-resort 500."""
+
+    def __init__(self, *args: Any, production: bool = False,
+                 direct: Mapping[tuple[str, str], Handler] | None = None, **kwargs: Any) -> None:  # fmt: skip
         self.production = production
+        self.direct = dict(direct or {})
         super().__init__(*args, **kwargs)
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SecurityHeaders(super().build_middleware_stack(), production=self.production)
+        secured = SecurityHeaders(super().build_middleware_stack(), production=self.production)
+        if not self.direct:
+            return secured
+        limit = self.max_body_size if self.max_body_size is not None else sys.maxsize
+        return Direct(secured, self.direct, limit, lambda path: secured.fill([], embeddable(path)))
 
 
 def _secure_cookie(value: bytes) -> bytes:
