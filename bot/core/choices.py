@@ -172,11 +172,14 @@ def parse_choice(text: str, options: Sequence[Option]) -> str | None:
     if len(exact) == 1:
         return exact[0]
     reply = bare_reply(text)
-    if reply is not None:  # a bare yes/no picks only the option declared to mean it
-        meant = [o.id for o in options if o.means is not None and o.means == reply.value]
-        return meant[0] if len(meant) == 1 else None
     read = [(_covered(words, o), o) for o in options]
     whole = [(covered, o.id) for (covered, _n), o in read if covered]
+    if reply is not None:  # a bare yes/no picks only the option declared to mean it…
+        meant = [o.id for o in options if o.means is not None and o.means == reply.value]
+        if meant or not any(len(covered) >= 2 for covered, _oid in whole):
+            return meant[0] if len(meant) == 1 else None
+        # …unless it only reads as one: "nhà cha mẹ chồng" is all particles and "chả" to the reply
+        # words, yet names the option "nhà cha mẹ" in two words or more.
     if whole:
         # One option's words typed whole decide, unless another option's words are typed too
         # and not inside them ("ở nhà hay bệnh viện" asks; the label of one option may hold a

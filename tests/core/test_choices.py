@@ -237,3 +237,13 @@ def test_a_yes_or_no_said_first_picks_the_option_meaning_it(typed: str, expected
     said first picks the option declared `means: no` when no option's own words are typed (they
     still win: "ko, a ay o vn, nguoi viet" names the domestic one). It was asked again."""
     assert parse_choice(typed, FOREIGN.options) == expected
+
+
+HOME = _step("permanent_residence", "home_type")
+
+
+@pytest.mark.parametrize("typed", ["o nha cha me chong", "nha cha me chong", "ở nhà bố mẹ chồng"])
+def test_an_option_named_in_words_that_all_read_as_a_reply(typed: str) -> None:
+    """"Nhà cha mẹ chồng" is all particles and "chả" (no) to the reply words, so it read as a bare no
+    and picked nothing; the option "nhà cha mẹ" is typed whole in it: the relative's home."""
+    assert parse_choice(typed, HOME.options) == "relative"

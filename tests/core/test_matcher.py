@@ -422,3 +422,12 @@ def test_the_paper_before_co_phai_is_what_is_asked(matcher: Matcher, text: str, 
     """"…, căn cước có phải làm lại không": the procedure named right before "có phải / có cần"
     is asked about; the words before it tell the case."""
     assert matcher.match(text).procedure == expected
+
+
+@pytest.mark.parametrize("question", ["e muon lam thuong tru", "toi muon lam thuong tru cho vo",
+                                      "xin thuong tru vao nha chong"])  # fmt: skip
+def test_making_the_permanent_residence_is_registering_it(matcher: Matcher, question: str) -> None:
+    """"Làm thường trú", "xin thường trú" register it, as "làm tạm trú" does; with a word before
+    them they were only asked about ("thường trú" alone is also what a death registration removes)."""
+    match = matcher.match(question)
+    assert (match.decision, match.procedure) == (Decision.ANSWER, "permanent_residence")
