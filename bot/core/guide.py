@@ -56,9 +56,19 @@ def means_the_paused(text: str) -> bool:
     return _THE_PAUSED.match(fold(text).rstrip("?").strip()) is not None
 
 
+# "hd khai tạm vắng", "hd e làm khai sinh": "hd" opening a message before a word of doing or asking is
+# "hướng dẫn"; elsewhere it is as often "hợp đồng" (a contract: "hđ thuê nhà") and stays as typed.
+_HD = re.compile(r"^(?:hd|hdan|hdg)\s+(?=(?:e|em|toi|tui|minh|giup|cach|khai|dang|dk|lam|thu|cac|chi|voi|bao|xin|doi)\b)")
+
+
+def spelled_out(folded: str) -> str:
+    """A folded message with a leading "hd" (hướng dẫn, before a word of doing) written out."""
+    return _HD.sub("huong dan ", folded)
+
+
 def wants_guide(text: str) -> bool:
-    """A direct request to be walked through ("hướng dẫn tôi làm khai sinh")."""
-    folded = f" {fold(text)} "
+    """A direct request to be walked through ("hướng dẫn tôi làm khai sinh", "hd khai tạm vắng")."""
+    folded = f" {spelled_out(fold(text))} "
     return any(f" {w} " in folded for w in GUIDE_WORDS)
 
 

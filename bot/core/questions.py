@@ -17,7 +17,7 @@ from bot.core import answers
 from bot.core.aspects import ASPECT_KEYS, ASPECT_WORDS, HOW, ON_VNEID, asking_words, detect_aspect
 from bot.core.dates import read_date, vietnam_today
 from bot.core.flow_runner import FlowRunner
-from bot.core.guide import GUIDE_WORDS, Guide, wants_guide
+from bot.core.guide import GUIDE_WORDS, Guide, spelled_out, wants_guide
 from bot.core.i18n import _, current
 from bot.core.matcher import UNSURE_AT, Candidate, Decision, Match, Matcher
 from bot.core.menus import Menus
@@ -539,7 +539,7 @@ class Questions:
 
 def _without_guide_words(text: str) -> str:
     """The message folded, without its words of asking for guidance ("hướng dẫn", "chỉ em")."""
-    rest = fold(text)
+    rest = spelled_out(fold(text))
     for phrase in GUIDE_WORDS:
         rest = f" {rest} ".replace(f" {phrase} ", " ").strip()
     return rest

@@ -247,3 +247,16 @@ def test_an_option_named_in_words_that_all_read_as_a_reply(typed: str) -> None:
     """"Nhà cha mẹ chồng" is all particles and "chả" (no) to the reply words, so it read as a bare no
     and picked nothing; the option "nhà cha mẹ" is typed whole in it: the relative's home."""
     assert parse_choice(typed, HOME.options) == "relative"
+
+
+@pytest.mark.parametrize(("flow", "step", "typed", "expected"), [
+    ("temporary_absence", "who", "no dang trong tuoi di nghia vu", "military_age"),
+    ("temporary_absence", "who", "anh di phu ho ngoai bac", "ordinary"),
+    ("temporary_absence", "who", "di lam thue o sai gon", "ordinary"),
+    ("vehicle_registration", "vehicle_case", "moi mua xe honda o dai ly", "new"),
+    ("vehicle_registration", "vehicle_case", "vua mua xe o cua hang", "new"),
+])  # fmt: skip
+def test_a_case_told_in_everyday_words(flow: str, step: str, typed: str, expected: str) -> None:
+    """"Đang trong tuổi đi nghĩa vụ", "đi phụ hồ", "mới mua xe ở đại lý" name the case in the words
+    people use; they were asked again (or read as the military-service topic we do not cover)."""
+    assert parse_choice(typed, _step(flow, step).options) == expected

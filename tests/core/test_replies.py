@@ -256,3 +256,9 @@ def test_a_guess_after_dont_know_answers(typed: str, expected: Reply | None) -> 
     """"K biết, chắc chưa": unsure, but the guess given is the answer; a hedge with no yes or no
     stays a don't-know, and a question after it is none."""
     assert read_reply(typed, "Người bán đã làm thủ tục thu hồi giấy đăng ký, biển số chưa?") is expected
+
+
+@pytest.mark.parametrize("typed", ["ong ba dong y het r", "đồng ý hết rồi", "bố mẹ đồng ý hết"])
+def test_all_agreed_is_a_yes(typed: str) -> None:
+    """"Ông bà đồng ý hết r" to "has the owner agreed?" is a yes; "hết" (all) made it a question."""
+    assert read_reply(typed) is Reply.YES

@@ -332,3 +332,14 @@ def test_a_month_without_its_day_is_taken_when_every_day_of_it_leads_alike(
 def test_a_yes_no_step_reads_its_own_words_for_yes_and_no(flows: FlowSet, typed: str, expected: str | None) -> None:
     """At "going abroad?", a country or a place at home typed without a yes or no answers it."""
     assert read_answer(_step(flows, "temporary_absence", "abroad"), typed, TODAY).value == expected
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("anh ay co 1 doi vo truoc roi", "yes"),
+    ("chồng cũ của e ở quê", "yes"),
+    ("ko, ca 2 deu lan dau", "no"),
+])  # fmt: skip
+def test_a_marriage_before_is_a_yes_to_divorced_before(flows: FlowSet, typed: str, expected: str | None) -> None:
+    """At "has either of you been married and divorced?", a former wife or husband told in words is
+    a yes, a first marriage a no; "anh ấy có 1 đời vợ trước rồi" was not read."""
+    assert read_answer(_step(flows, "marriage_registration", "divorced"), typed, TODAY).value == expected
