@@ -210,6 +210,10 @@ def _db(args: argparse.Namespace, stdout: TextIO) -> int:
 
             unsent = UnsentReplies(engine).purge()
             stdout.write(f"deleted {unsent} replies kept unsent for over a day\n")
+            from bot.storage import deliveries
+
+            forgotten = deliveries.purge(engine)
+            stdout.write(f"forgot {forgotten} message ids older than {deliveries.KEEP.days} days\n")
     except sa.exc.SQLAlchemyError as exc:
         reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]
         print(f"error: the database refused ({reason}); check TROLYSO_DATABASE_URL and run `trolyso db upgrade`",

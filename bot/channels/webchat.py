@@ -8,7 +8,7 @@ every other channel's, so a reload carries on where it was.
 
     GET  /chat                   the page (Vietnamese; an English switch on it)
     GET  /chat/static/<file>     its stylesheet and script, cacheable, gzip when asked
-    GET  /chat/api/updates       ?user=id[&wait=seconds]  →  {"messages": [...]} waiting in the
+    GET  /chat/api/updates       X-Chat-User: id, ?wait=seconds  →  {"messages": [...]} waiting in the
                                  outbox; with ``wait`` an empty answer is held until news comes
                                  (from any worker: :mod:`bot.channels.web_updates`)
     POST /chat/api/message       {"user": id, "id": id, "text": "..."} or {"user": id, "id": id,
@@ -78,6 +78,9 @@ USER_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 """What the page's random per-message id looks like (the same characters, so the delivery id
 ``web:<user>:<id>`` stays under the store's 200 characters); anything else is refused."""
+USER_HEADER = "x-chat-user"
+"""The header the page names its person in when it asks for news (kept out of URLs and so out of
+the proxy's access logs; ``?user=`` from an older page is still read)."""
 MAX_TEXT = 4000
 """Characters per typed message; the page's text box stops there too."""
 MAX_PAYLOAD_BYTES = 64
@@ -246,8 +249,10 @@ class WebChat(BaseChannel):
         return True
 
     async def _updates(self, request: Request) -> Response:
-        """Messages that arrived for this person while the page was open or away."""
-        user = request.query_params.get("user", "")
+        """Messages that arrived for this person while the page was open or away. The page names
+        the person in a header: whoever holds the id is that person, and a URL's query ends up in
+        the proxy's access log. ``?user=`` still works for a page loaded before the header."""
+        user = request.headers.get(USER_HEADER) or request.query_params.get("user", "")
         if not USER_ID.fullmatch(user):
             return _json(400, {"error": "user must be 8-64 characters of A-Z a-z 0-9 _ -"})
         # The page asks every few seconds; a flood of asks is limited like messages, separately.

@@ -384,7 +384,8 @@
     if (!waiting || busy || looking || document.hidden) { return; }
     var xhr = new XMLHttpRequest(), i, first = null, item, started = new Date().getTime();
     looking = true;
-    xhr.open("GET", updates + "?user=" + encodeURIComponent(user) + "&wait=" + HOLD, true);
+    xhr.open("GET", updates + "?wait=" + HOLD, true);
+    xhr.setRequestHeader("X-Chat-User", user);  // not in the URL: proxies log URLs
     xhr.timeout = TIMEOUT;
     xhr.onload = function () {
       var data = null;
