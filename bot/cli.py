@@ -250,7 +250,10 @@ def _serve(args: argparse.Namespace) -> int:
     # systemd.run: uvicorn.run's two ways, telling systemd (Type=notify) when the server serves.
     options: dict[str, Any] = {"http": OneWriteHTTP, "timeout_keep_alive": KEEP_ALIVE_SECONDS, "log_config": logs,
                                "host": settings.host, "port": settings.port, "log_level": "warning",
-                               "timeout_graceful_shutdown": 20}  # fmt: skip
+                               "timeout_graceful_shutdown": 20,
+                               # At "warning" uvicorn never prints an access line, but with the option
+                               # on it still builds each line's address and quoted path: off, it does not.
+                               "access_log": False}  # fmt: skip
     if settings.workers == 1:
         return 0 if systemd.run(uvicorn.Config(create_app(settings), **options)) else STARTUP_FAILURE
     # Several workers: uvicorn's own supervisor binds the port once, starts N processes that each

@@ -78,3 +78,4 @@ def test_trolyso_serve_gives_uvicorn_the_one_write_protocol_and_the_keep_alive(
     (config,) = calls
     assert config.http is OneWriteHTTP
     assert config.timeout_keep_alive == KEEP_ALIVE_SECONDS
+    assert config.access_log is False  # never printed at "warning", yet built per answer when on
