@@ -4,9 +4,12 @@
 
 One loop for both libraries: ``getUpdates`` is fetched here as plain JSON and each update goes
 through the same ``handle_update`` as a webhook body (de-duplication, rules, retries), then the
-library of ``TROLYSO_TELEGRAM_LIBRARY`` sends the replies. Updates are handled one after another,
-so one person's messages are answered in order, and the offset is confirmed only after an update
-was handled: a crash means Telegram delivers the unconfirmed ones again.
+library of ``TROLYSO_TELEGRAM_LIBRARY`` sends the replies. A batch's updates are handled in
+Telegram's own lines (:func:`line_of`: a chat's messages and edits, a person's button presses):
+each line in order, the lines side by side, so one chat waiting on a slow send or a flood wait no
+longer holds up everyone else's answers. The offset is confirmed only once the whole batch was
+handled: a crash means Telegram delivers the unconfirmed ones again (and the delivery ids stored
+with each turn refuse the ones already handled).
 """
 
 from __future__ import annotations
@@ -127,11 +130,7 @@ async def run_polling(
                 await _unless_stopped(asyncio.sleep(wait), stop)
                 continue
             backoff = 1.0
-            for data in batch or ():
-                await channel.handle_update(data)
-                update_id = data.get("update_id") if isinstance(data, dict) else None
-                if isinstance(update_id, int):
-                    offset = update_id + 1  # the next getUpdates confirms it
+            offset = await _handle_batch(channel, batch or [], offset)  # the next getUpdates confirms it
     finally:
         await _confirm(api, offset)
         await channel.stop()
@@ -139,6 +138,43 @@ async def run_polling(
         if app is None:
             await core.close()
         log.info("telegram polling stopped")
+
+
+def line_of(data: object) -> object:
+    """The line an update waits in, as Telegram's Bot API server files them: a chat's messages and
+    edits share the chat's; a person's button presses have their own; anything else its own."""
+    if isinstance(data, dict):
+        for field in ("message", "edited_message"):
+            message = data.get(field)
+            chat = message.get("chat") if isinstance(message, dict) else None
+            if isinstance(chat, dict) and chat.get("id") is not None:
+                return ("chat", chat["id"])
+        press = data.get("callback_query")
+        sender = press.get("from") if isinstance(press, dict) else None
+        if isinstance(sender, dict) and sender.get("id") is not None:
+            return ("presses", sender["id"])
+    return ("update", id(data))
+
+
+async def _handle_batch(channel: TelegramChannel[Any], batch: list[Any], offset: int | None) -> int | None:
+    """Handle ``batch``: each line's updates in order, the lines at once. The offset past the
+    batch's last update (``offset`` if it had none), once every one was handled."""
+    lines: dict[object, list[Any]] = {}
+    for data in batch:
+        lines.setdefault(line_of(data), []).append(data)
+        update_id = data.get("update_id") if isinstance(data, dict) else None
+        if isinstance(update_id, int):
+            offset = update_id + 1
+
+    async def one_after_another(updates: list[Any]) -> None:
+        for data in updates:
+            await channel.handle_update(data)
+
+    done = await asyncio.gather(*(one_after_another(updates) for updates in lines.values()), return_exceptions=True)
+    for outcome in done:  # as before, a failure no update's handling caught stops the poller
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return offset
 
 
 async def _take_over_from_webhook(api: _Api) -> None:

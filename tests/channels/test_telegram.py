@@ -22,7 +22,7 @@ from starlette.applications import Starlette
 
 from bot.app import App
 from bot.channels.telegram_common import MAX_TEXT, SECRET_HEADER, WEBHOOK_PATH, Kind, polite_reply
-from bot.channels.telegram_polling import run_polling
+from bot.channels.telegram_polling import line_of, run_polling
 from bot.conversations import Conversations
 from bot.core import i18n
 from bot.core.engine import Engine
@@ -365,6 +365,45 @@ async def test_an_edited_message_gets_a_polite_reply_in_its_language(live: Live)
 
 
 # --- start-up and polling ------------------------------------------------------------------------
+def test_polling_lines_are_telegrams_own() -> None:
+    """A chat's messages and edits share a line; a person's presses have their own; the rest one each."""
+    updates, person = Updates(), 4242
+    message, edit, press = updates.text("a", person), updates.edited("b", person), updates.press("x", person)
+    assert line_of(message) == line_of(edit) == ("chat", person)
+    assert line_of(press) == ("presses", person)
+    assert line_of({"update_id": 1}) != line_of({"update_id": 2})
+    assert line_of("not an update") != line_of(message)
+
+
+async def test_polling_answers_other_chats_while_one_waits_on_a_slow_send(
+    lib: str, fake: FakeTelegram, engine: Engine, sqlite_url: str
+) -> None:
+    """One batch, two chats, each send taking 1.5 s: the second chat's answer does not wait for
+    the first's, and one chat's two messages are still answered in order."""
+    settings = settings_for(lib, fake, sqlite_url)
+    core = build_core(settings, engine)
+    updates, first, second = Updates(), next(USER_IDS), next(USER_IDS)
+    fake.push(updates.text("/start", first))
+    fake.push(updates.text("lam cccd o dau", first))
+    fake.push(updates.text("/start", second))
+    fake.delay = 1.5
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_polling(settings, stop=stop, app=core, poll_timeout=1))
+    try:
+        await fake.wait_for(lambda: len(fake.sent) >= 3, timeout=60)
+        stop.set()
+        await asyncio.wait_for(task, 10)
+    finally:
+        await core.close()
+    starts = {chat: min(c.at for c in fake.sent if c.params["chat_id"] == chat) for chat in (first, second)}
+    assert abs(starts[second] - starts[first]) < 1.0  # side by side; one after another: >= 1.5 s apart
+    texts = [as_outbound(c).text for c in fake.sent if c.params["chat_id"] == first]
+    assert "Xin chào" in texts[0]
+    assert "Công an" in texts[-1]
+    assert fake.queue == []
+
+
+
 async def test_start_sets_the_webhook_with_the_secret(
     lib: str, fake: FakeTelegram, engine: Engine, sqlite_url: str
 ) -> None:
