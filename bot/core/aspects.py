@@ -37,8 +37,10 @@ _LOST = frozenset({"mat", "wallet", "trom", "cuop"})
 """Before "giấy tờ" these make it what was lost ("bị móc túi mất hết giấy tờ"), not papers asked for."""
 _DOING = frozenset({"lam", "khai", "bao", "dang", "doi", "nop", "di", "dong", "dk", "gia", "sang", "xin"})
 _WHAT_IF = (("thi", "sao"), ("co", "sao", "khong"), ("co", "sao"), ("thi", "co", "sao", "khong"),
-            ("co", "bi", "gi", "khong"), ("thi", "nhu", "the", "nao"), ("co", "sao", "ko"))  # fmt: skip
-"""'Không làm thì sao', 'không báo có sao không': what happens if it is not done (penalties)."""
+            ("co", "bi", "gi", "khong"), ("thi", "nhu", "the", "nao"), ("co", "sao", "ko"),
+            ("bi", "gi", "khong"), ("thi", "bi", "gi"))  # fmt: skip
+"""'Không làm thì sao', 'không báo có sao không', 'ko báo thì bị chi ko' (Nghệ An "chi" = gì): what
+happens if it is not done (penalties)."""
 
 
 HOW = ("nhu", "the", "nao")
@@ -55,6 +57,7 @@ def _what_if_not(tokens: Sequence[str]) -> bool:
 
 
 _SPANS = frozenset({"ngay", "tuan", "thang", "nam"})
+_ON_PORTAL = frozenset({"tren dich", "qua dich", "tren cong", "qua cong"})
 
 
 def _overdue(tokens: list[str]) -> list[str]:
@@ -108,7 +111,10 @@ def _detect_aspect(given: tuple[str, ...]) -> str | None:
         else:
             hits["fees"] = hits.get("fees", 0) + amount
     if not hits:
-        return "rules" if state else None
+        if state:
+            return "rules"
+        # "nhập hộ khẩu trên dịch vụ công được ko", asking nothing else: whether it is done on the portal
+        return "online" if tokens[-2:] == ["duoc", "khong"] and _ON_PORTAL & set(pairs) else None
     best = max(hits.values())
     return next(name for name, _keys in _ASPECTS if hits.get(name) == best)
 

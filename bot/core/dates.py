@@ -78,7 +78,9 @@ _EN_DMY = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?([a-z]{3,9})\b(?:
 _EN_MDY = re.compile(r"\b([a-z]{3,9})\s+(\d{1,2})(?:st|nd|rd|th)?\b(?:\s*,?\s*(\d{4}))?")
 _EN_MY = re.compile(r"\b([a-z]{3,9})\s*,?\s+(\d{4})\b")
 _AGO = re.compile(rf"\b{_NUM}\s+(ngay|hom|bua|tuan|thang|nam|days?|weeks?|months?|years?)\s+(?:truoc|ve truoc|ago|roi)\b")
-_SINCE = re.compile(rf"\b(?:cach day|da duoc|duoc)\s+{_NUM}\s+(ngay|tuan|thang|nam)\b")
+_SINCE = re.compile(rf"\b(?:cach day|da duoc|duoc|da dc|dc)\s+{_NUM}\s+(ngay|tuan|thang|nam)\b")
+# "sinh được nửa tháng", "nửa tháng trước", "cách đây nửa năm": half a month (15 days) or year ago.
+_HALF = re.compile(r"\b(?:(?:cach day|da duoc|duoc|da dc|dc)\s+nua\s+(thang|nam)|nua\s+(thang|nam)\s+(?:truoc|ve truoc|roi))\b")
 # "mùng 10 tháng trước", "ngày 5 tháng này": a day of last or this month, not ten months ago.
 _DAY_OF_MONTH = re.compile(r"\b(?:mung|mong|ngay)\s+(\d{1,2}|mot|hai|ba|bon|nam|sau|bay|tam|chin|muoi)\s+(?:thang|thg)\s+(truoc|roi|nay)\b")
 # "đầu tháng này", "giữa tháng 10", "cuối tháng trước": a month, loosely; the caller asks for the day.
@@ -255,6 +257,9 @@ def read_date(text: str, today: dt.date, *, past: bool = True) -> DateReading | 
     if m := _SINCE.search(p):
         count = _number(m[1])
         return _shift(today, count, m[2]) if count is not None else None
+    if m := _HALF.search(p):
+        half = (m[1] or m[2]) == "thang"
+        return DateReading(today - dt.timedelta(days=15 if half else 182), approximate=True)
     relative = _relative(p, today)
     if relative is not None and relative.precision != "year":
         return relative

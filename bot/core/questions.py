@@ -358,7 +358,7 @@ class Questions:
         if aspect == "online" and {f"{a} {b}" for a, b in pairwise(tokens)} & ON_VNEID:
             # "làm trên vneid được không": where it is done, not the app; named without those words
             tokens = [t for t in tokens if t != "vneid"]
-        named = {p for p in self._named(tokens) if p in self.kb.procedures}
+        named = {p for p in self._named(_without_police(tokens)) if p in self.kb.procedures}
         return aspect if not named - {procedure} else None
 
     def tells_its_case(self, text: str, procedure: str) -> bool:
@@ -615,6 +615,18 @@ _FOLLOW_UP_ONLY: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 """Words that, right after an answer, ask for a part of it. In a whole question they say as often
 something else ("chuyển hộ khẩu về quê" is where one moves to), so only a follow-up reads them so."""
+
+
+def _without_police(tokens: list[str]) -> list[str]:
+    """The words without "công an" (the police): where most procedures are done, it names none of
+    them, though its "công" folds like the portal's "cổng" ("làm ở công an xã nào cũng được hả")."""
+    out: list[str] = []
+    for word in tokens:
+        if word == "an" and out and out[-1] == "cong":
+            out.pop()
+        else:
+            out.append(word)
+    return out
 
 
 def _holds(tokens: list[str], words: tuple[str, ...]) -> bool:

@@ -7,6 +7,8 @@ from bot.core.normalize import Normalizer
 from bot.data.knowledge import KnowledgeBase
 
 _FILLER = frozenset(["a", "ah", "ak", "ha", "oi", "nhe", "nha", "nhi", "ne", "ad", "admin", "ban", "em", "anh", "chi", "minh", "bot", "shop", "vay", "the", "nhieu", "lam", "qua", "thi", "he", "ho", "hi", "rua", "ri",
+                     # "nghe", "nghen" close a sentence as "nhé" does (Nghệ An, the South): "cám ơn nghe"
+                     "nghe", "nghen",
                      # how people address the assistant as family, typed short: "thanks e", "cảm ơn c nhé", "cám ơn bác"
                      "e", "c", "bac", "chau", "ong", "ba", "co", "chu", "cau"])
 

@@ -87,3 +87,16 @@ def test_where_on_a_phone_and_how_many_days_as_typed(matcher: Matcher, text: str
     """"Ra đâu" (go where), "trên đt", "qua app" ask where and whether online; "how many days" asks
     how long it takes (the fees and time section). Each opened at the overview."""
     assert detect_aspect(list(matcher.norm(text))) == aspect
+
+
+@pytest.mark.parametrize(("text", "aspect"), [
+    ("đăng ký tạm trú trên dịch vụ công được ko", "online"),  # whether it is done on the portal
+    ("lam tren cong dvc dc ko", "online"),
+    ("nop tren dich vu cong mat bao lau", "fees"),  # how long, though on the portal
+    ("khai sinh mấy hôm thì lấy được", "fees"),  # "mấy hôm thì…": how long
+    ("quên báo mấy hôm rồi có sao ko", "rules"),  # "mấy hôm rồi" says when
+    ("ko bao thi bi chi ko", "rules"),  # Nghệ An "chi" = gì: what happens if not
+])  # fmt: skip
+def test_the_section_asked_round_8(matcher: Matcher, text: str, aspect: str | None) -> None:
+    """Whether it is done on the portal, how many days, what happens if not (round 8's phrasings)."""
+    assert detect_aspect(list(matcher.norm(text))) == aspect

@@ -101,6 +101,9 @@ TABLE: list[tuple[str, dt.date | None]] = [
     ("2 weeks ago", D(2026, 11, 9)), ("three weeks ago", D(2026, 11, 2)), ("last week", D(2026, 11, 16)),
     ("last month", D(2026, 10, 23)), ("a month ago", D(2026, 10, 23)), ("2 months ago", D(2026, 9, 23)),
     ("born on 3 May 2026", D(2026, 5, 3)), ("10 days ago", D(2026, 11, 13)),
+    # "được" typed "dc", half a month or a year (round 8)
+    ("sinh dc 10 ngay", D(2026, 11, 13)), ("sinh dc nua thang", D(2026, 11, 8)), ("nửa tháng trước", D(2026, 11, 8)),
+    ("cách đây nửa năm", D(2026, 5, 25)),
     # --- impossible or not a date
     ("31/2/2026", None), ("30/2", None), ("32/1/2026", None), ("0/5/2026", None), ("3/13/2026", None),
     ("3/0/2026", None), ("29/2/2023", None), ("31/4/2026", None), ("ngày 31 tháng 2", None),
@@ -112,6 +115,7 @@ TABLE: list[tuple[str, dt.date | None]] = [
     ("30 tháng chạp năm 2024", None), ("mùng 1 tháng 5 nhuận năm 2026", None), ("rằm", None), ("mùng 5 tháng một âm lịch", None),
     ("3 con", None), ("May I ask", None), ("may", None), ("2 tuổi", None), ("năm ngoái", None),
     ("tháng 5 năm 2025", None), ("5/2025", None), ("May 2025", None), ("tháng 5", None),
+    ("nửa tháng", None),
 ]  # fmt: skip
 
 

@@ -431,3 +431,11 @@ def test_making_the_permanent_residence_is_registering_it(matcher: Matcher, ques
     them they were only asked about ("thường trú" alone is also what a death registration removes)."""
     match = matcher.match(question)
     assert (match.decision, match.procedure) == (Decision.ANSWER, "permanent_residence")
+
+
+@pytest.mark.parametrize("question", ["đăng ký xe máy điện cho con đi học", "xe may dien co phai dang ky bien ko"])
+def test_an_electric_motorbike_is_a_motorbike(matcher: Matcher, question: str) -> None:
+    """An electric motorbike is registered as any motorbike; "xe máy điện" left "điện" unknown and
+    the registration was declined."""
+    match = matcher.match(question)
+    assert (match.decision, match.procedure) == (Decision.ANSWER, "vehicle_registration")
