@@ -439,3 +439,11 @@ def test_an_electric_motorbike_is_a_motorbike(matcher: Matcher, question: str) -
     the registration was declined."""
     match = matcher.match(question)
     assert (match.decision, match.procedure) == (Decision.ANSWER, "vehicle_registration")
+
+
+@pytest.mark.parametrize("question", ["where can I check speed camera fines online", "do I have any traffic camera tickets"])
+def test_camera_tickets_in_english_are_the_traffic_fine(matcher: Matcher, question: str) -> None:
+    """"Speeding camera tickets" is the camera fine (phạt nguội); "camera" alone named nothing and the
+    bike's plate made it the vehicle registration."""
+    match = matcher.match(question)
+    assert (match.decision, match.procedure) == (Decision.ANSWER, "traffic_fine")
