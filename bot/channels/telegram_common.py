@@ -28,13 +28,13 @@ import hmac
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from functools import partial
 from typing import Any, ClassVar, Generic, TypeVar
 
 import orjson
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.channels.base import SeenIds
@@ -65,6 +65,7 @@ from bot.core.messages import Inbound, Outbound
 from bot.errors import ConfigError
 from bot.storage.deliveries import Outgoing, delivering, handling, mark_saved, sending_to
 from bot.web.channel import BaseChannel, ChannelContext
+from bot.web.direct import Handler, Headers, Scope, header
 
 __all__ = [
     "CHANNEL", "MAX_CALLBACK_BYTES", "MAX_TEXT", "MEDIA_FIELDS", "SHORT_LABEL", "Chunk", "Incoming",
@@ -77,6 +78,7 @@ log = logging.getLogger("bot.channel.telegram")
 
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name, not a secret
+_SECRET_HEADER_NAME = SECRET_HEADER.lower().encode()  # as ASGI gives header names
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
 TYPING_AFTER = 1.0
 TYPING_EVERY = 4.5  # Telegram shows "typing…" for 5 s after each chat action
@@ -296,12 +298,27 @@ class TelegramChannel(BaseChannel, Generic[U]):
         are still being sent. Such a turn waits for the previous turn only, not for its sends
         (:mod:`bot.channels.lines`): it is saved at once, and the replies still to go at its 200 are
         kept in the database until sent, so a worker killed then loses neither (:mod:`bot.web.late`)."""
-        if not self.authorised(request.headers.get(SECRET_HEADER)):
+        secret, content_type = request.headers.get(SECRET_HEADER), request.headers.get("content-type", "")
+        status, content, media_type = await self.answer(secret, content_type, await request.body())
+        return Response(content, status_code=status, media_type=media_type)
+
+    def direct(self) -> Mapping[tuple[str, str], Handler]:
+        return {("POST", WEBHOOK_PATH): self._webhook_direct}
+
+    async def _webhook_direct(self, scope: Scope, body: bytes) -> tuple[int, bytes, Headers]:
+        """Telegram's POST, as the app answers it: before Starlette's layers (bot.web.direct)."""
+        secret, content_type = header(scope, _SECRET_HEADER_NAME), header(scope, b"content-type") or ""
+        status, content, media_type = await self.answer(secret, content_type, body)
+        return status, content, [(b"content-type", media_type.encode())] if media_type else []
+
+    async def answer(self, secret: str | None, content_type: str, body: bytes) -> tuple[int, bytes, str | None]:
+        """The webhook's status, body and media type for a request with the secret header
+        ``secret``, the content type ``content_type`` and ``body`` (see :meth:`webhook`)."""
+        if not self.authorised(secret):
             return self._refuse(401, "unauthorized", "wrong or missing secret token")
-        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        media_type = content_type.split(";")[0].strip().lower()
         if media_type != "application/json":
             return self._refuse(415, "unsupported_media", "send the update as application/json")
-        body = await request.body()
         try:
             data = json.loads(body)
             update = self.admit(data)
@@ -311,7 +328,7 @@ class TelegramChannel(BaseChannel, Generic[U]):
             return self._refuse(400, "bad_json", "the body is not valid JSON")
         if update is None:
             self.ctx.metrics.webhooks.labels(self.name, "duplicate").inc()
-            return Response(status_code=200)
+            return 200, b"", None
         slot = _ReplySlot() if self.webhook_reply else None
         saved = asyncio.Event()
         token = _SLOT.set(slot)
@@ -333,18 +350,18 @@ class TelegramChannel(BaseChannel, Generic[U]):
             await self.ctx.late.keep(self.name, delivery)
         self.ctx.metrics.webhooks.labels(self.name, result).inc()
         if slot is not None and slot.body is not None:
-            return Response(orjson.dumps(slot.body), media_type="application/json")
-        return Response(status_code=200)
+            return 200, orjson.dumps(slot.body), "application/json"
+        return 200, b"", None
 
     def authorised(self, given: str | None) -> bool:
         if self._secret is None or given is None:
             return False
         return hmac.compare_digest(given.encode("latin-1"), self._secret)
 
-    def _refuse(self, status: int, result: str, why: str) -> Response:
+    def _refuse(self, status: int, result: str, why: str) -> tuple[int, bytes, str]:
         self.ctx.metrics.webhooks.labels(self.name, result).inc()
         log.warning("telegram webhook refused status=%d reason=%s", status, result)
-        return PlainTextResponse(why, status_code=status)
+        return status, why.encode(), "text/plain; charset=utf-8"
 
     def admit(self, data: object) -> U | None:
         """The parsed update, or None when this update_id was handled already."""

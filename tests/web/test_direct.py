@@ -191,3 +191,43 @@ async def test_a_body_over_the_limit_is_refused_before_it_is_read(tmp_path: Path
     for start in starts:
         assert (b"x-content-type-options", b"nosniff") in start["headers"]
     assert [event["body"] for event in sent if event["type"] == "http.response.body"] == [b"Content Too Large"] * 2
+
+
+async def test_the_telegram_webhook_answers_as_starlettes_route_did(tmp_path: Path) -> None:
+    """Telegram's POST through the direct route and through Starlette's: the same status, body
+    and headers for a wrong secret, a wrong media type, a body that is not JSON, one that is not
+    an update, an update (its first reply in the answer's body) and the same update again."""
+    from tests.fakes.telegram_api import Updates
+
+    settings = {**_SETTINGS, "channels": "telegram", "telegram_token": "123456:TEST", "telegram_webhook_secret": "abc",
+                "telegram_api_base": "http://127.0.0.1:9", "database_url": f"sqlite:///{tmp_path / 'db.sqlite3'}"}  # fmt: skip
+    web = create_app(Settings(**settings))
+    updates = Updates()
+    secret = {"X-Telegram-Bot-Api-Secret-Token": "abc", **JSON}
+    answers: dict[str, list[httpx.Response]] = {}
+    async with web.router.lifespan_context(web):
+        assert isinstance(web.build_middleware_stack(), Direct)
+        via_starlette = web.build_middleware_stack().app  # type: ignore[attr-defined]
+        for name, asgi, person in (("direct", web, 5001), ("starlette", via_starlette, 5002)):
+            update = json.dumps(updates.text("/start", person)).encode()
+            async with client(asgi) as http:
+                answers[name] = [
+                    await http.post("/telegram/webhook", content=update, headers={**JSON, "X-Telegram-Bot-Api-Secret-Token": "no"}),
+                    await http.post("/telegram/webhook", content=update, headers={**secret, "content-type": "text/plain"}),
+                    await http.post("/telegram/webhook", content=b"{not json", headers=secret),
+                    await http.post("/telegram/webhook", content=b'{"update_id": "x"}', headers=secret),
+                    await http.post("/telegram/webhook", content=update, headers=secret),
+                    await http.post("/telegram/webhook", content=update, headers=secret),
+                ]  # fmt: skip
+    direct, starlette = answers["direct"], answers["starlette"]
+    assert [a.status_code for a in direct] == [401, 415, 400, 400, 200, 200]
+    assert [a.status_code for a in starlette] == [a.status_code for a in direct]
+    for ours, theirs in zip(direct, starlette, strict=True):
+        assert dict(ours.headers) == dict(theirs.headers), ours.status_code
+        if ours.status_code != 200 or not ours.content:
+            assert ours.content == theirs.content
+    sent = direct[4].json()
+    assert sent["method"] == "sendMessage"
+    assert sent["chat_id"] == 5001
+    assert "Xin chào" in sent["text"]
+    assert direct[5].content == b""  # the same update again: handled once, nothing to send
