@@ -58,6 +58,7 @@ def _what_if_not(tokens: Sequence[str]) -> bool:
 
 _SPANS = frozenset({"ngay", "tuan", "thang", "nam"})
 _ON_PORTAL = frozenset({"tren dich", "qua dich", "tren cong", "qua cong"})
+_HANDED_IN = frozenset({"nop o", "nop dau", "nop tai"})
 
 
 def _overdue(tokens: list[str]) -> list[str]:
@@ -99,6 +100,8 @@ def _detect_aspect(given: tuple[str, ...]) -> str | None:
             found = [k for k in found if k != "han"]  # the "hạn" of "hết hạn" is the state, not a question
         if name == "papers" and lost:
             found = [k for k in found if k != "giay to"]
+        if name == "papers" and _HANDED_IN & set(pairs):
+            found = [k for k in found if k != "ho so"]  # "hồ sơ … nộp ở trung tâm nào": the file handed in, where
         if name == "fees":  # "phạt bao nhiêu tiền" folds to "phạt lệ phí": the amount of the fine
             fined = {"le phi", "phi"} if "phat le" in pairs else set()
             amount = sum(1 + (" " in k) for k in found if k in _AMOUNT or k in fined)

@@ -96,6 +96,8 @@ def test_where_on_a_phone_and_how_many_days_as_typed(matcher: Matcher, text: str
     ("khai sinh mấy hôm thì lấy được", "fees"),  # "mấy hôm thì…": how long
     ("quên báo mấy hôm rồi có sao ko", "rules"),  # "mấy hôm rồi" says when
     ("ko bao thi bi chi ko", "rules"),  # Nghệ An "chi" = gì: what happens if not
+    ("hồ sơ xin trợ cấp nộp tại đâu", "online"),  # the file handed in: where
+    ("ho so lam the nao, can gi", "papers"),
 ])  # fmt: skip
 def test_the_section_asked_round_8(matcher: Matcher, text: str, aspect: str | None) -> None:
     """Whether it is done on the portal, how many days, what happens if not (round 8's phrasings)."""

@@ -75,7 +75,7 @@ ROUNDS = [
     # residence), a camera fine read as the plate ('gõ biển số xe vào trang nào để biết bị phạt nguội').
     # Conversations: 'bán xe cho người ta rồi, giờ làm gì' is asked about (the vehicle first), 'bà ko biết dùng
     # đt, có ai giúp ko' ties the portal's entry and a person and is asked about.
-    Round(8, singles=140, near=13, declined=21, talks=21, right=112 / 120, wrong=3, answered=0,
+    Round(8, singles=140, near=13, declined=21, talks=21, right=113 / 120, wrong=3, answered=0,
           missed_talks=frozenset({"a bike sold, what the seller must do",
                                   "a mother's expired health card, then a person to help"}),
           missed_turns=2),
