@@ -149,37 +149,40 @@ async def test_the_same_update_to_two_workers_is_answered_once(
 
 async def test_old_deliveries_are_purged_after_the_platforms_stop_retrying(url: str) -> None:
     """Ids older than 48 hours go; newer ones stay."""
+    now = record_old_and_new(url)
     engine = create_db_engine(url)
-    now = datetime.now(UTC)
     try:
         with engine.begin() as connection:
-            deliveries.record(connection, "old", now - timedelta(hours=49))
-            deliveries.record(connection, "new", now - timedelta(hours=47))
             assert not deliveries.record(connection, "new", now)
         assert deliveries.purge(engine, now) == 1
-        with engine.connect() as connection:
-            assert connection.execute(sa.select(deliveries_table.c.id)).scalars().all() == ["new"]
     finally:
         engine.dispose()
+    assert stored_deliveries(url) == ["new"]
 
 
 def test_db_purge_forgets_old_deliveries_too(url: str, tmp_path: Path) -> None:
     """`trolyso db purge` (an admin's or cron's, beside the server's hourly job) forgets ids older
     than 48 hours and keeps newer ones."""
-    engine = create_db_engine(url)
-    now = datetime.now(UTC)
-    try:
-        with engine.begin() as connection:
-            deliveries.record(connection, "old", now - timedelta(hours=49))
-            deliveries.record(connection, "new", now - timedelta(hours=47))
-    finally:
-        engine.dispose()
+    record_old_and_new(url)
     env = {**os.environ, "TROLYSO_DATABASE_URL": url, "TROLYSO_USAGE_SPOOL_PATH": str(tmp_path / "spool")}
     done = subprocess.run([sys.executable, "-m", "bot", "db", "purge"], env=env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "forgot 1 message ids older than 2 days" in done.stdout
     assert stored_deliveries(url) == ["new"]
+
+
+def record_old_and_new(url: str) -> datetime:
+    """Two delivery ids: "old" seen 49 hours ago, "new" 47; returns now."""
+    engine = create_db_engine(url)
+    now = datetime.now(UTC)
+    try:
+        with engine.begin() as connection:
+            deliveries.record(connection, "old", now - timedelta(hours=49))
+            deliveries.record(connection, "new", now - timedelta(hours=47))
+    finally:
+        engine.dispose()
+    return now
 
 
 def stored_deliveries(url: str) -> list[str]:
