@@ -253,7 +253,9 @@ def _serve(args: argparse.Namespace) -> int:
                                "timeout_graceful_shutdown": 20,
                                # At "warning" uvicorn never prints an access line, but with the option
                                # on it still builds each line's address and quoted path: off, it does not.
-                               "access_log": False}  # fmt: skip
+                               "access_log": False,
+                               # No "server: uvicorn" header telling a scanner what runs here.
+                               "server_header": False}  # fmt: skip
     if settings.workers == 1:
         return 0 if systemd.run(uvicorn.Config(create_app(settings), **options)) else STARTUP_FAILURE
     # Several workers: uvicorn's own supervisor binds the port once, starts N processes that each

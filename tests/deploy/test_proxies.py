@@ -79,3 +79,4 @@ def test_trolyso_serve_gives_uvicorn_the_one_write_protocol_and_the_keep_alive(
     assert config.http is OneWriteHTTP
     assert config.timeout_keep_alive == KEEP_ALIVE_SECONDS
     assert config.access_log is False  # never printed at "warning", yet built per answer when on
+    assert config.server_header is False
