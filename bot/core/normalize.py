@@ -73,6 +73,11 @@ class Normalizer:
                 if key:  # the canonical maps to itself so it is consumed whole, never re-expanded
                     self._phrases.setdefault(key, canonical)
         self._longest = min(MAX_PHRASE_WORDS, max((len(k) for k in self._phrases), default=1))
+        # Per first word, the longest phrase it opens (as ``expand`` tries them): most words open
+        # none, and ``expand`` then looks up no slice of the message at all.
+        self._opens: dict[str, int] = {}
+        for key in self._phrases:
+            self._opens[key[0]] = min(self._longest, max(len(key), self._opens.get(key[0], 0)))
         self._context: dict[str, list[_Rule]] = {}
         for rule in synonyms.context:
             self._context.setdefault(fold(rule.word), []).append(_Rule(
@@ -88,6 +93,7 @@ class Normalizer:
         )
         self._vocab_list: list[str] = []
         self._cache: dict[str, tuple[str, ...]] = {}
+        self._index_cache: dict[str, tuple[str, ...]] = {}
         self._similar_cache: dict[str, list[tuple[str, int]]] = {}
 
     def learn(self, texts: Iterable[list[str]], names: Iterable[list[str]] = ()) -> None:
@@ -132,22 +138,25 @@ class Normalizer:
     def expand(self, toks: list[str], fixed: set[int] | None = None) -> list[str]:
         """Rewrite synonym phrases, longest first, left to right; words in ``fixed`` stay as they are."""
         out: list[str] = []
+        phrases, opens, count = self._phrases, self._opens, len(toks)
         i = 0
-        while i < len(toks):
-            if fixed and i in fixed:
-                out.append(toks[i])
+        while i < count:
+            tok = toks[i]
+            longest = opens.get(tok)
+            if longest is None or (fixed and i in fixed):
+                out.append(tok)
                 i += 1
                 continue
-            for n in range(min(self._longest, len(toks) - i), 0, -1):
+            for n in range(min(longest, count - i), 0, -1):
                 if fixed and any(j in fixed for j in range(i, i + n)):
                     continue
-                canonical = self._phrases.get(tuple(toks[i : i + n]))
+                canonical = phrases.get(tuple(toks[i : i + n]))
                 if canonical is not None:
                     out.extend(canonical)
                     i += n
                     break
             else:
-                out.append(toks[i])
+                out.append(tok)
                 i += 1
         return out
 
@@ -165,8 +174,19 @@ class Normalizer:
         return cached
 
     def index_tokens(self, text: str) -> list[str]:
-        """Tokens of knowledge-base text: folded and expanded, never repaired."""
-        return self.expand(*self.in_context(fold(text).split()))
+        """Tokens of knowledge-base text: folded and expanded, never repaired.
+
+        Small talk reads each message this way too, so short texts are kept. Nothing a taught
+        phrasing changes is used here (the synonyms and context rules are fixed at start-up, only
+        the vocabulary of repairs grows), so the kept tokens never go stale."""
+        cached = self._index_cache.get(text)
+        if cached is None:
+            cached = tuple(self.expand(*self.in_context(fold(text).split())))
+            if len(text) <= KEPT_CHARS:
+                if len(self._index_cache) >= _KEPT:
+                    self._index_cache.clear()
+                self._index_cache[text] = cached
+        return list(cached)
 
     # --- repairs -------------------------------------------------------------------------
     def _known(self, tok: str) -> bool:

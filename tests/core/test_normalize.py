@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from bot.core.matcher import Matcher
 from bot.core.normalize import Normalizer, split_units
@@ -240,3 +243,55 @@ def test_an_elder_who_went_yesterday_passed_away(norm: Normalizer, typed: str, m
     an elder a few words before "đi", with a time or "rồi" right after, is a death; "đi chợ" is
     going somewhere, and a husband who "đi hôm qua" may have left for work."""
     assert words(norm, typed) == meant
+
+
+def _expand_every_length(norm: Normalizer, toks: list[str], fixed: set[int]) -> list[str]:
+    """``Normalizer.expand`` as it was: every phrase length tried at every word."""
+    out: list[str] = []
+    i = 0
+    while i < len(toks):
+        if i in fixed:
+            out.append(toks[i])
+            i += 1
+            continue
+        for n in range(min(norm._longest, len(toks) - i), 0, -1):
+            if any(j in fixed for j in range(i, i + n)):
+                continue
+            canonical = norm._phrases.get(tuple(toks[i : i + n]))
+            if canonical is not None:
+                out.extend(canonical)
+                i += n
+                break
+        else:
+            out.append(toks[i])
+            i += 1
+    return out
+
+
+def _every_question() -> list[str]:
+    data = Path(__file__).resolve().parents[1] / "data"
+    texts: list[str] = []
+    for path in sorted(data.glob("*.yaml")):
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for item in loaded.get("questions") or []:
+            texts.append(str(item["q"] if isinstance(item, dict) else item))
+    return texts
+
+
+def test_expand_tries_only_the_phrases_a_word_opens(norm: Normalizer, kb: KnowledgeBase) -> None:
+    """Looking up only the phrase lengths each word opens rewrites every question and every
+    synonym exactly as trying every length at every word does."""
+    samples = [fold(t).split() for t in _every_question()]
+    samples += [["lam", *key, "o", "dau"] for key in norm._phrases]  # each phrase, whole, in a sentence
+    for toks in samples:
+        read, fixed = norm.in_context(toks)
+        assert norm.expand(read, fixed) == _expand_every_length(norm, read, fixed), toks
+
+
+def test_index_tokens_are_kept_and_never_shared(kb: KnowledgeBase) -> None:
+    """A text read twice gives equal tokens, each call its own list (callers extend them)."""
+    fresh = Normalizer(kb.synonyms)
+    first = fresh.index_tokens("làm CCCD ở đâu")
+    first.append("x")
+    assert fresh.index_tokens("làm CCCD ở đâu") == ["lam", "can", "cuoc", "o", "dau"]
+    assert Normalizer(kb.synonyms).index_tokens("làm CCCD ở đâu") == ["lam", "can", "cuoc", "o", "dau"]
