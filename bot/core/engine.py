@@ -77,7 +77,7 @@ class Engine:
     ) -> None:
         self.kb = kb
         self.matcher = matcher or Matcher(kb)
-        self.smalltalk = SmallTalk(kb, self.matcher.norm)
+        self.smalltalk = SmallTalk(kb, self.matcher.norm, self.matcher.per_index)
         self.runner = FlowRunner(flows or FlowSet({}), today)
         self.menus = Menus(kb)
         self.guide = Guide(self.runner, self.menus.start_buttons)

@@ -3,6 +3,8 @@ menu requests (``knowledge/intents.yaml``): recognised only when it is the whole
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.core.normalize import Normalizer
 from bot.data.knowledge import KnowledgeBase
 
@@ -13,9 +15,16 @@ _FILLER = frozenset(["a", "ah", "ak", "ha", "oi", "nhe", "nha", "nhi", "ne", "ad
                      "e", "c", "bac", "chau", "ong", "ba", "co", "chu", "cau"])
 
 
+Classify = Callable[[str], str | None]
+
+
 class SmallTalk:
-    def __init__(self, kb: KnowledgeBase, norm: Normalizer) -> None:
+    def __init__(self, kb: KnowledgeBase, norm: Normalizer, keep: Callable[[Classify], Classify] | None = None) -> None:
+        """``keep`` wraps :meth:`classify`'s work in a cache the matcher empties when a phrasing is
+        taught (``Matcher.per_index``): a turn asks up to three times of the same message, and
+        common messages repeat; a taught phrasing changes the repairs the reading starts from."""
         self.norm = norm
+        self._kept: Classify = keep(self._classify_text) if keep is not None else self._classify_text
         self._exact: dict[tuple[str, ...], str] = {}
         # Each example's content words (politeness and address words left out), per intent.
         self._parts: dict[str, list[frozenset[str]]] = {}
@@ -34,6 +43,9 @@ class SmallTalk:
 
     def classify(self, text: str) -> str | None:
         """The chit-chat intent of a message made only of such words, else None."""
+        return self._kept(text)
+
+    def _classify_text(self, text: str) -> str | None:
         stripped = text.strip()
         toks = self.norm(stripped)
         if not toks:

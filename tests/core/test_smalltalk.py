@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
+import yaml
 
 from bot.core.engine import Engine
 from bot.core.matcher import Matcher
 from bot.core.messages import Inbound
 from bot.core.smalltalk import SmallTalk
+from bot.data.knowledge import KnowledgeBase
 
 
 @pytest.fixture(scope="module")
@@ -129,3 +134,37 @@ async def test_an_insult_is_met_calmly_with_the_offer_of_a_person(engine: Engine
     assert "h" in [b.payload for b in reply.buttons]
     assert "ngu" not in reply.text.lower()
     assert not [e for e in turn.events if e.kind in ("answered", "not_understood")]
+
+
+def _every_question() -> list[str]:
+    data = Path(__file__).resolve().parents[1] / "data"
+    texts: list[str] = []
+    for path in sorted(data.glob("*.yaml")):
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        texts += [str(item["q"] if isinstance(item, dict) else item) for item in loaded.get("questions") or []]
+    return texts
+
+
+def test_a_kept_reading_equals_a_fresh_one(engine: Engine, kb: KnowledgeBase) -> None:
+    """Every test question and every small-talk example reads the same from the engine's kept
+    answers, asked twice, as from small talk that keeps nothing."""
+    fresh = SmallTalk(kb, engine.matcher.norm)
+    texts = _every_question() + [e for intent in kb.intents.intents for e in intent.examples]
+    for text in texts + texts:
+        assert engine.smalltalk.classify(text) == fresh.classify(text), text
+
+
+def test_kept_readings_are_forgotten_when_a_phrasing_is_taught(kb: KnowledgeBase) -> None:
+    """A taught phrasing changes which words the reading repairs: what was kept is read again."""
+    matcher = Matcher(kb)
+    reads: list[str] = []
+
+    def counted(work: Callable[[str], str | None]) -> Callable[[str], str | None]:
+        return matcher.per_index(lambda text: reads.append(text) or work(text))
+
+    talk = SmallTalk(kb, matcher.norm, counted)
+    assert talk.classify("cảm ơn nhé") == talk.classify("cảm ơn nhé") == "thanks"
+    assert reads == ["cảm ơn nhé"]
+    matcher.add_alias("vneid", "bùa hộ mệnh số")
+    assert talk.classify("cảm ơn nhé") == "thanks"
+    assert reads == ["cảm ơn nhé", "cảm ơn nhé"]
