@@ -7,6 +7,7 @@ an old message is recognised as old instead of answering the wrong question.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 
 from bot.core import answers_parse as parse
@@ -17,7 +18,7 @@ from bot.core.messages import Button, Outbound, UsageEvent
 from bot.core.replies import Reply, echoed_reply, read_reply
 from bot.core.state import ConversationState, FlowState
 from bot.core.step_answers import StepReading, read_answer
-from bot.core.text import fold
+from bot.core.text import KEPT_CHARS, fold
 from bot.data.flow_models import END, SKIP, Condition, Flow, ResultBlock, Step, Test
 from bot.data.flows import FlowSet
 
@@ -47,6 +48,17 @@ def nav_intent(text: str, step: Step | None = None) -> str | None:
     """"back", "restart", "cancel", "idk" or "continue" when the message asks to move in the guide.
     Given the open ``step``, a yes/no answer to it is an answer first: "thôi" to an offer means no,
     not cancel."""
+    if step is None and len(text) <= KEPT_CHARS:
+        return _nav_kept(text)  # every typed message outside a guide asks whether it goes "back"
+    return _nav_intent(text, step)
+
+
+@functools.lru_cache(maxsize=4096)
+def _nav_kept(text: str) -> str | None:
+    return _nav_intent(text, None)
+
+
+def _nav_intent(text: str, step: Step | None) -> str | None:
     folded = fold(text)
     if step is not None and step.type == "yesno" and parse.parse_yesno(text, f"{step.ask.vi} {step.ask.en}"):
         # "Thôi" declines an offer ("Bạn có muốn làm liên thông không?" — "thôi": no thanks); to

@@ -14,7 +14,7 @@ from enum import StrEnum
 from functools import lru_cache
 from itertools import pairwise
 
-from bot.core.text import fold
+from bot.core.text import KEPT_CHARS, fold
 from bot.data.replies import Lexicon, default_lexicon
 
 
@@ -57,9 +57,21 @@ def read_reply(text: str, question: str = "", lexicon: Lexicon | None = None, *,
     reply set off by a comma or a dash may be followed by why ("không, sim của vợ"), unless
     ``lead`` is False (the whole message must be the reply).
     """
+    if lexicon is None and len(text) <= KEPT_CHARS:
+        return _read_reply_kept(text, question, lead)
+    return _read_reply(text, question, lexicon or default_lexicon(), lead)
+
+
+@lru_cache(maxsize=4096)
+def _read_reply_kept(text: str, question: str, lead: bool) -> Reply | None:
+    # The shipped lexicon never changes in a process, and a turn reads the same message up to
+    # five times (is it "I don't know", a yes to the question asked, a bare "có"?).
+    return _read_reply(text, question, default_lexicon(), lead)
+
+
+def _read_reply(text: str, question: str, lex: Lexicon, lead: bool) -> Reply | None:
     if "?" in text or "？" in text or _RAW_QUESTION.search(text):
         return None
-    lex = lexicon or default_lexicon()
     head, sep, tail = _split_lead(text)
     if lead and sep and (guess := _guess(tail, question, lex)) is not None and _read(head, question, lex) is Reply.DONT_KNOW:
         return guess  # "k biết, chắc chưa": not sure, but a guess is given; the guide goes on with it

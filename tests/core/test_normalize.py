@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 
 from bot.core.matcher import Matcher
 from bot.core.normalize import Normalizer, split_units
 from bot.core.text import fold
 from bot.data.knowledge import KnowledgeBase
+from tests.core.question_sets import every_question
 
 
 @pytest.fixture(scope="module")
@@ -268,20 +266,10 @@ def _expand_every_length(norm: Normalizer, toks: list[str], fixed: set[int]) -> 
     return out
 
 
-def _every_question() -> list[str]:
-    data = Path(__file__).resolve().parents[1] / "data"
-    texts: list[str] = []
-    for path in sorted(data.glob("*.yaml")):
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-        for item in loaded.get("questions") or []:
-            texts.append(str(item["q"] if isinstance(item, dict) else item))
-    return texts
-
-
 def test_expand_tries_only_the_phrases_a_word_opens(norm: Normalizer, kb: KnowledgeBase) -> None:
     """Looking up only the phrase lengths each word opens rewrites every question and every
     synonym exactly as trying every length at every word does."""
-    samples = [fold(t).split() for t in _every_question()]
+    samples = [fold(t).split() for t in every_question()]
     samples += [["lam", *key, "o", "dau"] for key in norm._phrases]  # each phrase, whole, in a sentence
     for toks in samples:
         read, fixed = norm.in_context(toks)

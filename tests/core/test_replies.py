@@ -11,6 +11,7 @@ from bot.core.replies import Reply, accepts_suggestion, echoed_reply, parse_dont
 from bot.data.paths import knowledge_dir
 from bot.data.replies import load_replies
 from bot.errors import DataError
+from tests.core.question_sets import every_question
 
 YES, NO, IDK = Reply.YES, Reply.NO, Reply.DONT_KNOW
 
@@ -262,3 +263,14 @@ def test_a_guess_after_dont_know_answers(typed: str, expected: Reply | None) -> 
 def test_all_agreed_is_a_yes(typed: str) -> None:
     """"Ông bà đồng ý hết r" to "has the owner agreed?" is a yes; "hết" (all) made it a question."""
     assert read_reply(typed) is Reply.YES
+
+
+def test_a_kept_reading_equals_a_fresh_one() -> None:
+    """Read with the shipped lexicon (kept per text) or with a lexicon passed in (read afresh), every
+    test message and every reply word gives the same reply, alone and to a question."""
+    fresh = load_replies()
+    texts = [*every_question(), *(" ".join(words) for words in fresh.phrases), "không, sim của vợ", "k biết, chắc chưa"]
+    for text in texts + texts:
+        for question in ("", "Hai bạn đã đăng ký kết hôn chưa?"):
+            assert read_reply(text, question) == read_reply(text, question, fresh), (text, question)
+            assert read_reply(text, question, lead=False) == read_reply(text, question, fresh, lead=False)

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.core.engine import Engine
 from bot.core.matcher import Matcher
 from bot.core.messages import Inbound
 from bot.core.smalltalk import SmallTalk
 from bot.data.knowledge import KnowledgeBase
+from tests.core.question_sets import every_question
 
 
 @pytest.fixture(scope="module")
@@ -136,20 +135,11 @@ async def test_an_insult_is_met_calmly_with_the_offer_of_a_person(engine: Engine
     assert not [e for e in turn.events if e.kind in ("answered", "not_understood")]
 
 
-def _every_question() -> list[str]:
-    data = Path(__file__).resolve().parents[1] / "data"
-    texts: list[str] = []
-    for path in sorted(data.glob("*.yaml")):
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-        texts += [str(item["q"] if isinstance(item, dict) else item) for item in loaded.get("questions") or []]
-    return texts
-
-
 def test_a_kept_reading_equals_a_fresh_one(engine: Engine, kb: KnowledgeBase) -> None:
     """Every test question and every small-talk example reads the same from the engine's kept
     answers, asked twice, as from small talk that keeps nothing."""
     fresh = SmallTalk(kb, engine.matcher.norm)
-    texts = _every_question() + [e for intent in kb.intents.intents for e in intent.examples]
+    texts = [*every_question()] + [e for intent in kb.intents.intents for e in intent.examples]
     for text in texts + texts:
         assert engine.smalltalk.classify(text) == fresh.classify(text), text
 

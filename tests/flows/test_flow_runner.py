@@ -8,8 +8,10 @@ import datetime as dt
 import pytest
 
 from bot.core.engine import Engine
+from bot.core.flow_runner import NAV_WORDS, _nav_intent, nav_intent
 from bot.data.flows import FlowSet
 from tests.conftest import TODAY
+from tests.core.question_sets import every_question
 from tests.flows.chat import Chat, labels
 
 BIRTH = "birth_registration"
@@ -653,3 +655,12 @@ async def test_checklist_button_starts_the_guide_afresh(chat: Chat) -> None:
     assert chat.answers == {}
     assert chat.state is not None
     assert BIRTH in chat.state.checklists
+
+
+def test_a_kept_guide_reading_equals_a_fresh_one() -> None:
+    """Outside a guide's question, whether a message moves in the guide is kept per text; every
+    test message and every guide word reads the same as afresh."""
+    texts = [*every_question(), *(w for words in NAV_WORDS.values() for w in words), "dạ quay lại", "ko bt ạ"]
+    for text in texts + texts:
+        assert nav_intent(text) == _nav_intent(text, None), text
+
