@@ -142,9 +142,14 @@ class FlowRunner:
                       for step in flow.steps if step.type == "number"}  # fmt: skip
         self._date_cuts = {id(step): _date_cuts(flow, step.id) for flow in flows.flows.values()
                            for step in flow.steps if step.type == "date"}  # fmt: skip
+        # Asked several times a turn (does the procedure in hand have a guide?): the first flow of
+        # each procedure, as FlowSet.for_procedure finds it, looked up instead of searched.
+        self._guides: dict[str, Flow] = {}
+        for flow in flows.flows.values():
+            self._guides.setdefault(flow.procedure, flow)
 
     def for_procedure(self, procedure: str) -> Flow | None:
-        return self.flows.for_procedure(procedure)
+        return self._guides.get(procedure)
 
     # --- moving through a flow ---------------------------------------------------------------
     def start(self, flow: Flow, state: ConversationState, events: list[UsageEvent]) -> list[Outbound]:

@@ -58,6 +58,7 @@ class Questions:
         self.menus = menus
         self.human = human  # the people side's offer of a person
         self._faq_index: dict[str, tuple[set[str], list[tuple[int, frozenset[str], frozenset[str]]]]] = {}
+        self._answers: dict[tuple[str, str, bool, int | None, str], tuple[Outbound, ...]] = {}
         # A turn reads the same message's words several times; common questions repeat.
         self._named_kept = matcher.per_index(self._names_in)
         self._faq_kept = matcher.per_index(self._faq_entry)
@@ -425,7 +426,12 @@ class Questions:
         """A procedure's answer, opened at ``section``."""
         proc = self.kb.procedures[proc_id]
         turn.state.procedure = proc_id
-        replies = answers.procedure_answer(proc, section, self.runner.for_procedure(proc_id) is not None, faq)
+        has_flow = self.runner.for_procedure(proc_id) is not None
+        key = (proc_id, section, has_flow, faq, current())
+        kept = self._answers.get(key)
+        if kept is None:  # the knowledge base and the translations are fixed: each answer is built once
+            kept = self._answers[key] = tuple(answers.procedure_answer(proc, section, has_flow, faq))
+        replies = list(kept)
         if score is not None and turn.state.feedback_for != proc_id and proc_id not in turn.state.feedback_given:
             # Ask "did this help?" once per procedure and conversation: a light touch, never nagging.
             # The two buttons go last under the answer itself, so numbered buttons stay where they were.

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.core import i18n
+from bot.core.answers import SECTIONS, procedure_answer
 from bot.core.engine import Engine
 from bot.core.messages import Inbound, Outbound
 from bot.core.state import ConversationState
@@ -507,3 +508,23 @@ async def test_the_language_a_person_writes_in_carries_to_the_buttons(engine: En
         section = next(b.payload for m in first.messages for b in m.buttons if b.payload and b.payload.startswith("s:"))
         pressed = await engine.handle(Inbound("web", f"lang-{hint}", payload=section, lang_hint=hint), first.state)
         assert marker in pressed.messages[0].text
+
+
+def test_a_kept_answer_equals_a_fresh_one_and_stays_whole(engine: Engine) -> None:
+    """Each procedure's answer, at each section and common problem, in each language, is built
+    once and then recalled: equal to a fresh one, and the "did this help?" buttons added under
+    one person's copy never reach the next."""
+    for lang in i18n.LANGUAGES:
+        with i18n.use(lang):
+            for proc_id, proc in engine.kb.procedures.items():
+                has_flow = engine.runner.for_procedure(proc_id) is not None
+                for section, faq in [(s, None) for s in ("overview", *SECTIONS)] + [("overview", i) for i in range(len(proc.faq))]:
+                    fresh = procedure_answer(proc, section, has_flow, faq)
+                    asked = Turn([], ConversationState())
+                    engine.questions.show(proc_id, section, faq, asked, 0.9)
+                    assert asked.messages[:-1] == fresh[:-1]
+                    assert asked.messages[-1].buttons[: len(fresh[-1].buttons)] == fresh[-1].buttons
+                    assert len(asked.messages[-1].buttons) == len(fresh[-1].buttons) + 2  # 👍 / 👎
+                    again = Turn([], ConversationState())
+                    engine.questions.show(proc_id, section, faq, again, None)
+                    assert again.messages == fresh

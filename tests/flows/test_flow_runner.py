@@ -664,3 +664,8 @@ def test_a_kept_guide_reading_equals_a_fresh_one() -> None:
     for text in texts + texts:
         assert nav_intent(text) == _nav_intent(text, None), text
 
+
+def test_each_procedures_guide_is_the_first_flow_for_it(engine: Engine, flows: FlowSet) -> None:
+    """The runner's guide of each procedure is the one FlowSet.for_procedure finds."""
+    for proc in [*engine.kb.procedures, "no_such_procedure"]:
+        assert engine.runner.for_procedure(proc) is flows.for_procedure(proc)
