@@ -24,7 +24,7 @@ from bot.core.i18n import _
 from bot.core.messages import Button, Inbound, Outbound
 from bot.core.pending import ask
 from bot.core.state import ConversationState
-from bot.core.text import fold
+from bot.core.text import fold, kept_per_text
 from bot.core.turn import Turn
 from bot.core.volunteers import MISSING_STEP, Volunteers, command_name
 from bot.data.communes import CommuneBook
@@ -56,6 +56,8 @@ class Community:
         self.choice = CommuneChoice(self.ctx)
         self.help = HelpRequests(self.ctx, self.choice)
         self.volunteers = Volunteers(self.ctx, self.help)
+        finder = self.choice.finder  # built once from the book, like its answers
+        self._names_where = kept_per_text(lambda text: finder.names_only(text, _WHERE_I_LIVE))  # every question asks
 
     @property
     def desk(self) -> BaseHelpDesk | None:
@@ -165,7 +167,7 @@ class Community:
         """"Nhà em ở xã Nghi Lộc", unasked: the person says where they live. The communes it names
         are offered, as under the soft "which commune?" (True); the matcher would read "Nghi
         Lộc" as "nghỉ lại", a guest's accommodation notice. Only when nothing else is said."""
-        if "?" in text or len(fold(text).split()) > 8 or not self.choice.finder.names_only(text, _WHERE_I_LIVE):
+        if "?" in text or len(fold(text).split()) > 8 or not self._names_where(text):
             return False  # (most messages end here: the search costs 0.3-1.3 ms, this a few µs)
         hits = self.choice.finder.search(text, limit=1)
         if not hits:

@@ -15,7 +15,7 @@ from bot.core.messages import Button, Outbound, UsageEvent
 from bot.core.pending import ask
 from bot.core.replies import accepts_suggestion
 from bot.core.state import ConversationState
-from bot.core.text import fold
+from bot.core.text import fold, kept_per_text
 from bot.core.turn import Turn
 from bot.data.flow_models import Flow, Step
 
@@ -66,6 +66,7 @@ def spelled_out(folded: str) -> str:
     return _HD.sub("huong dan ", folded)
 
 
+@kept_per_text
 def wants_guide(text: str) -> bool:
     """A direct request to be walked through ("hướng dẫn tôi làm khai sinh", "hd khai tạm vắng")."""
     folded = f" {spelled_out(fold(text))} "

@@ -19,7 +19,7 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
 from bot.core.i18n import _
-from bot.core.text import fold
+from bot.core.text import fold, kept_per_text
 
 _CANDIDATE = re.compile(r"(?:\+|00)?\(?\d[\d\s.\-()/]*\d")
 _CALLABLE = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
@@ -105,6 +105,7 @@ _PHONE_WORDS = frozenset({"sdt", "so", "dt", "dien", "thoai", "cua", "toi", "em"
                           "number", "goi", "lai", "cho", "nhe", "a", "nha", "zalo"})
 
 
+@kept_per_text  # asked of every question outside a guide
 def only_a_phone(text: str) -> bool:
     """A message that is a callable phone number and at most a few words about it ("0912 345 678",
     "sdt cua em 0912345678"): nothing else to answer."""

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.i18n import _, current
 from bot.core.messages import Button, Outbound, UsageEvent
-from bot.core.text import fold
+from bot.core.text import fold, kept_per_text
 from bot.data.scam_models import ScamsFile
 
 if TYPE_CHECKING:
@@ -40,10 +40,14 @@ class ScamAlerts:
         self._alone = _any_of(signals.alone if signals else ())
         self._contact = _any_of(signals.contact if signals else ())
         self._demand = _any_of(signals.demand if signals else ())
+        self._kept = kept_per_text(self._describes_scam)  # every typed message is checked
 
     def describes_scam(self, text: str) -> bool:
         """True when ``text`` tells of a scam contact (someone calls and asks for an app, an
         OTP, money…), however it is typed: accents or not, Vietnamese or English."""
+        return self._kept(text)
+
+    def _describes_scam(self, text: str) -> bool:
         if self.scams is None:
             return False
         folded = f" {fold(text)} "

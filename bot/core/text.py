@@ -9,6 +9,10 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 # Emphasis repeats vowels or the last letter ("khongggg", "dauuu"); "cccd" must survive.
 _REPEATS = re.compile(r"([aeiouy])\1{2,}|([a-z])\2{2,}\b")
@@ -50,6 +54,19 @@ def fold(text: str) -> str:
 
 KEPT_CHARS = 300
 """Texts up to this long are kept folded (a message is a line or two; a long paste is not kept)."""
+
+
+def kept_per_text(work: Callable[[str], T]) -> Callable[[str], T]:
+    """``work``, a pure function of a message's text (and of data fixed at start-up), with its
+    answers kept for the last 4,096 texts up to ``KEPT_CHARS`` long: a turn asks the same of its
+    message several times, and common messages repeat."""
+    kept = functools.lru_cache(maxsize=4096)(work)
+
+    @functools.wraps(work)
+    def read(text: str) -> T:
+        return kept(text) if len(text) <= KEPT_CHARS else work(text)
+
+    return read
 
 
 @functools.lru_cache(maxsize=8192)

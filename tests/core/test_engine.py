@@ -10,11 +10,15 @@ from hypothesis import strategies as st
 
 from bot.core import i18n
 from bot.core.answers import SECTIONS, procedure_answer
+from bot.core.community import _WHERE_I_LIVE
 from bot.core.engine import Engine
+from bot.core.guide import wants_guide
 from bot.core.messages import Inbound, Outbound
+from bot.core.phone import only_a_phone
 from bot.core.state import ConversationState
 from bot.core.turn import Turn
 from bot.data.knowledge import CATALOG_IDS, KnowledgeBase
+from tests.core.question_sets import every_question
 
 START_PAYLOADS = ("p:identity_card", "p:vneid", "p:birth_registration", "m:0", "h")
 DECLINE = ("Sorry, I can only help with public-service procedures (ID card, VNeID, residence, birth, "
@@ -528,3 +532,16 @@ def test_a_kept_answer_equals_a_fresh_one_and_stays_whole(engine: Engine) -> Non
                     again = Turn([], ConversationState())
                     engine.questions.show(proc_id, section, faq, again, None)
                     assert again.messages == fresh
+
+
+def test_per_text_checks_kept_equal_fresh_ones(engine: Engine) -> None:
+    """Whether a message asks for a guide, is only a phone number, tells of a scam or names
+    only where the person lives reads the same kept, asked twice, as worked out afresh."""
+    finder = engine.community.choice.finder
+    texts = [*every_question(), "0912 345 678", "sdt cua em 0912345678", "nhà em ở xã Nghi Lộc",
+             "hướng dẫn tôi làm khai sinh", "có người gọi bảo cài app và đọc mã otp"]  # fmt: skip
+    for text in texts + texts:
+        assert wants_guide(text) == wants_guide.__wrapped__(text), text  # type: ignore[attr-defined]
+        assert only_a_phone(text) == only_a_phone.__wrapped__(text), text  # type: ignore[attr-defined]
+        assert engine.scams.describes_scam(text) == engine.scams._describes_scam(text), text
+        assert engine.community._names_where(text) == finder.names_only(text, _WHERE_I_LIVE), text

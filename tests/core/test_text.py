@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.text import fold, regional_variants, telex_repairs, tokens
+from bot.core.text import fold, kept_per_text, regional_variants, telex_repairs, tokens
 
 # --- fold ------------------------------------------------------------------------------------
 
@@ -183,3 +183,12 @@ def test_fold_equals_the_character_by_character_definition_on_every_text_we_hold
     assert len(lines) > 5_000
     differ = [line for line in lines if fold(line) != _fold_by_character(line)]
     assert differ == []
+
+
+def test_kept_per_text_keeps_short_texts_only() -> None:
+    """A reading is worked out once per short text, and every time for a text too long to keep."""
+    calls: list[str] = []
+    words = kept_per_text(lambda text: calls.append(text) or len(text.split()))
+    long = "chữ " * 200
+    assert [words("làm cccd"), words("làm cccd"), words(long), words(long)] == [2, 2, 200, 200]
+    assert calls == ["làm cccd", long, long]
