@@ -131,7 +131,7 @@ ASKING_PHRASES: tuple[str, ...] = (
     "ho so gom nhung gi", "ho so gom", "giay to gi", "giay to nao", "mang theo gi", "chuan bi gi",
     "can nhung giay gi", "can giay gi", "can giay nao", "giay gi", "giay nao",
     "can lam gi", "phai lam gi", "lam gi", "can gi",
-    "het bao nhieu tien", "bao nhieu tien", "het bao nhieu", "mat bao lau", "bao lau",
+    "het bao nhieu tien", "bao nhieu tien", "het bao nhieu", "mat bao lau", "bao lau", "le phi", "bao nhieu",
     "lam o dau", "nop o dau", "o dau", "nhu the nao", "the nao", "ra sao", "lam sao", "lam the nao",
     "what papers do i need", "what do i need", "how much", "how long", "where",
 )  # fmt: skip

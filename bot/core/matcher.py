@@ -520,6 +520,12 @@ class Matcher:
             unsure = match.decision in (Decision.CLARIFY, Decision.UNKNOWN)
             unnamed = (match.decision is Decision.ANSWER and leading is not None
                        and self._features(toks)[2].get(leading, 0.0) == 0.0)  # fmt: skip
+            exact = self._exact.get(_name_key(rest))
+            if exact is not None and (unsure or leading != exact):
+                # "lệ phí thường trú", "thường trú bao nhiêu tiền": the asking words around a
+                # procedure's own name. They lean to the death registration's texts (its "mai táng
+                # phí", its "xóa thường trú"), but what is asked about is the procedure named.
+                return self._match(rest)
             if unsure or unnamed:
                 other = self._match(rest, named_at=NAMED_AT)
                 if other.decision is Decision.ANSWER and other.best and (other.best.id == leading or unnamed):
