@@ -9,6 +9,7 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -185,24 +186,24 @@ def record_old_and_new(url: str) -> datetime:
     return now
 
 
-def stored_deliveries(url: str) -> list[str]:
+def read_rows(url: str, sql: str, **params: object) -> list[sa.Row[Any]]:
+    """The rows ``sql`` reads from the database at ``url``, on an engine of its own."""
     engine = create_db_engine(url)
     try:
         with engine.connect() as connection:
-            return list(connection.execute(sa.select(deliveries_table.c.id)).scalars())
+            return list(connection.execute(sa.text(sql), params).all())
     finally:
         engine.dispose()
+
+
+def stored_deliveries(url: str) -> list[str]:
+    return [row.id for row in read_rows(url, "SELECT id FROM deliveries")]
 
 
 def stored_turns(url: str, key: str) -> int:
     """How many turns the stored conversation ``key`` counts (0: none stored)."""
-    engine = create_db_engine(url)
-    try:
-        with engine.connect() as connection:
-            data = connection.execute(sa.text("SELECT state FROM conversations WHERE key = :k"), {"k": key}).scalar()
-    finally:
-        engine.dispose()
-    return ConversationState.model_validate_json(data).turns if data is not None else 0
+    found = read_rows(url, "SELECT state FROM conversations WHERE key = :k", k=key)
+    return ConversationState.model_validate_json(found[0].state).turns if found else 0
 
 
 # --- through the Telegram webhook --------------------------------------------------------------

@@ -36,7 +36,7 @@ from bot.storage.unsent import UnsentReplies
 from tests.channels.test_telegram import serve
 from tests.channels.zalo_harness import USER, fake_zalo, serving
 from tests.fakes.telegram_api import FakeTelegram, WebhookQueues
-from tests.scale.test_exactly_once import fake, stored_turns, url  # noqa: F401  (fixtures)
+from tests.scale.test_exactly_once import fake, read_rows, stored_turns, url  # noqa: F401  (fixtures)
 from tests.scale.test_telegram_burst import BOUND, EchoEngine, expected, poster, sent_texts, settings_for
 from tests.scale.test_telegram_burst import USER as TG_USER
 from tests.scale.test_telegram_burst import acks as tg_acks
@@ -66,12 +66,7 @@ async def until_due(url: str) -> None:  # noqa: F811
 
 def kept(url: str) -> list[tuple[str, str, list[str]]]:  # noqa: F811
     """(channel, chat id, texts) of each kept row, in the order kept."""
-    engine = create_db_engine(url)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(sa.text("SELECT channel, chat_id, replies FROM unsent_replies ORDER BY id")).all()
-    finally:
-        engine.dispose()
+    rows = read_rows(url, "SELECT channel, chat_id, replies FROM unsent_replies ORDER BY id")
     return [(row.channel, row.chat_id, [r.text for r in decode(row.replies)]) for row in rows]
 
 

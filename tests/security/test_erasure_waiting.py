@@ -6,24 +6,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import sqlalchemy as sa
-
 from bot.app import build_app
 from bot.core.messages import Inbound
 from bot.settings import Settings
-from bot.storage.db import create_db_engine
 from bot.storage.outbox import Outbox
-from tests.scale.test_exactly_once import stored_turns, url  # noqa: F401  (fixtures)
+from tests.scale.test_exactly_once import read_rows, stored_turns, url  # noqa: F401  (fixtures)
 
 
 def waiting(url: str) -> list[tuple[str, str]]:  # noqa: F811
-    engine = create_db_engine(url)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(sa.text("SELECT channel, chat_id FROM outbox ORDER BY id")).all()
-    finally:
-        engine.dispose()
-    return [(row.channel, row.chat_id) for row in rows]
+    return [(row.channel, row.chat_id) for row in read_rows(url, "SELECT channel, chat_id FROM outbox ORDER BY id")]
 
 
 async def test_an_erasure_takes_the_messages_waiting_for_the_person(url: str, tmp_path: Path) -> None:  # noqa: F811
