@@ -18,6 +18,8 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
+from starlette._utils import get_route_path
+
 log = logging.getLogger("bot.web")
 
 Scope = MutableMapping[str, Any]
@@ -41,8 +43,10 @@ class Direct:
         self.security = {path: security(path) for _method, path in self.routes}
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and self.routes:
-            path = route_path(scope)
+        if scope["type"] == "http":
+            # The path without the root_path a proxy mounted the app under, read as Starlette's
+            # router reads it (its own function: both must route a request alike).
+            path = get_route_path(scope)
             handler = self.routes.get((scope["method"], path))
             if handler is not None:
                 await self._answer(handler, path, scope, receive, send)
@@ -95,16 +99,6 @@ class Direct:
 
 class _TooLarge(Exception):
     """The body is over the limit."""
-
-
-def route_path(scope: Scope) -> str:
-    """The path the app routes on: ``path`` without the ``root_path`` a proxy mounted it under
-    (as Starlette's router reads it)."""
-    path: str = scope["path"]
-    root = scope.get("root_path", "")
-    if root and path.startswith(root) and (len(path) == len(root) or path[len(root)] == "/"):
-        return path[len(root) :]
-    return path
 
 
 def header(scope: Scope, name: bytes) -> str | None:
